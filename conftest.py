@@ -1,0 +1,118 @@
+"""Fixtures every app's tests share: users in each role, API clients, scratch databases."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from django.conf import settings
+from psycopg import sql
+from rest_framework.test import APIClient
+
+from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
+
+
+@pytest.fixture
+def org(db):
+    return OrganizationFactory()
+
+
+@pytest.fixture
+def admin_user(org):
+    return UserFactory(organization=org, role="admin")
+
+
+@pytest.fixture
+def member(org):
+    return UserFactory(organization=org, role="member")
+
+
+@pytest.fixture
+def viewer(org):
+    return UserFactory(organization=org, role="viewer")
+
+
+@pytest.fixture
+def other_org_user(db):
+    """Someone in another organization: every object of `org` must be a 404 to them."""
+    return UserFactory(organization=OrganizationFactory(), role="admin")
+
+
+@pytest.fixture
+def project(org, admin_user):
+    return ProjectFactory(organization=org, created_by=admin_user)
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_for():
+    """`client_for(user)`: an APIClient that sends the user's JWT access token."""
+    from accounts.services import token_pair
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair(user)['access_token']}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_client(client_for, admin_user):
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def member_client(client_for, member):
+    return client_for(member)
+
+
+@pytest.fixture
+def viewer_client(client_for, viewer):
+    return client_for(viewer)
+
+
+def _admin_conninfo() -> str:
+    db = settings.DATABASES["default"]
+    parts = {
+        "host": db.get("HOST") or "localhost",
+        "port": db.get("PORT") or "5432",
+        "user": db.get("USER") or "postgres",
+        "password": db.get("PASSWORD") or "",
+        "dbname": "postgres",
+    }
+    return " ".join(f"{k}='{v}'" for k, v in parts.items() if v != "")
+
+
+def url_for_database(name: str) -> str:
+    """A libpq URL for database `name` on the server the tests run on."""
+    db = settings.DATABASES["default"]
+    host = db.get("HOST") or "localhost"
+    user = db.get("USER") or "postgres"
+    password = db.get("PASSWORD") or ""
+    port = db.get("PORT") or "5432"
+    auth = f"{user}:{password}@" if password else f"{user}@"
+    if host.startswith("/"):
+        return f"postgresql://{auth}/{name}?host={host}&port={port}"
+    return f"postgresql://{auth}{host}:{port}/{name}"
+
+
+@pytest.fixture
+def scratch_database():
+    """A new, empty PostgreSQL database (a user's target), dropped afterwards.
+
+    Yields its libpq URL. Use `psycopg.connect(url)` to fill it.
+    """
+    name = f"scratch_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield url_for_database(name)
+    finally:
+        with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -1,0 +1,115 @@
+"""API conventions shared by every app: error bodies, pagination, paths, tenancy."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from django.urls import re_path
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from dbooster.errors import DomainError, NotFound
+
+logger = logging.getLogger(__name__)
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+_CONVERTERS = {"int": "[0-9]+", "str": "[^/]+", "slug": "[-a-zA-Z0-9_]+", "uuid": "[0-9a-f-]{36}"}
+
+
+def api_path(route: str, view, name: str | None = None):
+    """A path that answers with or without its trailing slash.
+
+    `route` is written like Django's `path()`: "projects/<int:pk>".
+    """
+
+    def converter(match):
+        kind, param = match.group(1), match.group(2)
+        return f"(?P<{param}>{_CONVERTERS[kind]})"
+
+    regex = re.sub(r"<(int|str|slug|uuid):(\w+)>", converter, route.strip("/"))
+    return re_path(rf"^{regex}/?$", view, name=name)
+
+
+def _flatten_codes(codes):
+    if isinstance(codes, dict):
+        for value in codes.values():
+            yield from _flatten_codes(value)
+    elif isinstance(codes, list):
+        for value in codes:
+            yield from _flatten_codes(value)
+    else:
+        yield codes
+
+
+def _first_message(errors) -> str:
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            msg = _first_message(value)
+            return msg if field in ("non_field_errors", "detail") else f"{field}: {msg}"
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    return str(errors)
+
+
+def error_response(detail: str, code: str, status_code: int, **extra) -> Response:
+    body = {"detail": detail, "code": code}
+    body.update(extra)
+    return Response(body, status=status_code)
+
+
+def exception_handler(exc, context):
+    """Every error is `{"detail": "...", "code": "..."}`; field errors under `errors`."""
+    if isinstance(exc, DomainError):
+        return error_response(exc.detail, exc.code, exc.status_code, **exc.extra)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(exc.messages)
+    if isinstance(exc, Http404):
+        return error_response("Not found.", "not_found", status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = exc.detail
+        codes = list(_flatten_codes(exc.get_codes()))
+        response.data = {
+            "detail": _first_message(errors),
+            "code": "invalid" if len(set(codes)) != 1 else codes[0],
+            "errors": errors if isinstance(errors, dict) else {"non_field_errors": errors},
+        }
+        return response
+    detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+    code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+    if isinstance(detail, (dict, list)):
+        detail, code = _first_message(detail), "error"
+    response.data = {"detail": str(detail), "code": str(code)}
+    return response
+
+
+def get_for_org(queryset, organization, **lookup):
+    """The object in `organization`, or NotFound: another tenant's objects do not exist."""
+    try:
+        return queryset.get(organization=organization, **lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.") from None
+
+
+def json_404(request, exception=None):
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def json_500(request):
+    return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)

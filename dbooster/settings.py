@@ -1,0 +1,281 @@
+"""DBooster settings. Everything a deployment changes comes from the environment.
+
+`.env.example` lists every variable with a comment. With DEBUG off, a missing or
+default secret stops the server at start and names the variable.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Values that are only safe on a developer's machine. DEBUG off refuses them.
+_DEV_SECRET_KEY = "dev-only-django-secret-key-change-me"
+_DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+# A valid Fernet key, public on purpose: it protects nothing outside development.
+_DEV_FIELD_KEY = "ZGJvb3N0ZXItZGV2LW9ubHktZmllbGQta2V5LTAwMDA="
+
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
+JWT_SECRET = env.str("JWT_SECRET", default=_DEV_JWT_SECRET)
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[_DEV_FIELD_KEY])
+
+
+def _refuse_unsafe_secrets() -> None:
+    unsafe = []
+    if SECRET_KEY in ("", _DEV_SECRET_KEY):
+        unsafe.append("SECRET_KEY")
+    if JWT_SECRET in ("", _DEV_JWT_SECRET):
+        unsafe.append("JWT_SECRET")
+    if not FIELD_ENCRYPTION_KEYS or _DEV_FIELD_KEY in FIELD_ENCRYPTION_KEYS:
+        unsafe.append("FIELD_ENCRYPTION_KEYS")
+    if unsafe:
+        raise ImproperlyConfigured(
+            "DEBUG is off and these secrets are missing or still the development default: "
+            + ", ".join(unsafe)
+            + ". Set them in the environment or .env (see .env.example)."
+        )
+
+
+if not DEBUG:
+    _refuse_unsafe_secrets()
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.sites",
+    "corsheaders",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.github",
+    "procrastinate.contrib.django",
+    "accounts",
+    "organizations",
+    "projects",
+    "repositories",
+    "schema_metadata",
+    "optimizer",
+    "billing",
+    "workflow",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "dbooster.urls"
+WSGI_APPLICATION = "dbooster.wsgi.application"
+ASGI_APPLICATION = "dbooster.asgi.application"
+# The API answers with or without a trailing slash; never redirect a POST.
+APPEND_SLASH = False
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------
+# DATABASE_URL set: any PostgreSQL 13+. Unset: the embedded server under var/pgdata.
+EMBEDDED_PGDATA = Path(env.str("EMBEDDED_PGDATA", default=str(VAR_DIR / "pgdata")))
+DATABASE_NAME = env.str("DATABASE_NAME", default="dbooster")
+if env.str("DATABASE_URL", default=""):
+    DATABASES = {"default": env.db("DATABASE_URL")}
+    USING_EMBEDDED_POSTGRES = False
+else:
+    from dbooster.embedded import ensure_database
+
+    DATABASES = {"default": ensure_database(EMBEDDED_PGDATA, DATABASE_NAME)}
+    USING_EMBEDDED_POSTGRES = True
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Several test runs may share one server (xdist workers get their own suffix too).
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_dbooster")}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = VAR_DIR / "media"
+SITE_ID = 1
+
+# Uploads (code archives) are checked against their own limits in repositories.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+
+# --- Front end, CORS --------------------------------------------------------
+FRONTEND_URL = env.str("FRONTEND_URL", default="http://localhost:3000")
+CORS_ALLOWED_ORIGINS = [FRONTEND_URL.rstrip("/")] + env.list("CORS_EXTRA_ORIGINS", default=[])
+CORS_ALLOW_CREDENTIALS = True
+
+# --- REST framework and JWT -------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "dbooster.api.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "dbooster.api.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.str("AUTH_THROTTLE_RATE", default="30/min"),
+    },
+}
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=14)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "SIGNING_KEY": JWT_SECRET,
+    "ALGORITHM": "HS256",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "UPDATE_LAST_LOGIN": True,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "DBooster API",
+    "DESCRIPTION": "Find, explain and fix slow SQL.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- Sign-in (allauth) ------------------------------------------------------
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = True
+SOCIALACCOUNT_LOGIN_ON_GET = True
+LOGIN_URL = "/app/login/"
+LOGIN_REDIRECT_URL = "/app/"
+
+GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
+GOOGLE_CLIENT_SECRET = env.str("GOOGLE_CLIENT_SECRET", default="")
+GITHUB_CLIENT_ID = env.str("GITHUB_CLIENT_ID", default="")
+GITHUB_CLIENT_SECRET = env.str("GITHUB_CLIENT_SECRET", default="")
+# GitHub Enterprise, or a fake GitHub on 127.0.0.1 in tests.
+GITHUB_API_URL = env.str("GITHUB_API_URL", default="https://api.github.com")
+GITHUB_WEB_URL = env.str("GITHUB_WEB_URL", default="https://github.com")
+
+SOCIALACCOUNT_PROVIDERS = {
+    "google": {
+        "APPS": [{"client_id": GOOGLE_CLIENT_ID, "secret": GOOGLE_CLIENT_SECRET, "key": ""}]
+        if GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET
+        else [],
+        "SCOPE": ["profile", "email"],
+        "AUTH_PARAMS": {"access_type": "online"},
+    },
+    "github": {
+        "APPS": [{"client_id": GITHUB_CLIENT_ID, "secret": GITHUB_CLIENT_SECRET, "key": ""}]
+        if GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET
+        else [],
+        "SCOPE": ["read:user", "user:email", "repo"],
+    },
+}
+
+# --- E-mail -----------------------------------------------------------------
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DBooster <noreply@dbooster.local>")
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+
+# --- Background work (procrastinate on the same PostgreSQL) ------------------
+PROCRASTINATE_ON_APP_READY = None
+
+# --- Target databases --------------------------------------------------------
+TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds
+TARGET_STATEMENT_TIMEOUT_MS = env.int("TARGET_STATEMENT_TIMEOUT_MS", default=30_000)
+TARGET_LOCK_TIMEOUT_MS = env.int("TARGET_LOCK_TIMEOUT_MS", default=2_000)
+# Networks a connection may target (CIDR). Link-local and metadata are always refused.
+TARGET_ALLOWED_NETWORKS = env.list(
+    "TARGET_ALLOWED_NETWORKS",
+    default=["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/0", "::/0"],
+)
+# Loopback and Unix sockets: allowed in development only.
+TARGET_ALLOW_LOCAL = env.bool("TARGET_ALLOW_LOCAL", default=DEBUG)
+
+# --- AI ----------------------------------------------------------------------
+OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
+OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
+
+# --- Billing -----------------------------------------------------------------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="") or None
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        "procrastinate": {"level": "WARNING"},
+    },
+}

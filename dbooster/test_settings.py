@@ -1,0 +1,11 @@
+"""Settings for the test suite: the development defaults, real PostgreSQL, fast hashing."""
+
+import os
+
+os.environ.setdefault("DEBUG", "true")
+
+from dbooster.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": "1000/min"}  # noqa: F405

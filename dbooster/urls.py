@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from dbooster.api import api_path
+from dbooster.health import HealthView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    api_path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
+    api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    api_path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    api_path("health", HealthView.as_view(), name="health"),
+    path("", include("accounts.urls")),
+    path("", include("organizations.urls")),
+    path("", include("projects.urls")),
+    path("", include("repositories.urls")),
+    path("", include("schema_metadata.urls")),
+    path("", include("optimizer.urls")),
+    path("", include("billing.urls")),
+    path("", include("workflow.urls")),
+    # Server-rendered pages.
+    path("app/", include("dbooster.pages")),
+]
+
+handler404 = "dbooster.api.json_404"
+handler500 = "dbooster.api.json_500"

@@ -1,0 +1,39 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from organizations.models import Organization
+from projects.models import Project
+
+DEMO_EMAIL = "demo@dbooster.local"
+DEMO_PASSWORD = "dbooster-demo-password"
+
+
+class Command(BaseCommand):
+    help = "Create the demo organization, user and project (idempotent) and print the demo sign-in."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--skip-demo-db", action="store_true", help="Do not create the demo shop database.")
+
+    @transaction.atomic
+    def _seed(self):
+        User = get_user_model()
+        org, _ = Organization.objects.get_or_create(name="Demo organization", defaults={"plan": "team"})
+        user = User.objects.filter(email=DEMO_EMAIL).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User", organization=org, role="admin"
+            )
+        if not user.is_staff:
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        project, _ = Project.objects.get_or_create(
+            organization=org, name="Demo shop", defaults={"description": "A shop database worth optimizing."}
+        )
+        return user, project
+
+    def handle(self, *args, **options):
+        user, project = self._seed()
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(f"  Sign in at http://localhost:8000/app/ as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  Demo project: {project.name} (id {project.id})")

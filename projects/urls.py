@@ -1,0 +1,7 @@
+from dbooster.api import api_path
+from projects import api
+
+urlpatterns = [
+    api_path("projects", api.ProjectListView.as_view(), name="project-list"),
+    api_path("projects/<int:pk>", api.ProjectDetailView.as_view(), name="project-detail"),
+]
