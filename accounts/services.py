@@ -32,7 +32,9 @@ def _personal_organization_name(email: str) -> str:
 
 
 @transaction.atomic
-def user_signup(*, email: str, password: str, full_name: str | None = None, organization_name: str | None = None) -> User:
+def user_signup(
+    *, email: str, password: str, full_name: str | None = None, organization_name: str | None = None
+) -> User:
     """A new user with a password, admin of a new organization of their own.
 
     Everyone works inside an organization; a user who is invited elsewhere later
@@ -52,7 +54,5 @@ def user_signup(*, email: str, password: str, full_name: str | None = None, orga
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
     except IntegrityError:
         raise Conflict("An account with this e-mail already exists; sign in instead.", code="email_taken") from None
-    organization_create(
-        name=organization_name or _personal_organization_name(email), creator=user, role=Role.ADMIN
-    )
+    organization_create(name=organization_name or _personal_organization_name(email), creator=user, role=Role.ADMIN)
     return user

@@ -21,9 +21,7 @@ def _queue() -> dict:
         with connection.cursor() as cur:
             cur.execute("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status")
             counts = dict(cur.fetchall())
-            cur.execute(
-                "SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - interval '1 minute'"
-            )
+            cur.execute("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - interval '1 minute'")
             workers = cur.fetchone()[0]
         return {
             "status": "ok" if workers else "no_worker",
