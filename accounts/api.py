@@ -1,6 +1,9 @@
 from django.contrib.auth import authenticate
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -10,9 +13,9 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import services
+from accounts import oauth, services
 from accounts.models import User
-from dbooster.errors import DomainError, InvalidInput
+from dbooster.errors import DomainError, InvalidInput, ServiceUnavailable
 from workflow import audit
 
 
@@ -141,6 +144,98 @@ class RefreshView(AuthThrottled):
         return Response(pair)
 
 
+class AuthErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class ProviderNotConfiguredSerializer(AuthErrorSerializer):
+    settings = serializers.ListField(child=serializers.CharField())
+
+
+class ProviderStartView(AuthThrottled):
+    """`GET /auth/google`, `GET /auth/github`: off to the provider's consent page."""
+
+    provider_id: str = ""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "next",
+                str,
+                description="A path on this site to return to with a session (server-rendered pages). "
+                "Without it the browser returns to FRONTEND_URL with a one-time code for POST /auth/token.",
+            )
+        ],
+        responses={
+            302: OpenApiResponse(description="Redirect to the provider's consent page."),
+            503: OpenApiResponse(ProviderNotConfiguredSerializer, description="Provider id/secret not set."),
+        },
+        tags=["auth"],
+        auth=[],
+    )
+    def get(self, request):
+        from allauth.socialaccount.adapter import get_adapter
+        from allauth.socialaccount.providers.base import AuthProcess
+
+        provider = oauth.get_provider(self.provider_id)
+        if not oauth.is_configured(provider.id):
+            raise ServiceUnavailable(
+                provider.hint, code="provider_not_configured", extra={"settings": list(provider.settings_names)}
+            )
+        django_request = request._request
+        next_url = oauth.safe_next(request, request.query_params.get("next"))
+        frontend = next_url is None
+        if frontend:
+            # Marks the session so errors go back to the front end too (see accounts/adapters.py).
+            request.session[oauth.FRONTEND_FLOW_SESSION_KEY] = provider.id
+            next_url = reverse("auth-oauth-complete")
+        else:
+            request.session.pop(oauth.FRONTEND_FLOW_SESSION_KEY, None)
+        allauth_provider = get_adapter(django_request).get_provider(django_request, provider.id)
+        return allauth_provider.redirect(
+            django_request, process=AuthProcess.LOGIN, next_url=next_url, data={"frontend": frontend}
+        )
+
+
+class OAuthCompleteView(APIView):
+    """Where allauth sends the browser after a provider sign-in that the front end started."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = [SessionAuthentication]
+
+    @extend_schema(
+        responses={302: OpenApiResponse(description="Redirect to FRONTEND_URL with ?code=... (or ?error=...).")},
+        tags=["auth"],
+    )
+    def get(self, request):
+        provider = request.session.pop(oauth.FRONTEND_FLOW_SESSION_KEY, None)
+        if provider is None or not request.user.is_authenticated:
+            return HttpResponseRedirect(
+                oauth.frontend_callback_url(error="no_sign_in", detail="No provider sign-in is in progress.")
+            )
+        code = services.oauth_code_issue(user=request.user, provider=provider)
+        return HttpResponseRedirect(oauth.frontend_callback_url(code=code))
+
+
+class CodeSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=200)
+
+
+class TokenExchangeView(AuthThrottled):
+    @extend_schema(
+        request=CodeSerializer,
+        responses={200: TokenPairSerializer, 400: AuthErrorSerializer},
+        tags=["auth"],
+        auth=[],
+        description="Trade the one-time code from a provider sign-in (valid about a minute, once) for a token pair.",
+    )
+    def post(self, request):
+        data = CodeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.oauth_code_exchange(code=data.validated_data["code"])
+        audit.record(action="auth.token_exchange", actor=user, target=user, request=request)
+        return Response(services.token_pair(user))
 
 
 class LogoutView(APIView):

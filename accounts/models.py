@@ -69,3 +69,26 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self):
         return (self.full_name or self.email).split(" ")[0]
+
+
+class OAuthExchangeCode(models.Model):
+    """A one-time code handed to the front end after a provider sign-in.
+
+    The browser carries the code, never tokens; `POST /auth/token` trades it once,
+    within its short lifetime, for a token pair. Only its SHA-256 is stored, so a
+    database read does not yield usable codes.
+    """
+
+    code_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=32, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "oauth_exchange_codes"
+        indexes = [models.Index(fields=["expires_at"], name="oauth_code_expires_idx")]
+
+    def __str__(self):
+        return f"exchange code for {self.user_id} ({'used' if self.used_at else 'unused'})"

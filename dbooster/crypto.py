@@ -58,3 +58,13 @@ def rotate(token: str) -> str:
         raise DecryptionError(
             "A stored value cannot be decrypted with any key in FIELD_ENCRYPTION_KEYS, so it cannot be rotated."
         ) from None
+
+
+def is_current(token: str) -> bool:
+    """True when `token` is already encrypted under the newest key (nothing to rotate)."""
+    keys = tuple(settings.FIELD_ENCRYPTION_KEYS)
+    try:
+        _fernet(keys[:1]).decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True

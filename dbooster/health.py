@@ -1,5 +1,6 @@
 from django.db import connection
 from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,11 +35,34 @@ def _queue() -> dict:
         return {"status": "error", "error": exc.__class__.__name__}
 
 
+class DatabaseHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "error"])
+    version = serializers.CharField(required=False)
+    error = serializers.CharField(required=False)
+
+
+class QueueHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "no_worker", "error"])
+    workers = serializers.IntegerField(required=False, help_text="Workers with a heartbeat in the last minute.")
+    todo = serializers.IntegerField(required=False)
+    doing = serializers.IntegerField(required=False)
+    failed = serializers.IntegerField(required=False)
+    error = serializers.CharField(required=False)
+
+
+class HealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "error"])
+    database = DatabaseHealthSerializer()
+    queue = QueueHealthSerializer()
+
+
 class HealthView(APIView):
+    """Up when the database answers; the queue part says whether a worker is running."""
+
     permission_classes = [AllowAny]
     authentication_classes = []
 
-    @extend_schema(tags=["health"])
+    @extend_schema(responses={200: HealthSerializer, 503: HealthSerializer}, tags=["health"], auth=[])
     def get(self, request):
         db, queue = _database(), _queue()
         healthy = db["status"] == "ok"

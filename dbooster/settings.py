@@ -279,3 +279,80 @@ LOGGING = {
         "procrastinate": {"level": "WARNING"},
     },
 }
+
+# --- Sign-in with providers, exchange codes (authinfra) ---------------------
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# The GitHub token is kept encrypted on the user (users.github_token); allauth's
+# own token table would hold provider tokens in plain text, so it stays unused.
+SOCIALACCOUNT_STORE_TOKENS = False
+# GitHub's profile e-mail may be private: ask /user/emails for the verified ones.
+SOCIALACCOUNT_QUERY_EMAIL = True
+# After a provider sign-in the browser goes to FRONTEND_URL + this path with ?code=.
+FRONTEND_OAUTH_CALLBACK_PATH = env.str("FRONTEND_OAUTH_CALLBACK_PATH", default="/auth/callback")
+OAUTH_CODE_TTL_SECONDS = env.int("OAUTH_CODE_TTL_SECONDS", default=60)
+if GITHUB_WEB_URL.rstrip("/") != "https://github.com":
+    # GitHub Enterprise: allauth derives both the web and the API (/api/v3) URLs from it.
+    SOCIALACCOUNT_PROVIDERS["github"]["GITHUB_URL"] = GITHUB_WEB_URL.rstrip("/")
+# The schema shows paths as documented (/auth/refresh); the routes take an optional slash.
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
+    "drf_spectacular.hooks.postprocess_schema_enums",
+    "dbooster.openapi.documented_paths",
+]
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {"HealthStatusEnum": ["ok", "error"], "QueueStatusEnum": ["ok", "no_worker", "error"]}
+)
+# Static files (the /docs and /redoc assets, the pages' CSS) served by the app itself under
+# gunicorn too, so the Docker image needs no separate web server.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "whitenoise.middleware.WhiteNoiseMiddleware"
+)
+WHITENOISE_USE_FINDERS = True  # also serve straight from the apps' static dirs when collectstatic has not run
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- billing ---
+# Stripe price ids of the paid plans (price_...); checkout refuses a plan whose price is not set.
+STRIPE_PRICE_PRO = env.str("STRIPE_PRICE_PRO", default="")
+STRIPE_PRICE_TEAM = env.str("STRIPE_PRICE_TEAM", default="")
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds a signature stays valid
+# Webhook processing retries in the worker: wait BASE * 2**attempt seconds, up to MAX_ATTEMPTS runs.
+BILLING_RETRY_BASE_SECONDS = env.int("BILLING_RETRY_BASE_SECONDS", default=10)
+BILLING_RETRY_MAX_ATTEMPTS = env.int("BILLING_RETRY_MAX_ATTEMPTS", default=10)
+
+# --- optimizer ---------------------------------------------------------------
+# An index suggestion is kept only if it lowers the query's cost by at least this fraction.
+OPTIMIZER_MIN_COST_GAIN = env.float("OPTIMIZER_MIN_COST_GAIN", default=0.2)
+# Tables with fewer rows get no index suggestions.
+OPTIMIZER_MIN_TABLE_ROWS = env.int("OPTIMIZER_MIN_TABLE_ROWS", default=1000)
+# Result-equivalence checks compare up to this many rows on the client (past it, a server-side hash).
+OPTIMIZER_ROW_CAP = env.int("OPTIMIZER_ROW_CAP", default=10_000)
+OPTIMIZER_STATEMENT_TIMEOUT_MS = env.int("OPTIMIZER_STATEMENT_TIMEOUT_MS", default=30_000)
+OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
+
+# --- target databases (schema_metadata) ---
+# The catalog read of a schema sync may take longer than one EXPLAIN on a big schema.
+TARGET_SYNC_STATEMENT_TIMEOUT_MS = env.int("TARGET_SYNC_STATEMENT_TIMEOUT_MS", default=120_000)
+TARGET_SYNC_LOCK_TIMEOUT_MS = env.int("TARGET_SYNC_LOCK_TIMEOUT_MS", default=10_000)
+# The demo shop database `./dev run` creates (seed_demo); its size in orders.
+DEMO_SHOP_DATABASE = env.str("DEMO_SHOP_DATABASE", default="dbooster_demo_shop")
+DEMO_SHOP_ORDERS = env.int("DEMO_SHOP_ORDERS", default=1_000_000)
+
+# --- repositories (scans) -----------------------------------------------------
+# Scratch space for scans; each scan gets its own directory, removed afterwards.
+SCAN_SCRATCH_DIR = Path(env.str("SCAN_SCRATCH_DIR", default=str(VAR_DIR / "scans")))
+SCAN_UPLOAD_DIR = Path(env.str("SCAN_UPLOAD_DIR", default=str(VAR_DIR / "scan-uploads")))
+SCAN_MAX_ARCHIVE_BYTES = env.int("SCAN_MAX_ARCHIVE_BYTES", default=200 * 1024 * 1024)
+SCAN_MAX_FILES = env.int("SCAN_MAX_FILES", default=100_000)
+SCAN_MAX_FILE_BYTES = env.int("SCAN_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+SCAN_MAX_TOTAL_BYTES = env.int("SCAN_MAX_TOTAL_BYTES", default=2 * 1024 * 1024 * 1024)
+SCAN_MAX_COMPRESSION_RATIO = env.int("SCAN_MAX_COMPRESSION_RATIO", default=100)
+SCAN_GIT_TIMEOUT = env.int("SCAN_GIT_TIMEOUT", default=300)  # seconds
+# Development only: let scans clone local paths and file:// URLs (real local git repositories in tests).
+SCAN_ALLOW_LOCAL_REPOSITORIES = env.bool("SCAN_ALLOW_LOCAL_REPOSITORIES", default=False)
+SCAN_WORKERS = env.int("SCAN_WORKERS", default=0) or None  # None: every core
+
+# --- workflow ---
+# Applying an approved index or DDL change: a short wait for locks, a long bound for the build.
+APPROVAL_APPLY_LOCK_TIMEOUT_MS = env.int("APPROVAL_APPLY_LOCK_TIMEOUT_MS", default=5_000)
+APPROVAL_APPLY_STATEMENT_TIMEOUT_MS = env.int("APPROVAL_APPLY_STATEMENT_TIMEOUT_MS", default=30 * 60 * 1000)

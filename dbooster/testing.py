@@ -1,12 +1,43 @@
 """Helpers for tests that run real background jobs."""
 
+from __future__ import annotations
+
+from django.db import connection
 from procrastinate.contrib.django import app
 
 
-def run_pending_jobs(queues=None) -> None:
+def _pending_job_ids(queues) -> list[int]:
+    with connection.cursor() as cur:
+        if queues:
+            cur.execute(
+                "SELECT id FROM procrastinate_jobs WHERE status = 'todo' AND queue_name = ANY(%s)", [list(queues)]
+            )
+        else:
+            cur.execute("SELECT id FROM procrastinate_jobs WHERE status = 'todo'")
+        return [row[0] for row in cur.fetchall()]
+
+
+def _statuses(job_ids: list[int]) -> dict[str, int]:
+    if not job_ids:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT status, count(*) FROM procrastinate_jobs WHERE id = ANY(%s) GROUP BY status", [job_ids])
+        return dict(cur.fetchall())
+
+
+def run_pending_jobs(queues=None) -> dict[str, int]:
     """Run every queued job with a real procrastinate worker, then return.
 
-    The worker uses its own database connections, so the test needs
-    `@pytest.mark.django_db(transaction=True)` for the worker to see the job.
+    Returns how the jobs that were waiting ended, e.g. `{"succeeded": 1}`.
+
+    The worker runs on procrastinate's psycopg connector (its own connections to
+    the same database, as `manage.py procrastinate worker` does): the Django
+    connector is for deferring only, it cannot LISTEN and hands JSON back
+    undecoded. So the test needs `@pytest.mark.django_db(transaction=True)` for
+    the worker to see the jobs the test queued.
     """
-    app.run_worker(queues=queues, wait=False, install_signal_handlers=False, listen_notify=False)
+    job_ids = _pending_job_ids(queues)
+    worker_connector = app.connector.get_worker_connector()
+    with app.replace_connector(worker_connector):
+        app.run_worker(queues=queues, wait=False, install_signal_handlers=False, listen_notify=False)
+    return _statuses(job_ids)

@@ -35,9 +35,7 @@ class Invitation(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
 

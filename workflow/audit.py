@@ -8,6 +8,8 @@ from workflow.models import AuditEvent
 
 _SECRET_KEY_RE = re.compile(r"(password|secret|token|api_key|apikey|url|dsn|conninfo|authorization)", re.I)
 _URL_CREDENTIALS_RE = re.compile(r"(\w+://)([^:/@\s]+):([^@\s]+)@")
+# libpq key=value conninfo and URL query parameters: password=..., sslpassword=...
+_PASSWORD_PARAM_RE = re.compile(r"((?:ssl)?password\s*=\s*)('[^']*'|[^\s&;]+)", re.I)
 
 
 def scrub(value):
@@ -17,7 +19,7 @@ def scrub(value):
     if isinstance(value, (list, tuple)):
         return [scrub(v) for v in value]
     if isinstance(value, str):
-        return _URL_CREDENTIALS_RE.sub(r"\1\2:***@", value)
+        return _PASSWORD_PARAM_RE.sub(r"\1***", _URL_CREDENTIALS_RE.sub(r"\1\2:***@", value))
     return value
 
 
@@ -47,7 +49,7 @@ def record(
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
         target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:300] if target is not None else "",
+        target_repr=scrub(str(target))[:300] if target is not None else "",
         outcome=outcome,
         ip_address=client_ip(request),
         metadata=scrub(metadata or {}),

@@ -1,0 +1,210 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dbooster.api import Pagination
+from dbooster.permissions import OrganizationRole
+from optimizer import selectors, services
+from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
+from projects import selectors as project_selectors
+
+
+class OptimizeInputSerializer(serializers.Serializer):
+    query = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    project = serializers.IntegerField(required=False, allow_null=True, default=None)
+    connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+    ai = serializers.BooleanField(required=False, default=True)
+    verify = serializers.BooleanField(required=False, default=True)
+
+    def validate_query(self, value):
+        if not value.strip():
+            raise serializers.ValidationError("Send the query to optimize.")
+        return value
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    source = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Suggestion
+        fields = [
+            "id", "kind", "sql", "rationale", "rule_id", "cost_before", "cost_after", "time_before_ms",
+            "time_after_ms", "speedup", "size_bytes", "planner_used", "verification", "verified",
+            "unverified_reason", "advice_only", "source", "model_name", "dropped", "drop_reason",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_source(self, obj) -> str:
+        return obj.source
+
+
+class PastRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OptimizationRun
+        fields = ["id", "created_at", "cost_before", "plan_status", "ai_status"]
+        read_only_fields = fields
+
+
+class OptimizationSerializer(serializers.ModelSerializer):
+    suggestions = serializers.SerializerMethodField()
+    dropped = serializers.SerializerMethodField()
+    ai = serializers.SerializerMethodField()
+    plan = serializers.SerializerMethodField()
+    history = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OptimizationRun
+        fields = [
+            "id", "project", "connection", "query", "normalized", "fingerprint", "findings", "suggestions",
+            "dropped", "plan_status", "plan_error", "plan", "cost_before", "measurement", "ai", "notes",
+            "rejected", "history", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def _all(self, obj):
+        return list(obj.suggestions.all())
+
+    def get_suggestions(self, obj) -> list[dict]:
+        return SuggestionSerializer([s for s in self._all(obj) if not s.dropped], many=True).data
+
+    def get_dropped(self, obj) -> list[dict]:
+        return SuggestionSerializer([s for s in self._all(obj) if s.dropped], many=True).data
+
+    def get_ai(self, obj) -> dict:
+        return {"status": obj.ai_status, "reason": obj.ai_reason, "model": obj.ai_model}
+
+    def get_plan(self, obj) -> dict | None:
+        if obj.plan_before is None:
+            return None
+        return {"before": obj.plan_before, "after": obj.plan_after}
+
+    def get_history(self, obj) -> list[dict]:
+        return PastRunSerializer(selectors.past_runs(run=obj), many=True).data
+
+
+class OptimizationListSerializer(serializers.ModelSerializer):
+    suggestions = serializers.SerializerMethodField()
+    best_speedup = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OptimizationRun
+        fields = [
+            "id", "query", "fingerprint", "plan_status", "cost_before", "measurement", "ai_status",
+            "suggestions", "best_speedup", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_suggestions(self, obj) -> int:
+        return sum(1 for s in obj.suggestions.all() if not s.dropped)
+
+    def get_best_speedup(self, obj) -> float | None:
+        speedups = [s.speedup for s in obj.suggestions.all() if s.verified and s.speedup]
+        return max(speedups) if speedups else None
+
+
+class OptimizeView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(request=OptimizeInputSerializer, responses={201: OptimizationSerializer}, tags=["optimizer"])
+    def post(self, request):
+        data = OptimizeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        run = services.optimize_query(
+            user=request.user,
+            query=v["query"],
+            project_id=v["project"],
+            connection_id=v["connection"],
+            use_ai=v["ai"],
+            verify=v["verify"],
+            request=request,
+        )
+        run = selectors.run_get(org=request.user.organization, pk=run.pk)
+        return Response(OptimizationSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class OptimizationDetailView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(responses={200: OptimizationSerializer}, tags=["optimizer"])
+    def get(self, request, pk):
+        return Response(OptimizationSerializer(selectors.run_get(org=request.user.organization, pk=pk)).data)
+
+
+class ProjectOptimizationsView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(responses={200: OptimizationListSerializer(many=True)}, tags=["optimizer"])
+    def get(self, request, pk):
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
+        runs = selectors.project_runs(
+            org=request.user.organization, project=project, fingerprint=request.query_params.get("fingerprint")
+        )
+        paginator = Pagination()
+        page = paginator.paginate_queryset(runs, request, view=self)
+        return paginator.get_paginated_response(OptimizationListSerializer(page, many=True).data)
+
+
+class WorkloadInputSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+    queries = serializers.ListField(
+        child=serializers.CharField(max_length=100_000), required=False, allow_empty=False, max_length=200
+    )
+    budget_bytes = serializers.IntegerField(required=False, min_value=8192, default=1 << 30)
+    max_indexes = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+
+
+class WorkloadQuerySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = WorkloadQuery
+        fields = [
+            "id", "query", "fingerprint", "calls", "total_time_ms", "mean_time_ms", "rows", "share", "saving_ms",
+            "extracted_query", "locations",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class WorkloadSerializer(serializers.ModelSerializer):
+    queries = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WorkloadImport
+        fields = ["id", "project", "connection", "total_time_ms", "advice", "queries", "created_at"]
+        read_only_fields = fields
+
+    def get_queries(self, obj) -> list[dict]:
+        # Sorted by the time the advised indexes could save, then by time spent.
+        rows = sorted(obj.queries.all(), key=lambda q: (-(q.saving_ms or 0), -q.total_time_ms))
+        return WorkloadQuerySerializer(rows, many=True).data
+
+
+class WorkloadAdviseView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(request=WorkloadInputSerializer, responses={201: WorkloadSerializer}, tags=["optimizer"])
+    def post(self, request):
+        data = WorkloadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        record = services.advise_workload(
+            user=request.user,
+            project_id=v["project"],
+            connection_id=v["connection"],
+            queries=v.get("queries"),
+            budget_bytes=v["budget_bytes"],
+            max_indexes=v["max_indexes"],
+            limit=v["limit"],
+            request=request,
+        )
+        return Response(WorkloadSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class WorkloadDetailView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(responses={200: WorkloadSerializer}, tags=["optimizer"])
+    def get(self, request, pk):
+        return Response(WorkloadSerializer(selectors.workload_get(org=request.user.organization, pk=pk)).data)

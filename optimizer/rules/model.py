@@ -1,0 +1,116 @@
+"""Plain data the rule engine reads and returns: findings, rules, and the schema facts a caller supplies."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from optimizer.rules.context import RuleContext
+
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass
+class Finding:
+    rule_id: str
+    severity: str  # "info" | "warning" | "critical"
+    message: str
+    fix: str
+    location: dict | None  # {"start": int, "end": int}: character offsets in the query (end exclusive), or None
+    doc_url: str  # "/app/rules/<rule_id>/"
+
+    def as_dict(self) -> dict:
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "message": self.message,
+            "fix": self.fix,
+            "location": self.location,
+            "doc_url": self.doc_url,
+        }
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    severity: str
+    explanation: str
+    fix: str
+    check: Callable[[RuleContext], list[Finding]]
+    needs_schema: bool = False  # True: silent unless the caller passes the schema facts the rule relies on
+    example: str = ""  # a query the rule flags
+    better: str = ""  # the same query written the recommended way
+
+    @property
+    def doc_url(self) -> str:
+        return f"/app/rules/{self.id}/"
+
+
+@dataclass
+class ColumnInfo:
+    type: str = ""  # as PostgreSQL spells it: "integer", "character varying(255)", "timestamp with time zone"
+    nullable: bool | None = None  # None: unknown
+
+
+@dataclass
+class IndexInfo:
+    """One index. `columns` lists the plain key columns in key order (expression positions left out);
+    `expressions` the key expressions as SQL text ("lower(email)"); `opclasses` the operator classes named in
+    the definition (empty when all are the defaults)."""
+
+    name: str = ""
+    columns: list[str] = field(default_factory=list)
+    expressions: list[str] = field(default_factory=list)
+    method: str = "btree"
+    unique: bool = False
+    predicate: str | None = None
+    opclasses: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TableInfo:
+    columns: dict[str, ColumnInfo] = field(default_factory=dict)
+    indexes: list[IndexInfo] = field(default_factory=list)
+    row_estimate: int | None = None
+    foreign_keys: list[tuple[list[str], str, list[str]]] = field(default_factory=list)  # (columns, table, columns)
+
+
+@dataclass
+class SchemaInfo:
+    tables: dict[str, TableInfo] = field(default_factory=dict)  # key: lower-case unqualified table name
+
+    @classmethod
+    def from_dict(cls, data: dict) -> SchemaInfo:
+        """Build from plain JSON-like data (the corpus fixtures and callers holding dicts use this)."""
+        tables = {}
+        for name, t in (data.get("tables") or {}).items():
+            columns = {}
+            for col, info in (t.get("columns") or {}).items():
+                if isinstance(info, str):
+                    info = {"type": info}
+                columns[col.lower()] = ColumnInfo(type=info.get("type", ""), nullable=info.get("nullable"))
+            indexes = [
+                IndexInfo(
+                    name=i.get("name", ""),
+                    columns=[c.lower() for c in i.get("columns", [])],
+                    expressions=list(i.get("expressions", [])),
+                    method=i.get("method", "btree"),
+                    unique=bool(i.get("unique", False)),
+                    predicate=i.get("predicate"),
+                    opclasses=list(i.get("opclasses", [])),
+                )
+                for i in t.get("indexes") or []
+            ]
+            fks = [
+                ([c.lower() for c in fk["columns"]], fk["table"].lower(), [c.lower() for c in fk["referred_columns"]])
+                if isinstance(fk, dict)
+                else (list(fk[0]), fk[1], list(fk[2]))
+                for fk in t.get("foreign_keys") or []
+            ]
+            tables[name.lower()] = TableInfo(
+                columns=columns, indexes=indexes, row_estimate=t.get("row_estimate"), foreign_keys=fks
+            )
+        return cls(tables=tables)

@@ -1,0 +1,571 @@
+"""Rules that read schema facts (column types, nullability, indexes, foreign keys, row estimates).
+
+Each one stays silent when the facts it needs are missing: it never guesses.
+"""
+
+from __future__ import annotations
+
+from pglast import ast
+from pglast.enums import A_Expr_Kind, SetOperation, SortByDir
+
+from optimizer.rules.context import (
+    RANGE_OPS,
+    RuleContext,
+    canonical,
+    column_parts,
+    conjuncts,
+    const_value,
+    func_name,
+    is_aggregate_call,
+    is_column,
+    is_const,
+    op_name,
+    walk,
+)
+from optimizer.rules.model import IndexInfo, TableInfo
+from optimizer.rules.query_rules import date_wrapped_column, not_in_sublinks
+from optimizer.rules.registry import rule
+
+SMALL_TABLE_ROWS = 1000
+BIG_TABLE_ROWS = 100_000
+PATTERN_OPCLASSES = {"text_pattern_ops", "varchar_pattern_ops", "bpchar_pattern_ops"}
+TRGM_OPCLASSES = {"gin_trgm_ops", "gist_trgm_ops"}
+CASE_FUNCTIONS = {"lower", "upper"}
+
+TYPE_FAMILIES = {
+    "smallint": "int",
+    "int2": "int",
+    "integer": "int",
+    "int": "int",
+    "int4": "int",
+    "bigint": "int",
+    "int8": "int",
+    "serial": "int",
+    "bigserial": "int",
+    "smallserial": "int",
+    "numeric": "numeric",
+    "decimal": "numeric",
+    "real": "float",
+    "float4": "float",
+    "double precision": "float",
+    "float8": "float",
+    "money": "money",
+    "text": "text",
+    "character varying": "text",
+    "varchar": "text",
+    "character": "text",
+    "char": "text",
+    "bpchar": "text",
+    "citext": "text",
+    "name": "text",
+    "uuid": "uuid",
+    "boolean": "bool",
+    "bool": "bool",
+    "date": "time",
+    "timestamp": "time",
+    "timestamp without time zone": "time",
+    "timestamp with time zone": "time",
+    "timestamptz": "time",
+    "json": "json",
+    "jsonb": "jsonb",
+}
+CAST_FAMILIES = {"int4": "int", "int8": "int", "int2": "int", "numeric": "numeric", "float8": "float", "text": "text"}
+
+
+def type_family(type_name: str | None) -> str | None:
+    if not type_name:
+        return None
+    base = type_name.lower().split("(")[0].strip()
+    if base.endswith("[]"):
+        return "array"
+    return TYPE_FAMILIES.get(base)
+
+
+def indexes_led_by(table: TableInfo, column: str) -> list[IndexInfo]:
+    return [i for i in table.indexes if i.columns and i.columns[0] == column and not i.expressions]
+
+
+def has_expression_index(table: TableInfo, expr) -> bool:
+    """Is there an index on exactly this expression (qualifiers and casts ignored)?"""
+    wanted = canonical(expr)
+    for index in table.indexes:
+        for text in index.expressions:
+            if expression_text_canonical(text) == wanted:
+                return True
+    return False
+
+
+_EXPR_CACHE: dict[str, str] = {}
+
+
+def expression_text_canonical(text: str) -> str:
+    if text not in _EXPR_CACHE:
+        from pglast import parse_sql
+
+        try:
+            node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+            _EXPR_CACHE[text] = canonical(node)
+        except Exception:  # noqa: BLE001 - an unparsable expression simply matches nothing
+            _EXPR_CACHE[text] = f"<unparsable {text}>"
+    return _EXPR_CACHE[text]
+
+
+def wrapped_column(node):
+    """The column a function call or cast wraps directly (`lower(email)`, `created_at::date`), or None."""
+    if isinstance(node, ast.FuncCall) and not is_aggregate_call(node) and node.over is None:
+        cols = [a for a in node.args or () if is_column(a)]
+        others = [a for a in node.args or () if not is_column(a) and not is_const(a)]
+        if len(cols) == 1 and not others:
+            return cols[0]
+    if isinstance(node, ast.CoalesceExpr) and is_column(node.args[0]) and all(is_const(a) for a in node.args[1:]):
+        return node.args[0]
+    if isinstance(node, ast.TypeCast) and is_column(node.arg):
+        return node.arg
+    return None
+
+
+def predicate_comparisons(ctx: RuleContext):
+    """Index-relevant comparisons inside WHERE / ON / HAVING: (expr, side, other side)."""
+    for expr in ctx.of(ast.A_Expr):
+        if not ctx.in_predicate(expr):
+            continue
+        if expr.kind == A_Expr_Kind.AEXPR_OP and op_name(expr) in RANGE_OPS:
+            yield expr, expr.lexpr, expr.rexpr
+            yield expr, expr.rexpr, expr.lexpr
+        elif expr.kind in (A_Expr_Kind.AEXPR_IN, A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE) and op_name(expr) in (
+            "=",
+            "~~",
+            "~~*",
+        ):
+            yield expr, expr.lexpr, expr.rexpr
+        elif expr.kind == A_Expr_Kind.AEXPR_BETWEEN:
+            yield expr, expr.lexpr, expr.rexpr
+
+
+def _consts(other) -> bool:
+    values = other if isinstance(other, tuple) else (other,)
+    return all(is_const(v) for v in values)
+
+
+@rule(
+    id="function-on-indexed-column",
+    title="Function or cast around an indexed column",
+    severity="warning",
+    explanation="""An index on a column stores the column's values; a condition on `f(col)` or `col::type`
+    asks about a different value, so the index cannot be used (unless an expression index on exactly f(col)
+    exists) and the table is scanned.""",
+    fix="""Rewrite the condition on the bare column (move the function to the constant side, use a range), or
+    create an expression index on the exact expression.""",
+    example="SELECT id FROM orders WHERE coalesce(status, 'new') = 'paid'",
+    better="SELECT id FROM orders WHERE status = 'paid'",
+    needs_schema=True,
+)
+def function_on_indexed_column(ctx: RuleContext):
+    out, seen = [], set()
+    for expr, side, other in predicate_comparisons(ctx):
+        col = wrapped_column(side)
+        if col is None or not _consts(other) or id(expr) in seen:
+            continue
+        if func_name(side) in CASE_FUNCTIONS or date_wrapped_column(side) is not None:
+            continue  # case-insensitive-without-expression-index / date-function-equality say it better
+        resolved = ctx.resolve(col)
+        table = ctx.table(resolved[0]) if resolved else None
+        if table is None or not indexes_led_by(table, resolved[1]) or has_expression_index(table, side):
+            continue
+        seen.add(id(expr))
+        index = indexes_led_by(table, resolved[1])[0].name or "an index"
+        what = "a cast" if isinstance(side, ast.TypeCast) else f"{func_name(side) or 'coalesce'}()"
+        out.append(ctx.finding(side, f"{what} around {resolved[0]}.{resolved[1]} stops {index} from being used."))
+    return out
+
+
+@rule(
+    id="case-insensitive-without-expression-index",
+    title="lower()/upper() comparison without an expression index",
+    severity="warning",
+    explanation="""`WHERE lower(email) = $1` can only use an index built on lower(email); an index on email
+    itself does not help, so every row is read and lower-cased.""",
+    fix="""Create the expression index (`CREATE INDEX ON customers (lower(email))`), or store the column
+    normalized, or use the citext type.""",
+    example="SELECT id FROM customers WHERE lower(name) = 'alice'",
+    better="CREATE INDEX ON customers (lower(name)); -- then the same query uses it",
+    needs_schema=True,
+)
+def case_insensitive_without_expression_index(ctx: RuleContext):
+    out = []
+    for expr, side, other in predicate_comparisons(ctx):
+        if func_name(side) not in CASE_FUNCTIONS or not _consts(other):
+            continue
+        col = wrapped_column(side)
+        resolved = ctx.resolve(col) if col is not None else None
+        table = ctx.table(resolved[0]) if resolved else None
+        if table is None or resolved[1] not in table.columns or has_expression_index(table, side):
+            continue
+        out.append(
+            ctx.finding(side, f"No index on {func_name(side)}({resolved[1]}) of {resolved[0]}: every row is read.")
+        )
+    return out
+
+
+def _literal_kind(node) -> tuple[str | None, object]:
+    """('int'|'float'|'string'|'bool', value) for a literal, with an explicit cast's family if any."""
+    cast = None
+    while isinstance(node, ast.TypeCast):
+        cast = cast or node.typeName.names[-1].sval.lower()
+        node = node.arg
+    if not isinstance(node, ast.A_Const) or node.isnull:
+        return None, None
+    if cast:
+        return "cast:" + (CAST_FAMILIES.get(cast) or TYPE_FAMILIES.get(cast) or cast), const_value(node)
+    val = node.val
+    if isinstance(val, ast.Integer):
+        return "int", val.ival
+    if isinstance(val, ast.Float):
+        return "float", val.fval
+    if isinstance(val, ast.Boolean):
+        return "bool", val.boolval
+    if isinstance(val, ast.String):
+        return "string", val.sval
+    return None, None
+
+
+def implicit_cast_problem(family: str, kind: str, value) -> tuple[str, str] | None:
+    """(severity, message) when comparing a column of `family` with a literal of `kind` misbehaves."""
+    if family == "int" and kind == "float":
+        return "warning", f"{value} is numeric, so the integer column is cast to numeric for every row: no index."
+    if family == "int" and kind in ("cast:numeric", "cast:float"):
+        return "warning", "the literal is cast to a non-integer type, so the column is cast too: no index."
+    if family == "int" and kind == "string":
+        if not str(value).strip().lstrip("+-").isdigit():
+            return "critical", f"{value!r} is not an integer: the query fails at run time."
+        return "info", (
+            f"quoted number {value!r} against an integer column: PostgreSQL converts it, but a driver that "
+            "binds it as text makes the comparison fail or cast; pass a number."
+        )
+    if family == "text" and kind in ("int", "float", "cast:int", "cast:numeric"):
+        return "critical", "a text column compared with a number: `operator does not exist` at run time."
+    if family in ("time", "bool", "uuid") and kind in ("int", "float"):
+        return "critical", f"a {family} column compared with a number: the query fails at run time."
+    if family == "text" and kind == "cast:text":
+        return None
+    return None
+
+
+@rule(
+    id="implicit-cast-column-type",
+    title="Literal of the wrong type compared with a column",
+    severity="warning",
+    explanation="""Comparing a column with a literal of another type makes PostgreSQL convert one side. When
+    it converts the column (an integer column against 10.5, or against '10'::numeric) the index is lost; when
+    no conversion exists (a text column against a number, a boolean against 1) the query fails.""",
+    fix="Write the literal in the column's type (`id = 42`, `code = '42'`), or cast the parameter, never the column.",
+    example="SELECT id FROM orders WHERE customer_id = 42.0",
+    better="SELECT id FROM orders WHERE customer_id = 42",
+    needs_schema=True,
+)
+def implicit_cast_column_type(ctx: RuleContext):
+    out = []
+    for expr, side, other in predicate_comparisons(ctx):
+        if not is_column(side) or expr.kind in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE):
+            continue
+        resolved, info = ctx.column_info(side)
+        family = type_family(info.type) if info else None
+        if family is None:
+            continue
+        for value_node in other if isinstance(other, tuple) else (other,):
+            kind, value = _literal_kind(value_node)
+            problem = implicit_cast_problem(family, kind, value) if kind else None
+            if problem:
+                severity, message = problem
+                out.append(
+                    ctx.finding(expr, f"{resolved[0]}.{resolved[1]} ({info.type}): {message}", severity=severity)
+                )
+                break
+    return out
+
+
+def _equalities(ctx: RuleContext):
+    """Column = column conditions anywhere in WHERE / ON."""
+    for expr in ctx.of(ast.A_Expr):
+        if (
+            expr.kind == A_Expr_Kind.AEXPR_OP
+            and op_name(expr) == "="
+            and is_column(expr.lexpr)
+            and is_column(expr.rexpr)
+            and ctx.in_predicate(expr)
+        ):
+            yield expr
+
+
+@rule(
+    id="join-type-mismatch",
+    title="Join between columns of different types",
+    severity="warning",
+    explanation="""Joining an integer column to a text or numeric column makes PostgreSQL cast one side for
+    every row: the index on the cast side is not used, and hash/merge joins become costly. Between int and
+    text there is no operator at all and the query fails.""",
+    fix="Give both columns the same type (ALTER TABLE ... ALTER COLUMN ... TYPE ...), typically the referenced key's.",
+    example="SELECT o.id FROM orders o JOIN legacy_payments p ON p.order_ref = o.id",
+    better="ALTER TABLE legacy_payments ALTER COLUMN order_ref TYPE bigint USING order_ref::bigint",
+    needs_schema=True,
+)
+def join_type_mismatch(ctx: RuleContext):
+    out = []
+    for expr in _equalities(ctx):
+        left, left_info = ctx.column_info(expr.lexpr)
+        right, right_info = ctx.column_info(expr.rexpr)
+        if not (left_info and right_info):
+            continue
+        lf, rf = type_family(left_info.type), type_family(right_info.type)
+        if lf is None or rf is None or lf == rf or {lf, rf} == {"json", "jsonb"}:
+            continue
+        severity = "critical" if "text" in (lf, rf) or "uuid" in (lf, rf) else "warning"
+        out.append(
+            ctx.finding(
+                expr,
+                f"{left[0]}.{left[1]} ({left_info.type}) = {right[0]}.{right[1]} ({right_info.type}): "
+                "one side is cast for every row.",
+                severity=severity,
+            )
+        )
+    return out
+
+
+@rule(
+    id="not-in-nullable-subquery",
+    title="NOT IN (subquery) over a nullable column",
+    severity="critical",
+    explanation="""`x NOT IN (SELECT col ...)` is never true once col yields a NULL: the query silently
+    returns no rows. The schema says the column can be NULL. (A NULL x is also never returned, unlike with
+    NOT EXISTS.)""",
+    fix="""Use `NOT EXISTS (SELECT 1 FROM ... WHERE sub.col = x)`, which ignores NULLs, or add `WHERE col IS
+    NOT NULL` inside the subquery if NOT IN semantics are wanted otherwise.""",
+    example="SELECT id FROM products WHERE id NOT IN (SELECT product_id FROM order_items)",
+    better="SELECT p.id FROM products p WHERE NOT EXISTS (SELECT 1 FROM order_items i WHERE i.product_id = p.id)",
+    needs_schema=True,
+)
+def not_in_nullable_subquery(ctx: RuleContext):
+    out = []
+    for node, sub in not_in_sublinks(ctx):
+        select = sub.subselect
+        if not isinstance(select, ast.SelectStmt) or select.op != SetOperation.SETOP_NONE:
+            continue
+        if len(select.targetList or ()) != 1 or not is_column(select.targetList[0].val):
+            continue
+        target = select.targetList[0].val
+        resolved, info = ctx.column_info(target)
+        if info is None or info.nullable is not True or filtered_not_null(select.whereClause, target):
+            continue
+        out.append(
+            ctx.finding(
+                node,
+                f"{resolved[0]}.{resolved[1]} is nullable: one NULL in the subquery makes NOT IN return no rows.",
+            )
+        )
+    return out
+
+
+def filtered_not_null(where, colref) -> bool:
+    """Does the WHERE clause say `col IS NOT NULL` (or compare col with a constant, which excludes NULL)?"""
+    _, column = column_parts(colref)
+    for term in conjuncts(where):
+        if isinstance(term, ast.NullTest) and term.nulltesttype.name == "IS_NOT_NULL" and is_column(term.arg):
+            if column_parts(term.arg)[1] == column:
+                return True
+        if isinstance(term, ast.A_Expr) and term.kind == A_Expr_Kind.AEXPR_OP and op_name(term) in RANGE_OPS:
+            for a, b in ((term.lexpr, term.rexpr), (term.rexpr, term.lexpr)):
+                if is_column(a) and column_parts(a)[1] == column and is_const(b):
+                    return True
+    return False
+
+
+def _single_table(ctx: RuleContext, select):
+    items = list(select.fromClause or ())
+    if len(items) != 1 or not isinstance(items[0], ast.RangeVar):
+        return None, None
+    name = items[0].relname.lower()
+    return name, ctx.table(name)
+
+
+def _equality_columns(ctx: RuleContext, where) -> set[str]:
+    cols = set()
+    for term in conjuncts(where):
+        if isinstance(term, ast.A_Expr) and term.kind == A_Expr_Kind.AEXPR_OP and op_name(term) == "=":
+            for a, b in ((term.lexpr, term.rexpr), (term.rexpr, term.lexpr)):
+                if is_column(a) and is_const(b):
+                    cols.add(column_parts(a)[1])
+    return cols
+
+
+def index_serves_order(index: IndexInfo, equal: set[str], order: list[str]) -> bool:
+    """B-tree index whose key is (some of the equality columns) followed by the ORDER BY columns."""
+    if index.method not in ("btree", "", None) or index.expressions:
+        return False
+    cols = index.columns
+    i = 0
+    while i < len(cols) and cols[i] in equal and cols[i] not in order[:1]:
+        i += 1
+    return cols[i : i + len(order)] == order
+
+
+@rule(
+    id="order-by-limit-without-index",
+    title="ORDER BY ... LIMIT with no index in that order",
+    severity="warning",
+    explanation="""`ORDER BY created_at DESC LIMIT 20` is cheap when a B-tree index delivers rows in that order:
+    PostgreSQL reads 20 entries and stops. Without such an index it reads every matching row and sorts them
+    (top-N heapsort) to return 20.""",
+    fix="""Create an index on the equality-filtered columns followed by the ORDER BY columns, e.g.
+    `CREATE INDEX CONCURRENTLY ON orders (customer_id, created_at DESC)`.""",
+    example="SELECT id FROM orders ORDER BY total DESC LIMIT 10",
+    better="CREATE INDEX CONCURRENTLY ON orders (total DESC); -- then the same query reads 10 index entries",
+    needs_schema=True,
+)
+def order_by_limit_without_index(ctx: RuleContext):
+    out = []
+    for select in ctx.of(ast.SelectStmt):
+        if not select.sortClause or select.limitCount is None or select.op != SetOperation.SETOP_NONE:
+            continue
+        name, table = _single_table(ctx, select)
+        if table is None or not table.columns:
+            continue
+        if table.row_estimate is not None and table.row_estimate < SMALL_TABLE_ROWS:
+            continue
+        order = []
+        for sort in select.sortClause:
+            if not is_column(sort.node) or column_parts(sort.node)[1] not in table.columns:
+                order = []
+                break
+            order.append(column_parts(sort.node)[1])
+        if not order or select.groupClause or select.distinctClause:
+            continue
+        equal = _equality_columns(ctx, select.whereClause)
+        if any(index_serves_order(i, equal, order) for i in table.indexes):
+            continue
+        directions = " ".join(
+            f"{c} DESC" if s.sortby_dir == SortByDir.SORTBY_DESC else c
+            for c, s in zip(order, select.sortClause, strict=True)
+        )
+        out.append(
+            ctx.finding(
+                select.sortClause[0],
+                f"No index on {name} delivers rows ordered by {directions}: all matching rows are sorted.",
+            )
+        )
+    return out
+
+
+@rule(
+    id="unindexed-foreign-key-join",
+    title="Join on a foreign key that has no index",
+    severity="warning",
+    explanation="""PostgreSQL indexes primary keys but not foreign keys. Joining from the parent to the child
+    on an unindexed foreign key (`JOIN order_items i ON i.order_id = o.id`) scans the child table, and every
+    DELETE/UPDATE of a parent row scans it too to check the constraint.""",
+    fix="Index the foreign key column(s): `CREATE INDEX CONCURRENTLY ON order_items (order_id)`.",
+    example="SELECT o.id, i.quantity FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.id = 7",
+    better="CREATE INDEX CONCURRENTLY ON order_items (order_id);",
+    needs_schema=True,
+)
+def unindexed_foreign_key_join(ctx: RuleContext):
+    out, reported = [], set()
+    for expr in _equalities(ctx):
+        left, right = ctx.resolve(expr.lexpr), ctx.resolve(expr.rexpr)
+        if not (left and right):
+            continue
+        for child, parent in ((left, right), (right, left)):
+            table = ctx.table(child[0])
+            if table is None:
+                continue
+            for fk_cols, ref_table, ref_cols in table.foreign_keys:
+                if fk_cols != [child[1]] or ref_table != parent[0] or ref_cols != [parent[1]]:
+                    continue
+                covered = any(i.columns[: len(fk_cols)] == fk_cols for i in table.indexes)
+                if covered or (child, parent) in reported:
+                    continue
+                reported.add((child, parent))
+                out.append(
+                    ctx.finding(expr, f"Foreign key {child[0]}.{child[1]} -> {parent[0]}.{parent[1]} has no index.")
+                )
+    return out
+
+
+def _pattern_capable(table: TableInfo, column: str, needs_trgm: bool) -> bool:
+    for index in table.indexes:
+        if column not in index.columns:
+            continue
+        opclasses = {o.lower() for o in index.opclasses}
+        if opclasses & TRGM_OPCLASSES:
+            return True
+        if not needs_trgm and index.columns[0] == column and opclasses & PATTERN_OPCLASSES:
+            return True
+    return False
+
+
+@rule(
+    id="like-without-pattern-index",
+    title="LIKE / ILIKE on a column without a pattern-capable index",
+    severity="warning",
+    explanation="""With a non-C collation (the usual en_US.UTF-8 etc.) a plain B-tree index cannot serve LIKE
+    'abc%'; it needs text_pattern_ops / varchar_pattern_ops (or the C collation). Patterns starting with a
+    wildcard and ILIKE need a trigram index (pg_trgm, gin_trgm_ops). Without one, the table is scanned.""",
+    fix="""Prefix patterns: `CREATE INDEX ON t (col text_pattern_ops)`. Infix patterns or ILIKE:
+    `CREATE EXTENSION pg_trgm; CREATE INDEX ON t USING gin (col gin_trgm_ops)`.""",
+    example="SELECT id FROM products WHERE name LIKE 'Widget%'",
+    better="CREATE INDEX ON products (name text_pattern_ops); -- then the same query uses it",
+    needs_schema=True,
+)
+def like_without_pattern_index(ctx: RuleContext):
+    out = []
+    for expr in ctx.of(ast.A_Expr):
+        if expr.kind not in (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE) or not ctx.in_predicate(expr):
+            continue
+        if op_name(expr) not in ("~~", "~~*") or not is_column(expr.lexpr):
+            continue
+        pattern = const_value(expr.rexpr)
+        if not isinstance(pattern, str) or pattern in ("%", ""):
+            continue  # a parameter: we cannot know what kind of pattern it will be
+        resolved = ctx.resolve(expr.lexpr)
+        table = ctx.table(resolved[0]) if resolved else None
+        if table is None or resolved[1] not in table.columns:
+            continue
+        if table.row_estimate is not None and table.row_estimate < SMALL_TABLE_ROWS:
+            continue
+        needs_trgm = expr.kind == A_Expr_Kind.AEXPR_ILIKE or pattern[:1] in ("%", "_")
+        if _pattern_capable(table, resolved[1], needs_trgm):
+            continue
+        need = "a trigram (gin_trgm_ops) index" if needs_trgm else "a text_pattern_ops or trigram index"
+        out.append(ctx.finding(expr, f"{resolved[0]}.{resolved[1]} has no {need}: the pattern scans the table."))
+    return out
+
+
+@rule(
+    id="unfiltered-big-table-scan",
+    title="Reading a big table with no WHERE and no LIMIT",
+    severity="warning",
+    explanation=f"""A SELECT over a table of {BIG_TABLE_ROWS:,}+ rows (by the planner's estimate) with no
+    WHERE, no LIMIT and no aggregation ships the whole table to the client: seconds of I/O and memory on both
+    sides, usually by accident (a missing filter or pagination).""",
+    fix="Filter (WHERE), paginate (keyset LIMIT), or aggregate in the database.",
+    example="SELECT id, payload FROM events",
+    better="SELECT id, payload FROM events WHERE created_at >= now() - interval '1 hour'",
+    needs_schema=True,
+)
+def unfiltered_big_table_scan(ctx: RuleContext):
+    out = []
+    for select in ctx.of(ast.SelectStmt):
+        if select.whereClause is not None or select.limitCount is not None or select.groupClause:
+            continue
+        if ctx.is_subquery(select) or select.op != SetOperation.SETOP_NONE:
+            continue
+        if any(is_aggregate_call(n) for t in select.targetList or () for n in walk(t.val, stop=(ast.SubLink,))):
+            continue
+        name, table = _single_table(ctx, select)
+        if table is None or table.row_estimate is None or table.row_estimate < BIG_TABLE_ROWS:
+            continue
+        out.append(
+            ctx.finding(
+                select.fromClause[0], f"Reads all ~{table.row_estimate:,} rows of {name} with no filter or limit."
+            )
+        )
+    return out

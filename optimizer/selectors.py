@@ -1,0 +1,48 @@
+"""Reads: a project's optimization history, one run, the workload imports."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+
+from dbooster.errors import NotFound
+from optimizer.models import OptimizationRun, Suggestion, WorkloadImport
+
+
+def _runs(org):
+    return (
+        OptimizationRun.objects.filter(organization=org)
+        .select_related("project", "connection")
+        .prefetch_related(Prefetch("suggestions", queryset=Suggestion.objects.order_by("dropped", "-speedup", "id")))
+    )
+
+
+def run_get(*, org, pk) -> OptimizationRun:
+    run = _runs(org).filter(pk=pk).first()
+    if run is None:
+        raise NotFound("Optimization not found.")
+    return run
+
+
+def project_runs(*, org, project, fingerprint: str | None = None):
+    qs = _runs(org).filter(project=project)
+    if fingerprint:
+        qs = qs.filter(fingerprint=fingerprint)
+    return qs.order_by("-created_at", "-id")
+
+
+def past_runs(*, run: OptimizationRun, limit: int = 20):
+    """Earlier analyses of the same query (by fingerprint) in the same project."""
+    if run.project_id is None or not run.fingerprint:
+        return OptimizationRun.objects.none()
+    return (
+        OptimizationRun.objects.filter(project_id=run.project_id, fingerprint=run.fingerprint)
+        .exclude(pk=run.pk)
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def workload_get(*, org, pk) -> WorkloadImport:
+    item = WorkloadImport.objects.filter(project__organization=org, pk=pk).select_related("project").first()
+    if item is None:
+        raise NotFound("Workload not found.")
+    return item

@@ -1,0 +1,681 @@
+"""Optimizing a query: findings, measured index suggestions, verified rewrites, the AI's ideas.
+
+`optimize_query` is the whole pipeline behind POST /query/optimize:
+1. parse (one statement, no utility), fingerprint, run the rule engine over the schema;
+2. with a connection: plan the query and measure index candidates (HypoPG, else the
+   sandbox where the connection allows it, else estimate-only);
+3. the AI (when asked, configured, within quota), cached by fingerprint + schema version;
+4. every rewrite (rules' and AI's) checked for result equivalence on the target;
+5. the run and its suggestions stored as the project's history.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import pglast
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from pglast.stream import RawStream
+
+from billing.quotas import enforce_quota
+from dbooster.errors import DomainError, InvalidInput, NotFound, PaymentRequired
+from optimizer import advisor
+from optimizer import ai as ai_client
+from optimizer import verify as verifier
+from optimizer.models import AICache, OptimizationRun, Suggestion
+from workflow import audit
+
+logger = logging.getLogger(__name__)
+
+
+# --- inputs ----------------------------------------------------------------
+
+
+def resolve_target(*, org, project_id=None, connection_id=None):
+    """(project, connection) for the request, both in `org`; the project's default connection if none named."""
+    from projects.models import Project
+    from schema_metadata.models import DatabaseConnection
+
+    project = None
+    connection = None
+    if project_id is not None:
+        project = Project.objects.filter(organization=org, pk=project_id).first()
+        if project is None:
+            raise NotFound("Project not found.")
+    if connection_id is not None:
+        qs = DatabaseConnection.objects.select_related("project").filter(project__organization=org, pk=connection_id)
+        if project is not None:
+            qs = qs.filter(project=project)
+        connection = qs.first()
+        if connection is None:
+            raise NotFound("Database connection not found.")
+        project = project or connection.project
+    elif project is not None:
+        connection = DatabaseConnection.objects.filter(project=project, is_default=True).first()
+    return project, connection
+
+
+def prepare(query: str) -> dict:
+    """The statement as the target will see it; InvalidInput for anything that must not be sent."""
+    from schema_metadata.explain import prepare_query
+
+    prepared = prepare_query(query)
+    stmt = pglast.parse_sql(prepared["sql"])[0].stmt
+    prepared["normalized"] = RawStream()(stmt)
+    return prepared
+
+
+def sandbox_allowed(connection) -> bool:
+    """CREATE INDEX in a rolled-back transaction: never on production, only where writes in rollback are allowed."""
+    return connection.environment != "production" and (connection.allow_dml_analyze or not connection.read_only)
+
+
+# --- schema facts ----------------------------------------------------------
+
+
+def schema_from_metadata(connection):
+    """The rule engine's SchemaInfo from the last sync of `connection` (None if never synced)."""
+    from optimizer.rules.model import SchemaInfo
+    from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
+
+    tables: dict[str, dict] = {}
+    for col in SchemaMetadata.objects.filter(connection=connection).order_by("table_name", "ordinal_position"):
+        t = tables.setdefault(col.table_name, {"columns": {}, "indexes": [], "foreign_keys": []})
+        t["columns"][col.column_name] = {"type": col.column_type, "nullable": col.is_nullable}
+    if not tables:
+        return None
+    for index in DbIndex.objects.filter(connection=connection):
+        if index.table_name in tables:
+            keys = list(index.columns or [])
+            tables[index.table_name]["indexes"].append(
+                {
+                    "name": index.name,
+                    "columns": [k for k in keys if "(" not in k],
+                    "expressions": [k for k in keys if "(" in k],
+                    "method": index.method,
+                    "unique": index.is_unique,
+                    "predicate": index.predicate or None,
+                }
+            )
+    for table in DbTable.objects.filter(connection=connection):
+        if table.name in tables:
+            tables[table.name]["row_estimate"] = table.row_estimate
+    for fk in DbForeignKey.objects.filter(connection=connection):
+        if fk.table_name in tables:
+            tables[fk.table_name]["foreign_keys"].append(
+                {"columns": fk.columns, "table": fk.referred_table, "referred_columns": fk.referred_columns}
+            )
+    return SchemaInfo.from_dict({"tables": tables})
+
+
+def schema_from_catalog(tables: dict) -> object:
+    """SchemaInfo from the advisor's live catalog read (a connection that was never synced)."""
+    from optimizer.rules.model import SchemaInfo
+
+    data = {}
+    for info in tables.values():
+        data[info.name] = {
+            "columns": {c.name: {"type": c.type} for c in info.columns.values()},
+            "indexes": [
+                {
+                    "name": i.name,
+                    "columns": [k.strip('"') for k in i.keys if "(" not in k],
+                    "expressions": [k for k in i.keys if "(" in k],
+                    "method": i.method,
+                    "unique": i.unique,
+                    "predicate": i.predicate,
+                }
+                for i in info.indexes
+            ],
+            "row_estimate": int(info.rows),
+        }
+    return SchemaInfo.from_dict({"tables": data})
+
+
+def prompt_schema(tables: dict) -> list[dict]:
+    """Only what matters for the prompt: the touched tables' columns, indexes and sizes. No rows."""
+    out = []
+    for info in sorted(tables.values(), key=lambda t: (t.schema, t.name)):
+        out.append(
+            {
+                "table": f"{info.schema}.{info.name}",
+                "rows": int(info.rows),
+                "bytes": info.bytes,
+                "columns": [{"name": c.name, "type": c.type} for c in info.columns.values()],
+                "indexes": [
+                    {"name": i.name, "method": i.method, "keys": i.keys, "include": i.include, "where": i.predicate}
+                    for i in info.indexes
+                ],
+            }
+        )
+    return out
+
+
+# --- the pipeline ------------------------------------------------------------
+
+
+@dataclass
+class _Draft:
+    """A suggestion before it is stored."""
+
+    kind: str
+    sql: str
+    rationale: str
+    source: str = Suggestion.Source.RULES
+    model_name: str = ""
+    rule_id: str = ""
+    cost_before: float | None = None
+    cost_after: float | None = None
+    time_before_ms: float | None = None
+    time_after_ms: float | None = None
+    size_bytes: int | None = None
+    planner_used: str = ""
+    verification: str = Suggestion.Verification.UNVERIFIED
+    verified: bool = False
+    unverified_reason: str = ""
+    advice_only: bool = False
+    dropped: bool = False
+    drop_reason: str = ""
+
+    def speedup(self) -> float | None:
+        if self.time_before_ms and self.time_after_ms:
+            return round(self.time_before_ms / max(self.time_after_ms, 0.001), 2)
+        if self.cost_before and self.cost_after:
+            return round(self.cost_before / max(self.cost_after, 0.01), 2)
+        return None
+
+
+@dataclass
+class _State:
+    findings: list[dict] = field(default_factory=list)
+    drafts: list[_Draft] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    rejected: list[dict] = field(default_factory=list)
+    plan_before: dict | None = None
+    plan_after: dict | None = None
+    cost_before: float | None = None
+    plan_status: str = OptimizationRun.PlanStatus.NO_CONNECTION
+    plan_error: str = ""
+    measurement: str = ""
+    tables: dict = field(default_factory=dict)
+    ai_status: str = "off"
+    ai_reason: str = ""
+    ai_model: str = ""
+    plan_summary: dict | None = None
+
+
+def _findings(sql: str, schema) -> list[dict]:
+    from optimizer.rules import analyze
+
+    return [f.as_dict() for f in analyze(sql, schema)]
+
+
+def _rule_rewrites(sql: str, schema) -> list[_Draft]:
+    try:
+        from optimizer.rewrites import rewrite
+    except ImportError:  # the rewrite module ships separately; lint and indexes work without it
+        logger.warning("optimizer.rewrites is not available: no deterministic rewrites")
+        return []
+    drafts = []
+    for r in rewrite(sql, schema):
+        drafts.append(
+            _Draft(
+                kind=Suggestion.Kind.REWRITE,
+                sql=r.sql,
+                rationale=r.rationale,
+                rule_id=r.rule_id,
+                advice_only=bool(r.advice_only),
+            )
+        )
+    return drafts
+
+
+def _index_drafts(result: advisor.AdviceResult, source=Suggestion.Source.RULES, model_name="") -> list[_Draft]:
+    drafts = []
+    for s in result.suggestions:
+        d = _Draft(
+            kind=Suggestion.Kind.INDEX,
+            sql=s.sql,
+            rationale=s.candidate.reason,
+            source=source,
+            model_name=model_name,
+            cost_before=s.cost_before,
+            cost_after=s.cost_after,
+            time_before_ms=s.time_before_ms,
+            time_after_ms=s.time_after_ms,
+            size_bytes=s.size_bytes,
+            planner_used=s.used_as or "",
+            verification=s.verification,
+            verified=s.verified,
+        )
+        if not s.verified:
+            d.unverified_reason = (
+                "Not measured: HypoPG is not installed on the target and the connection does not allow "
+                "sandboxed indexes (it is production or read-only)."
+            )
+        drafts.append(d)
+    return drafts
+
+
+def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float) -> None:
+    from schema_metadata import plan as plan_analyser
+    from schema_metadata import target
+
+    sandbox = sandbox_allowed(connection)
+    with target.session(
+        connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
+    ) as conn:
+        from optimizer.query_shape import tables_of
+
+        state.tables = advisor.load_tables(conn, tables_of(sql))
+        result = advisor.advise(
+            conn,
+            sql,
+            allow_sandbox=sandbox,
+            min_gain=min_gain,
+            min_rows=settings.OPTIMIZER_MIN_TABLE_ROWS,
+            tables=state.tables,
+        )
+    state.plan_status = OptimizationRun.PlanStatus.PLANNED
+    state.plan_before = result.plan_before
+    state.plan_after = result.plan_after
+    state.cost_before = result.cost_before
+    state.measurement = result.mode
+    state.rejected.extend(result.rejected)
+    state.notes.extend(result.notes)
+    state.drafts.extend(_index_drafts(result))
+    state.plan_summary = plan_analyser.summarize([state.plan_before]) if state.plan_before else None
+
+
+def _ai_answer(state: _State, *, org, sql: str, fingerprint: str) -> ai_client.AIAnswer:
+    if not ai_client.configured():
+        return ai_client.AIAnswer(ok=False, model=settings.OPENAI_MODEL, reason="no OpenAI API key is configured")
+    schema = prompt_schema(state.tables)
+    version = ai_client.schema_version(schema)
+    model = settings.OPENAI_MODEL
+    cached = AICache.objects.filter(fingerprint=fingerprint, schema_version=version, model_name=model).first()
+    if cached is not None:
+        return ai_client.AIAnswer.from_cache(cached.answer, model)
+    month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    used = OptimizationRun.objects.filter(organization=org, ai_status="used", created_at__gte=month_start).count()
+    try:
+        enforce_quota(organization=org, resource="ai_optimizations_per_month", used=used)
+    except PaymentRequired as exc:
+        return ai_client.AIAnswer(ok=False, model=model, reason=f"quota: {exc.detail}")
+    summary = state.plan_summary
+    answer = ai_client.ask(
+        query=sql,
+        plan_summary=_plan_digest(summary),
+        findings=state.findings,
+        schema=schema,
+    )
+    if answer.ok:
+        AICache.objects.update_or_create(
+            fingerprint=fingerprint,
+            schema_version=version,
+            model_name=model,
+            defaults={"answer": answer.to_cache()},
+        )
+    return answer
+
+
+def _plan_digest(summary: dict | None) -> dict | None:
+    """The plan summary without anything that could carry row data (only shape, costs and warnings)."""
+    if not summary:
+        return None
+    keep = ("node_type", "label", "relation", "index", "total_cost", "estimated_rows", "actual_rows", "details")
+    return {
+        "total_cost": summary.get("total_cost"),
+        "nodes": [{k: n.get(k) for k in keep} for n in summary.get("nodes", [])[:40]],
+        "warnings": [w.get("message") for w in summary.get("warnings", [])][:20],
+    }
+
+
+def _ai_drafts(state: _State, answer: ai_client.AIAnswer, connection, sql: str, *, min_gain: float) -> list[_Draft]:
+    drafts: list[_Draft] = []
+    index_candidates = []
+    for s in answer.suggestions:
+        base = _Draft(
+            kind=s.kind, sql=s.sql, rationale=s.rationale, source=Suggestion.Source.AI, model_name=answer.model
+        )
+        if s.kind == Suggestion.Kind.INDEX:
+            cand = advisor.parse_index_ddl(s.sql)
+            if cand is None:
+                base.dropped, base.drop_reason = True, "not a single CREATE INDEX statement"
+                drafts.append(base)
+                continue
+            index_candidates.append((cand, base))
+        elif s.kind == Suggestion.Kind.SETTING:
+            base.unverified_reason = "settings are not measured; try them on a staging database first"
+            drafts.append(base)
+        else:
+            drafts.append(base)
+    if index_candidates:
+        if connection is None:
+            for _, base in index_candidates:
+                base.unverified_reason = "no database connection: the index could not be measured"
+                base.verification = Suggestion.Verification.ESTIMATE_ONLY
+                drafts.append(base)
+        else:
+            drafts.extend(_measure_ai_indexes(state, index_candidates, connection, sql, min_gain=min_gain))
+    return drafts
+
+
+def _measure_ai_indexes(state, index_candidates, connection, sql, *, min_gain) -> list[_Draft]:
+    from schema_metadata import target
+
+    drafts = []
+    known = {d.sql for d in state.drafts if d.kind == Suggestion.Kind.INDEX}
+    sandbox = sandbox_allowed(connection)
+    with target.session(
+        connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
+    ) as conn:
+        whatif = advisor.WhatIf(conn, hypopg=advisor.has_extension(conn, "hypopg"), sandbox=sandbox)
+        base_cost = whatif.measure(sql).cost
+        for cand, draft in index_candidates:
+            draft.sql = cand.ddl(concurrently=True)
+            if draft.sql in known:
+                continue  # the rules already found (and measured) it
+            mode = whatif.mode_for(cand)
+            if mode == advisor.ESTIMATE_ONLY:
+                draft.verification = Suggestion.Verification.ESTIMATE_ONLY
+                draft.unverified_reason = "this index could not be measured on this connection"
+                drafts.append(draft)
+                continue
+            try:
+                _, name, size = whatif.add(cand)
+            except Exception as exc:  # noqa: BLE001 - a bad suggestion from the model is dropped, not fatal
+                draft.dropped, draft.drop_reason = True, f"PostgreSQL refused the index: {exc}"
+                drafts.append(draft)
+                continue
+            try:
+                m = whatif.measure(sql)
+            finally:
+                whatif.remove(cand)
+            gain = (base_cost - m.cost) / base_cost if base_cost else 0
+            draft.cost_before, draft.cost_after, draft.size_bytes = base_cost, m.cost, size
+            if name not in m.used:
+                draft.dropped, draft.drop_reason = True, "the planner does not use this index"
+            elif gain < min_gain:
+                draft.dropped, draft.drop_reason = True, f"cost gain {gain:.0%} is under {min_gain:.0%}"
+            else:
+                draft.verification, draft.verified, draft.planner_used = mode, True, name
+            drafts.append(draft)
+    return drafts
+
+
+def _verify_rewrites(state: _State, connection, sql: str, *, measure: bool) -> None:
+    from schema_metadata import target
+
+    rewrites = [d for d in state.drafts if d.kind == Suggestion.Kind.REWRITE and not d.dropped]
+    pending = []
+    for d in rewrites:
+        if d.advice_only:
+            d.unverified_reason = "advice only: it changes how the application pages or calls the query"
+        elif connection is None:
+            d.unverified_reason = "no database connection: the results could not be compared"
+        elif not connection.allow_analyze:
+            d.unverified_reason = "this connection does not allow executing queries, so results were not compared"
+        else:
+            pending.append(d)
+    if not pending:
+        return
+    with target.session(
+        connection.url, read_only=True, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
+    ) as conn:
+        for d in pending:
+            outcome = verifier.compare_results(conn, sql, d.sql, row_cap=settings.OPTIMIZER_ROW_CAP)
+            if outcome.outcome == verifier.DIFFERENT:
+                d.dropped, d.drop_reason = True, f"returns different results: {outcome.reason}"
+                continue
+            if outcome.outcome == verifier.UNVERIFIED:
+                d.unverified_reason = outcome.reason
+                continue
+            d.verification, d.verified = Suggestion.Verification.RESULT_EQUIVALENCE, True
+            d.unverified_reason = ""
+            if measure:
+                _measure_rewrite(conn, sql, d)
+
+
+def _measure_rewrite(conn, sql: str, d: _Draft) -> None:
+    """Cost, and time where the query may run, of the original and the rewrite."""
+    conn.execute("SAVEPOINT dbooster_measure")
+    try:
+        before = advisor.explain_json(conn, sql, analyze=True)
+        after = advisor.explain_json(conn, d.sql, analyze=True)
+    except Exception:  # noqa: BLE001 - a failed measurement leaves the figures empty
+        conn.execute("ROLLBACK TO SAVEPOINT dbooster_measure")
+        return
+    d.cost_before, d.cost_after = before["Plan"]["Total Cost"], after["Plan"]["Total Cost"]
+    d.time_before_ms, d.time_after_ms = before.get("Execution Time"), after.get("Execution Time")
+
+
+def optimize_query(
+    *,
+    user,
+    query: str,
+    project_id=None,
+    connection_id=None,
+    use_ai: bool = True,
+    verify: bool = True,
+    request=None,
+) -> OptimizationRun:
+    org = user.organization
+    prepared = prepare(query)
+    sql = prepared["sql"]
+    if prepared["kind"] != "select" and verify:
+        verify = True  # DML is never executed: rewrites of it stay unverified below
+    project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
+    min_gain = settings.OPTIMIZER_MIN_COST_GAIN
+    state = _State()
+
+    schema = schema_from_metadata(connection) if connection is not None else None
+    if connection is not None:
+        try:
+            _plan_and_advise(state, connection, sql, min_gain=min_gain)
+        except DomainError as exc:
+            state.plan_status, state.plan_error = OptimizationRun.PlanStatus.FAILED, exc.detail
+            state.notes.append(f"The query could not be planned on the target: {exc.detail}")
+        if schema is None and state.tables:
+            schema = schema_from_catalog(state.tables)
+    else:
+        state.notes.append("No database connection: findings and rewrites only, no plan and no index measurement.")
+
+    state.findings = _findings(sql, schema)
+    state.drafts.extend(_rule_rewrites(sql, schema))
+
+    if use_ai:
+        answer = _ai_answer(state, org=org, sql=sql, fingerprint=prepared["fingerprint"])
+        state.ai_model = answer.model
+        if answer.ok:
+            state.ai_status = "used"
+            state.ai_reason = "cached answer" if answer.cached else ""
+            try:
+                live = connection if state.plan_status == OptimizationRun.PlanStatus.PLANNED else None
+                state.drafts.extend(_ai_drafts(state, answer, live, sql, min_gain=min_gain))
+            except DomainError as exc:
+                state.notes.append(f"The AI's indexes could not be measured: {exc.detail}")
+        else:
+            state.ai_status = "unavailable"
+            state.ai_reason = answer.reason
+            state.notes.append(f"Rules-only answer: {answer.reason}.")
+
+    if verify and prepared["kind"] == "select":
+        live = connection if state.plan_status == OptimizationRun.PlanStatus.PLANNED else None
+        try:
+            _verify_rewrites(state, live, sql, measure=prepared["parameters"] == 0)
+        except DomainError as exc:
+            state.notes.append(f"Rewrites could not be verified on the target: {exc.detail}")
+            _mark_unverified(state, f"the target failed during verification: {exc.detail}")
+    else:
+        reason = "verification was turned off" if not verify else "only SELECT rewrites are verified by results"
+        _mark_unverified(state, reason)
+
+    run = _store(state, org=org, user=user, project=project, connection=connection, query=query, prepared=prepared)
+    audit.record(
+        action="optimizer.optimize",
+        actor=user,
+        organization=org,
+        target=run,
+        request=request,
+        metadata={
+            "project": project.pk if project else None,
+            "connection": connection.pk if connection else None,
+            "suggestions": run.suggestions.count(),
+            "ai": state.ai_status,
+        },
+    )
+    return run
+
+
+def _mark_unverified(state: _State, reason: str) -> None:
+    for d in state.drafts:
+        if d.kind == Suggestion.Kind.REWRITE and not d.verified and not d.dropped and not d.unverified_reason:
+            d.unverified_reason = reason
+
+
+@transaction.atomic
+def _store(state: _State, *, org, user, project, connection, query: str, prepared: dict) -> OptimizationRun:
+    run = OptimizationRun.objects.create(
+        organization=org,
+        project=project,
+        connection=connection,
+        user=user,
+        query=query,
+        normalized=prepared["normalized"],
+        fingerprint=prepared["fingerprint"],
+        findings=state.findings,
+        plan_status=state.plan_status,
+        plan_error=state.plan_error,
+        plan_before=state.plan_before,
+        plan_after=state.plan_after,
+        cost_before=state.cost_before,
+        measurement=state.measurement,
+        ai_status=state.ai_status,
+        ai_reason=state.ai_reason,
+        ai_model=state.ai_model if state.ai_status == "used" else "",
+        notes=state.notes,
+        rejected=state.rejected[:100],
+    )
+    Suggestion.objects.bulk_create(
+        [
+            Suggestion(
+                run=run,
+                kind=d.kind,
+                sql=d.sql,
+                rationale=d.rationale,
+                rule_id=d.rule_id,
+                cost_before=d.cost_before,
+                cost_after=d.cost_after,
+                time_before_ms=d.time_before_ms,
+                time_after_ms=d.time_after_ms,
+                speedup=d.speedup() if not d.dropped else None,
+                size_bytes=d.size_bytes,
+                planner_used=d.planner_used,
+                # Nothing unverified is ever labelled verified.
+                verification=d.verification if d.verified or d.kind == "index" else Suggestion.Verification.UNVERIFIED,
+                verified=bool(d.verified and not d.dropped),
+                unverified_reason="" if d.verified else d.unverified_reason,
+                advice_only=d.advice_only,
+                source=d.source,
+                model_name=d.model_name,
+                dropped=d.dropped,
+                drop_reason=d.drop_reason,
+            )
+            for d in state.drafts
+        ]
+    )
+    return run
+
+
+def validate_options(data: dict) -> None:
+    if not isinstance(data.get("query"), str) or not data["query"].strip():
+        raise InvalidInput("Send the query to optimize in 'query'.", code="empty_query")
+
+
+def advise_workload(
+    *,
+    user,
+    project_id,
+    connection_id=None,
+    queries: list[str] | None = None,
+    budget_bytes: int,
+    max_indexes: int,
+    limit: int = 50,
+    request=None,
+):
+    """Import the target's top queries (or take the given ones), match them to the project's code, advise one set."""
+    from optimizer import workload as wl
+    from optimizer.models import WorkloadImport, WorkloadQuery
+    from repositories.models import ExtractedQuery
+    from schema_metadata import target
+
+    org = user.organization
+    project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
+    if connection is None:
+        raise InvalidInput("Workload advice needs a database connection: name one or set the project's default.")
+    sandbox = sandbox_allowed(connection)
+    with target.session(
+        connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
+    ) as conn:
+        if queries:
+            items = [wl.WorkloadItem(q, fingerprint=wl.fingerprint(q)) for q in queries]
+            total = float(len(items))
+        else:
+            try:
+                items, total = wl.top_queries(conn, limit=limit)
+            except LookupError as exc:
+                raise InvalidInput(str(exc), code="no_pg_stat_statements") from None
+        advice = wl.advise_workload(
+            conn,
+            items,
+            budget_bytes=budget_bytes,
+            max_indexes=max_indexes,
+            allow_sandbox=sandbox,
+            min_rows=settings.OPTIMIZER_MIN_TABLE_ROWS,
+        )
+    savings = {q["position"]: q["saving_ms"] for q in advice.get("queries", [])}
+    known = {
+        q.fingerprint: q
+        for q in ExtractedQuery.objects.filter(
+            project=project, fingerprint__in=[i.fingerprint for i in items]
+        ).prefetch_related("occurrences")
+    }
+    with transaction.atomic():
+        record = WorkloadImport.objects.create(
+            project=project, connection=connection, user=user, total_time_ms=total, advice=advice
+        )
+        rows = []
+        for i, item in enumerate(items):
+            match = known.get(item.fingerprint)
+            rows.append(
+                WorkloadQuery(
+                    workload=record,
+                    query=item.query,
+                    fingerprint=item.fingerprint,
+                    calls=item.calls,
+                    total_time_ms=item.total_time_ms,
+                    mean_time_ms=item.mean_time_ms,
+                    rows=item.rows,
+                    share=(item.total_time_ms / total) if total else 0,
+                    saving_ms=savings.get(i),
+                    extracted_query=match,
+                    locations=[
+                        {"file_path": o.file_path, "line": o.line}
+                        for o in (match.occurrences.all()[:10] if match else [])
+                    ],
+                )
+            )
+        WorkloadQuery.objects.bulk_create(rows)
+        audit.record(
+            action="optimizer.workload_advise",
+            actor=user,
+            organization=org,
+            target=record,
+            request=request,
+            metadata={"queries": len(items), "indexes": len(advice.get("indexes", []))},
+        )
+    return record

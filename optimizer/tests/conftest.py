@@ -1,0 +1,159 @@
+"""Fixtures for the optimizer's tests: a small shop to advise on, the HypoPG cluster, a fake OpenAI."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import psycopg
+import pytest
+from psycopg import sql
+
+SHOP_SQL = """
+CREATE TABLE customers (
+    id bigserial PRIMARY KEY, email text NOT NULL, country text NOT NULL, created_at timestamptz NOT NULL);
+CREATE TABLE orders (
+    id bigserial PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers, status text NOT NULL,
+    created_at timestamptz NOT NULL, total numeric(12, 2) NOT NULL, meta jsonb NOT NULL DEFAULT '{}');
+CREATE TABLE countries (code text PRIMARY KEY, name text NOT NULL);
+INSERT INTO countries VALUES ('US', 'United States'), ('DE', 'Germany'), ('IL', 'Israel');
+INSERT INTO customers (email, country, created_at)
+SELECT 'User' || g || '@Example.com', (ARRAY['US', 'DE', 'IL'])[1 + g % 3], '2024-01-01'::timestamptz + g * interval '1 minute'
+  FROM generate_series(1, 20000) g;
+INSERT INTO orders (customer_id, status, created_at, total, meta)
+SELECT 1 + (g * 7) % 20000,
+       CASE WHEN g % 100 = 0 THEN 'pending' WHEN g % 10 = 0 THEN 'failed' ELSE 'paid' END,
+       '2024-01-01'::timestamptz + g * interval '10 seconds', g % 1000,
+       jsonb_build_object('src', CASE WHEN g % 50 = 0 THEN 'ad' ELSE 'web' END)
+  FROM generate_series(1, 100000) g;
+ANALYZE;
+"""
+
+
+def fill_shop(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(SHOP_SQL)
+
+
+@pytest.fixture
+def shop_database(scratch_database):
+    """The embedded server (PostgreSQL 18, no HypoPG): the sandbox path."""
+    fill_shop(scratch_database)
+    return scratch_database
+
+
+@pytest.fixture
+def hypopg_database():
+    """A fresh database on the PostgreSQL 15 + HypoPG cluster (scripts/hypopg-cluster)."""
+    base = os.environ.get("HYPOPG_DATABASE_URL")
+    if not base:
+        pytest.skip("HYPOPG_DATABASE_URL is not set (scripts/hypopg-cluster start)")
+    name = f"opt_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        fill_shop(url)
+        yield url
+    finally:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def chat_completion(content: str, model: str = "fake-model") -> dict:
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+
+
+class FakeOpenAI:
+    """An OpenAI-compatible server on 127.0.0.1: answers from a script, records every request."""
+
+    def __init__(self):
+        self.script: list[tuple[int, dict | str, float]] = []  # (status, body, delay seconds)
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                fake.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
+                status, answer, delay = fake.script.pop(0) if fake.script else (500, {"error": "no script"}, 0)
+                if delay:
+                    time.sleep(delay)
+                payload = (answer if isinstance(answer, str) else json.dumps(answer)).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    if status == 429:
+                        self.send_header("retry-after-ms", "10")
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def answer(self, data: dict, *, status: int = 200, delay: float = 0.0):
+        self.script.append((status, chat_completion(json.dumps(data)), delay))
+
+    def raw(self, status: int, body, delay: float = 0.0):
+        self.script.append((status, body, delay))
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake_openai(settings):
+    fake = FakeOpenAI()
+    settings.OPENAI_API_KEY = "sk-test-not-a-real-key"
+    settings.OPENAI_BASE_URL = fake.base_url
+    settings.OPENAI_MODEL = "fake-model"
+    settings.OPENAI_TIMEOUT = 2.0
+    settings.OPENAI_MAX_RETRIES = 2
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def connection_for(project):
+    """`connection_for(url, **flags)`: a DatabaseConnection of `project` to a test database."""
+    from schema_metadata.models import DatabaseConnection
+
+    def make(url: str, **flags) -> DatabaseConnection:
+        defaults = {
+            "environment": "development",
+            "allow_analyze": True,
+            "allow_dml_analyze": True,
+            "read_only": False,
+            "is_default": True,
+        }
+        defaults.update(flags)
+        return DatabaseConnection.objects.create(project=project, name=f"db-{uuid.uuid4().hex[:6]}", url=url, **defaults)
+
+    return make

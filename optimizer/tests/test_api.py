@@ -1,0 +1,174 @@
+"""POST /query/optimize and the history endpoints, end to end against real PostgreSQL."""
+
+import psycopg
+import pytest
+
+from optimizer.models import OptimizationRun, Suggestion
+from workflow.models import AuditEvent
+
+PENDING = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20"
+
+
+@pytest.mark.django_db
+def test_without_a_connection_it_lints_and_says_there_is_no_plan(member_client):
+    response = member_client.post("/query/optimize", {"query": "SELECT * FROM orders WHERE status = 'paid'"}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["plan_status"] == "no_connection" and body["plan"] is None
+    assert body["query"] == "SELECT * FROM orders WHERE status = 'paid'"
+    assert body["normalized"] and body["fingerprint"]
+    assert any(f["rule_id"] for f in body["findings"])
+    assert all({"rule_id", "severity", "message", "fix", "doc_url"} <= set(f) for f in body["findings"])
+    assert not any(s["verified"] for s in body["suggestions"])
+    assert any("No database connection" in n for n in body["notes"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"query": "SELECT 1; DROP TABLE orders"}, "not_single_statement"),
+        ({"query": "DROP TABLE orders"}, "utility_statement"),
+        ({"query": "SELEC nothing"}, "parse_error"),
+        ({"query": "   "}, None),
+        ({}, None),
+    ],
+)
+def test_bad_queries_are_400(member_client, payload, code):
+    response = member_client.post("/query/optimize", payload, format="json")
+    assert response.status_code == 400, response.content
+    if code:
+        assert response.json()["code"] == code
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_a_sandbox_connection_indexes_are_measured_and_history_is_kept(
+    member_client, project, connection_for, shop_database
+):
+    conn = connection_for(shop_database)
+    payload = {"query": PENDING, "project": project.pk, "ai": False}
+    body = member_client.post("/query/optimize", payload, format="json").json()
+    assert body["plan_status"] == "planned" and body["connection"] == conn.pk
+    assert body["plan"]["before"]["Plan"]["Total Cost"] == body["cost_before"]
+    [index] = [s for s in body["suggestions"] if s["kind"] == "index"]
+    assert index["verification"] == "sandbox" and index["verified"] and index["source"] == "rules"
+    assert index["sql"].startswith("CREATE INDEX CONCURRENTLY") and index["cost_after"] < index["cost_before"]
+    assert index["speedup"] > 1 and index["planner_used"].startswith("dbooster_")
+    assert body["ai"]["status"] == "off"
+    # The sandbox left nothing behind on the target.
+    with psycopg.connect(shop_database) as target:
+        assert not target.execute("SELECT 1 FROM pg_indexes WHERE indexname LIKE 'dbooster_%'").fetchall()
+
+    second = member_client.post("/query/optimize", payload, format="json").json()
+    assert [h["id"] for h in second["history"]] == [body["id"]]
+    listing = member_client.get(f"/projects/{project.pk}/optimizations?fingerprint={body['fingerprint']}").json()
+    assert [r["id"] for r in listing["results"]] == [second["id"], body["id"]]
+    detail = member_client.get(f"/query/optimize/{body['id']}").json()
+    assert detail["id"] == body["id"] and detail["suggestions"][0]["sql"] == index["sql"]
+    assert AuditEvent.objects.filter(action="optimizer.optimize", target_id=str(body["id"])).exists()
+    event = AuditEvent.objects.get(action="optimizer.optimize", target_id=str(body["id"]))
+    assert shop_database not in str(event.metadata)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_production_connection_without_hypopg_is_estimate_only(member_client, project, connection_for, shop_database):
+    connection_for(shop_database, environment="production", allow_dml_analyze=False, read_only=True)
+    body = member_client.post("/query/optimize", {"query": PENDING, "project": project.pk, "ai": False}, format="json")
+    body = body.json()
+    assert body["measurement"] == "estimate-only"
+    indexes = [s for s in body["suggestions"] if s["kind"] == "index"]
+    assert indexes and all(s["verification"] == "estimate-only" and not s["verified"] for s in indexes)
+    assert all(s["unverified_reason"] for s in indexes)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ai_rewrite_that_changes_results_is_dropped_and_recorded(
+    member_client, project, connection_for, shop_database, fake_openai
+):
+    connection_for(shop_database)
+    query = "SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM orders)"
+    fake_openai.answer(
+        {
+            "summary": "use NOT EXISTS",
+            "indexes": [{"sql": "CREATE INDEX ON orders (customer_id)", "rationale": "anti-join probe"}],
+            "rewrites": [
+                {
+                    "sql": "SELECT c.id FROM customers c WHERE NOT EXISTS "
+                    "(SELECT 1 FROM orders o WHERE o.customer_id = c.id)",
+                    "rationale": "NOT EXISTS is an anti-join",
+                },
+                {"sql": "SELECT id FROM customers WHERE id > 19000", "rationale": "wrong on purpose"},
+            ],
+            "settings": [{"sql": "SET work_mem = '64MB'", "rationale": "hash in memory"}],
+        }
+    )
+    body = member_client.post("/query/optimize", {"query": query, "project": project.pk}, format="json").json()
+    assert body["ai"] == {"status": "used", "reason": "", "model": "fake-model"}
+    ai = [s for s in body["suggestions"] if s["source"] == "ai"]
+    good = next(s for s in ai if "NOT EXISTS" in s["sql"])
+    assert good["verified"] and good["verification"] == "result-equivalence" and good["model_name"] == "fake-model"
+    setting = next(s for s in ai if s["kind"] == "setting")
+    assert not setting["verified"] and setting["verification"] == "unverified" and setting["unverified_reason"]
+    [dropped] = [s for s in body["dropped"] if s["sql"].endswith("id > 19000")]
+    assert dropped["drop_reason"].startswith("returns different results") and not dropped["verified"]
+    assert Suggestion.objects.filter(run_id=body["id"], dropped=True).exists()
+    # The prompt carries the query and the touched schema, never the connection URL or row data.
+    prompt = fake_openai.requests[0]["body"]["messages"][1]["content"]
+    assert "customers" in prompt and shop_database not in prompt and "User1@Example.com" not in prompt
+
+    # The same query and schema: the cached answer, no second call.
+    again = member_client.post("/query/optimize", {"query": query, "project": project.pk}, format="json").json()
+    assert again["ai"]["reason"] == "cached answer" and len(fake_openai.requests) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ai_failure_never_fails_the_request(member_client, project, connection_for, shop_database, fake_openai):
+    connection_for(shop_database)
+    fake_openai.raw(500, {"error": {"message": "boom"}})
+    fake_openai.raw(500, {"error": {"message": "boom"}})
+    fake_openai.raw(500, {"error": {"message": "boom"}})
+    response = member_client.post("/query/optimize", {"query": PENDING, "project": project.pk}, format="json")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["ai"]["status"] == "unavailable" and "500" in body["ai"]["reason"]
+    assert any(s["kind"] == "index" and s["verified"] for s in body["suggestions"])
+
+
+@pytest.mark.django_db
+def test_unverified_rewrites_are_never_labelled_verified(member_client, fake_openai):
+    fake_openai.answer(
+        {
+            "summary": "",
+            "indexes": [],
+            "rewrites": [{"sql": "SELECT id FROM orders WHERE status = 'paid'", "rationale": "no star"}],
+            "settings": [],
+        }
+    )
+    body = member_client.post("/query/optimize", {"query": "SELECT * FROM orders WHERE status = 'paid'"}, format="json")
+    rewrites = [s for s in body.json()["suggestions"] if s["kind"] == "rewrite"]
+    assert rewrites, "the AI's rewrite is shown"
+    for s in rewrites:
+        assert s["verified"] is False and s["verification"] == "unverified" and s["unverified_reason"]
+    assert not Suggestion.objects.filter(kind="rewrite", verified=True).exists()
+
+
+@pytest.mark.django_db
+def test_ai_quota_falls_back_to_rules(member_client, org, fake_openai):
+    org.plan = "free"
+    org.save()
+    for _ in range(25):
+        OptimizationRun.objects.create(organization=org, query="SELECT 1", ai_status="used")
+    body = member_client.post("/query/optimize", {"query": "SELECT 1"}, format="json").json()
+    assert body["ai"]["status"] == "unavailable" and body["ai"]["reason"].startswith("quota")
+    assert fake_openai.requests == []
+
+
+@pytest.mark.django_db
+def test_tenancy_and_roles(member_client, viewer_client, client_for, other_org_user, project):
+    run = member_client.post("/query/optimize", {"query": "SELECT 1"}, format="json").json()
+    other = client_for(other_org_user)
+    assert other.get(f"/query/optimize/{run['id']}").status_code == 404
+    assert other.get(f"/projects/{project.pk}/optimizations").status_code == 404
+    assert other.post("/query/optimize", {"query": "SELECT 1", "project": project.pk}, format="json").status_code == 404
+    assert viewer_client.post("/query/optimize", {"query": "SELECT 1"}, format="json").status_code == 403
+    assert viewer_client.get(f"/query/optimize/{run['id']}").status_code == 200

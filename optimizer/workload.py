@@ -1,0 +1,247 @@
+"""Workload: the target's top queries from pg_stat_statements, and one index set for all of them.
+
+Plain Python over a psycopg connection. `top_queries` reads pg_stat_statements;
+`advise_workload` chooses indexes greedily under a budget (total bytes and count): each
+round adds the candidate with the largest time saved across every query it serves,
+less its write cost on busy tables, measured with the indexes chosen so far in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pglast
+import psycopg
+
+from optimizer import advisor
+from optimizer.query_shape import tables_of
+
+# Keeping one more index up to date costs roughly this much per written row (ms).
+WRITE_COST_MS_PER_ROW = 0.002
+
+
+@dataclass
+class WorkloadItem:
+    query: str
+    total_time_ms: float = 1.0
+    calls: int = 1
+    mean_time_ms: float = 0.0
+    rows: int = 0
+    fingerprint: str = ""
+
+
+def fingerprint(sql: str) -> str:
+    try:
+        return pglast.fingerprint(sql)
+    except Exception:  # noqa: BLE001 - pglast's ParseError; an unparsable text has no fingerprint
+        return ""
+
+
+def top_queries(conn: psycopg.Connection, *, limit: int = 50) -> tuple[list[WorkloadItem], float]:
+    """The database's top statements by total time, and the database's whole time (ms)."""
+    if not advisor.has_extension(conn, "pg_stat_statements"):
+        raise LookupError("pg_stat_statements is not installed in this database (CREATE EXTENSION pg_stat_statements)")
+    version = advisor.server_version(conn)
+    total_col = "total_exec_time" if version >= 130000 else "total_time"
+    mean_col = "mean_exec_time" if version >= 130000 else "mean_time"
+    where = "s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    total = conn.execute(f"SELECT coalesce(sum({total_col}), 0) FROM pg_stat_statements s WHERE {where}").fetchone()[0]
+    rows = conn.execute(
+        f"""SELECT s.query, s.calls, s.{total_col}, s.{mean_col}, s.rows
+              FROM pg_stat_statements s
+             WHERE {where} AND s.query ~* '^\\s*(select|with)\\s' AND s.query !~* 'pg_stat_statements|hypopg'
+             ORDER BY s.{total_col} DESC LIMIT %s""",
+        [limit],
+    ).fetchall()
+    items = [
+        WorkloadItem(q, float(t), int(c), float(m), int(r), fingerprint(q)) for q, c, t, m, r in rows if fingerprint(q)
+    ]
+    return items, float(total)
+
+
+@dataclass
+class WorkloadIndex:
+    candidate: advisor.Candidate
+    size_bytes: int
+    benefit_ms: float
+    write_cost_ms: float
+    serves: list[int] = field(default_factory=list)  # positions in the workload
+
+    def as_dict(self) -> dict:
+        return {
+            "sql": self.candidate.ddl(concurrently=True),
+            "table": f"{self.candidate.schema}.{self.candidate.table}",
+            "size_bytes": self.size_bytes,
+            "benefit_ms": round(self.benefit_ms, 3),
+            "write_cost_ms": round(self.write_cost_ms, 3),
+            "serves": self.serves,
+            "rationale": self.candidate.reason,
+        }
+
+
+def advise_workload(
+    conn: psycopg.Connection,
+    items: list[WorkloadItem],
+    *,
+    budget_bytes: int = 1 << 30,
+    max_indexes: int = 10,
+    allow_sandbox: bool = False,
+    min_gain: float = 0.05,
+    min_rows: float = 1000,
+) -> dict:
+    """One index set for the whole workload; the caller rolls the connection back after."""
+    hypopg = advisor.has_extension(conn, "hypopg")
+    if not hypopg and not allow_sandbox:
+        return {
+            "verification": advisor.ESTIMATE_ONLY,
+            "indexes": [],
+            "notes": ["HypoPG is not installed and sandboxed indexes are not allowed here: nothing can be measured."],
+        }
+    whatif = advisor.WhatIf(conn, hypopg=hypopg, sandbox=allow_sandbox)
+    names = []
+    for item in items:
+        try:
+            for rel in tables_of(item.query):
+                if rel not in names:
+                    names.append(rel)
+        except Exception:  # noqa: BLE001 - an unparsable statement is left out of the workload
+            continue
+    tables = advisor.load_tables(conn, names)
+    trgm = advisor.has_extension(conn, "pg_trgm")
+    usable: list[int] = []
+    base: dict[int, float] = {}
+    cand_queries: dict[tuple, tuple[advisor.Candidate, list[int]]] = {}
+    notes: list[str] = []
+    for i, item in enumerate(items):
+        try:
+            base[i] = whatif.measure(item.query).cost
+            cands, _ = advisor.generate_candidates(item.query, tables, min_rows=min_rows, trgm_available=trgm)
+        except Exception as exc:  # noqa: BLE001 - one bad statement must not sink the workload
+            notes.append(f"query {i} left out: {str(exc).splitlines()[0][:200]}")
+            _recover(conn)
+            continue
+        usable.append(i)
+        for c in cands:
+            if whatif.mode_for(c) == advisor.ESTIMATE_ONLY:
+                continue
+            cand_queries.setdefault(c.signature, (c, []))[1].append(i)
+    # Every query on a table may use an index on it, not only the one that suggested it.
+    by_table: dict[tuple, list[int]] = {}
+    for i in usable:
+        for rel in tables_of(items[i].query):
+            info = tables.get(rel)
+            if info is not None:
+                by_table.setdefault((info.schema, info.name), []).append(i)
+
+    chosen: list[WorkloadIndex] = []
+    current = dict(base)
+    used_bytes = 0
+    remaining = {sig: c for sig, (c, _) in cand_queries.items()}
+    sizes: dict[tuple, int] = {}
+    while len(chosen) < max_indexes and remaining:
+        best = None
+        for sig, cand in list(remaining.items()):
+            queries = by_table.get((cand.schema, cand.table), [])
+            try:
+                benefit, size, _ = _benefit(whatif, cand, chosen, items, queries, current)
+            except psycopg.Error:
+                _recover(conn)
+                remaining.pop(sig)
+                continue
+            sizes[sig] = size
+            if used_bytes + size > budget_bytes:
+                continue
+            info = next((t for t in tables.values() if (t.schema, t.name) == (cand.schema, cand.table)), None)
+            write_cost = (info.writes if info else 0) * WRITE_COST_MS_PER_ROW
+            net = benefit - write_cost
+            total_time = sum(items[q].total_time_ms for q in queries) or 1.0
+            if benefit / total_time < min_gain or net <= 0:
+                continue
+            if best is None or net > best[1] or (net == best[1] and size < best[2]):
+                best = (cand, net, size, benefit, write_cost)
+        if best is None:
+            break
+        cand, _net, size, benefit, write_cost = best
+        remaining.pop(cand.signature)
+        chosen.append(WorkloadIndex(cand, size, benefit, write_cost))
+        used_bytes += size
+        _refresh(whatif, chosen, items, usable, current)
+
+    # Final pass: every query planned with the whole set; who uses what.
+    per_query = []
+    for c in chosen:
+        whatif.add(c.candidate)
+    try:
+        name_of = {whatif.name_of(c.candidate): c for c in chosen}
+        for i in usable:
+            m = whatif.measure(items[i].query)
+            for name in m.used:
+                if name in name_of:
+                    name_of[name].serves.append(i)
+            ratio = m.cost / base[i] if base[i] else 1.0
+            per_query.append(
+                {
+                    "position": i,
+                    "query": items[i].query,
+                    "cost_before": base[i],
+                    "cost_after": m.cost,
+                    "total_time_ms": items[i].total_time_ms,
+                    "saving_ms": round(max(0.0, items[i].total_time_ms * (1 - ratio)), 3),
+                    "indexes": sorted(name_of[n].candidate.ddl(concurrently=True) for n in m.used if n in name_of),
+                }
+            )
+    finally:
+        whatif.remove_all(c.candidate for c in chosen)
+    chosen = [c for c in chosen if c.serves]  # an index no query uses in the end is not worth its writes
+    total = sum(items[i].total_time_ms for i in usable) or 1.0
+    saved = sum(q["saving_ms"] for q in per_query)
+    return {
+        "verification": advisor.HYPOPG if hypopg else advisor.SANDBOX,
+        "indexes": [c.as_dict() for c in chosen],
+        "budget": {
+            "bytes_used": sum(c.size_bytes for c in chosen),
+            "bytes_allowed": budget_bytes,
+            "count": len(chosen),
+            "max_indexes": max_indexes,
+        },
+        "queries": sorted(per_query, key=lambda q: -q["saving_ms"]),
+        "estimated_gain": round(saved / total, 4),
+        "estimated_saving_ms": round(saved, 3),
+        "notes": notes,
+    }
+
+
+def _recover(conn: psycopg.Connection) -> None:
+    """After a failed statement in an aborted transaction: start a fresh one (nothing is kept anyway)."""
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+        conn.rollback() if not conn.autocommit else conn.execute("ROLLBACK")
+        if conn.autocommit:
+            conn.execute("BEGIN")
+
+
+def _benefit(whatif, cand, chosen, items, queries, current) -> tuple[float, int, dict]:
+    """Time saved across `queries` if `cand` joined the chosen set, its size, and the new costs."""
+    for c in chosen:
+        whatif.add(c.candidate)
+    _, name, size = whatif.add(cand)
+    costs = {}
+    benefit = 0.0
+    try:
+        for q in queries:
+            m = whatif.measure(items[q].query)
+            costs[q] = m.cost
+            if name in m.used and current[q] > 0:
+                benefit += items[q].total_time_ms * max(0.0, (current[q] - m.cost) / current[q])
+    finally:
+        whatif.remove_all([*(c.candidate for c in chosen), cand])
+    return benefit, size, costs
+
+
+def _refresh(whatif, chosen, items, usable, current) -> None:
+    for c in chosen:
+        whatif.add(c.candidate)
+    try:
+        for i in usable:
+            current[i] = whatif.measure(items[i].query).cost
+    finally:
+        whatif.remove_all(c.candidate for c in chosen)

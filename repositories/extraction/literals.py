@@ -1,0 +1,218 @@
+"""String literals of brace languages, Ruby and PHP, found with one regex per language.
+
+A regex scanner is enough here: we only need literals and comments, and it runs at C speed,
+which matters when a tree holds tens of thousands of files. Adjacent literals joined by the
+language's concatenation operator become one candidate; a variable in between becomes a parameter.
+"""
+
+from __future__ import annotations
+
+import re
+
+from repositories.extraction.sql import PARAM_SENTINEL, looks_like_sql
+from repositories.extraction.types import Candidate
+
+_LINE_COMMENT = r"(?P<comment>//[^\n]*|/\*[\s\S]*?\*/)"
+_HASH_COMMENT = r"(?P<comment>\#(?!\{)[^\n]*)"
+_SLASH_AND_HASH_COMMENTS = r"(?P<comment>//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/)"
+_DQ = r'"(?:[^"\\\n]|\\.)*"'
+_SQ = r"'(?:[^'\\\n]|\\.)*'"
+
+# Each pattern names the kind of literal, which says how to unescape and interpolate it.
+PATTERNS = {
+    "javascript": _LINE_COMMENT + rf"|(?P<template>`(?:[^`\\]|\\.)*`)|(?P<dq>{_DQ})|(?P<sq>{_SQ})",
+    "go": _LINE_COMMENT + rf"|(?P<raw>`[^`]*`)|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
+    "java": _LINE_COMMENT + rf'|(?P<block>"""[\s\S]*?""")|(?P<dq>{_DQ})|(?P<rune>{_SQ})',
+    "kotlin": _LINE_COMMENT + rf'|(?P<kraw>"""[\s\S]*?""")|(?P<kdq>{_DQ})|(?P<rune>{_SQ})',
+    "csharp": _LINE_COMMENT
+    + r'|(?P<csraw>\$*"""[\s\S]*?""")'
+    + r'|(?P<csverbinterp>(?:\$@|@\$)"(?:[^"]|"")*")'
+    + r'|(?P<csverb>@"(?:[^"]|"")*")'
+    + rf"|(?P<csinterp>\${_DQ})|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
+    "php": _SLASH_AND_HASH_COMMENTS
+    + r"|(?P<heredoc><<<[ \t]*(?P<hq>['\"]?)(?P<htag>[A-Za-z_]\w*)(?P=hq)[^\n]*\n(?P<hbody>[\s\S]*?)\n[ \t]*(?P=htag)\b)"
+    + r"|(?P<phpdq>\"(?:[^\"\\]|\\.)*\")|(?P<phpsq>'(?:[^'\\]|\\.)*')",
+    "ruby": r"(?P<rheredoc><<[~-]?(?P<rq>['\"]?)(?P<rtag>[A-Z_][A-Z0-9_]*)(?P=rq)[^\n]*\n(?P<rbody>[\s\S]*?)^[ \t]*(?P=rtag)\b)"
+    + "|"
+    + _HASH_COMMENT
+    + r"|(?P<rpct>%[qQ]?(?:\((?P<pp>[^()]*)\)|\{(?P<pb>[^{}]*)\}|\[(?P<pk>[^\[\]]*)\]))"
+    + r"|(?P<rdq>\"(?:[^\"\\]|\\.)*\")|(?P<rsq>'(?:[^'\\]|\\.)*')",
+}
+# Only for Python files that `ast` cannot parse (Python 2, templates).
+PATTERNS["python"] = (
+    r"(?P<comment>\#[^\n]*)"
+    + r"""|(?P<pytriple>[rRuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''))"""
+    + rf"|(?P<dq>{_DQ})|(?P<sq>{_SQ})"
+)
+PATTERNS["typescript"] = PATTERNS["javascript"]
+COMPILED = {lang: re.compile(p, re.MULTILINE) for lang, p in PATTERNS.items()}
+
+_ESCAPES = re.compile(r"\\(.)", re.DOTALL)
+_ESCAPE_MAP = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
+_JS_INTERP = re.compile(r"\$\{[^}]*\}")
+_KOTLIN_INTERP = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_]\w*")
+_RUBY_INTERP = re.compile(r"#\{[^}]*\}")
+_PHP_INTERP = re.compile(r"\{\$[^}]*\}|\$[A-Za-z_]\w*(?:->\w+|\[[^\]\n]*\])*")
+_CS_INTERP = re.compile(r"(?<!\{)\{[^{}\n]*\}(?!\})")
+
+# What may stand between two literals for them to be one string.
+_JOIN_PLAIN = {
+    "php": re.compile(r"(?:\s|//[^\n]*|\#[^\n]*)*\.(?:\s|//[^\n]*|\#[^\n]*)*"),
+    "ruby": re.compile(r"\s*(?:\+|\\\n)?\s*"),
+}
+_JOIN_DEFAULT = re.compile(r"(?:\s|//[^\n]*|/\*[\s\S]*?\*/)*\+(?:\s|//[^\n]*|/\*[\s\S]*?\*/)*")
+_JOIN_VARIABLE = {
+    "php": re.compile(r"\s*\.\s*[\w$>\-\[\]'()]+\s*\.\s*"),
+}
+_JOIN_VARIABLE_DEFAULT = re.compile(r"\s*\+\s*[\w.$\[\]()]+\s*\+\s*")
+_TRAILING_VARIABLE = {"php": re.compile(r"\s*\.\s*\$\w+")}
+_TRAILING_VARIABLE_DEFAULT = re.compile(r"\s*\+\s*[\w.]+(?:\(\))?\s*[;,)\n]")
+
+# Java/Kotlin/PHP: queries in an ORM language, told apart by the code around them.
+_JPQL_BEFORE = re.compile(r"(?:createQuery|createDQL|@NamedQuery\([^)]*query\s*=)\s*\(?\s*$")
+_QUERY_ANNOTATION = re.compile(r"@Query\s*\(\s*(?:value\s*=\s*)?$")
+_NATIVE = re.compile(r"nativeQuery\s*=\s*true")
+
+
+def _unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+    return _ESCAPES.sub(lambda m: _ESCAPE_MAP.get(m.group(1), m.group(1)), body)
+
+
+def _dedent_block(body: str) -> str:
+    lines = body.split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents, default=0)
+    return "\n".join(line[cut:] for line in lines)
+
+
+def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
+    """The string a literal denotes (interpolations as parameters) and its offset; None for comments."""
+    text = match.group(0)
+    if kind in ("comment", "rune"):
+        return None
+    if kind in ("dq", "sq", "phpsq"):
+        return _unescape(text[1:-1]), 1
+    if kind == "template":
+        return _JS_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+    if kind == "pytriple":
+        quote = text.index(text[-1])
+        return text[quote + 3 : -3], quote + 3
+    if kind == "raw":
+        return text[1:-1], 1
+    if kind == "block":
+        return _dedent_block(_unescape(text[3:-3])), 3
+    if kind == "kraw":
+        return _KOTLIN_INTERP.sub(PARAM_SENTINEL, text[3:-3]), 3
+    if kind == "kdq":
+        return _KOTLIN_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+    if kind == "csraw":
+        quotes = text.index('"')
+        body = text[quotes + 3 : -3]
+        return (_CS_INTERP.sub(PARAM_SENTINEL, body) if quotes else body), quotes + 3
+    if kind == "csverb":
+        return text[2:-1].replace('""', '"'), 2
+    if kind == "csverbinterp":
+        return _CS_INTERP.sub(PARAM_SENTINEL, text[3:-1].replace('""', '"')), 3
+    if kind == "csinterp":
+        return _CS_INTERP.sub(PARAM_SENTINEL, _unescape(text[2:-1])), 2
+    if kind == "phpdq":
+        return _PHP_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+    if kind == "heredoc":
+        body = match.group("hbody")
+        if not match.group("hq") or match.group("hq") == '"':
+            body = _PHP_INTERP.sub(PARAM_SENTINEL, body)
+        return body, match.start("hbody") - match.start()
+    if kind == "rheredoc":
+        body = match.group("rbody")
+        if match.group("rq") != "'":
+            body = _RUBY_INTERP.sub(PARAM_SENTINEL, body)
+        return body, match.start("rbody") - match.start()
+    if kind == "rpct":
+        body = match.group("pp") or match.group("pb") or match.group("pk") or ""
+        return (_RUBY_INTERP.sub(PARAM_SENTINEL, body) if not text.startswith("%q") else body), 3
+    if kind == "rdq":
+        return _RUBY_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+    if kind == "rsq":
+        return text[1:-1].replace("\\'", "'"), 1
+    return None
+
+
+def _hint(language: str, source: str, start: int, end: int) -> str:
+    if language not in ("java", "kotlin", "php"):
+        return ""
+    before = source[max(0, start - 120) : start]
+    if _JPQL_BEFORE.search(before):
+        return "jpql"
+    if _QUERY_ANNOTATION.search(before):
+        close = source.find(")", end)
+        annotation = source[end : close if close != -1 else end + 200]
+        # Spring Data @Query is JPQL unless it says nativeQuery = true.
+        return "" if _NATIVE.search(annotation) else "jpql"
+    return ""
+
+
+class _LineCounter:
+    """Line and column of increasing offsets without rescanning the file each time."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.offset = 0
+        self.line = 1
+
+    def at(self, offset: int) -> tuple[int, int]:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.source.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line, offset - self.source.rfind("\n", 0, offset)
+
+
+def literal_candidates(source: str, language: str) -> list[Candidate]:
+    pattern = COMPILED[language]
+    join_plain = _JOIN_PLAIN.get(language, _JOIN_DEFAULT)
+    join_variable = _JOIN_VARIABLE.get(language, _JOIN_VARIABLE_DEFAULT)
+    trailing = _TRAILING_VARIABLE.get(language, _TRAILING_VARIABLE_DEFAULT)
+    counter = _LineCounter(source)
+    candidates: list[Candidate] = []
+    group: list = []  # [value, start, end]
+
+    def flush():
+        if not group:
+            return
+        value, start, end = group
+        if trailing.match(source, end):
+            value += PARAM_SENTINEL
+        if looks_like_sql(value):
+            line, column = counter.at(start)
+            candidates.append(Candidate(value, line, column, hint=_hint(language, source, start, end)))
+        group.clear()
+
+    for match in pattern.finditer(source):
+        kind = match.lastgroup
+        # Named sub-groups (heredoc tag etc.) make lastgroup unreliable: find the outer kind.
+        if kind not in ("comment",) and match.group(kind) != match.group(0):
+            kind = next(k for k, v in match.groupdict().items() if v is not None and v == match.group(0))
+        literal = literal_value(kind, match)
+        if literal is None:
+            continue
+        value, body_offset = literal
+        start, end = match.start(), match.end()
+        if kind in ("heredoc", "rheredoc"):
+            # A heredoc's SQL starts on the line after its marker: point there.
+            start += body_offset
+        if group:
+            between = source[group[2] : start]
+            if join_plain.fullmatch(between) and kind not in ("heredoc", "rheredoc"):
+                group[0] += value
+                group[2] = end
+                continue
+            if join_variable.fullmatch(between):
+                group[0] += PARAM_SENTINEL + value
+                group[2] = end
+                continue
+            flush()
+        group.extend([value, start, end])
+    flush()
+    return candidates

@@ -1,0 +1,271 @@
+"""Deciding whether a string is PostgreSQL, and describing it: type, tables, normalized text, fingerprint.
+
+Placeholders of every driver and interpolations of every language become `$n` parameters
+first, so `WHERE id = ?` and `WHERE id = %(id)s` are the same query.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from pglast import parser
+
+# Interpolations found by the language extractors (f-string fields, ${x}, #{x}, "a" + x + "b").
+PARAM_SENTINEL = "\ue000"
+
+# Quick test on lower-cased text: is there any SQL statement keyword at all?
+SQL_KEYWORDS = ("select", "insert", "update", "delete", "with", "create", "alter", "drop", "truncate", "merge")
+SQL_KEYWORDS_BYTES = tuple(k.encode() for k in SQL_KEYWORDS)
+
+_LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*\n?|/\*[\s\S]*?\*/|\()*")
+_SQL_SHAPE = re.compile(
+    r"""(?:
+        select\b[\s\S]{0,3000}?\bfrom\b
+      | select\s+(?:distinct\s+)?(?:\d|\*|count\s*\(|now\s*\(|exists\b|current_|nextval|\$|[a-z_][\w.]*\s*\()
+      | insert\s+into\b
+      | update\s+(?:only\s+)?[\w."]+(?:\s+(?:as\s+)?\w+)?\s+set\b
+      | delete\s+from\b
+      | with\s+(?:recursive\s+)?[\w"]+(?:\s*\([^)]*\))?\s+as\s+(?:not\s+)?(?:materialized\s+)?\(
+      | create\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:temp(?:orary)?\s+|unlogged\s+)?
+        (?:table|index|view|materialized\s+view|function|procedure|trigger|sequence|schema|type|extension)\b
+      | alter\s+(?:table|index|sequence|view|type|materialized\s+view)\b
+      | drop\s+(?:table|index|view|sequence|function|type|schema|materialized\s+view|trigger)\b
+      | truncate\s+(?:table\s+)?[\w."]+
+      | merge\s+into\b
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Tokens of SQL text: literals and comments are copied as they are, placeholders become parameters.
+_TOKENS = re.compile(
+    r"""
+      (?P<comment>--[^\n]*|/\*[\s\S]*?\*/)
+    | (?P<string>[eE]?'(?:[^'\\]|''|\\.)*')
+    | (?P<ident>"(?:[^"]|"")*")
+    | (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$[\s\S]*?\$(?P=tag)\$)
+    | (?P<cast>::)
+    | (?P<positional>\$\d+)
+    | (?P<param>
+          %\(\w+\)s | %[sdvq](?![\w]) | \? | (?<![:\w]):[A-Za-z_]\w* | (?<![\w@])@[A-Za-z_]\w*
+        | [#$]\{[^}]*\} | \{\w*\} | \ue000
+      )
+    """,
+    re.VERBOSE,
+)
+_POSITIONAL = re.compile(r"\$(\d+)")
+
+# English words that never appear bare in real SQL but always in sentences that happen to parse.
+_PROSE_WORDS = re.compile(
+    r"\b(?:the|your|my|our|their|these|those|please|you|we|its|an|were|should|would)\b", re.IGNORECASE
+)
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+
+STATEMENT_TYPES = {
+    "SelectStmt": "SELECT",
+    "InsertStmt": "INSERT",
+    "UpdateStmt": "UPDATE",
+    "DeleteStmt": "DELETE",
+    "MergeStmt": "MERGE",
+    "CreateStmt": "CREATE TABLE",
+    "IndexStmt": "CREATE INDEX",
+    "ViewStmt": "CREATE VIEW",
+    "CreateTableAsStmt": "CREATE TABLE AS",
+    "AlterTableStmt": "ALTER TABLE",
+    "DropStmt": "DROP",
+    "TruncateStmt": "TRUNCATE",
+    "CopyStmt": "COPY",
+    "CreateFunctionStmt": "CREATE FUNCTION",
+    "CreateTrigStmt": "CREATE TRIGGER",
+    "CreateSeqStmt": "CREATE SEQUENCE",
+    "CreateSchemaStmt": "CREATE SCHEMA",
+    "CreateExtensionStmt": "CREATE EXTENSION",
+    "ExplainStmt": "EXPLAIN",
+    "DoStmt": "DO",
+    "CallStmt": "CALL",
+}
+# Statements of a .sql file that are session plumbing, not queries: not counted, not rejected.
+PLUMBING = {"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "DiscardStmt", "CheckPointStmt"}
+
+
+@dataclass(slots=True)
+class Statement:
+    sql: str
+    normalized: str
+    fingerprint: str
+    statement_type: str
+    tables_read: tuple[str, ...]
+    tables_written: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Analysis:
+    statements: list[Statement]
+    reason: str = ""  # set when the text is not usable SQL
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+
+def has_sql_keyword(lowered: str) -> bool:
+    return any(k in lowered for k in SQL_KEYWORDS)
+
+
+def strip_leading_noise(text: str) -> str:
+    return text[_LEADING_NOISE.match(text).end() :]
+
+
+def looks_like_sql(text: str) -> bool:
+    """Starts like a SQL statement: worth asking pglast about, and worth reporting if it fails."""
+    return _SQL_SHAPE.match(strip_leading_noise(text)) is not None
+
+
+def to_parameters(text: str) -> str:
+    """Turn every placeholder and interpolation outside SQL literals and comments into `$n`."""
+    highest = max((int(n) for n in _POSITIONAL.findall(text)), default=0)
+    counter = [highest]
+
+    def replace(match: re.Match) -> str:
+        if match.lastgroup != "param":
+            return match.group(0)
+        counter[0] += 1
+        return f"${counter[0]}"
+
+    return _TOKENS.sub(replace, text)
+
+
+def _looks_like_prose(sql: str) -> bool:
+    bare = _QUOTED.sub("", sql)
+    if _PROSE_WORDS.search(bare):
+        return True
+    # "Select items from your cart" style: a capitalised first word and nothing else SQL-like.
+    first = bare.lstrip().split(None, 1)[0] if bare.strip() else ""
+    return first[:1].isupper() and first[1:].islower() and not re.search(r"[*=(),;$<>']|\b[A-Z]{2,}\b", bare[6:])
+
+
+def _table_name(rangevar: dict) -> str:
+    name = rangevar.get("relname", "")
+    schema = rangevar.get("schemaname")
+    return f"{schema}.{name}" if schema else name
+
+
+def _walk(node, rangevars: list, ctes: set) -> None:
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "relname" in item and isinstance(item.get("relname"), str):
+                rangevars.append(item)
+            cte = item.get("ctename")
+            if isinstance(cte, str):
+                ctes.add(cte)
+            stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _written_relations(kind: str, body: dict) -> list[dict]:
+    if kind in ("InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CreateStmt", "IndexStmt", "AlterTableStmt"):
+        rel = body.get("relation")
+        return [rel] if isinstance(rel, dict) else []
+    if kind == "TruncateStmt":
+        return [r.get("RangeVar", r) for r in body.get("relations", [])]
+    if kind == "CopyStmt":
+        rel = body.get("relation")
+        return [rel] if isinstance(rel, dict) and body.get("is_from") else []
+    if kind == "CreateTableAsStmt":
+        rel = (body.get("into") or {}).get("rel")
+        return [rel] if isinstance(rel, dict) else []
+    if kind == "ViewStmt":
+        rel = body.get("view")
+        return [rel] if isinstance(rel, dict) else []
+    return []
+
+
+def _dropped_tables(body: dict) -> list[str]:
+    names = []
+    for obj in body.get("objects", []):
+        items = obj.get("List", {}).get("items", []) if isinstance(obj, dict) else []
+        parts = [i.get("String", {}).get("sval", "") for i in items if isinstance(i, dict)]
+        if parts and all(parts):
+            names.append(".".join(parts))
+    return names
+
+
+def _is_jpql(kind: str, body: dict) -> bool:
+    """`SELECT u FROM User u`: the select list is a bare alias of a FROM item, as in JPQL/HQL."""
+    if kind != "SelectStmt":
+        return False
+    aliases = set()
+    for item in body.get("fromClause", []):
+        inner = next(iter(item.values()), None) if isinstance(item, dict) else None
+        if isinstance(inner, dict) and inner.get("alias"):
+            aliases.add(inner["alias"].get("aliasname"))
+    if not aliases:
+        return False
+    for target in body.get("targetList", []):
+        val = target.get("ResTarget", {}).get("val", {})
+        fields = val.get("ColumnRef", {}).get("fields", [])
+        if len(fields) == 1 and fields[0].get("String", {}).get("sval") in aliases:
+            return True
+    return False
+
+
+def _describe(kind: str, body: dict, text: str) -> Statement:
+    rangevars: list[dict] = []
+    ctes: set[str] = set()
+    _walk(body, rangevars, ctes)
+    written_ids = {id(r) for r in _written_relations(kind, body)}
+    written = {_table_name(r) for r in rangevars if id(r) in written_ids}
+    if kind == "DropStmt" and body.get("removeType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
+        written.update(_dropped_tables(body))
+    read = {
+        _table_name(r)
+        for r in rangevars
+        if id(r) not in written_ids and not (r.get("relname") in ctes and not r.get("schemaname"))
+    }
+    try:
+        normalized = parser.normalize(text)
+    except parser.ParseError:
+        normalized = text
+    return Statement(
+        sql=text,
+        normalized=" ".join(normalized.split()),
+        fingerprint=parser.fingerprint(text),
+        statement_type=STATEMENT_TYPES.get(kind, kind.removesuffix("Stmt").upper()),
+        tables_read=tuple(sorted(read)),
+        tables_written=tuple(sorted(written)),
+    )
+
+
+def analyse(text: str, *, hint: str = "", keep_plumbing: bool = False) -> Analysis:
+    """Parse `text` with pglast after placeholder normalization; describe each statement or say why not."""
+    # An interpolation inside a SQL literal ('%$name%') stays a literal: mark it plainly.
+    prepared = to_parameters(text).replace(PARAM_SENTINEL, "?")
+    if "{{" in prepared or "{%" in prepared:
+        return Analysis([], "a template (Jinja/Handlebars), not plain SQL")
+    try:
+        tree = json.loads(parser.parse_sql_json(prepared))
+    except parser.ParseError as exc:
+        return Analysis([], f"does not parse as PostgreSQL: {exc.args[0]}")
+    raw = prepared.encode()
+    statements = []
+    for entry in tree.get("stmts", []):
+        stmt = entry.get("stmt")
+        if not stmt:
+            continue
+        kind, body = next(iter(stmt.items()))
+        if kind in PLUMBING and not keep_plumbing:
+            continue
+        start = entry.get("stmt_location", 0)
+        length = entry.get("stmt_len") or len(raw) - start
+        sql = raw[start : start + length].decode(errors="replace").strip()
+        if hint == "jpql" or _is_jpql(kind, body):
+            return Analysis([], "JPQL/HQL (an ORM query language), not native SQL")
+        if _looks_like_prose(sql):
+            return Analysis([], "looks like prose, not a query")
+        statements.append(_describe(kind, body, sql))
+    # Only session plumbing (BEGIN, SET ...): nothing to report either way.
+    return Analysis(statements)

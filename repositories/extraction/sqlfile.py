@@ -1,0 +1,78 @@
+"""`.sql` files: split into statements the way PostgreSQL reads them.
+
+Semicolons inside literals, quoted identifiers, comments and dollar-quoted bodies (`$$ ... $$`,
+`$fn$ ... $fn$`) do not end a statement. A `-- name: get-user` comment (yesql, HugSQL, sqlc)
+names the statement after it. psql meta-commands (`\\connect`) are not SQL and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+
+from repositories.extraction.types import Candidate
+
+_PIECES = re.compile(
+    r"""
+      (?P<comment>--[^\n]*|/\*[\s\S]*?\*/)
+    | (?P<string>[eE]?'(?:[^'\\]|''|\\.)*')
+    | (?P<ident>"(?:[^"]|"")*")
+    | (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$[\s\S]*?\$(?P=tag)\$)
+    | (?P<meta>^[ \t]*\\[^\n]*)
+    | (?P<end>;)
+    """,
+    re.VERBOSE | re.MULTILINE,
+)
+_NAME = re.compile(r"--\s*(?:name\s*:|:name\s)\s*([\w.\-]+)")
+
+
+def sql_file_candidates(source: str) -> list[Candidate]:
+    candidates = []
+    start = 0  # where the current statement's text begins
+    first_code = None  # offset of its first character that is not blank or comment
+    name = ""
+    pending_name = ""
+    position = 0
+
+    def note_code(upto: int):
+        nonlocal first_code
+        if first_code is None:
+            gap = source[position:upto]
+            stripped = len(gap) - len(gap.lstrip())
+            if gap.strip():
+                first_code = position + stripped
+
+    def emit(end: int):
+        nonlocal start, first_code, name
+        if first_code is not None:
+            text = source[first_code:end].strip()
+            if text:
+                line = source.count("\n", 0, first_code) + 1
+                column = first_code - source.rfind("\n", 0, first_code)
+                candidates.append(Candidate(text, line, column, name=name))
+        start, first_code, name = end + 1, None, ""
+
+    for match in _PIECES.finditer(source):
+        kind = match.lastgroup if match.lastgroup != "tag" else "dollar"
+        note_code(match.start())
+        if kind == "comment":
+            named = _NAME.match(match.group(0))
+            if named:
+                # Named-query files often leave out the semicolon: a new name starts a new statement.
+                emit(match.start())
+                pending_name = named.group(1)
+            if first_code is None:
+                name = pending_name or name
+        elif kind == "meta":
+            # A psql meta-command ends whatever came before it and is not itself SQL.
+            emit(match.start())
+        elif kind == "end":
+            emit(match.start())
+            pending_name = ""
+        else:
+            if first_code is None:
+                first_code = match.start()
+                name = pending_name
+        position = match.end()
+    note_code(len(source))
+    emit(len(source))
+    return candidates

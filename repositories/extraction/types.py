@@ -1,0 +1,58 @@
+"""Plain results of the extraction engine: no Django, picklable across processes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A string in the code that may hold SQL, before pglast has looked at it."""
+
+    text: str
+    line: int
+    column: int
+    # "jpql" when the surrounding code says the string is not native SQL (e.g. @Query without nativeQuery).
+    hint: str = ""
+    name: str = ""
+
+
+@dataclass(slots=True)
+class Occurrence:
+    """One SQL statement found at one place in the code."""
+
+    file: str
+    line: int
+    column: int
+    language: str
+    context: str
+    sql: str
+    normalized: str
+    fingerprint: str
+    statement_type: str
+    tables_read: tuple[str, ...] = ()
+    tables_written: tuple[str, ...] = ()
+    name: str = ""
+
+
+@dataclass(slots=True)
+class Rejected:
+    """A string that looked like SQL but is not PostgreSQL we can use, with the reason."""
+
+    file: str
+    line: int
+    column: int
+    language: str
+    text: str
+    reason: str
+    context: str = ""
+
+
+@dataclass(slots=True)
+class FileResult:
+    path: str
+    language: str
+    size: int
+    occurrences: list[Occurrence] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    error: str = ""

@@ -1,0 +1,11 @@
+"""Background jobs of the repositories app."""
+
+from procrastinate.contrib.django import app
+
+from repositories import services
+
+
+@app.task(name="repositories.run_scan", queue="scans", pass_context=False)
+def run_scan(scan_id: int) -> None:
+    """Carry out a queued scan; its outcome (and any error) is recorded on the ScanRun."""
+    services.scan_execute(scan_id=scan_id)

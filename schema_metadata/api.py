@@ -1,0 +1,450 @@
+"""API of the target-databases app: connections, schema sync and metadata, EXPLAIN."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from dbooster.api import Pagination
+from dbooster.errors import InvalidInput, NotFound
+from dbooster.permissions import OrganizationRole
+from dbooster.roles import Role
+from schema_metadata import selectors, services
+from schema_metadata.models import (
+    DatabaseConnection,
+    DbForeignKey,
+    DbIndex,
+    DbTable,
+    QueryAnalysis,
+    SchemaMetadata,
+    SchemaSync,
+)
+
+# --- serializers ----------------------------------------------------------------------
+
+
+class ConnectionSerializer(serializers.ModelSerializer):
+    """A connection as the API shows it: the URL only ever masked."""
+
+    masked_url = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = DatabaseConnection
+        fields = [
+            "id", "project", "name", "engine", "masked_url", "environment", "allow_analyze", "allow_dml_analyze",
+            "read_only", "is_default", "last_tested_at", "last_test_ok", "last_synced_at", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ConnectionInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    url = serializers.CharField(max_length=4000, write_only=True, trim_whitespace=True)
+    engine = serializers.CharField(max_length=32, required=False, default="postgresql")
+    environment = serializers.ChoiceField(
+        choices=DatabaseConnection.Environment.choices, required=False, default="development"
+    )
+    allow_analyze = serializers.BooleanField(required=False, default=True)
+    allow_dml_analyze = serializers.BooleanField(required=False, default=False)
+    read_only = serializers.BooleanField(required=False, default=True)
+    is_default = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate_name(self, value):
+        if not value.strip():
+            raise serializers.ValidationError("The name cannot be blank.")
+        return value
+
+    def validate_engine(self, value):
+        if value != "postgresql":
+            raise serializers.ValidationError(f"Engine {value!r} is not supported yet; only 'postgresql' is.")
+        return value
+
+
+class ConnectionUpdateSerializer(ConnectionInputSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    url = serializers.CharField(max_length=4000, write_only=True, required=False)
+    engine = serializers.CharField(max_length=32, required=False)
+    environment = serializers.ChoiceField(choices=DatabaseConnection.Environment.choices, required=False)
+    allow_analyze = serializers.BooleanField(required=False)
+    allow_dml_analyze = serializers.BooleanField(required=False)
+    read_only = serializers.BooleanField(required=False)
+    is_default = serializers.BooleanField(required=False)
+
+
+ExtensionSerializer = inline_serializer(
+    "ExtensionStatus",
+    {
+        "installed": serializers.BooleanField(),
+        "installed_version": serializers.CharField(allow_null=True),
+        "available": serializers.BooleanField(),
+        "default_version": serializers.CharField(allow_null=True),
+        "creatable": serializers.BooleanField(),
+    },
+)
+
+ConnectionTestSerializer = inline_serializer(
+    "ConnectionTestResult",
+    {
+        "ok": serializers.BooleanField(),
+        "server_version": serializers.CharField(),
+        "server_version_num": serializers.IntegerField(),
+        "database": serializers.CharField(),
+        "user": serializers.CharField(),
+        "database_size_bytes": serializers.IntegerField(),
+        "read_only": serializers.BooleanField(),
+        "in_recovery": serializers.BooleanField(),
+        "superuser": serializers.BooleanField(),
+        "extensions": serializers.DictField(child=ExtensionSerializer),
+    },
+)
+
+
+class SchemaSyncSerializer(serializers.ModelSerializer):
+    duration_ms = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = SchemaSync
+        fields = [
+            "id", "project", "connection", "status", "progress", "stage", "error", "diff", "stats", "server_version",
+            "created_at", "started_at", "finished_at", "duration_ms",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    project = serializers.IntegerField()
+    connection = serializers.IntegerField(required=False, allow_null=True)
+    wait = serializers.BooleanField(
+        required=False, default=False, help_text="Run the sync now and answer with its outcome (small schemas)."
+    )
+
+
+class SchemaMetadataSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SchemaMetadata
+        fields = [
+            "id", "table_name", "column_name", "column_type", "is_indexed", "is_foreign_key", "referred_table",
+            "referred_column", "connection", "schema_name", "ordinal_position", "is_nullable", "column_default",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class DbTableSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DbTable
+        fields = [
+            "id", "connection", "schema_name", "name", "kind", "row_estimate", "size_bytes", "last_analyze",
+            "partition_key", "parent_schema", "parent_table", "partition_bound", "comment",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class DbIndexSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DbIndex
+        fields = [
+            "id", "connection", "schema_name", "table_name", "name", "definition", "method", "is_unique",
+            "is_primary", "is_valid", "predicate", "expressions", "columns", "include_columns", "size_bytes",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class DbForeignKeySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DbForeignKey
+        fields = [
+            "id", "connection", "schema_name", "table_name", "name", "columns", "referred_schema", "referred_table",
+            "referred_columns", "on_delete", "on_update", "has_index",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class ExplainRequestSerializer(serializers.Serializer):
+    query = serializers.CharField(max_length=100_000, trim_whitespace=False)
+    project = serializers.IntegerField(required=False, allow_null=True)
+    connection = serializers.IntegerField(required=False, allow_null=True)
+    analyze = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Default: what the connection allows."
+    )
+    buffers = serializers.BooleanField(required=False, default=True)
+
+
+class QueryAnalysisSerializer(serializers.ModelSerializer):
+    warnings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = QueryAnalysis
+        fields = [
+            "id", "project", "connection", "query", "fingerprint", "kind", "statement_kind", "analyzed",
+            "generic_plan", "total_cost", "execution_ms", "planning_ms", "warnings", "summary", "plan", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_warnings(self, obj) -> list[dict]:
+        return (obj.summary or {}).get("warnings", [])
+
+
+class QueryAnalysisListSerializer(QueryAnalysisSerializer):
+    class Meta(QueryAnalysisSerializer.Meta):
+        fields = [f for f in QueryAnalysisSerializer.Meta.fields if f not in ("plan", "summary")]
+        read_only_fields = fields
+
+
+# --- views: connections -------------------------------------------------------------------
+
+
+class ConnectionListView(APIView):
+    permission_classes = [OrganizationRole]
+    write_role = Role.ADMIN  # a connection reaches into a database: admins add them
+
+    @extend_schema(responses={200: ConnectionSerializer(many=True)}, tags=["connections"])
+    def get(self, request, pk):
+        project = selectors.project_get(org=request.user.organization, pk=pk)
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.connection_list(project=project), request, view=self)
+        return paginator.get_paginated_response(ConnectionSerializer(page, many=True).data)
+
+    @extend_schema(request=ConnectionInputSerializer, responses={201: ConnectionSerializer}, tags=["connections"])
+    def post(self, request, pk):
+        project = selectors.project_get(org=request.user.organization, pk=pk)
+        data = ConnectionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("engine", None)
+        connection = services.connection_create(project=project, actor=request.user, request=request, **fields)
+        return Response(ConnectionSerializer(connection).data, status=status.HTTP_201_CREATED)
+
+
+class ConnectionDetailView(APIView):
+    permission_classes = [OrganizationRole]
+    write_role = Role.ADMIN
+
+    def _connection(self, request, pk, cid):
+        project = selectors.project_get(org=request.user.organization, pk=pk)
+        return selectors.connection_get(project=project, pk=cid)
+
+    @extend_schema(responses={200: ConnectionSerializer}, tags=["connections"])
+    def get(self, request, pk, cid):
+        return Response(ConnectionSerializer(self._connection(request, pk, cid)).data)
+
+    @extend_schema(request=ConnectionUpdateSerializer, responses={200: ConnectionSerializer}, tags=["connections"])
+    def patch(self, request, pk, cid):
+        connection = self._connection(request, pk, cid)
+        data = ConnectionUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        fields.pop("engine", None)
+        connection = services.connection_update(connection=connection, actor=request.user, request=request, **fields)
+        return Response(ConnectionSerializer(connection).data)
+
+    @extend_schema(request=ConnectionUpdateSerializer, responses={200: ConnectionSerializer}, tags=["connections"])
+    def put(self, request, pk, cid):
+        return self.patch(request, pk, cid)
+
+    @extend_schema(responses={204: None}, tags=["connections"])
+    def delete(self, request, pk, cid):
+        connection = self._connection(request, pk, cid)
+        services.connection_delete(connection=connection, actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ConnectionTestView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(request=None, responses={200: ConnectionTestSerializer}, tags=["connections"])
+    def post(self, request, pk, cid):
+        project = selectors.project_get(org=request.user.organization, pk=pk)
+        connection = selectors.connection_get(project=project, pk=cid)
+        return Response(services.connection_test(connection=connection, actor=request.user, request=request))
+
+
+# --- views: schema sync and metadata ----------------------------------------------------
+
+
+class MetadataSyncView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(
+        request=SyncRequestSerializer,
+        responses={202: SchemaSyncSerializer, 200: SchemaSyncSerializer},
+        tags=["metadata"],
+        description="Queue a sync of the project's (default or named) connection into db_schema_metadata. "
+        "Poll GET /metadata/syncs/{id}. With wait=true the sync runs now and the answer is its outcome.",
+    )
+    def post(self, request):
+        data = SyncRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        project = selectors.project_get(org=request.user.organization, pk=data.validated_data["project"])
+        wait = data.validated_data["wait"]
+        sync = services.sync_request(
+            project=project,
+            connection_id=data.validated_data.get("connection"),
+            actor=request.user,
+            request=request,
+            defer=not wait,
+        )
+        if wait:
+            sync = services.sync_execute(sync_id=sync.pk)
+            return Response(SchemaSyncSerializer(sync).data, status=status.HTTP_200_OK)
+        return Response(SchemaSyncSerializer(sync).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SyncListView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("project", int, required=True), OpenApiParameter("connection", int)],
+        responses={200: SchemaSyncSerializer(many=True)},
+        tags=["metadata"],
+    )
+    def get(self, request):
+        project = selectors.project_from_param(org=request.user.organization, value=request.query_params.get("project"))
+        connection = None
+        if request.query_params.get("connection"):
+            connection = selectors.metadata_connection(project=project, connection_id=request.query_params["connection"])
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.sync_list(project=project, connection=connection), request, self)
+        return paginator.get_paginated_response(SchemaSyncSerializer(page, many=True).data)
+
+
+class SyncDetailView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(responses={200: SchemaSyncSerializer}, tags=["metadata"])
+    def get(self, request, pk):
+        return Response(SchemaSyncSerializer(selectors.sync_get(org=request.user.organization, pk=pk)).data)
+
+
+_METADATA_PARAMS = [
+    OpenApiParameter("project", int, required=True),
+    OpenApiParameter("connection", int, description="Default: the project's default connection."),
+    OpenApiParameter("table", str, description="A table name, or schema.table."),
+    OpenApiParameter("schema", str),
+]
+
+
+class _MetadataListView(APIView):
+    permission_classes = [OrganizationRole]
+    selector = None
+    serializer_class = None
+
+    def get(self, request):
+        params = request.query_params
+        project = selectors.project_from_param(org=request.user.organization, value=params.get("project"))
+        connection = selectors.metadata_connection(project=project, connection_id=params.get("connection"))
+        qs = type(self).selector(connection=connection, table=params.get("table"), schema=params.get("schema"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(self.serializer_class(page, many=True).data)
+
+
+class MetadataListView(_MetadataListView):
+    selector = staticmethod(selectors.metadata_columns)
+    serializer_class = SchemaMetadataSerializer
+
+    @extend_schema(parameters=_METADATA_PARAMS, responses={200: SchemaMetadataSerializer(many=True)}, tags=["metadata"])
+    def get(self, request):
+        return super().get(request)
+
+
+class MetadataTablesView(_MetadataListView):
+    selector = staticmethod(selectors.metadata_tables)
+    serializer_class = DbTableSerializer
+
+    @extend_schema(parameters=_METADATA_PARAMS, responses={200: DbTableSerializer(many=True)}, tags=["metadata"])
+    def get(self, request):
+        return super().get(request)
+
+
+class MetadataIndexesView(_MetadataListView):
+    selector = staticmethod(selectors.metadata_indexes)
+    serializer_class = DbIndexSerializer
+
+    @extend_schema(parameters=_METADATA_PARAMS, responses={200: DbIndexSerializer(many=True)}, tags=["metadata"])
+    def get(self, request):
+        return super().get(request)
+
+
+class MetadataForeignKeysView(_MetadataListView):
+    selector = staticmethod(selectors.metadata_foreign_keys)
+    serializer_class = DbForeignKeySerializer
+
+    @extend_schema(parameters=_METADATA_PARAMS, responses={200: DbForeignKeySerializer(many=True)}, tags=["metadata"])
+    def get(self, request):
+        return super().get(request)
+
+
+# --- views: EXPLAIN ------------------------------------------------------------------------
+
+
+def explain_target(*, org, project_id=None, connection_id=None):
+    """(project, connection id) for an explain request; a clear 400 when neither is given."""
+    if project_id is None and connection_id is None:
+        raise InvalidInput(
+            'Name where to run the query: {"query": "...", "project": <project id>} uses the project\'s default '
+            'connection; add "connection": <connection id> to choose another.',
+            code="project_required",
+        )
+    if project_id is not None:
+        return selectors.project_get(org=org, pk=project_id), connection_id
+    connection = (
+        DatabaseConnection.objects.select_related("project").filter(project__organization=org, pk=connection_id).first()
+    )
+    if connection is None:
+        raise NotFound("Connection not found.")
+    return connection.project, connection.pk
+
+
+class ExplainView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(
+        request=ExplainRequestSerializer,
+        responses={200: QueryAnalysisSerializer},
+        tags=["query"],
+        description="EXPLAIN (ANALYZE where the connection allows it) one statement, read-only and rolled back. "
+        "The answer has the raw plan, a summary with each node's time share and warnings; it is kept as "
+        "query history.",
+    )
+    def post(self, request):
+        data = ExplainRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        project, connection_id = explain_target(
+            org=request.user.organization, project_id=values.get("project"), connection_id=values.get("connection")
+        )
+        analysis = services.explain_query(
+            project=project,
+            connection_id=connection_id,
+            query=values["query"],
+            analyze=values.get("analyze"),
+            buffers=values.get("buffers", True),
+            actor=request.user,
+            request=request,
+        )
+        return Response(QueryAnalysisSerializer(analysis).data)
+
+
+class AnalysisListView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(
+        parameters=[OpenApiParameter("project", int, required=True)],
+        responses={200: QueryAnalysisListSerializer(many=True)},
+        tags=["query"],
+    )
+    def get(self, request):
+        project = selectors.project_from_param(org=request.user.organization, value=request.query_params.get("project"))
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.analysis_list(project=project), request, view=self)
+        return paginator.get_paginated_response(QueryAnalysisListSerializer(page, many=True).data)
+
+
+class AnalysisDetailView(APIView):
+    permission_classes = [OrganizationRole]
+
+    @extend_schema(responses={200: QueryAnalysisSerializer}, tags=["query"])
+    def get(self, request, pk):
+        return Response(QueryAnalysisSerializer(selectors.analysis_get(org=request.user.organization, pk=pk)).data)

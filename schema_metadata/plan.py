@@ -1,0 +1,352 @@
+"""Reading a PostgreSQL JSON plan the way a person would. Plain module: plan in, dict out.
+
+`summarize(plan_json, foreign_keys=None)` gives planning/execution time, total cost, each
+node with its exclusive share of the time, estimated against actual rows, loops and
+buffers, and warnings attached to the nodes they concern.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Thresholds of the warnings; each is a judgement, named so it can be read and changed.
+LARGE_TABLE_ROWS = 10_000  # rows scanned before a filtering seq scan is worth a warning
+FILTERED_SHARE = 0.9  # share of scanned rows the filter throws away
+MISESTIMATE_FACTOR = 10
+MISESTIMATE_MIN_ROWS = 100  # below this a 10x miss costs nothing
+NESTED_LOOP_LOOPS = 1_000
+
+_BUFFER_KEYS = (
+    "Shared Hit Blocks",
+    "Shared Read Blocks",
+    "Shared Dirtied Blocks",
+    "Shared Written Blocks",
+    "Local Hit Blocks",
+    "Local Read Blocks",
+    "Temp Read Blocks",
+    "Temp Written Blocks",
+)
+_JOIN_CONDITIONS = ("Hash Cond", "Merge Cond", "Join Filter", "Index Cond", "Recheck Cond", "Filter")
+
+
+def _root(plan_json) -> dict:
+    """The top-level object of EXPLAIN (FORMAT JSON): a list of one, or the object itself."""
+    if isinstance(plan_json, list):
+        if not plan_json:
+            raise ValueError("empty plan")
+        plan_json = plan_json[0]
+    if not isinstance(plan_json, dict) or "Plan" not in plan_json:
+        raise ValueError("not an EXPLAIN (FORMAT JSON) result")
+    return plan_json
+
+
+def _num(value, default=0.0) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _walk(node: dict, depth: int = 0, parent_id: int | None = None):
+    """Nodes in display order, each with its depth and parent."""
+    stack = [(node, depth, parent_id)]
+    counter = 0
+    while stack:
+        current, level, parent = stack.pop()
+        node_id = counter
+        counter += 1
+        yield node_id, current, level, parent
+        children = current.get("Plans") or []
+        for child in reversed(children):
+            stack.append((child, level + 1, node_id))
+
+
+def _inclusive_ms(node: dict) -> float | None:
+    if "Actual Total Time" not in node:
+        return None
+    loops = _num(node.get("Actual Loops"), 1.0) or 0.0
+    return _num(node["Actual Total Time"]) * loops
+
+
+def _label(node: dict) -> str:
+    node_type, join_type = node.get("Node Type", "?"), node.get("Join Type")
+    if join_type and join_type != "Inner":
+        # As EXPLAIN's text format says it: "Hash Left Join", "Nested Loop Anti Join".
+        if node_type == "Nested Loop":
+            node_type = f"Nested Loop {join_type} Join"
+        else:
+            node_type = node_type.replace("Join", f"{join_type} Join")
+    parts = [node_type]
+    if node.get("Index Name"):
+        parts.append(f"using {node['Index Name']}")
+    if node.get("Relation Name"):
+        rel = node["Relation Name"]
+        alias = node.get("Alias")
+        parts.append(f"on {rel}" + (f" {alias}" if alias and alias != rel else ""))
+    elif node.get("CTE Name"):
+        parts.append(f"on {node['CTE Name']}")
+    return " ".join(parts)
+
+
+def _buffers(node: dict) -> dict:
+    return {key: int(_num(node[key])) for key in _BUFFER_KEYS if key in node}
+
+
+def _rows_estimate_vs_actual(node: dict) -> tuple[float, float | None]:
+    estimated = _num(node.get("Plan Rows"))
+    actual = _num(node["Actual Rows"]) if "Actual Rows" in node else None
+    return estimated, actual
+
+
+# --- warnings -------------------------------------------------------------------
+
+
+def _warn(kind: str, node_id: int, message: str, **extra) -> dict:
+    return {"kind": kind, "node_id": node_id, "message": message, **extra}
+
+
+def _seq_scan_warning(node_id, node, table_rows) -> dict | None:
+    if node.get("Node Type") not in ("Seq Scan", "Parallel Seq Scan") or not node.get("Filter"):
+        return None
+    relation = node.get("Relation Name", "?")
+    loops = _num(node.get("Actual Loops"), 1.0) or 1.0
+    if "Actual Rows" in node:
+        kept = _num(node.get("Actual Rows")) * loops
+        removed = _num(node.get("Rows Removed by Filter")) * loops
+        scanned = kept + removed
+        if scanned >= LARGE_TABLE_ROWS and removed / scanned >= FILTERED_SHARE:
+            return _warn(
+                "seq_scan_filter",
+                node_id,
+                f"Sequential scan on {relation} read {int(scanned):,} rows and kept {int(kept):,} "
+                f"({kept / scanned:.1%}); an index on the filtered column(s) would avoid reading the rest.",
+                relation=relation,
+                filter=node.get("Filter"),
+            )
+        return None
+    # Without ANALYZE: the planner's own numbers and the synced table size.
+    total = table_rows.get(relation)
+    estimated = _num(node.get("Plan Rows"))
+    if total and total >= LARGE_TABLE_ROWS and estimated / total <= 1 - FILTERED_SHARE:
+        return _warn(
+            "seq_scan_filter",
+            node_id,
+            f"Sequential scan on {relation} (about {int(total):,} rows) is expected to keep only "
+            f"{int(estimated):,}; an index on the filtered column(s) would avoid reading the rest.",
+            relation=relation,
+            filter=node.get("Filter"),
+        )
+    return None
+
+
+def _misestimate_warning(node_id, node) -> dict | None:
+    estimated, actual = _rows_estimate_vs_actual(node)
+    if actual is None or _num(node.get("Actual Loops"), 1.0) == 0:
+        return None
+    high, low = max(estimated, actual), max(min(estimated, actual), 1.0)
+    if high >= MISESTIMATE_MIN_ROWS and high / low >= MISESTIMATE_FACTOR:
+        direction = "under" if actual > estimated else "over"
+        return _warn(
+            "row_misestimate",
+            node_id,
+            f"The planner expected {estimated:,.0f} rows and got {actual:,.0f} ({high / low:,.0f}x {direction}"
+            "estimate): statistics may be stale (ANALYZE) or columns correlated (CREATE STATISTICS).",
+            estimated_rows=estimated,
+            actual_rows=actual,
+        )
+    return None
+
+
+def _spill_warning(node_id, node) -> dict | None:
+    node_type = node.get("Node Type", "")
+    if node.get("Sort Space Type") == "Disk" or "external" in str(node.get("Sort Method", "")):
+        return _warn(
+            "sort_spill",
+            node_id,
+            f"The sort spilled to disk ({node.get('Sort Method', 'external')}, "
+            f"{node.get('Sort Space Used', '?')} kB): raise work_mem for it or sort fewer rows (an index "
+            "in the sort order).",
+        )
+    batches = max(_num(node.get("Hash Batches"), 1), _num(node.get("Original Hash Batches"), 1))
+    if node_type == "Hash" and batches > 1:
+        return _warn(
+            "hash_spill",
+            node_id,
+            f"The hash used {int(batches)} batches and spilled to disk: raise work_mem or hash fewer rows.",
+        )
+    if node_type == "Aggregate" and (_num(node.get("HashAgg Batches"), 1) > 1 or _num(node.get("Disk Usage")) > 0):
+        return _warn(
+            "hash_spill",
+            node_id,
+            f"The hash aggregate spilled to disk ({node.get('Disk Usage', '?')} kB): raise work_mem.",
+        )
+    return None
+
+
+def _nested_loop_warning(node_id, node) -> dict | None:
+    if node.get("Node Type") != "Nested Loop":
+        return None
+    children = node.get("Plans") or []
+    if len(children) < 2:
+        return None
+    inner = children[1]
+    if "Actual Loops" in inner:
+        loops = _num(inner.get("Actual Loops"))
+    else:
+        loops = _num(children[0].get("Plan Rows"))
+    if loops >= NESTED_LOOP_LOOPS:
+        return _warn(
+            "nested_loop_loops",
+            node_id,
+            f"The nested loop runs its inner side {int(loops):,} times"
+            + (" with a sequential scan each time" if inner.get("Node Type") == "Seq Scan" else "")
+            + ": a hash join or an index on the inner join column is usually far cheaper.",
+            loops=loops,
+        )
+    return None
+
+
+def _aliases(node: dict) -> dict[str, str]:
+    """alias -> relation for every scan under `node` (the node itself included)."""
+    found = {}
+    for _, current, _, _ in _walk(node):
+        relation = current.get("Relation Name")
+        if relation:
+            found[current.get("Alias") or relation] = relation
+    return found
+
+
+def _condition_text(node: dict) -> str:
+    parts = [str(node[key]) for key in _JOIN_CONDITIONS if node.get(key)]
+    # The inner side of a nested loop carries the join condition on its own scan.
+    for child in node.get("Plans") or []:
+        if node.get("Node Type") == "Nested Loop":
+            parts += [str(child[key]) for key in ("Index Cond", "Filter", "Recheck Cond") if child.get(key)]
+    return " ".join(parts)
+
+
+def _references(condition: str, alias: str, column: str) -> bool:
+    quoted = re.escape(column) if re.fullmatch(r"[a-z_][a-z0-9_]*", column) else re.escape(f'"{column}"')
+    pattern = rf"(?<![\w\"]){re.escape(alias)}\.{quoted}(?![\w\"])"
+    return re.search(pattern, condition) is not None
+
+
+def _unindexed_fk_warnings(node_id, node, foreign_keys) -> list[dict]:
+    if not foreign_keys or node.get("Node Type") not in ("Hash Join", "Merge Join", "Nested Loop"):
+        return []
+    condition = _condition_text(node)
+    if not condition:
+        return []
+    warnings = []
+    aliases = _aliases(node)
+    for fk in foreign_keys:
+        if fk.get("has_index"):
+            continue
+        table, columns = fk.get("table"), fk.get("columns") or []
+        for alias, relation in aliases.items():
+            if relation != table or not columns:
+                continue
+            if all(_references(condition, alias, column) for column in columns):
+                cols = ", ".join(columns)
+                warnings.append(
+                    _warn(
+                        "unindexed_foreign_key",
+                        node_id,
+                        f"The join uses the foreign key {table}({cols}) -> {fk.get('referred_table')}, which has "
+                        f"no index: CREATE INDEX ON {table} ({cols}) helps this join and deletes on "
+                        f"{fk.get('referred_table')}.",
+                        table=table,
+                        columns=columns,
+                    )
+                )
+                break
+    return warnings
+
+
+# --- summary ---------------------------------------------------------------------
+
+
+def summarize(plan_json, foreign_keys: list[dict] | None = None, table_rows: dict[str, float] | None = None) -> dict:
+    """A summary of an EXPLAIN (FORMAT JSON) result.
+
+    `foreign_keys`: [{"table", "columns", "referred_table", "has_index"}] from the synced
+    schema; `table_rows`: {table: row estimate}. Both optional; they enable the warnings
+    that need to know the schema.
+    """
+    root = _root(plan_json)
+    top = root["Plan"]
+    analyzed = "Actual Total Time" in top
+    table_rows = table_rows or {}
+
+    entries = list(_walk(top))
+    inclusive = {node_id: _inclusive_ms(node) for node_id, node, _, _ in entries}
+    children_time: dict[int, float] = {}
+    for node_id, _node, _depth, parent in entries:
+        if parent is not None and inclusive[node_id] is not None:
+            children_time[parent] = children_time.get(parent, 0.0) + inclusive[node_id]
+    execution_ms = _num(root.get("Execution Time"), None) if "Execution Time" in root else None
+    total_ms = execution_ms or (inclusive[0] if analyzed else None) or 0.0
+
+    nodes, warnings = [], []
+    for node_id, node, depth, parent in entries:
+        exclusive = None
+        if inclusive[node_id] is not None:
+            exclusive = max(0.0, inclusive[node_id] - children_time.get(node_id, 0.0))
+        estimated, actual = _rows_estimate_vs_actual(node)
+        entry = {
+            "id": node_id,
+            "parent_id": parent,
+            "depth": depth,
+            "node_type": node.get("Node Type"),
+            "label": _label(node),
+            "relation": node.get("Relation Name"),
+            "alias": node.get("Alias"),
+            "index": node.get("Index Name"),
+            "parent_relationship": node.get("Parent Relationship"),
+            "startup_cost": _num(node.get("Startup Cost")),
+            "total_cost": _num(node.get("Total Cost")),
+            "estimated_rows": estimated,
+            "actual_rows": actual,
+            "loops": _num(node.get("Actual Loops"), None) if "Actual Loops" in node else None,
+            "inclusive_ms": round(inclusive[node_id], 3) if inclusive[node_id] is not None else None,
+            "exclusive_ms": round(exclusive, 3) if exclusive is not None else None,
+            "time_share": round(exclusive / total_ms, 4) if exclusive is not None and total_ms else None,
+            "rows_removed_by_filter": _num(node.get("Rows Removed by Filter"), None)
+            if "Rows Removed by Filter" in node
+            else None,
+            "buffers": _buffers(node),
+            "details": {
+                key: node[key]
+                for key in (*_JOIN_CONDITIONS, "Sort Key", "Sort Method", "Group Key", "Join Type", "Strategy")
+                if key in node
+            },
+            "warnings": [],
+        }
+        found = [
+            _seq_scan_warning(node_id, node, table_rows),
+            _misestimate_warning(node_id, node),
+            _spill_warning(node_id, node),
+            _nested_loop_warning(node_id, node),
+            *_unindexed_fk_warnings(node_id, node, foreign_keys),
+        ]
+        for warning in filter(None, found):
+            entry["warnings"].append(warning)
+            warnings.append(warning)
+        nodes.append(entry)
+
+    return {
+        "analyzed": analyzed,
+        "planning_ms": _num(root.get("Planning Time"), None) if "Planning Time" in root else None,
+        "execution_ms": execution_ms,
+        "total_cost": _num(top.get("Total Cost")),
+        "estimated_rows": _num(top.get("Plan Rows")),
+        "actual_rows": _num(top.get("Actual Rows"), None) if "Actual Rows" in top else None,
+        "buffers": _buffers(top),
+        "node_count": len(nodes),
+        "nodes": nodes,
+        "warnings": warnings,
+        "triggers": [
+            {"name": t.get("Trigger Name"), "relation": t.get("Relation"), "ms": t.get("Time"), "calls": t.get("Calls")}
+            for t in root.get("Triggers") or []
+        ],
+    }

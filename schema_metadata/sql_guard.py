@@ -1,0 +1,251 @@
+"""What may be sent to a user's database: exactly one plain statement, parsed by pglast first.
+
+`parse_single_statement(sql)` -> (pglast node, kind), kind in KINDS.
+`to_positional_params(sql)` -> (sql with $n placeholders, number of parameters), turning
+the placeholder styles ORMs and drivers use (`%s`, `%(name)s`, `?`, `:name`) into PostgreSQL's.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pglast
+from pglast import ast
+from pglast.parser import ParseError
+
+from dbooster.errors import InvalidInput
+
+KINDS = ("select", "insert", "update", "delete", "merge", "utility")
+DML_KINDS = ("insert", "update", "delete", "merge")
+MAX_QUERY_CHARS = 100_000
+
+_DML_NODES = {
+    ast.InsertStmt: "insert",
+    ast.UpdateStmt: "update",
+    ast.DeleteStmt: "delete",
+    ast.MergeStmt: "merge",
+}
+
+
+def _kind_of(stmt) -> str:
+    for node_type, kind in _DML_NODES.items():
+        if isinstance(stmt, node_type):
+            return kind
+    if isinstance(stmt, ast.SelectStmt):
+        # WITH d AS (DELETE ... RETURNING *) SELECT ...: a data-changing statement in disguise.
+        with_clause = getattr(stmt, "withClause", None)
+        for cte in (with_clause.ctes if with_clause is not None else None) or ():
+            inner = getattr(cte, "ctequery", None)
+            if inner is not None and not isinstance(inner, ast.SelectStmt):
+                return _kind_of(inner)
+        return "select"
+    return "utility"
+
+
+def parse_single_statement(sql: str):
+    """The one statement in `sql` and its kind; InvalidInput for zero, several or unparsable."""
+    if not isinstance(sql, str) or not sql.strip():
+        raise InvalidInput("The query is empty: send exactly one SQL statement.", code="empty_query")
+    if len(sql) > MAX_QUERY_CHARS:
+        raise InvalidInput(f"The query is longer than {MAX_QUERY_CHARS} characters.", code="query_too_long")
+    try:
+        statements = pglast.parse_sql(sql)
+    except ParseError as exc:
+        raise InvalidInput(f"The query could not be parsed: {exc}.", code="parse_error") from None
+    if len(statements) != 1:
+        raise InvalidInput(
+            f"Send exactly one statement; this text holds {len(statements)}.", code="not_single_statement"
+        )
+    stmt = statements[0].stmt
+    kind = _kind_of(stmt)
+    if kind == "select" and getattr(stmt, "intoClause", None) is not None:
+        kind = "utility"  # SELECT ... INTO creates a table
+    return stmt, kind
+
+
+def refuse_utility(stmt, kind: str) -> None:
+    """Utility and DDL statements are never explained or run: say so clearly."""
+    if kind != "utility":
+        return
+    name = stmt.__class__.__name__
+    if isinstance(stmt, ast.ExplainStmt):
+        raise InvalidInput(
+            "Send the query without EXPLAIN: DBooster adds EXPLAIN (and ANALYZE where allowed) itself.",
+            code="utility_statement",
+        )
+    if isinstance(stmt, ast.SelectStmt):
+        raise InvalidInput("SELECT ... INTO creates a table; it is not analyzed.", code="utility_statement")
+    raise InvalidInput(
+        f"Only SELECT, WITH, INSERT, UPDATE, DELETE and MERGE can be explained; this is a utility or DDL "
+        f"statement ({name}).",
+        code="utility_statement",
+    )
+
+
+# --- placeholders ------------------------------------------------------------
+
+# A `?` after one of these words is a parameter; after a value it is the jsonb operator.
+_WORDS_BEFORE_VALUE = {
+    "select", "where", "and", "or", "not", "in", "like", "ilike", "similar", "between", "limit", "offset",
+    "values", "set", "then", "else", "when", "is", "by", "on", "having", "return", "returning", "case",
+    "any", "all", "some", "distinct", "from", "to", "as", "with", "array", "fetch", "first", "next", "escape",
+}  # fmt: skip
+_IDENT_START = re.compile(r"[A-Za-z_\u0080-\uffff]")
+_IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\u0080-\uffff]")
+_DOLLAR_TAG = re.compile(r"\$([A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$")
+_NAMED_PCT = re.compile(r"%\(([^)]+)\)s")
+
+
+def _skip_quoted(sql: str, i: int, quote: str, backslash: bool) -> int:
+    """Index just past the literal that starts at sql[i] == quote."""
+    n = len(sql)
+    i += 1
+    while i < n:
+        c = sql[i]
+        if backslash and c == "\\":
+            i += 2
+            continue
+        if c == quote:
+            if i + 1 < n and sql[i + 1] == quote:
+                i += 2
+                continue
+            return i + 1
+        i += 1
+    return n
+
+
+def _skip_block_comment(sql: str, i: int) -> int:
+    depth, n = 0, len(sql)
+    while i < n:
+        if sql.startswith("/*", i):
+            depth += 1
+            i += 2
+        elif sql.startswith("*/", i):
+            depth -= 1
+            i += 2
+            if depth == 0:
+                return i
+        else:
+            i += 1
+    return n
+
+
+def _segments(sql: str):
+    """(is_code, text) pieces: literals, quoted identifiers and comments are never code."""
+    i, start, n = 0, 0, len(sql)
+    while i < n:
+        c = sql[i]
+        end = None
+        if c == "'":
+            backslash = i > 0 and sql[i - 1] in "eE" and (i < 2 or not _IDENT_CHAR.match(sql[i - 2]))
+            end = _skip_quoted(sql, i, "'", backslash)
+        elif c == '"':
+            end = _skip_quoted(sql, i, '"', False)
+        elif sql.startswith("--", i):
+            newline = sql.find("\n", i)
+            end = n if newline < 0 else newline
+        elif sql.startswith("/*", i):
+            end = _skip_block_comment(sql, i)
+        elif c == "$" and not (i > 0 and _IDENT_CHAR.match(sql[i - 1])):
+            tag = _DOLLAR_TAG.match(sql, i)
+            if tag:
+                close = sql.find(tag.group(0), tag.end())
+                end = n if close < 0 else close + len(tag.group(0))
+        if end is None:
+            i += 1
+            continue
+        if start < i:
+            yield True, sql[start:i]
+        yield False, sql[i:end]
+        i = start = end
+    if start < n:
+        yield True, sql[start:n]
+
+
+def _previous_token(out: list[str]) -> str:
+    """The last significant token written so far (a word, or one character)."""
+    text = "".join(out[-64:]).rstrip()
+    if not text:
+        return ""
+    match = re.search(r"([A-Za-z_][A-Za-z0-9_]*)$", text)
+    return match.group(1).lower() if match else text[-1]
+
+
+def to_positional_params(sql: str) -> tuple[str, int]:
+    """`sql` with every placeholder written as $n, and the number of parameters.
+
+    `$n` stays as is; `%(name)s` and `:name` reuse one number per name; `%%` becomes `%`
+    when the text uses percent placeholders. Text inside literals, quoted identifiers and
+    comments is left alone; `::type` casts, array slices and the jsonb `?` operator too.
+    """
+    existing = [int(m) for m in re.findall(r"(?<![A-Za-z0-9_$])\$(\d+)", _code_only(sql))]
+    counter = max(existing, default=0)
+    names: dict[str, int] = {}
+    uses_percent = bool(re.search(r"%s|%\([^)]+\)s", _code_only(sql)))
+    out: list[str] = []
+
+    def next_number(name: str | None = None) -> str:
+        nonlocal counter
+        if name is not None and name in names:
+            return f"${names[name]}"
+        counter += 1
+        if name is not None:
+            names[name] = counter
+        return f"${counter}"
+
+    bracket_depth = 0
+    for is_code, text in _segments(sql):
+        if not is_code:
+            # psycopg doubles every literal percent sign when it uses percent placeholders.
+            out.append(text.replace("%%", "%") if uses_percent and text.startswith("'") else text)
+            continue
+        i, n = 0, len(text)
+        while i < n:
+            c = text[i]
+            if c == "[":
+                bracket_depth += 1
+            elif c == "]":
+                bracket_depth = max(0, bracket_depth - 1)
+            if c == "%" and uses_percent:
+                if text.startswith("%%", i):
+                    out.append("%")
+                    i += 2
+                    continue
+                if text.startswith("%s", i) and not (i + 2 < n and _IDENT_CHAR.match(text[i + 2])):
+                    out.append(next_number())
+                    i += 2
+                    continue
+                named = _NAMED_PCT.match(text, i)
+                if named:
+                    out.append(next_number(named.group(1)))
+                    i = named.end()
+                    continue
+            if c == "?" and not text.startswith(("?|", "?&"), i):
+                before = _previous_token(out)
+                if before in _WORDS_BEFORE_VALUE or before in ("", "(", ",", "=", "<", ">", "+", "-", "*", "/", "!"):
+                    out.append(next_number())
+                    i += 1
+                    continue
+            if c == ":" and bracket_depth == 0:
+                prev_colon = (i > 0 and text[i - 1] == ":") or (i == 0 and out and out[-1].endswith(":"))
+                if not prev_colon and i + 1 < n and text[i + 1] != ":" and _IDENT_START.match(text[i + 1]):
+                    j = i + 1
+                    while j < n and _IDENT_CHAR.match(text[j]):
+                        j += 1
+                    out.append(next_number(text[i + 1 : j]))
+                    i = j
+                    continue
+            out.append(c)
+            i += 1
+    return "".join(out), counter
+
+
+def _code_only(sql: str) -> str:
+    return " ".join(text for is_code, text in _segments(sql) if is_code)
+
+
+def fingerprint(sql: str) -> str:
+    try:
+        return pglast.fingerprint(sql)
+    except ParseError:
+        return ""

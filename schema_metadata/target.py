@@ -1,0 +1,302 @@
+"""Reaching a user's database safely. Plain module: usable from services, jobs and scripts.
+
+- `check_url(url)`: the network guard. DBooster must not become a proxy into the
+  networks it runs in: only TARGET_ALLOWED_NETWORKS, never link-local or cloud
+  metadata addresses, loopback and Unix sockets only with TARGET_ALLOW_LOCAL.
+- `connect(url)`: a guarded connection, its failures turned into clear DomainErrors.
+- `session(url)`: a transaction with timeouts that is always rolled back.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import psycopg
+from django.conf import settings
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from dbooster.errors import Conflict, DomainError, InvalidInput, PermissionDenied, Unprocessable, UpstreamError
+
+
+class TargetTimeout(DomainError):
+    """The user's database did not answer in time (connect or statement timeout)."""
+
+    status_code = 504
+    code = "target_timeout"
+
+
+# Always refused: link-local (cloud metadata lives there), plus the metadata addresses
+# that are not link-local on some clouds.
+_ALWAYS_REFUSED = [
+    ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("fe80::/10"),
+    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS IMDS over IPv6
+    ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud metadata
+    ipaddress.ip_network("0.0.0.0/8"),  # "this host": reaches local services
+    ipaddress.ip_network("224.0.0.0/4"),
+    ipaddress.ip_network("ff00::/8"),
+]
+_METADATA_HOSTNAMES = {"metadata", "metadata.google.internal", "metadata.goog", "instance-data"}
+# Parameters that make libpq read files or services on DBooster's own machine.
+_REFUSED_PARAMS = {"service", "servicefile", "passfile", "sslkey", "sslcert", "sslrootcert", "sslcrl", "sslcrldir"}
+_SCHEMES = ("postgresql://", "postgres://")
+
+
+@dataclass(frozen=True)
+class _Target:
+    params: dict  # libpq parameters, hostaddr pinned to the addresses that were checked
+
+
+def _allowed_networks():
+    networks = []
+    for cidr in settings.TARGET_ALLOWED_NETWORKS:
+        try:
+            networks.append(ipaddress.ip_network(cidr.strip(), strict=False))
+        except ValueError:
+            continue  # a typo in the setting must not open everything; it just matches nothing
+    return networks
+
+
+def _local_allowed() -> bool:
+    return bool(getattr(settings, "TARGET_ALLOW_LOCAL", False))
+
+
+def _check_address(host: str, address: ipaddress._BaseAddress) -> None:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    for network in _ALWAYS_REFUSED:
+        if address.version == network.version and address in network:
+            raise PermissionDenied(
+                f"Connections to {host} ({address}) are refused: link-local and cloud metadata addresses "
+                "are never allowed.",
+                code="target_refused",
+            )
+    if address.is_loopback:
+        if not _local_allowed():
+            raise PermissionDenied(
+                f"Connections to {host} ({address}) are refused: loopback addresses are allowed only in "
+                "development (TARGET_ALLOW_LOCAL).",
+                code="target_refused",
+            )
+        return
+    if not any(address.version == n.version and address in n for n in _allowed_networks()):
+        raise PermissionDenied(
+            f"Connections to {host} ({address}) are refused: the address is outside TARGET_ALLOWED_NETWORKS.",
+            code="target_refused",
+        )
+
+
+def _resolve(host: str, port: int) -> list[ipaddress._BaseAddress]:
+    try:
+        return [ipaddress.ip_address(host)]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InvalidInput(
+            f"The host name {host!r} could not be resolved (DNS): {getattr(exc, 'strerror', None) or exc}.",
+            code="dns_failure",
+        ) from None
+    addresses = []
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if address not in addresses:
+            addresses.append(address)
+    if not addresses:
+        raise InvalidInput(f"The host name {host!r} resolved to no address.", code="dns_failure")
+    return addresses
+
+
+def _parse(url: str) -> dict:
+    if not isinstance(url, str) or not url.strip():
+        raise InvalidInput("The connection URL is empty.", code="invalid_url")
+    url = url.strip()
+    if not url.lower().startswith(_SCHEMES):
+        raise InvalidInput(
+            "The connection URL must look like postgresql://user:password@host:5432/dbname.", code="invalid_url"
+        )
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as exc:
+        raise InvalidInput(f"The connection URL is not valid: {exc}", code="invalid_url") from None
+    refused = sorted(_REFUSED_PARAMS & set(params))
+    if refused:
+        raise InvalidInput(
+            f"The connection URL may not set {', '.join(refused)}: it would read files on DBooster's server.",
+            code="invalid_url",
+        )
+    return params
+
+
+def _guard(url: str) -> _Target:
+    params = _parse(url)
+    hosts = [h.strip() for h in str(params.get("host") or "").split(",")]
+    ports = [p.strip() for p in str(params.get("port") or "").split(",")]
+    if params.get("hostaddr"):
+        raise InvalidInput("The connection URL may not set hostaddr; give the host instead.", code="invalid_url")
+    if len(hosts) > 1:
+        raise InvalidInput("Give one host in the connection URL.", code="invalid_url")
+    host = hosts[0]
+    try:
+        port = int(ports[0] or 5432)
+    except ValueError:
+        raise InvalidInput(f"The port {ports[0]!r} is not a number.", code="invalid_url") from None
+    if not 0 < port < 65536:
+        raise InvalidInput(f"The port {port} is out of range.", code="invalid_url")
+    # No host, or a path: a Unix socket on DBooster's own machine.
+    if not host or host.startswith("/") or host.startswith("@"):
+        if not _local_allowed():
+            raise PermissionDenied(
+                "Unix-socket connections (no host, or a path as host) are allowed only in development "
+                "(TARGET_ALLOW_LOCAL).",
+                code="target_refused",
+            )
+        return _Target(params=params)
+    if host.lower().rstrip(".") in _METADATA_HOSTNAMES:
+        raise PermissionDenied(f"Connections to {host} are refused: it is a cloud metadata service.", code="target_refused")
+    addresses = _resolve(host, port)
+    for address in addresses:
+        _check_address(host, address)
+    # Pin the checked addresses so a second DNS answer cannot point elsewhere (DNS rebinding).
+    pinned = dict(params)
+    pinned["hostaddr"] = ",".join(str(a) for a in addresses)
+    pinned["host"] = ",".join([host] * len(addresses))
+    pinned["port"] = ",".join([str(port)] * len(addresses))
+    return _Target(params=pinned)
+
+
+def check_url(url: str) -> None:
+    """Raise InvalidInput or PermissionDenied if DBooster may not connect to `url`."""
+    _guard(url)
+
+
+def _error_text(exc: Exception) -> str:
+    text = str(exc).strip()
+    # libpq prefixes each attempt with 'connection to server at ... failed:'; keep the reason.
+    return " ".join(text.split()) or exc.__class__.__name__
+
+
+def map_connect_error(exc: psycopg.OperationalError) -> DomainError:
+    message = _error_text(exc)
+    lowered = message.lower()
+    sqlstate = getattr(exc, "sqlstate", None)
+    if sqlstate in ("28P01", "28000") or "password authentication failed" in lowered or "no password supplied" in lowered:
+        return Unprocessable(f"The database refused the credentials: {message}", code="target_auth_failed")
+    if sqlstate == "3D000" or ("database" in lowered and "does not exist" in lowered):
+        return Unprocessable(f"The database does not exist: {message}", code="target_database_missing")
+    if "timeout expired" in lowered or "timed out" in lowered:
+        return TargetTimeout(f"The database did not answer in time: {message}", code="target_timeout")
+    if "connection refused" in lowered or "no such file or directory" in lowered:
+        return UpstreamError(f"The database refused the connection: {message}", code="target_unreachable")
+    if "could not translate host name" in lowered:
+        return InvalidInput(f"The host name could not be resolved (DNS): {message}", code="dns_failure")
+    return UpstreamError(f"Could not connect to the database: {message}", code="target_unreachable")
+
+
+def connect(url: str, *, connect_timeout: int | None = None, autocommit: bool = False, **kwargs) -> psycopg.Connection:
+    """A connection to the user's database, after the network guard."""
+    target = _guard(url)
+    timeout = connect_timeout if connect_timeout is not None else settings.TARGET_CONNECT_TIMEOUT
+    params = dict(target.params)
+    params.setdefault("application_name", "dbooster")
+    params["connect_timeout"] = str(max(1, int(timeout)))
+    # A dead peer is noticed instead of hanging forever.
+    params.setdefault("keepalives", "1")
+    params.setdefault("keepalives_idle", "10")
+    params.setdefault("keepalives_interval", "5")
+    params.setdefault("keepalives_count", "3")
+    try:
+        return psycopg.connect(make_conninfo(**params), autocommit=autocommit, **kwargs)
+    except psycopg.OperationalError as exc:
+        raise map_connect_error(exc) from None
+
+
+def map_query_error(exc: psycopg.Error) -> DomainError:
+    """A database error while running a statement, as a clear API error with the database's message."""
+    message = _error_text(exc)
+    diag = getattr(exc, "diag", None)
+    primary = (diag.message_primary if diag is not None else None) or message
+    extra = {"database_message": primary}
+    if diag is not None:
+        if diag.sqlstate:
+            extra["sqlstate"] = diag.sqlstate
+        if diag.message_detail:
+            extra["database_detail"] = diag.message_detail
+        if diag.message_hint:
+            extra["database_hint"] = diag.message_hint
+    if isinstance(exc, pg_errors.QueryCanceled):
+        if "statement timeout" in message.lower():
+            return TargetTimeout(f"The query ran past the statement timeout: {primary}", extra=extra)
+        return TargetTimeout(f"The query was cancelled: {primary}", code="target_cancelled", extra=extra)
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        return Conflict(f"The query waited too long for a lock: {primary}", code="lock_timeout", extra=extra)
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return PermissionDenied(
+            f"The database user lacks a privilege: {primary}", code="target_permission_denied", extra=extra
+        )
+    if isinstance(exc, pg_errors.ReadOnlySqlTransaction):
+        return Unprocessable(
+            f"The statement tried to write inside a read-only analysis: {primary}", code="read_only", extra=extra
+        )
+    if isinstance(exc, (pg_errors.AdminShutdown, pg_errors.CrashShutdown)) or (
+        isinstance(exc, psycopg.OperationalError) and not getattr(exc, "sqlstate", None)
+    ):
+        return UpstreamError(f"The connection to the database was lost: {primary}", code="target_connection_lost")
+    if isinstance(exc, (pg_errors.SyntaxErrorOrAccessRuleViolation, pg_errors.DataException)):
+        return InvalidInput(f"The database rejected the query: {primary}", code="query_error", extra=extra)
+    if isinstance(exc, psycopg.DatabaseError) and getattr(exc, "sqlstate", None):
+        return Unprocessable(f"The database reported an error: {primary}", code="query_error", extra=extra)
+    return UpstreamError(f"The database failed: {primary}", code="target_error", extra=extra)
+
+
+@contextmanager
+def session(
+    url: str,
+    *,
+    read_only: bool = True,
+    statement_timeout_ms: int | None = None,
+    lock_timeout_ms: int | None = None,
+    connect_timeout: int | None = None,
+):
+    """A connection inside one transaction that is ALWAYS rolled back.
+
+    SET LOCAL statement_timeout / lock_timeout bound every statement; READ ONLY unless
+    asked otherwise. A client-side watchdog cancels a statement the server did not stop
+    in time, so a caller never hangs. Database errors inside come out as DomainErrors.
+    """
+    statement_ms = int(statement_timeout_ms or settings.TARGET_STATEMENT_TIMEOUT_MS)
+    lock_ms = int(lock_timeout_ms or settings.TARGET_LOCK_TIMEOUT_MS)
+    conn = connect(url, connect_timeout=connect_timeout, autocommit=True)
+    watchdog = threading.Timer(statement_ms / 1000 + 10, _cancel_quietly, args=(conn,))
+    watchdog.daemon = True
+    try:
+        conn.execute("BEGIN READ ONLY" if read_only else "BEGIN READ WRITE")
+        conn.execute("SELECT set_config('statement_timeout', %s, true)", [f"{statement_ms}ms"])
+        conn.execute("SELECT set_config('lock_timeout', %s, true)", [f"{lock_ms}ms"])
+        conn.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, true)", [f"{statement_ms * 2}ms"])
+        watchdog.start()
+        yield conn
+    except psycopg.Error as exc:
+        raise map_query_error(exc) from None
+    finally:
+        watchdog.cancel()
+        try:
+            if not conn.closed:
+                conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass  # the connection is gone: nothing was committed
+        finally:
+            conn.close()
+
+
+def _cancel_quietly(conn: psycopg.Connection) -> None:
+    try:
+        conn.cancel_safe(timeout=5)
+    except Exception:  # noqa: BLE001 - best effort from a timer thread
+        pass
