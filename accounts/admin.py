@@ -1,8 +1,10 @@
 """Staff admin for users: role and organization at a glance; the GitHub token is never shown."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db import models
 
 from accounts.models import User
 
@@ -14,6 +16,8 @@ class UserAddForm(AdminUserCreationForm):
 
 
 class UserEditForm(UserChangeForm):
+    picture = forms.URLField(max_length=1000, required=False, assume_scheme="https")
+
     class Meta:
         model = User
         # Listed explicitly so that a new secret column never shows up here by accident.
@@ -36,6 +40,7 @@ class UserEditForm(UserChangeForm):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     add_form = UserAddForm
     list_display = ("email", "full_name", "organization", "role", "github_connected", "is_staff", "created_at")
     list_filter = ("role", "organization", "is_staff", "is_active")

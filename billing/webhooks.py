@@ -160,7 +160,7 @@ def record_invoice(invoice: dict, event: WebhookEvent, status: str) -> str:
     currency = str(invoice.get("currency") or "usd").lower()
     cents = invoice.get("amount_paid") if status == PaymentHistory.Status.PAID else invoice.get("amount_due")
     amount = _minor_to_major(int(cents or 0), currency)
-    paid_at = status == PaymentHistory.Status.PAID and _ts((invoice.get("status_transitions") or {}).get("paid_at"))
+    paid_at = _ts((invoice.get("status_transitions") or {}).get("paid_at")) if status == "paid" else None
     row = PaymentHistory.objects.select_for_update().filter(stripe_invoice_id=invoice.get("id")).first()
     if row is not None and row.status == PaymentHistory.Status.PAID and status != PaymentHistory.Status.PAID:
         return f"invoice {invoice.get('id')} is already paid; a failed attempt does not undo that"

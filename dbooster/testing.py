@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import connection
 from procrastinate.contrib.django import app
+
+# Jobs a worker would take now (a retry scheduled for later is not).
+_RUNNABLE = (
+    "SELECT id FROM procrastinate_jobs WHERE status = 'todo' AND (scheduled_at IS NULL OR scheduled_at <= now())"
+)
+
+
+def job_status(task_name: str, **kwargs) -> list[str]:
+    """Statuses of the jobs of `task_name` queued with (at least) these keyword arguments, oldest first."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT status FROM procrastinate_jobs WHERE task_name = %s AND args @> %s::jsonb ORDER BY id",
+            [task_name, json.dumps(kwargs)],
+        )
+        return [row[0] for row in cur.fetchall()]
 
 
 def _pending_job_ids(queues) -> list[int]:
     with connection.cursor() as cur:
         if queues:
-            cur.execute(
-                "SELECT id FROM procrastinate_jobs WHERE status = 'todo' AND queue_name = ANY(%s)", [list(queues)]
-            )
+            cur.execute(f"{_RUNNABLE} AND queue_name = ANY(%s)", [list(queues)])
         else:
-            cur.execute("SELECT id FROM procrastinate_jobs WHERE status = 'todo'")
+            cur.execute(_RUNNABLE)
         return [row[0] for row in cur.fetchall()]
 
 

@@ -414,12 +414,17 @@ def explain_json(conn: psycopg.Connection, query: str, *, analyze: bool = False)
     params = param_count(query)
     options = "FORMAT JSON" + (", ANALYZE, BUFFERS" if analyze else "")
     if params == 0:
-        row = conn.execute(pgsql.SQL("EXPLAIN ({}) {}").format(pgsql.SQL(options), pgsql.SQL(query))).fetchone()
+        row = conn.execute(
+            pgsql.SQL("EXPLAIN ({}) {}").format(pgsql.SQL(options), pgsql.SQL(query)), prepare=False
+        ).fetchone()
         return _json(row[0])[0]
     if analyze:
         raise ValueError("a query with parameters cannot be executed")
     if server_version(conn) >= 160000:
-        row = conn.execute(pgsql.SQL("EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(pgsql.SQL(query))).fetchone()
+        # Never auto-prepared: a prepared EXPLAIN would expect values for the $n.
+        row = conn.execute(
+            pgsql.SQL("EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(pgsql.SQL(query)), prepare=False
+        ).fetchone()
         return _json(row[0])[0]
     # PostgreSQL 15: a prepared statement with a forced generic plan; NULLs are never folded in.
     name = "dbooster_" + uuid.uuid4().hex[:12]

@@ -621,6 +621,7 @@ def rewrite_keyset(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
     if len(directions) != 1 or any(k.sortby_nulls != SortByNulls.SORTBY_NULLS_DEFAULT for k in keys):
         raise Skip("mixed sort directions cannot use one row comparison")
     descending = directions.pop()
+    stmt.limitOffset = None  # a parameter OFFSET's number is free again for the keys
     numbers = [n.number for n in walk(stmt) if isinstance(n, ast.ParamRef)]
     first = max(numbers, default=0) + 1
     params = [ast.ParamRef(number=first + i) for i in range(len(keys))]
@@ -631,7 +632,6 @@ def rewrite_keyset(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
         left = ast.RowExpr(args=tuple(columns), row_format=CoercionForm.COERCE_IMPLICIT_CAST)
         right = ast.RowExpr(args=tuple(params), row_format=CoercionForm.COERCE_IMPLICIT_CAST)
     stmt.whereClause = and_(stmt.whereClause, op("<" if descending else ">", left, right))
-    stmt.limitOffset = None
     names = ", ".join(column_parts(k.node)[1] for k in keys)
     placeholders = ", ".join(f"${p.number}" for p in params)
     rationale = (
@@ -642,6 +642,15 @@ def rewrite_keyset(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
     )
     return [Rewrite("deep-offset", to_sql(stmt), rationale, advice_only=True)]
 
+
+REWRITE_RULES = {
+    "not-in-subquery": "NOT IN (subquery) to NOT EXISTS, when neither side can be NULL",
+    "or-across-columns": "OR across columns to UNION ALL with disjoint branches",
+    "correlated-scalar-subquery": "correlated scalar subquery to LEFT JOIN LATERAL",
+    "count-for-existence": "count(*) compared with zero to EXISTS / NOT EXISTS",
+    "date-function-equality": "date_trunc / date() / ::date / extract(year) equality to a range on the bare column",
+    "deep-offset": "OFFSET pagination to keyset pagination (advice)",
+}
 
 REWRITERS = (
     rewrite_not_in,
@@ -681,4 +690,4 @@ def _parses(sql: str) -> bool:
         return False
 
 
-__all__ = ["REWRITERS", "Rewrite", "rewrite"]
+__all__ = ["REWRITERS", "REWRITE_RULES", "Rewrite", "rewrite"]

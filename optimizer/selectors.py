@@ -46,3 +46,17 @@ def workload_get(*, org, pk) -> WorkloadImport:
     if item is None:
         raise NotFound("Workload not found.")
     return item
+
+
+def recent_runs(*, org, limit: int = 20):
+    return OptimizationRun.objects.filter(organization=org).select_related("project").order_by("-created_at", "-id")[
+        :limit
+    ]
+
+
+def recent_workloads(*, org, limit: int = 20):
+    return (
+        WorkloadImport.objects.filter(project__organization=org)
+        .select_related("project", "connection")
+        .order_by("-created_at", "-id")[:limit]
+    )

@@ -23,7 +23,8 @@ WRITE_COST_MS_PER_ROW = 0.002
 @dataclass
 class WorkloadItem:
     query: str
-    total_time_ms: float = 1.0
+    # None: no timing known (queries from a scan); the planner's cost stands in for time.
+    total_time_ms: float | None = None
     calls: int = 1
     mean_time_ms: float = 0.0
     rows: int = 0
@@ -112,6 +113,7 @@ def advise_workload(
     base: dict[int, float] = {}
     cand_queries: dict[tuple, tuple[advisor.Candidate, list[int]]] = {}
     notes: list[str] = []
+    timed = True
     for i, item in enumerate(items):
         try:
             base[i] = whatif.measure(item.query).cost
@@ -121,6 +123,9 @@ def advise_workload(
             _recover(conn)
             continue
         usable.append(i)
+        if item.total_time_ms is None:
+            item.total_time_ms = base[i]
+            timed = False
         for c in cands:
             if whatif.mode_for(c) == advisor.ESTIMATE_ONLY:
                 continue
@@ -152,7 +157,8 @@ def advise_workload(
             if used_bytes + size > budget_bytes:
                 continue
             info = next((t for t in tables.values() if (t.schema, t.name) == (cand.schema, cand.table)), None)
-            write_cost = (info.writes if info else 0) * WRITE_COST_MS_PER_ROW
+            # Write cost is in ms; without real timings there is nothing to weigh it against.
+            write_cost = (info.writes if info else 0) * WRITE_COST_MS_PER_ROW if timed else 0.0
             net = benefit - write_cost
             total_time = sum(items[q].total_time_ms for q in queries) or 1.0
             if benefit / total_time < min_gain or net <= 0:
@@ -193,6 +199,8 @@ def advise_workload(
     finally:
         whatif.remove_all(c.candidate for c in chosen)
     chosen = [c for c in chosen if c.serves]  # an index no query uses in the end is not worth its writes
+    if not timed:
+        notes.append("No timings: each query is weighed by its planner cost, and write costs are not counted.")
     total = sum(items[i].total_time_ms for i in usable) or 1.0
     saved = sum(q["saving_ms"] for q in per_query)
     return {

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from billing.quotas import enforce_quota
@@ -85,10 +85,10 @@ def _leave_current_organization(*, user, request=None) -> None:
             "cancel the plan on the billing page first, or rename your organization instead.",
             code="organization_not_empty",
         )
-    project_count = old.projects.count()
-    if project_count:
+    held = _stored_in(old)
+    if held:
         raise Conflict(
-            f"Your organization {old.name!r} still holds {project_count} project(s) and you are its only member: "
+            f"Your organization {old.name!r} still holds {', '.join(held)} and you are its only member: "
             "delete or move them first, or rename your organization instead.",
             code="organization_not_empty",
         )
@@ -96,6 +96,24 @@ def _leave_current_organization(*, user, request=None) -> None:
     user.organization = None
     user.save(update_fields=["organization"])
     old.delete()
+
+
+def _stored_in(org) -> list[str]:
+    """What deleting `org` would delete with it, e.g. ["2 projects"].
+
+    Looks at every relation that cascades from an organization, so what later apps
+    store (connections, scans, proposals, billing) counts without this list changing.
+    Invitations are the organization's own paperwork and go with it.
+    """
+    held = []
+    for relation in Organization._meta.related_objects:
+        if relation.on_delete is not models.CASCADE or relation.related_model is Invitation:
+            continue
+        count = relation.related_model._base_manager.filter(**{relation.field.name: org}).count()
+        if count:
+            meta = relation.related_model._meta
+            held.append(f"{count} {meta.verbose_name if count == 1 else meta.verbose_name_plural}")
+    return held
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dbooster.api import Pagination
+from dbooster.openapi import paginated
 from dbooster.permissions import OrganizationRole
 from projects import selectors, services
 from projects.models import Project
@@ -34,7 +35,7 @@ class ProjectUpdateSerializer(ProjectInputSerializer):
 class ProjectListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: ProjectSerializer(many=True)}, tags=["projects"])
+    @extend_schema(responses={200: paginated(ProjectSerializer)}, operation_id="projects_list", tags=["projects"])
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.project_list(org=request.user.organization), request, view=self)

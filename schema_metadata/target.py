@@ -248,7 +248,9 @@ def map_query_error(exc: psycopg.Error) -> DomainError:
         isinstance(exc, psycopg.OperationalError) and not getattr(exc, "sqlstate", None)
     ):
         return UpstreamError(f"The connection to the database was lost: {primary}", code="target_connection_lost")
-    if isinstance(exc, (pg_errors.SyntaxErrorOrAccessRuleViolation, pg_errors.DataException)):
+    sqlstate = getattr(exc, "sqlstate", None) or ""
+    # Class 42 (syntax, unknown table or column) and 22 (bad data): the query is at fault.
+    if sqlstate[:2] in ("42", "22"):
         return InvalidInput(f"The database rejected the query: {primary}", code="query_error", extra=extra)
     if isinstance(exc, psycopg.DatabaseError) and getattr(exc, "sqlstate", None):
         return Unprocessable(f"The database reported an error: {primary}", code="query_error", extra=extra)

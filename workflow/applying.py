@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pglast
@@ -129,9 +130,13 @@ def is_single_index(sql: str) -> bool:
     return len(statements) == 1 and isinstance(statements[0].stmt, ast.IndexStmt)
 
 
+# Placeholders of drivers and ORMs (%s, %(name)s, ?, :name) as PostgreSQL's $1, only to parse the text.
+_PLACEHOLDER_RE = re.compile(r"%\(\w+\)s|%s|\?|(?<![:\w]):[A-Za-z_]\w*")
+
+
 def check_query(sql: str) -> None:
-    """A rewrite must be one statement that parses."""
-    statements = _parse(sql)
+    """A rewrite must be one statement that parses (with its driver placeholders)."""
+    statements = _parse(_PLACEHOLDER_RE.sub("$1", sql or ""))
     if len(statements) != 1:
         raise InvalidInput("A rewrite must be exactly one SQL statement.", code="invalid_sql")
 

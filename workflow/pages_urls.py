@@ -8,4 +8,12 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read-page"),
     path("audit/", views.audit_list, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit-export-page"),
+    path("approvals/", views.approval_list, name="approvals"),
+    path("approvals/new/", views.approval_submit, name="approval-submit-page"),
+    path("approvals/<int:pk>/", views.approval_detail, name="approval-page"),
+    path(
+        "approvals/<int:pk>/<str:action>/",
+        views.approval_action,
+        name="approval-action-page",
+    ),
 ]

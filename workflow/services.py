@@ -73,7 +73,11 @@ def _admins(org, *, exclude=None):
 
 
 def _lock(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update(of=("self",)).select_related("organization", "connection").get(pk=proposal.pk)
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("organization", "connection")
+        .get(pk=proposal.pk)
+    )
 
 
 def _transition(*, proposal: Proposal, to_state: str, actor, comment: str = "", **fields) -> Proposal:

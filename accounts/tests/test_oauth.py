@@ -344,3 +344,18 @@ def test_code_of_a_disabled_account_is_refused(oauth_apps):
     response = exchange(code)
     assert response.status_code == 400
     assert response.json()["code"] == "account_disabled"
+
+
+def test_allauth_signup_form_also_gives_an_organization(browser):
+    response = browser.post(
+        "/accounts/signup/",
+        {
+            "email": "Form@Example.com",
+            "password1": "a long enough passphrase 42",
+            "password2": "a long enough passphrase 42",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    user = User.objects.get(email="form@example.com")
+    assert user.organization is not None and user.role == "admin"
+    assert user.has_usable_password()

@@ -181,3 +181,38 @@ def test_page_portal_button_redirects(fake_stripe, admin_user, org):
     response = _browser(admin_user).post("/app/billing/portal/")
     assert response.status_code == 302
     assert response["Location"].startswith("https://billing.stripe.com/p/session/")
+
+
+def test_billing_page_shows_subscription_and_payment_history(admin_user, org):
+    from billing.models import PaymentHistory
+
+    org.plan = "pro"
+    org.save()
+    BillingCustomer.objects.create(organization=org, stripe_customer_id="cus_Hist1", created_by=admin_user)
+    Subscription.objects.create(organization=org, stripe_subscription_id="sub_Hist1", plan="pro", status="active")
+    PaymentHistory.objects.create(
+        organization=org,
+        user=admin_user,
+        amount="29.00",
+        status="paid",
+        stripe_invoice_id="in_H1",
+        description="INV-0001",
+    )
+    PaymentHistory.objects.create(
+        organization=org,
+        user=admin_user,
+        amount="29.00",
+        status="failed",
+        stripe_invoice_id="in_H2",
+        description="INV-0002",
+    )
+    html = _browser(admin_user).get("/app/billing/").content.decode()
+    assert "sub_Hist1" in html and "Manage card and subscription" in html
+    assert "INV-0001" in html and "INV-0002" in html and "29.00 USD" in html
+    assert '<span class="badge bad">failed</span>' in html
+    # With a live subscription, plan changes go through the portal, not a second checkout.
+    assert 'action="/app/billing/checkout/"' not in html
+
+
+def test_nav_links_to_billing(admin_user):
+    assert 'href="/app/billing/"' in _browser(admin_user).get("/app/billing/").content.decode()

@@ -80,3 +80,10 @@ def test_docs_pages_load_only_local_static_files(client, url, asset):
             served = client.get(ref)
             assert served.status_code == 200, ref
             served.close()
+
+
+def test_paginated_lists_are_documented_as_pages(schema):
+    ref = schema["paths"]["/projects"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][ref.split("/")[-1]]
+    assert set(page["properties"]) == {"count", "next", "previous", "results"}
+    assert page["properties"]["results"]["items"]["$ref"].endswith("/Project")

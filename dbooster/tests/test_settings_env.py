@@ -98,7 +98,7 @@ def test_debug_on_uses_development_defaults():
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, ["http://localhost:3000"]),
+        ({"FRONTEND_URL": "http://localhost:3000", "CORS_EXTRA_ORIGINS": ""}, ["http://localhost:3000"]),
         (
             {"FRONTEND_URL": "https://app.example.com/", "CORS_EXTRA_ORIGINS": "https://a.example,https://b.example"},
             ["https://app.example.com", "https://a.example", "https://b.example"],

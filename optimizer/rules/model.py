@@ -92,18 +92,7 @@ class SchemaInfo:
                 if isinstance(info, str):
                     info = {"type": info}
                 columns[col.lower()] = ColumnInfo(type=info.get("type", ""), nullable=info.get("nullable"))
-            indexes = [
-                IndexInfo(
-                    name=i.get("name", ""),
-                    columns=[c.lower() for c in i.get("columns", [])],
-                    expressions=list(i.get("expressions", [])),
-                    method=i.get("method", "btree"),
-                    unique=bool(i.get("unique", False)),
-                    predicate=i.get("predicate"),
-                    opclasses=list(i.get("opclasses", [])),
-                )
-                for i in t.get("indexes") or []
-            ]
+            indexes = [index_from_dict(i) for i in t.get("indexes") or []]
             fks = [
                 ([c.lower() for c in fk["columns"]], fk["table"].lower(), [c.lower() for c in fk["referred_columns"]])
                 if isinstance(fk, dict)
@@ -114,3 +103,50 @@ class SchemaInfo:
                 columns=columns, indexes=indexes, row_estimate=t.get("row_estimate"), foreign_keys=fks
             )
         return cls(tables=tables)
+
+
+def index_from_dict(data: dict) -> IndexInfo:
+    """An IndexInfo from plain data. Key entries written with an operator class ("phone text_pattern_ops")
+    are split; a `definition` (pg_get_indexdef's CREATE INDEX text), when given, is the most precise source
+    and fills the method, key columns, expressions and operator classes."""
+    columns, opclasses = [], [o.lower() for o in data.get("opclasses") or []]
+    for entry in data.get("columns") or []:
+        words = str(entry).split()
+        if not words:
+            continue
+        columns.append(words[0].strip('"').lower())
+        opclasses.extend(w.lower() for w in words[1:] if w.lower().endswith("_ops"))
+    info = IndexInfo(
+        name=data.get("name", ""),
+        columns=columns,
+        expressions=list(data.get("expressions") or []),
+        method=(data.get("method") or "btree").lower(),
+        unique=bool(data.get("unique", False)),
+        predicate=data.get("predicate"),
+        opclasses=sorted(set(opclasses)),
+    )
+    if data.get("definition"):
+        _apply_definition(info, data["definition"])
+    return info
+
+
+def _apply_definition(info: IndexInfo, definition: str) -> None:
+    from pglast import ast, parse_sql
+    from pglast.stream import RawStream
+
+    try:
+        stmt = parse_sql(definition)[0].stmt
+    except Exception:  # noqa: BLE001 - keep what the other fields said
+        return
+    if not isinstance(stmt, ast.IndexStmt):
+        return
+    columns, expressions, opclasses = [], [], set()
+    for elem in stmt.indexParams or ():
+        if elem.name:
+            columns.append(elem.name.lower())
+        elif elem.expr is not None:
+            expressions.append(RawStream()(elem.expr))
+        opclasses.update(o.sval.lower() for o in elem.opclass or ())
+    info.method = (stmt.accessMethod or info.method).lower()
+    info.columns, info.expressions, info.opclasses = columns, expressions, sorted(opclasses)
+    info.unique = info.unique or bool(stmt.unique)

@@ -497,6 +497,8 @@ def _pattern_capable(table: TableInfo, column: str, needs_trgm: bool) -> bool:
         opclasses = {o.lower() for o in index.opclasses}
         if opclasses & TRGM_OPCLASSES:
             return True
+        if index.method in ("gin", "gist") and not opclasses:
+            return True  # a text column has no default GIN/GiST operator class: this is pg_trgm's
         if not needs_trgm and index.columns[0] == column and opclasses & PATTERN_OPCLASSES:
             return True
     return False

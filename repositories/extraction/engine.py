@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -55,21 +56,41 @@ def context_around(lines: list[str], line: int) -> str:
     return "\n".join(text[:CONTEXT_LINE_CHARS] for text in chosen)
 
 
-def candidates_for(source: str, language: str) -> list[Candidate]:
+# A literal (or heredoc) whose text starts with a statement keyword, on lower-cased bytes. Files
+# without one hold no SQL literal and are skipped without parsing; in the others, the lines of the
+# hits tell the Python walker where to look.
+_LITERAL_GATE = re.compile(
+    rb"""(?:["'`]|%[qq]?[({\[]|<<[~-]?['"]?\w+['"]?[^\n]*\n|<<<[ \t]*['"]?\w+['"]?[^\n]*\n)(?:\s|\(|\\[nrt])*"""
+    rb"(?:select|insert|update|delete|with|create|alter|drop|truncate|merge)\b"
+)
+
+
+def gate_lines(lowered: bytes) -> list[int]:
+    """1-based lines where a SQL-looking literal may start (or where its opening marker is)."""
+    lines, line, position = [], 1, 0
+    for match in _LITERAL_GATE.finditer(lowered):
+        line += lowered.count(b"\n", position, match.start())
+        position = match.start()
+        keyword_line = line + lowered.count(b"\n", match.start(), match.end())
+        lines.extend((line, keyword_line) if keyword_line != line else (line,))
+    return sorted(set(lines))
+
+
+def candidates_for(source: str, language: str, hit_lines: list[int] | None = None) -> list[Candidate]:
     if language == "sql":
         return sql_file_candidates(source)
     if language == "python":
-        found = python_candidates(source)
+        found = python_candidates(source, hit_lines)
         return found if found is not None else literal_candidates(source, "python")
     if language in COMPILED:
         return literal_candidates(source, language)
     return []
 
 
-def extract_source(source: str, path: str, language: str) -> FileResult:
+def extract_source(source: str, path: str, language: str, hit_lines: list[int] | None = None) -> FileResult:
     """Every SQL statement of one file's text, and every SQL-looking string that is not SQL."""
     result = FileResult(path=path, language=language, size=len(source))
-    candidates = candidates_for(source, language)
+    candidates = candidates_for(source, language, hit_lines)
     if not candidates:
         return result
     lines = source.split("\n")
@@ -114,11 +135,17 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
         return FileResult(path=relative, language=language, size=0, error=f"unreadable: {exc.strerror}")
     if len(data) > MAX_FILE_BYTES or b"\0" in data[:8192]:
         return FileResult(path=relative, language=language, size=len(data))
-    # Most files hold no SQL keyword at all: one pass over the bytes at C speed, then skip.
+    # Most files hold no SQL literal at all: one pass over the bytes at C speed, then skip.
     lowered = data.lower()
-    if not any(keyword in lowered for keyword in SQL_KEYWORDS_BYTES):
-        return FileResult(path=relative, language=language, size=len(data))
-    result = extract_source(data.decode("utf-8", errors="replace"), relative, language)
+    hit_lines = None
+    if language == "sql":
+        if not any(keyword in lowered for keyword in SQL_KEYWORDS_BYTES):
+            return FileResult(path=relative, language=language, size=len(data))
+    else:
+        hit_lines = gate_lines(lowered)
+        if not hit_lines:
+            return FileResult(path=relative, language=language, size=len(data))
+    result = extract_source(data.decode("utf-8", errors="replace"), relative, language, hit_lines)
     result.size = len(data)
     return result
 

@@ -7,6 +7,7 @@ interpolations as parameters. Docstrings are prose and never looked at.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
 
 from repositories.extraction.sql import PARAM_SENTINEL, looks_like_sql
 from repositories.extraction.types import Candidate
@@ -40,32 +41,38 @@ def _string_of(node) -> str | None:
     return None
 
 
-def _docstring_ids(tree) -> set[int]:
-    ids = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
-            ids.add(id(node.value))
-    return ids
+def _touches(node, hit_lines: list[int] | None) -> bool:
+    """Whether `node` spans one of the lines where a SQL-looking literal starts (None: every line)."""
+    if hit_lines is None:
+        return True
+    first = getattr(node, "lineno", None)
+    if first is None:
+        return True
+    index = bisect_left(hit_lines, first)
+    return index < len(hit_lines) and hit_lines[index] <= (getattr(node, "end_lineno", None) or first)
 
 
-def python_candidates(source: str) -> list[Candidate] | None:
-    """Candidates of a Python file, or None when it does not parse (the caller falls back)."""
+def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[Candidate] | None:
+    """Candidates of a Python file, or None when it does not parse (the caller falls back).
+
+    `hit_lines` (sorted) lets the walk skip every subtree that cannot hold a SQL-looking literal:
+    walking a whole module's AST in Python costs far more than parsing it.
+    """
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    skip = _docstring_ids(tree)
     candidates = []
     stack = [tree]
     while stack:
         node = stack.pop()
-        if id(node) in skip:
-            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, (ast.Constant, ast.JoinedStr)):
+            continue  # a docstring or a bare string statement: prose, not a query
         text = _string_of(node)
         if text is not None:
             if looks_like_sql(text):
                 candidates.append(Candidate(text, node.lineno, node.col_offset + 1))
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child for child in ast.iter_child_nodes(node) if _touches(child, hit_lines))
     candidates.sort(key=lambda c: (c.line, c.column))
     return candidates

@@ -1,0 +1,245 @@
+"""Scan benchmark: the extraction engine the worker uses against ripgrep on the same tree.
+
+    .venv/bin/python bench/scan/run.py                 # 22,000 files, ~110 MB (generated once, reused)
+    .venv/bin/python bench/scan/run.py --files 2000    # small, while developing
+
+Generates a tree of Python, JavaScript, TypeScript, Go, Java, Ruby and SQL files with SQL scattered
+through it (under var/bench-scan/, reused when present), then, in the same run and on a warm page
+cache, times `rg -c -i "select|insert|update|delete"` over it and `scan_tree` (every core), and prints
+files/s, MB/s, peak memory (parent plus every pool process, sampled) and the scan/ripgrep time ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from repositories.extraction import scan_tree  # noqa: E402
+
+DEFAULT_DIR = ROOT / "var" / "bench-scan"
+
+QUERIES = [
+    "SELECT id, email FROM users WHERE organization_id = {p} AND active",
+    "UPDATE users SET last_login_at = now() WHERE id = {p}",
+    "INSERT INTO events (kind, payload) VALUES ({p}, {p})",
+    "DELETE FROM sessions WHERE expires_at < now()",
+    "SELECT o.id, o.total FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.id = {p}",
+    "SELECT count(*) FROM rental WHERE return_date IS NULL AND customer_id = {p}",
+    "WITH recent AS (SELECT * FROM orders WHERE created_at > now() - interval '1 day') SELECT count(*) FROM recent",
+]
+WORDS = "account order customer invoice payment session token profile report widget cache queue item".split()
+
+
+def filler_function(rng: random.Random, language: str, index: int) -> str:
+    """Ordinary code: loops, conditions, names that contain 'update' or 'delete' now and then."""
+    a, b = rng.sample(WORDS, 2)
+    verb = rng.choice(["get", "update", "compute", "delete", "load", "select", "render"])
+    if language == "python":
+        return (
+            f"def {verb}_{a}_{index}({b}, limit=10):\n"
+            f'    """Return the {a} for the given {b}."""\n'
+            f"    result = []\n    for i, value in enumerate({b}.{a}s):\n"
+            f"        if value.score > limit and i % 3:\n            result.append(value.name.lower())\n"
+            f"    total = sum(len(x) for x in result)\n    return {{'{a}': result, 'total': total}}\n\n"
+        )
+    if language in ("javascript", "typescript"):
+        return (
+            f"export function {verb}{a.title()}{index}({b}, limit = 10) {{\n"
+            f"  const result = [];\n  for (const value of {b}.{a}s) {{\n"
+            f"    if (value.score > limit) {{ result.push(value.name.toLowerCase()); }}\n  }}\n"
+            f"  return {{ {a}: result, total: result.length }};\n}}\n\n"
+        )
+    if language == "go":
+        return (
+            f"func {verb.title()}{a.title()}{index}(items []{b.title()}, limit int) []string {{\n"
+            f"\tresult := make([]string, 0, len(items))\n\tfor _, v := range items {{\n"
+            f"\t\tif v.Score > limit {{\n\t\t\tresult = append(result, v.Name)\n\t\t}}\n\t}}\n\treturn result\n}}\n\n"
+        )
+    if language == "java":
+        return (
+            f"    public List<String> {verb}{a.title()}{index}(List<{b.title()}> items, int limit) {{\n"
+            f"        List<String> result = new ArrayList<>();\n        for ({b.title()} v : items) {{\n"
+            f"            if (v.getScore() > limit) {{ result.add(v.getName()); }}\n        }}\n"
+            f"        return result;\n    }}\n\n"
+        )
+    if language == "ruby":
+        return (
+            f"  def {verb}_{a}_{index}({b}, limit = 10)\n"
+            f"    {b}.{a}s.select {{ |v| v.score > limit }}.map(&:name)\n  end\n\n"
+        )
+    return f"-- {a} {b} {index}\n"
+
+
+def sql_use(rng: random.Random, language: str, index: int) -> str:
+    query = rng.choice(QUERIES)
+    if language == "python":
+        return f'def query_{index}(cur, p):\n    cur.execute("{query.replace("{p}", "%s")}", (p,))\n\n'
+    if language in ("javascript", "typescript"):
+        sql = query.replace("{p}", "$1").replace("'", "\\'")
+        return f"export const q{index} = (pool, p) => pool.query('{sql}', [p]);\n\n"
+    if language == "go":
+        return f"const q{index} = `{query.replace('{p}', '$1')}`\n\n"
+    if language == "java":
+        return f'    private static final String Q{index} = "{query.replace("{p}", "?")}";\n\n'
+    if language == "ruby":
+        return f"  def q{index}\n    find_by_sql(<<~SQL)\n      {query.replace('{p}', '1')}\n    SQL\n  end\n\n"
+    return query.replace("{p}", "$1") + ";\n\n"
+
+
+EXTENSIONS = {"python": ".py", "javascript": ".js", "typescript": ".ts", "go": ".go", "java": ".java", "ruby": ".rb"}
+
+
+def write_file(path: Path, rng: random.Random, language: str, target_bytes: int, with_sql: bool) -> int:
+    parts, size, index = [], 0, 0
+    header = {
+        "go": "package store\n\n",
+        "java": "package com.acme;\n\npublic class Store {\n",
+        "ruby": "class Store\n",
+    }.get(language, "")
+    parts.append(header)
+    while size < target_bytes:
+        if with_sql and rng.random() < 0.15:
+            chunk = sql_use(rng, language, index)
+        else:
+            chunk = filler_function(rng, language, index)
+        parts.append(chunk)
+        size += len(chunk)
+        index += 1
+    parts.append({"java": "}\n", "ruby": "end\n"}.get(language, ""))
+    data = "".join(parts)
+    path.write_text(data)
+    return len(data)
+
+
+def generate(directory: Path, files: int, average_bytes: int) -> dict:
+    stamp = directory / ".generated.json"
+    wanted = {"files": files, "average_bytes": average_bytes, "version": 2}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return wanted
+    if directory.exists():
+        shutil.rmtree(directory)
+    rng = random.Random(7)
+    languages = list(EXTENSIONS) + ["sql"]
+    total = 0
+    for i in range(files):
+        language = languages[i % len(languages)] if i % 50 else "sql"
+        if language == "sql" and i % 50:
+            language = "python"
+        folder = directory / f"service{i % 40}" / f"module{(i // 40) % 25}"
+        folder.mkdir(parents=True, exist_ok=True)
+        extension = EXTENSIONS.get(language, ".sql")
+        with_sql = language == "sql" or rng.random() < 0.3
+        total += write_file(folder / f"file{i}{extension}", rng, language, rng.randint(average_bytes // 2, average_bytes * 3 // 2), with_sql)
+    stamp.write_text(json.dumps(wanted))
+    return wanted
+
+
+def tree_size(directory: Path) -> tuple[int, int]:
+    count = size = 0
+    for base, _, names in os.walk(directory):
+        for name in names:
+            if not name.startswith("."):
+                count += 1
+                size += os.path.getsize(os.path.join(base, name))
+    return count, size
+
+
+class MemorySampler(threading.Thread):
+    """Peak resident memory of this process plus every pool process, sampled every 20 ms."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.peak_total = 0
+        self.peak_single = 0
+        self.running = True
+
+    def run(self):
+        try:
+            import psutil
+        except ImportError:
+            return
+        me = psutil.Process()
+        while self.running:
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    rss = process.memory_info().rss
+                except psutil.Error:
+                    continue
+                total += rss
+                self.peak_single = max(self.peak_single, rss)
+            self.peak_total = max(self.peak_total, total)
+            time.sleep(0.02)
+
+
+def time_ripgrep(directory: Path) -> float:
+    rg = shutil.which("rg") or "/usr/bin/rg"
+    command = [rg, "-c", "-i", "select|insert|update|delete", str(directory)]
+    best = None
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+        elapsed = time.perf_counter() - start
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=22_000)
+    parser.add_argument("--average-bytes", type=int, default=5_000)
+    parser.add_argument("--dir", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    directory = args.dir or (DEFAULT_DIR if args.files == 22_000 else DEFAULT_DIR.with_name(f"bench-scan-{args.files}"))
+
+    started = time.perf_counter()
+    generate(directory, args.files, args.average_bytes)
+    files, size = tree_size(directory)
+    print(f"tree: {directory} ({files} files, {size / 1e6:.1f} MB; ready in {time.perf_counter() - started:.1f} s)")
+
+    rg_seconds = time_ripgrep(directory)  # also warms the page cache for the scan
+
+    found = {"files": 0, "occurrences": 0, "rejected": 0}
+
+    def on_results(results):
+        found["files"] += len(results)
+        for result in results:
+            found["occurrences"] += len(result.occurrences)
+            found["rejected"] += len(result.rejected)
+
+    sampler = MemorySampler()
+    sampler.start()
+    start = time.perf_counter()
+    totals = scan_tree(str(directory), on_results=on_results, workers=args.workers)
+    scan_seconds = time.perf_counter() - start
+    sampler.running = False
+    sampler.join()
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    print(f"workers: {args.workers} (os.cpu_count() = {os.cpu_count()})")
+    print(f"scan: {scan_seconds:.2f} s, {totals.files / scan_seconds:,.0f} files/s, "
+          f"{totals.bytes / 1e6 / scan_seconds:.1f} MB/s; {totals.occurrences} SQL occurrences, "
+          f"{totals.rejected} rejected candidates")
+    if sampler.peak_total:
+        print(f"peak memory: {sampler.peak_total / 1e6:.0f} MB total over the parent and pool processes, "
+              f"{sampler.peak_single / 1e6:.0f} MB in the largest one")
+    print(f"peak memory of this process (getrusage): {own_peak / 1e6:.0f} MB")
+    print(f"ripgrep (rg -c -i 'select|insert|update|delete', best of 3): {rg_seconds:.3f} s")
+    print(f"ratio scan / ripgrep: {scan_seconds / rg_seconds:.1f}x (target: within 10x)")
+
+
+if __name__ == "__main__":
+    main()

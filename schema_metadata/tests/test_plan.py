@@ -1,0 +1,155 @@
+"""The plan analyser on plans PostgreSQL really produced, plus exact arithmetic on a small one."""
+
+import psycopg
+import pytest
+
+from schema_metadata.plan import summarize
+
+
+def _plan(url, query, *settings):
+    with psycopg.connect(url) as conn:
+        for setting in settings:
+            conn.execute(setting)
+        plan = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {query}").fetchone()[0]
+        conn.rollback()
+    return plan
+
+
+def _kinds(summary):
+    return [(w["kind"], summary["nodes"][w["node_id"]]["node_type"]) for w in summary["warnings"]]
+
+
+def test_exclusive_time_and_shares():
+    plan = [
+        {
+            "Plan": {
+                "Node Type": "Hash Join", "Total Cost": 100.0, "Plan Rows": 10, "Actual Rows": 10,
+                "Actual Total Time": 10.0, "Actual Loops": 1, "Hash Cond": "(a.id = b.a_id)",
+                "Plans": [
+                    {"Node Type": "Seq Scan", "Relation Name": "b", "Alias": "b", "Total Cost": 50.0,
+                     "Plan Rows": 100, "Actual Rows": 100, "Actual Total Time": 4.0, "Actual Loops": 1},
+                    {"Node Type": "Hash", "Total Cost": 20.0, "Plan Rows": 5, "Actual Rows": 5,
+                     "Actual Total Time": 1.0, "Actual Loops": 2,
+                     "Plans": [{"Node Type": "Index Scan", "Relation Name": "a", "Alias": "a", "Index Name": "a_pkey",
+                                "Total Cost": 10.0, "Plan Rows": 5, "Actual Rows": 5, "Actual Total Time": 0.5,
+                                "Actual Loops": 2}]},
+                ],
+            },
+            "Planning Time": 0.5,
+            "Execution Time": 10.0,
+        }
+    ]  # fmt: skip
+    summary = summarize(plan)
+    nodes = summary["nodes"]
+    assert [n["label"] for n in nodes] == ["Hash Join", "Seq Scan on b", "Hash", "Index Scan using a_pkey on a"]
+    assert [n["depth"] for n in nodes] == [0, 1, 1, 2] and [n["parent_id"] for n in nodes] == [None, 0, 0, 2]
+    # Loops multiply: the hash took 2 x 1.0 ms, of which its child 2 x 0.5 ms.
+    assert [n["exclusive_ms"] for n in nodes] == [4.0, 4.0, 1.0, 1.0]
+    assert [n["time_share"] for n in nodes] == [0.4, 0.4, 0.1, 0.1]
+    assert summary["planning_ms"] == 0.5 and summary["execution_ms"] == 10.0 and summary["total_cost"] == 100.0
+    assert summary["warnings"] == []
+
+
+def test_plain_explain_has_no_times():
+    summary = summarize([{"Plan": {"Node Type": "Seq Scan", "Relation Name": "t", "Total Cost": 5, "Plan Rows": 3}}])
+    assert summary["analyzed"] is False and summary["nodes"][0]["time_share"] is None
+
+
+def test_not_a_plan():
+    with pytest.raises(ValueError):
+        summarize({"rows": []})
+
+
+@pytest.fixture(scope="module")
+def big_url(django_db_blocker):
+    """One database for the module: a 200,000-row table the planner misjudges on purpose."""
+    import uuid
+
+    from conftest import _admin_conninfo, url_for_database
+
+    name = f"scratch_plan_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = url_for_database(name)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            """
+            CREATE TABLE big (id int PRIMARY KEY, a int, b int, payload text);
+            INSERT INTO big SELECT g, g % 100, g % 100, md5(g::text) FROM generate_series(1, 200000) g;
+            CREATE TABLE small (id int PRIMARY KEY, big_id int);
+            INSERT INTO small SELECT g, g * 7 FROM generate_series(1, 5000) g;
+            ANALYZE;
+            """
+        )
+    yield url
+    with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_seq_scan_filtering_most_rows(big_url):
+    summary = summarize(_plan(big_url, "SELECT * FROM big WHERE payload LIKE 'abc%'", "SET max_parallel_workers_per_gather = 0"))
+    assert ("seq_scan_filter", "Seq Scan") in _kinds(summary)
+
+
+def test_small_filtered_scans_are_not_flagged(big_url):
+    summary = summarize(_plan(big_url, "SELECT * FROM small WHERE big_id = 7"))
+    assert "seq_scan_filter" not in [k for k, _ in _kinds(summary)]
+
+
+def test_row_misestimate(big_url):
+    # a and b are perfectly correlated: the planner multiplies 1% by 1% and expects 20 rows, not 2,000.
+    summary = summarize(_plan(big_url, "SELECT * FROM big WHERE a = 1 AND b = 1", "SET max_parallel_workers_per_gather = 0"))
+    warning = next(w for w in summary["warnings"] if w["kind"] == "row_misestimate")
+    assert warning["actual_rows"] == 2000 and warning["estimated_rows"] < 200
+    assert "CREATE STATISTICS" in warning["message"]
+
+
+def test_sort_spilling_to_disk(big_url):
+    summary = summarize(_plan(big_url, "SELECT * FROM big ORDER BY payload", "SET work_mem = '64kB'"))
+    assert ("sort_spill", "Sort") in _kinds(summary)
+    assert summary["nodes"][0]["buffers"].get("Temp Written Blocks", 0) > 0
+
+
+def test_hash_spilling_to_disk(big_url):
+    summary = summarize(
+        _plan(
+            big_url,
+            "SELECT * FROM big x JOIN big y ON x.payload = y.payload",
+            "SET work_mem = '64kB'",
+            "SET enable_mergejoin = off",
+            "SET max_parallel_workers_per_gather = 0",
+        )
+    )
+    assert ("hash_spill", "Hash") in _kinds(summary)
+
+
+def test_nested_loop_with_many_loops(big_url):
+    summary = summarize(
+        _plan(
+            big_url,
+            "SELECT * FROM small s JOIN big b ON b.a = s.id % 100",
+            "SET enable_hashjoin = off",
+            "SET enable_mergejoin = off",
+            "SET max_parallel_workers_per_gather = 0",
+        )
+    )
+    warning = next(w for w in summary["warnings"] if w["kind"] == "nested_loop_loops")
+    assert warning["loops"] >= 1000 and summary["nodes"][warning["node_id"]]["node_type"] == "Nested Loop"
+
+
+def test_unindexed_foreign_key_needs_the_schema(big_url):
+    plan = _plan(big_url, "SELECT * FROM small s JOIN big b ON s.big_id = b.id WHERE b.a = 3")
+    assert "unindexed_foreign_key" not in [k for k, _ in _kinds(summarize(plan))]
+    fks = [{"table": "small", "columns": ["big_id"], "referred_table": "big", "has_index": False}]
+    flagged = summarize(plan, foreign_keys=fks)
+    assert "unindexed_foreign_key" in [k for k, _ in _kinds(flagged)]
+    fks[0]["has_index"] = True
+    assert "unindexed_foreign_key" not in [k for k, _ in _kinds(summarize(plan, foreign_keys=fks))]
+
+
+def test_plain_explain_uses_synced_row_counts(big_url):
+    with psycopg.connect(big_url) as conn:
+        plan = conn.execute("EXPLAIN (FORMAT JSON) SELECT * FROM big WHERE a = 5").fetchone()[0]
+    assert summarize(plan)["warnings"] == []
+    flagged = summarize(plan, table_rows={"big": 200000})
+    assert [w["kind"] for w in flagged["warnings"]] == ["seq_scan_filter"]
