@@ -116,3 +116,18 @@ def scratch_database():
     finally:
         with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(autouse=True)
+def _empty_job_queue(request):
+    """Jobs queued by one transactional test must not run in the next one's worker.
+
+    Django's flush skips procrastinate's tables (unmanaged models), so empty them here.
+    """
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("DELETE FROM procrastinate_periodic_defers; DELETE FROM procrastinate_jobs")

@@ -97,3 +97,17 @@ def test_a_value_no_key_can_decrypt_is_a_clear_error(settings):
 def test_bad_batch_size_is_refused():
     with pytest.raises(CommandError, match="batch-size"):
         rotate("--batch-size", "0")
+
+
+def test_an_unmigrated_database_is_refused_before_anything_changes(settings):
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_A]
+    UserFactory(github_token="ghp_keep")
+    before = raw_tokens()
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE users RENAME TO users_away")  # rolled back with the test's transaction
+    with pytest.raises(CommandError, match="Tables missing: users. Run `python manage.py migrate` first"):
+        rotate()
+    with connection.cursor() as cur:
+        cur.execute("ALTER TABLE users_away RENAME TO users")
+    assert raw_tokens() == before

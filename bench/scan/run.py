@@ -30,16 +30,26 @@ from repositories.extraction import scan_tree  # noqa: E402
 
 DEFAULT_DIR = ROOT / "var" / "bench-scan"
 
+# Query shapes; table and column names are drawn per use, so almost every query text is distinct
+# (a per-process cache of analyses must not make the benchmark easier than a real code base).
 QUERIES = [
-    "SELECT id, email FROM users WHERE organization_id = {p} AND active",
-    "UPDATE users SET last_login_at = now() WHERE id = {p}",
-    "INSERT INTO events (kind, payload) VALUES ({p}, {p})",
-    "DELETE FROM sessions WHERE expires_at < now()",
-    "SELECT o.id, o.total FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.id = {p}",
-    "SELECT count(*) FROM rental WHERE return_date IS NULL AND customer_id = {p}",
-    "WITH recent AS (SELECT * FROM orders WHERE created_at > now() - interval '1 day') SELECT count(*) FROM recent",
+    "SELECT id, {c1}, {c2} FROM {t1} WHERE {c3} = {p} AND active",
+    "UPDATE {t1} SET {c1} = now() WHERE id = {p}",
+    "INSERT INTO {t1} ({c1}, {c2}) VALUES ({p}, {p})",
+    "DELETE FROM {t1} WHERE {c1} < now() - interval '{n} days'",
+    "SELECT a.id, a.{c1} FROM {t1} a JOIN {t2} b ON b.{t1}_id = a.id WHERE b.{c2} = {p} ORDER BY a.{c3} LIMIT {n}",
+    "SELECT count(*) FROM {t1} WHERE {c1} IS NULL AND {c2} = {p}",
+    "WITH recent AS (SELECT * FROM {t1} WHERE {c1} > now() - interval '{n} hours') "
+    "SELECT {c2}, count(*) FROM recent GROUP BY {c2}",
 ]
 WORDS = "account order customer invoice payment session token profile report widget cache queue item".split()
+COLUMNS = "created_at updated_at status email name total amount kind owner_id region score label".split()
+
+
+def random_query(rng: random.Random) -> str:
+    t1, t2 = (f"{rng.choice(WORDS)}_{rng.randrange(40)}" for _ in range(2))
+    c1, c2, c3 = rng.sample(COLUMNS, 3)
+    return rng.choice(QUERIES).format(t1=t1, t2=t2, c1=c1, c2=c2, c3=c3, n=rng.randrange(1, 500), p="{p}")
 
 
 def filler_function(rng: random.Random, language: str, index: int) -> str:
@@ -83,7 +93,7 @@ def filler_function(rng: random.Random, language: str, index: int) -> str:
 
 
 def sql_use(rng: random.Random, language: str, index: int) -> str:
-    query = rng.choice(QUERIES)
+    query = random_query(rng)
     if language == "python":
         return f'def query_{index}(cur, p):\n    cur.execute("{query.replace("{p}", "%s")}", (p,))\n\n'
     if language in ("javascript", "typescript"):
@@ -125,18 +135,16 @@ def write_file(path: Path, rng: random.Random, language: str, target_bytes: int,
 
 def generate(directory: Path, files: int, average_bytes: int) -> dict:
     stamp = directory / ".generated.json"
-    wanted = {"files": files, "average_bytes": average_bytes, "version": 2}
+    wanted = {"files": files, "average_bytes": average_bytes, "version": 3}
     if stamp.exists() and json.loads(stamp.read_text()) == wanted:
         return wanted
     if directory.exists():
         shutil.rmtree(directory)
     rng = random.Random(7)
-    languages = list(EXTENSIONS) + ["sql"]
+    languages = list(EXTENSIONS)
     total = 0
     for i in range(files):
         language = languages[i % len(languages)] if i % 50 else "sql"
-        if language == "sql" and i % 50:
-            language = "python"
         folder = directory / f"service{i % 40}" / f"module{(i // 40) % 25}"
         folder.mkdir(parents=True, exist_ok=True)
         extension = EXTENSIONS.get(language, ".sql")

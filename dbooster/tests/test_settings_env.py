@@ -110,3 +110,18 @@ def test_cors_origins_come_from_frontend_url_and_the_extra_list(env, expected):
     result = run(code, **{**DEVELOPMENT, **env})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == expected
+
+
+def test_github_enterprise_sign_in_follows_github_web_url():
+    code = (
+        "import django; django.setup(); "
+        "from allauth.socialaccount.providers.github.views import GitHubOAuth2Adapter as A; "
+        "print(A.authorize_url, A.access_token_url, A.profile_url)"
+    )
+    result = run(code, **{**DEVELOPMENT, "GITHUB_WEB_URL": "https://ghe.example.com/"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "https://ghe.example.com/login/oauth/authorize",
+        "https://ghe.example.com/login/oauth/access_token",
+        "https://ghe.example.com/api/v3/user",
+    ]

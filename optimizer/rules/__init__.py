@@ -51,7 +51,8 @@ def parse(sql: str):
     try:
         return parse_sql(sql)
     except ParseError as exc:
-        location = exc.location if isinstance(getattr(exc, "location", None), int) else None
+        # pglast: ParseError(message, character offset of the error)
+        location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
         raise SqlSyntaxError(str(exc.args[0] if exc.args else exc), location) from exc
 
 

@@ -826,6 +826,8 @@ def or_across_columns(ctx: RuleContext):
             if any(c is None for c in cols):
                 continue
             keys = {column_key(ctx, c) for c in cols}
+            if len({column_parts(c)[0] for c in cols}) > 1:
+                continue  # columns of different tables: no single-table index plan either way
             if len(keys) >= 2:
                 names = ", ".join(sorted(k.lstrip(".") for k in keys))
                 out.append(ctx.finding(term, f"OR across columns {names}: one index cannot serve it."))

@@ -13,6 +13,7 @@ from optimizer.rules.context import (
     RuleContext,
     canonical,
     column_parts,
+    columns_in,
     conjuncts,
     const_value,
     func_name,
@@ -569,5 +570,40 @@ def unfiltered_big_table_scan(ctx: RuleContext):
             ctx.finding(
                 select.fromClause[0], f"Reads all ~{table.row_estimate:,} rows of {name} with no filter or limit."
             )
+        )
+    return out
+
+
+@rule(
+    id="filter-without-index",
+    title="Equality filter on a big table with no index to serve it",
+    severity="warning",
+    explanation=f"""`WHERE col = value` on a table of {BIG_TABLE_ROWS:,}+ rows, where no condition of the
+    query is on the leading column of an index, makes PostgreSQL read the whole table (a sequential scan)
+    to find the matching rows.""",
+    fix="""Index the filtered column (or columns, equality first): `CREATE INDEX CONCURRENTLY ON orders (note)`;
+    a partial index if the value is always the same (`WHERE status = 'pending'`).""",
+    example="SELECT id FROM orders WHERE note = 'gift wrap'",
+    better="CREATE INDEX CONCURRENTLY ON orders (note); -- then the same query reads only the matches",
+    needs_schema=True,
+)
+def filter_without_index(ctx: RuleContext):
+    out = []
+    for select in ctx.of(ast.SelectStmt):
+        name, table = _single_table(ctx, select)
+        if table is None or table.row_estimate is None or table.row_estimate < BIG_TABLE_ROWS:
+            continue
+        terms = conjuncts(select.whereClause)
+        equal = [c for c in _equality_columns(ctx, select.whereClause) if c in table.columns]
+        if not equal:
+            continue
+        referenced = {column_parts(c)[1] for t in terms for c in columns_in(t)}
+        led = {i.columns[0] for i in table.indexes if i.columns and i.method in ("btree", "hash", "", None)}
+        led |= {c for i in table.indexes if i.method in ("gin", "gist", "brin") for c in i.columns}
+        if referenced & led or any(i.expressions for i in table.indexes if not i.columns):
+            continue  # some condition can use an index (or an expression index might)
+        cols = ", ".join(sorted(equal))
+        out.append(
+            ctx.finding(select.whereClause, f"No index on {name} serves this filter on {cols}: the table is scanned.")
         )
     return out

@@ -86,6 +86,20 @@ MATRIX: list[Row] = [
     ),
     # The invitation is for someone else's address, whoever asks.
     Row("POST", "/invitations/accept", {"token": "{token}"}, expect(admin=403, member=403, viewer=403, other=403)),
+    # workflow: approvals, notifications, audit (rows on one proposal: workflow/tests/test_role_matrix.py)
+    Row("GET", "/approvals", None, READ_ALL),
+    Row(
+        "POST",
+        "/approvals",
+        {"kind": "rewrite", "sql": "SELECT 1", "reason": "matrix", "project_id": "{project}"},
+        expect(admin=201, member=201, viewer=403, other=404),
+    ),
+    Row("GET", "/notifications", None, READ_ALL),
+    Row("POST", "/notifications/read-all", None, READ_ALL),
+    Row("GET", "/notifications/preferences", None, READ_ALL),
+    Row("PUT", "/notifications/preferences", {"preferences": [{"kind": "scan_finished", "email": True}]}, READ_ALL),
+    Row("GET", "/audit", None, expect(admin=200, member=403, viewer=403, other=200)),
+    Row("GET", "/audit/export.csv", None, expect(admin=200, member=403, viewer=403, other=200)),
 ]
 
 # The apps whose every API route must appear in MATRIX (see test_matrix_covers_every_route).

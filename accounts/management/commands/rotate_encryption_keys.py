@@ -112,9 +112,15 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         crypto.fernet()  # a bad FIELD_ENCRYPTION_KEYS fails here, before any table is touched
+        columns = encrypted_columns()
+        missing = sorted({c.table for c in columns} - set(connection.introspection.table_names()))
+        if missing:
+            raise CommandError(
+                f"Tables missing: {', '.join(missing)}. Run `python manage.py migrate` first; nothing was changed."
+            )
         verb = "would re-encrypt" if dry_run else "re-encrypted"
         total = Tally()
-        for col in encrypted_columns():
+        for col in columns:
             tally = rotate_column(col, batch_size=batch_size, dry_run=dry_run)
             total.rotated += tally.rotated
             total.current += tally.current
