@@ -16,6 +16,7 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
@@ -87,6 +88,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def pre_social_login(self, request, sociallogin):
         """An existing user (same provider account, or the same verified e-mail) signs in again."""
+        connecting = sociallogin.state.get("process") == AuthProcess.CONNECT
+        if connecting and sociallogin.user != request.user:
+            return  # allauth refuses to move a provider account to another user; change nothing
         if sociallogin.is_existing:
             _apply_profile(sociallogin)
             audit.record(
@@ -116,3 +120,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 detail=_ERROR_DETAILS.get(code, _ERROR_DETAILS["unknown"]),
             )
             raise ImmediateHttpResponse(HttpResponseRedirect(url))
+
+
+def on_social_account_added(sender, request, sociallogin, **kwargs):
+    """A provider account joined an existing user (connect, or the same verified e-mail): keep its data."""
+    _apply_profile(sociallogin)
+    audit.record(
+        action="auth.provider_connected",
+        actor=sociallogin.user,
+        target=sociallogin.user,
+        request=request,
+        metadata={"provider": sociallogin.account.provider},
+    )

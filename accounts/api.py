@@ -1,3 +1,5 @@
+from allauth.socialaccount.adapter import get_adapter
+from allauth.socialaccount.providers.base import AuthProcess
 from django.contrib.auth import authenticate
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -144,6 +146,11 @@ class RefreshView(AuthThrottled):
         return Response(pair)
 
 
+class SignInRequired(DomainError):
+    status_code = 401
+    code = "not_authenticated"
+
+
 class AuthErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
@@ -157,6 +164,8 @@ class ProviderStartView(AuthThrottled):
     """`GET /auth/google`, `GET /auth/github`: off to the provider's consent page."""
 
     provider_id: str = ""
+    # The session tells who is signed in for process=connect (allauth's flow is session-based).
+    authentication_classes = [SessionAuthentication]
 
     @extend_schema(
         parameters=[
@@ -165,19 +174,23 @@ class ProviderStartView(AuthThrottled):
                 str,
                 description="A path on this site to return to with a session (server-rendered pages). "
                 "Without it the browser returns to FRONTEND_URL with a one-time code for POST /auth/token.",
-            )
+            ),
+            OpenApiParameter(
+                "process",
+                str,
+                enum=["login", "connect"],
+                description="`connect` adds the provider account to the user signed in with the session "
+                "(its GitHub token is then stored for repository access) instead of signing in.",
+            ),
         ],
         responses={
             302: OpenApiResponse(description="Redirect to the provider's consent page."),
+            401: OpenApiResponse(AuthErrorSerializer, description="process=connect without a signed-in session."),
             503: OpenApiResponse(ProviderNotConfiguredSerializer, description="Provider id/secret not set."),
         },
         tags=["auth"],
-        auth=[],
     )
     def get(self, request):
-        from allauth.socialaccount.adapter import get_adapter
-        from allauth.socialaccount.providers.base import AuthProcess
-
         provider = oauth.get_provider(self.provider_id)
         if not oauth.is_configured(provider.id):
             raise ServiceUnavailable(
@@ -185,6 +198,8 @@ class ProviderStartView(AuthThrottled):
             )
         django_request = request._request
         next_url = oauth.safe_next(request, request.query_params.get("next"))
+        if request.query_params.get("process") == AuthProcess.CONNECT:
+            return self._connect(request, provider, next_url or "/app/")
         frontend = next_url is None
         if frontend:
             # Marks the session so errors go back to the front end too (see accounts/adapters.py).
@@ -196,6 +211,15 @@ class ProviderStartView(AuthThrottled):
         return allauth_provider.redirect(
             django_request, process=AuthProcess.LOGIN, next_url=next_url, data={"frontend": frontend}
         )
+
+    def _connect(self, request, provider, next_url):
+        """Add the provider account to the user signed in with the session (pages), e.g. to reach GitHub repos."""
+        django_request = request._request
+        if not request.user.is_authenticated:
+            raise SignInRequired(f"Sign in first: connecting {provider.name} adds it to the signed-in account.")
+        django_request.session.pop(oauth.FRONTEND_FLOW_SESSION_KEY, None)
+        allauth_provider = get_adapter(django_request).get_provider(django_request, provider.id)
+        return allauth_provider.redirect(django_request, process=AuthProcess.CONNECT, next_url=next_url)
 
 
 class OAuthCompleteView(APIView):

@@ -8,6 +8,10 @@ creates). Two destinations exist after a provider answers:
   which the front end trades for tokens at `POST /auth/token`;
 - a server-rendered page: `/auth/google?next=/app/` signs in with the Django
   session and goes back to that local path.
+
+`/auth/github?process=connect&next=/app/...` instead adds the provider account to the
+user already signed in with the session (a GitHub account under another e-mail, for
+repository access).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from dbooster.api import api_path
 from dbooster.health import HealthView
@@ -8,7 +8,7 @@ from dbooster.health import HealthView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    api_path("openapi.json", SpectacularAPIView.as_view(), name="schema"),
+    api_path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
     api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     api_path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     api_path("health", HealthView.as_view(), name="health"),

@@ -585,13 +585,29 @@ class AdviceResult:
     notes: list[str] = field(default_factory=list)
 
 
+def _sorts(plan: dict) -> int:
+    count = 0
+
+    def walk(node):
+        nonlocal count
+        count += node.get("Node Type") in ("Sort", "Incremental Sort")
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan["Plan"])
+    return count
+
+
 def _better(a: tuple[Measurement, int], b: tuple[Measurement, int]) -> bool:
-    """Lower cost wins; within 3%, the smaller index wins."""
+    """Lower cost wins; within 3%, the plan with fewer sorts (robust to skew), then the smaller index."""
     (ma, sa), (mb, sb) = a, b
     if ma.cost < mb.cost * 0.97:
         return True
     if mb.cost < ma.cost * 0.97:
         return False
+    sorts_a, sorts_b = _sorts(ma.plan), _sorts(mb.plan)
+    if sorts_a != sorts_b:
+        return sorts_a < sorts_b
     return sa < sb
 
 
@@ -648,21 +664,23 @@ def advise(
             m = whatif.measure(query)
         finally:
             whatif.remove(cand)
-        gain = (base.cost - m.cost) / base.cost if base.cost else 0.0
         if name not in m.used:
             result.rejected.append({"index": cand.ddl(), "reason": "the planner does not use it"})
-        elif gain < min_gain:
-            result.rejected.append({"index": cand.ddl(), "reason": f"cost gain {gain:.0%} is under {min_gain:.0%}"})
         else:
+            # Below the margin alone, it may still pay beside another table's index (joins).
             measured.append((cand, m, size, mode_c))
 
     chosen = _choose_set(whatif, query, base, measured, min_gain)
     chosen_signatures = {c.signature for c, _, _, _ in chosen}
     for cand, m, _, _ in measured:
-        if cand.signature not in chosen_signatures:
-            result.rejected.append(
-                {"index": cand.ddl(), "reason": f"a cheaper or smaller candidate was chosen (cost {m.cost:.2f})"}
-            )
+        if cand.signature in chosen_signatures:
+            continue
+        gain = (base.cost - m.cost) / base.cost if base.cost else 0.0
+        if gain < min_gain:
+            reason = f"cost gain {gain:.0%} is under {min_gain:.0%}"
+        else:
+            reason = f"a cheaper or smaller candidate was chosen (cost {m.cost:.2f})"
+        result.rejected.append({"index": cand.ddl(), "reason": reason})
     # Measure the chosen set together: the reported cost is the cost with all of them.
     for cand, _, _, _ in chosen:
         whatif.add(cand)
@@ -705,36 +723,34 @@ def _execution_ms(conn: psycopg.Connection, query: str) -> float:
 
 
 def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, min_gain: float) -> list:
-    """The best candidate, then others (other tables) that still lower the cost by a clear margin."""
-    if not measured:
-        return []
-    ordered = sorted(measured, key=lambda x: (x[1].cost, x[2]))
-    best = ordered[0]
-    for other in ordered[1:]:
-        if (
-            other[0].schema == best[0].schema
-            and other[0].table == best[0].table
-            and _better((other[1], other[2]), (best[1], best[2]))
-        ):
-            best = other
-    chosen = [best]
-    current = best[1].cost
-    for cand, _m, size, mode_c in ordered:
-        if len(chosen) >= MAX_INDEXES_PER_QUERY:
+    """Greedy: add the candidate that lowers the cost most, given those already chosen, while each step
+    lowers it by a clear margin; at most one index per table."""
+    chosen: list = []
+    current = base
+    pool = list(measured)
+    while pool and len(chosen) < MAX_INDEXES_PER_QUERY:
+        step = None
+        for cand, m_alone, size, mode_c in pool:
+            if chosen:
+                for c, _, _, _ in chosen:
+                    whatif.add(c)
+                whatif.add(cand)
+                try:
+                    m = whatif.measure(query)
+                    used = whatif.name_of(cand) in m.used
+                finally:
+                    whatif.remove_all([*(c for c, _, _, _ in chosen), cand])
+                if not used:
+                    continue
+            else:
+                m = m_alone
+            if step is None or _better((m, size), (step[1], step[2])):
+                step = (cand, m, size, mode_c)
+        if step is None or not current.cost or (current.cost - step[1].cost) / current.cost < min_gain:
             break
-        if any((c.schema, c.table) == (cand.schema, cand.table) for c, _, _, _ in chosen):
-            continue
-        for c, _, _, _ in chosen:
-            whatif.add(c)
-        whatif.add(cand)
-        try:
-            m = whatif.measure(query)
-            used = whatif.name_of(cand) in m.used
-        finally:
-            whatif.remove_all([*(c for c, _, _, _ in chosen), cand])
-        if current and (current - m.cost) / current >= min_gain and used:
-            chosen.append((cand, m, size, mode_c))
-            current = m.cost
+        chosen.append(step)
+        current = step[1]
+        pool = [p for p in pool if (p[0].schema, p[0].table) != (step[0].schema, step[0].table)]
     return chosen
 
 

@@ -42,6 +42,7 @@ from optimizer.rules.context import (
     is_aggregate_call,
     is_column,
     is_const,
+    is_constant_expr,
     op_name,
     walk,
 )
@@ -54,7 +55,6 @@ from optimizer.rules.query_rules import (
     simple_predicate_column,
 )
 from optimizer.rules.schema_rules import filtered_not_null, type_family
-
 
 logger = logging.getLogger(__name__)
 
@@ -374,6 +374,11 @@ def rewrite_correlated_select(sql: str, schema: SchemaInfo | None) -> list[Rewri
         raise Skip("grouped outer query")
     if any(is_aggregate_call(n) for t in stmt.targetList for n in walk(t.val, stop=(ast.SubLink,))):
         raise Skip("aggregated outer query")
+    if any(
+        isinstance(t.val, ast.ColumnRef) and len(t.val.fields) == 1 and isinstance(t.val.fields[0], ast.A_Star)
+        for t in stmt.targetList
+    ):
+        raise Skip("SELECT * would also return the joined subquery's column")
     jobs = []
     for target in stmt.targetList:
         for node in walk(target.val, stop=(ast.SubLink,)):
@@ -532,7 +537,7 @@ def _range_for(ctx: RuleContext, side, other) -> tuple[ast.Node, bool, str] | No
     if name == "date_trunc" and len(side.args) == 2 and is_column(side.args[1]):
         unit = const_value(side.args[0])
         unit = unit.lower() if isinstance(unit, str) else None
-        if unit not in TRUNC_UNITS or not is_const(other):
+        if unit not in TRUNC_UNITS or not is_constant_expr(other) or is_volatile(other):
             return None
         column = side.args[1]
         moment = _literal_timestamp(other)
@@ -548,7 +553,7 @@ def _range_for(ctx: RuleContext, side, other) -> tuple[ast.Node, bool, str] | No
         column = side.args[0]
     elif isinstance(side, ast.TypeCast) and is_column(side.arg) and side.typeName.names[-1].sval.lower() == "date":
         column = side.arg
-    if column is not None and is_const(other):
+    if column is not None and is_constant_expr(other) and not is_volatile(other):
         day = cast(copy.deepcopy(other), "date")
         cond = and_(op(">=", column, day), op("<", copy.deepcopy(column), op("+", copy.deepcopy(day), const(1))))
         exact = _column_is_temporal(ctx, column)
@@ -559,7 +564,9 @@ def _range_for(ctx: RuleContext, side, other) -> tuple[ast.Node, bool, str] | No
         if not (isinstance(field, str) and field.lower() == "year" and isinstance(year, int)) or not 1 <= year < 9999:
             return None
         column = side.args[1]
-        cond = and_(op(">=", column, const(f"{year:04d}-01-01")), op("<", copy.deepcopy(column), const(f"{year + 1:04d}-01-01")))
+        cond = and_(
+            op(">=", column, const(f"{year:04d}-01-01")), op("<", copy.deepcopy(column), const(f"{year + 1:04d}-01-01"))
+        )
         exact = _column_is_temporal(ctx, column)
         return cond, exact, "" if exact else "Equivalent when the column is a timestamp or date column."
     return None

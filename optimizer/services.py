@@ -440,6 +440,36 @@ def _verify_rewrites(state: _State, connection, sql: str, *, measure: bool) -> N
                 _measure_rewrite(conn, sql, d)
 
 
+def _advise_rewrites(state: _State, connection, *, min_gain: float) -> None:
+    """A verified rewrite may need its own index (a sargable range, a UNION ALL arm): measure those too."""
+    from schema_metadata import target
+
+    verified = [d for d in state.drafts if d.kind == Suggestion.Kind.REWRITE and d.verified and not d.dropped]
+    if not verified:
+        return
+    known = {d.sql for d in state.drafts if d.kind == Suggestion.Kind.INDEX}
+    sandbox = sandbox_allowed(connection)
+    extra: list[_Draft] = []
+    with target.session(
+        connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
+    ) as conn:
+        for rw in verified:
+            result = advisor.advise(
+                conn, rw.sql, allow_sandbox=sandbox, min_gain=min_gain, min_rows=settings.OPTIMIZER_MIN_TABLE_ROWS
+            )
+            for d in _index_drafts(result, source=rw.source, model_name=rw.model_name):
+                if d.sql in known or not d.verified:
+                    continue
+                known.add(d.sql)
+                d.rationale = f"for the rewritten query ({rw.rule_id or 'AI rewrite'}): {d.rationale}"
+                extra.append(d)
+            if result.suggestions and result.cost_after is not None:
+                # The rewrite's cost once its indexes exist: what applying both would give.
+                rw.cost_before = rw.cost_before if rw.cost_before is not None else state.cost_before
+                rw.cost_after = result.cost_after
+    state.drafts.extend(extra)
+
+
 def _measure_rewrite(conn, sql: str, d: _Draft) -> None:
     """Cost, and time where the query may run, of the original and the rewrite."""
     conn.execute("SAVEPOINT dbooster_measure")
@@ -510,6 +540,11 @@ def optimize_query(
         except DomainError as exc:
             state.notes.append(f"Rewrites could not be verified on the target: {exc.detail}")
             _mark_unverified(state, f"the target failed during verification: {exc.detail}")
+        if live is not None:
+            try:
+                _advise_rewrites(state, live, min_gain=min_gain)
+            except DomainError as exc:
+                state.notes.append(f"Indexes for the rewrites could not be measured: {exc.detail}")
     else:
         reason = "verification was turned off" if not verify else "only SELECT rewrites are verified by results"
         _mark_unverified(state, reason)

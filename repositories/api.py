@@ -193,7 +193,9 @@ class ScanUploadView(APIView):
     permission_classes = [OrganizationRole]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": ScanUploadSerializer}, responses={202: ScanSerializer}, tags=["repositories"])
+    @extend_schema(
+        request={"multipart/form-data": ScanUploadSerializer}, responses={202: ScanSerializer}, tags=["repositories"]
+    )
     def post(self, request):
         data = ScanUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -246,6 +248,3 @@ class ProjectQueryListView(APIView):
         paginator = Pagination()
         page = paginator.paginate_queryset(queries, request, view=self)
         return paginator.get_paginated_response(QuerySerializer(page, many=True).data)
-
-
-

@@ -101,9 +101,7 @@ def tarball_url(*, token: str | None, full_name: str, branch: str) -> str:
         return repo.get_archive_link("tarball", ref=branch)
     except GithubException as exc:
         if exc.status == 404:
-            raise InvalidInput(
-                f"Branch {branch!r} does not exist in {full_name}.", code="branch_not_found"
-            ) from None
+            raise InvalidInput(f"Branch {branch!r} does not exist in {full_name}.", code="branch_not_found") from None
         raise translate(exc, what=f"Repository {full_name}") from None
 
 

@@ -126,6 +126,9 @@ class QueryOccurrence(models.Model):
         ordering = ["file_path", "line", "id"]
         indexes = [models.Index(fields=["scan", "file_path"], name="occurrence_scan_file")]
 
+    def __str__(self):
+        return f"{self.file_path}:{self.line}"
+
 
 class RejectedCandidate(models.Model):
     """A string that looked like SQL but did not parse, kept so nothing silently disappears."""
@@ -141,3 +144,6 @@ class RejectedCandidate(models.Model):
     class Meta:
         db_table = "rejected_candidates"
         ordering = ["file_path", "line", "id"]
+
+    def __str__(self):
+        return f"{self.file_path}:{self.line}: {self.reason}"

@@ -11,7 +11,6 @@ import uuid
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from billing.quotas import enforce_quota
@@ -265,9 +264,7 @@ def _finish(scan: ScanRun, *, status: str, error: str = "") -> None:
     scan.occurrences_found = scan.occurrences.count()
     scan.queries_found = scan.occurrences.values("query").distinct().count()
     scan.rejected_found = scan.rejected.count()
-    scan.save(
-        update_fields=["status", "error", "finished_at", "occurrences_found", "queries_found", "rejected_found"]
-    )
+    scan.save(update_fields=["status", "error", "finished_at", "occurrences_found", "queries_found", "rejected_found"])
     if status == ScanRun.Status.SUCCEEDED and scan.repository_id:
         Repository.objects.filter(pk=scan.repository_id).update(last_scan=scan)
     audit.record(

@@ -69,7 +69,9 @@ def download_github(*, token: str | None, full_name: str, branch: str, scratch: 
     try:
         with requests.get(url, stream=True, timeout=60) as response:
             if response.status_code != 200:
-                raise InvalidInput(f"GitHub's tarball download answered {response.status_code}.", code="download_failed")
+                raise InvalidInput(
+                    f"GitHub's tarball download answered {response.status_code}.", code="download_failed"
+                )
             size = 0
             with open(archive, "wb") as out:
                 for chunk in response.iter_content(1024 * 1024):
@@ -94,7 +96,9 @@ def _git_error(stderr: str, url: str, branch: str) -> InvalidInput:
     if any(sign in text for sign in not_repository):
         return InvalidInput(f"{url} is not a git repository (or it is not public).", code="not_a_repository")
     if "authentication" in text or "could not read username" in text:
-        return InvalidInput(f"{url} needs credentials; only public repositories can be cloned.", code="not_a_repository")
+        return InvalidInput(
+            f"{url} needs credentials; only public repositories can be cloned.", code="not_a_repository"
+        )
     last = stderr.strip().splitlines()[-1] if stderr.strip() else "unknown error"
     return InvalidInput(f"git clone failed: {last[:300]}", code="clone_failed")
 

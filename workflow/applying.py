@@ -184,15 +184,23 @@ def drop_invalid_index(conn: psycopg.Connection, plan: IndexPlan, *, existed_bef
     return f"The failed build left the INVALID index {schema}.{name}; it was dropped (DROP INDEX CONCURRENTLY)."
 
 
-def create_index_concurrently(connect, plan: IndexPlan, *, lock_timeout_ms: int, statement_timeout_ms: int) -> str:
+def create_index_concurrently(
+    connect, plan: IndexPlan, *, lock_timeout_ms: int, statement_timeout_ms: int, drop_invalid_leftover: bool = False
+) -> str:
     """Build the index; returns a note on success, raises ApplyFailed with the database's message.
 
     `connect()` returns a new autocommit connection to the target (target.connect under guard).
+    `drop_invalid_leftover`: on a retry, an INVALID index of the same name on the same table is
+    what an earlier attempt left (a worker lost mid-build); it is dropped before building again.
     """
     conn = connect()
+    notes = []
     try:
         _set_timeouts(conn, lock_timeout_ms=lock_timeout_ms, statement_timeout_ms=statement_timeout_ms, local=False)
         before = find_index(conn, plan)
+        if before is not None and not before[3] and drop_invalid_leftover:
+            notes.append(drop_invalid_index(conn, plan, existed_before=None))
+            before = find_index(conn, plan)
         existed_before = before[0] if before else None
         try:
             conn.execute(plan.statement)
@@ -208,7 +216,7 @@ def create_index_concurrently(connect, plan: IndexPlan, *, lock_timeout_ms: int,
                 f"The index {plan.name} is not valid after the build.",
                 cleanup=_cleanup(connect, conn, plan, existed_before, lock_timeout_ms),
             )
-        return f"Index {found[1]}.{found[2]} built and valid."
+        return " ".join([*notes, f"Index {found[1]}.{found[2]} built and valid."])
     finally:
         conn.close()
 

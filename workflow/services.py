@@ -12,6 +12,7 @@ The rules live here, not in the views:
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -25,6 +26,9 @@ from workflow.models import ApplyAttempt, NotificationKind, Proposal, ProposalEv
 from workflow.notifications import notify
 
 logger = logging.getLogger(__name__)
+
+# A running attempt older than the statement timeout plus this lost its worker.
+LOST_ATTEMPT_MARGIN = timedelta(minutes=5)
 
 State = Proposal.State
 Kind = Proposal.Kind
@@ -479,6 +483,7 @@ def _queue_apply(*, proposal: Proposal, actor, comment: str, request) -> ApplyAt
         raise Conflict("This change is already applied.", code="already_applied")
     _expect_state(proposal, (State.APPROVED, State.FAILED), "applied")
     _refuse_unappliable(proposal)
+    _give_up_on_lost_attempts(proposal)
     if proposal.attempts.filter(status__in=ApplyAttempt.LIVE).exists():
         raise Conflict("This change is already being applied.", code="apply_in_progress")
     try:
@@ -494,6 +499,18 @@ def _queue_apply(*, proposal: Proposal, actor, comment: str, request) -> ApplyAt
     attempt_id = attempt.pk
     transaction.on_commit(lambda: _defer_apply(attempt_id))
     return attempt
+
+
+def _give_up_on_lost_attempts(proposal: Proposal) -> None:
+    """An attempt still 'running' long after any build could have ended lost its worker: mark it failed
+    so the change can be retried (called under the proposal's row lock)."""
+    _, statement_ms = apply_timeouts()
+    cutoff = timezone.now() - timedelta(milliseconds=statement_ms) - LOST_ATTEMPT_MARGIN
+    proposal.attempts.filter(status=ApplyAttempt.Status.RUNNING, started_at__lt=cutoff).update(
+        status=ApplyAttempt.Status.FAILED,
+        error="The worker stopped answering while applying; the attempt was given up.",
+        finished_at=timezone.now(),
+    )
 
 
 def _defer_apply(attempt_id: int) -> None:
@@ -528,8 +545,9 @@ def _execute(proposal: Proposal, attempt: ApplyAttempt) -> str:
     if proposal.kind == Kind.INDEX or applying.is_single_index(proposal.sql):
         plan = applying.prepare_index(proposal.sql, fallback_name=f"dbooster_proposal_{proposal.pk}_idx")
         ApplyAttempt.objects.filter(pk=attempt.pk).update(statement=plan.statement)
+        is_retry = proposal.attempts.exclude(pk=attempt.pk).exists()
         return applying.create_index_concurrently(
-            connect, plan, lock_timeout_ms=lock_ms, statement_timeout_ms=statement_ms
+            connect, plan, lock_timeout_ms=lock_ms, statement_timeout_ms=statement_ms, drop_invalid_leftover=is_retry
         )
     statements = applying.prepare_ddl(proposal.sql)
     ApplyAttempt.objects.filter(pk=attempt.pk).update(statement=";\n".join(statements))

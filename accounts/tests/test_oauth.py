@@ -359,3 +359,43 @@ def test_allauth_signup_form_also_gives_an_organization(browser):
     user = User.objects.get(email="form@example.com")
     assert user.organization is not None and user.role == "admin"
     assert user.has_usable_password()
+
+
+# --- Connecting a provider to the signed-in user (pages) ----------------------------
+
+
+def test_connect_github_to_the_signed_in_user(oauth_apps, browser, fake_github):
+    user = UserFactory(email="owner@example.com")
+    browser.force_login(user)
+    query = start_sign_in(browser, "github", process="connect", next="/app/repos/")
+    fake_github.grants("gho_connected")
+    fake_github.knows(uid=99, email="someone-else@users.example", verified=True)
+    response = provider_callback(browser, "github", code="c", state=query["state"])
+    assert response.status_code == 302 and response["Location"] == "/app/repos/"
+    user.refresh_from_db()
+    assert user.github_token == "gho_connected"
+    assert User.objects.count() == 1
+    assert list(user.socialaccount_set.values_list("provider", "uid")) == [("github", "99")]
+    assert int(browser.session["_auth_user_id"]) == user.id
+
+
+def test_connect_needs_a_session(oauth_apps, browser):
+    response = browser.get("/auth/github", {"process": "connect"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_a_github_account_of_another_user_is_not_connected(oauth_apps, browser, fake_github, client):
+    github_sign_in(client, fake_github, access_token="gho_owner", uid=7, email="owner@example.com")
+    owner = User.objects.get(email="owner@example.com")
+    intruder = UserFactory(email="intruder@example.com")
+    browser.force_login(intruder)
+    query = start_sign_in(browser, "github", process="connect")
+    fake_github.grants("gho_intruder")
+    fake_github.knows(uid=7, email="owner@example.com")
+    provider_callback(browser, "github", code="c", state=query["state"])
+    intruder.refresh_from_db()
+    owner.refresh_from_db()
+    assert intruder.github_token is None
+    assert owner.github_token == "gho_owner"
+    assert not intruder.socialaccount_set.exists()

@@ -149,7 +149,13 @@ def generate(directory: Path, files: int, average_bytes: int) -> dict:
         folder.mkdir(parents=True, exist_ok=True)
         extension = EXTENSIONS.get(language, ".sql")
         with_sql = language == "sql" or rng.random() < 0.3
-        total += write_file(folder / f"file{i}{extension}", rng, language, rng.randint(average_bytes // 2, average_bytes * 3 // 2), with_sql)
+        total += write_file(
+            folder / f"file{i}{extension}",
+            rng,
+            language,
+            rng.randint(average_bytes // 2, average_bytes * 3 // 2),
+            with_sql,
+        )
     stamp.write_text(json.dumps(wanted))
     return wanted
 
@@ -238,12 +244,16 @@ def main() -> None:
     own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
     print(f"workers: {args.workers} (os.cpu_count() = {os.cpu_count()})")
-    print(f"scan: {scan_seconds:.2f} s, {totals.files / scan_seconds:,.0f} files/s, "
-          f"{totals.bytes / 1e6 / scan_seconds:.1f} MB/s; {totals.occurrences} SQL occurrences, "
-          f"{totals.rejected} rejected candidates")
+    print(
+        f"scan: {scan_seconds:.2f} s, {totals.files / scan_seconds:,.0f} files/s, "
+        f"{totals.bytes / 1e6 / scan_seconds:.1f} MB/s; {totals.occurrences} SQL occurrences, "
+        f"{totals.rejected} rejected candidates"
+    )
     if sampler.peak_total:
-        print(f"peak memory: {sampler.peak_total / 1e6:.0f} MB total over the parent and pool processes, "
-              f"{sampler.peak_single / 1e6:.0f} MB in the largest one")
+        print(
+            f"peak memory: {sampler.peak_total / 1e6:.0f} MB total over the parent and pool processes, "
+            f"{sampler.peak_single / 1e6:.0f} MB in the largest one"
+        )
     print(f"peak memory of this process (getrusage): {own_peak / 1e6:.0f} MB")
     print(f"ripgrep (rg -c -i 'select|insert|update|delete', best of 3): {rg_seconds:.3f} s")
     print(f"ratio scan / ripgrep: {scan_seconds / rg_seconds:.1f}x (target: within 10x)")

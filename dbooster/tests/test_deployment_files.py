@@ -91,8 +91,12 @@ def test_compose_web_and_worker_use_the_postgres_service():
         assert re.match(r"^postgres://dbooster:.+@db:5432/dbooster$", service["environment"]["DATABASE_URL"])
         assert service["depends_on"]["db"]["condition"] == "service_healthy"
         assert service["env_file"] == ".env"
-    web_command = services["web"]["command"]
-    assert "migrate" in web_command and "gunicorn dbooster.wsgi" in web_command
+    shell, flag, script = services["web"]["command"]
+    assert (shell, flag) == ("sh", "-c")
+    assert script == (
+        "python manage.py migrate --noinput && "
+        "exec gunicorn dbooster.wsgi:application --bind 0.0.0.0:8000 --workers 3 --access-logfile -"
+    )
     assert services["worker"]["command"] == ["python", "manage.py", "procrastinate", "worker"]
     db_env = services["db"]["environment"]
     assert db_env["POSTGRES_DB"] == "dbooster" and db_env["POSTGRES_USER"] == "dbooster"

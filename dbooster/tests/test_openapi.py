@@ -87,3 +87,10 @@ def test_paginated_lists_are_documented_as_pages(schema):
     page = schema["components"]["schemas"][ref.split("/")[-1]]
     assert set(page["properties"]) == {"count", "next", "previous", "results"}
     assert page["properties"]["results"]["items"]["$ref"].endswith("/Project")
+
+
+def test_openapi_json_is_json_without_accept_header(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["openapi"].startswith("3.")

@@ -101,6 +101,13 @@ def is_const(node) -> bool:
     return isinstance(node, (ast.A_Const, ast.ParamRef))
 
 
+def is_constant_expr(node) -> bool:
+    """No column and no subquery inside: known before the scan (`now() - interval '1 day'`, `lower($1)`)."""
+    if isinstance(node, tuple):
+        return all(is_constant_expr(n) for n in node)
+    return not any(isinstance(n, (ast.ColumnRef, ast.SubLink)) for n in walk(node))
+
+
 def const_value(node):
     """The Python value of a literal (None for NULL or a non-literal)."""
     while isinstance(node, ast.TypeCast):

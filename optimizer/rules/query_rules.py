@@ -23,6 +23,7 @@ from optimizer.rules.context import (
     is_aggregate_call,
     is_column,
     is_const,
+    is_constant_expr,
     is_null_const,
     op_name,
     walk,
@@ -417,64 +418,77 @@ def cartesian_product(ctx: RuleContext):
         items = list(select.fromClause or ())
         if not items:
             continue
-        # union-find over the FROM items; join conditions and WHERE terms merge the items they mention
-        parent: dict[str, str] = {}
-
-        def find(a):
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        def union(names):
-            names = [n for n in names if n in parent]
-            for other in names[1:]:
-                parent[find(other)] = find(names[0])
-
-        conditions = list(conjuncts(select.whereClause))
-        unknowable = False
-        explicit_cross = None
-        using_joins = []
-        for item in items:
-            for node in walk(item, stop=(ast.RangeSubselect, ast.RangeFunction, ast.SubLink)):
-                if isinstance(node, (ast.RangeVar, ast.RangeSubselect, ast.RangeFunction)):
-                    alias = _item_alias(node)
-                    if alias is None or _lateral(node) or isinstance(node, ast.RangeFunction):
-                        unknowable = True  # functions/lateral subqueries are driven by their neighbours
-                        continue
-                    parent.setdefault(alias, alias)
-                if isinstance(node, ast.JoinExpr):
-                    if node.usingClause or node.isNatural:
-                        using_joins.append(node)
-                    elif node.quals is None or isinstance(node.quals, ast.A_Const):
-                        explicit_cross = explicit_cross or node
-                    else:
-                        conditions.extend(conjuncts(node.quals))
-        for join in using_joins:
-            left = [_item_alias(x) for x in walk(join.larg) if isinstance(x, ast.RangeVar)]
-            right = [_item_alias(x) for x in walk(join.rarg) if isinstance(x, ast.RangeVar)]
-            union([a for a in left + right if a])
-        if unknowable or len(parent) < 2:
+        found = _unlinked_groups(ctx, select, items)
+        if found is None or found[0] < 2:
             continue
-        for term in conditions:
-            refs = _aliases_of(ctx, term, select)
-            if "?" in refs:
-                unknowable = True
-                break
-            union(sorted(refs))
-        if unknowable:
-            continue
-        groups = {find(a) for a in parent}
-        if len(groups) > 1:
-            where = explicit_cross or items[1] if len(items) > 1 else items[0]
-            out.append(
-                ctx.finding(
-                    where,
-                    f"{len(groups)} groups of tables are not linked by any condition: every row "
-                    "of one is combined with every row of the other.",
-                )
+        groups, explicit_cross = found
+        where = explicit_cross or (items[1] if len(items) > 1 else items[0])
+        out.append(
+            ctx.finding(
+                where,
+                f"{groups} groups of tables are not linked by any condition: every row "
+                "of one is combined with every row of the other.",
             )
+        )
     return out
+
+
+class _Groups:
+    """Union-find over FROM item aliases: conditions merge the items they mention."""
+
+    def __init__(self):
+        self.parent: dict[str, str] = {}
+
+    def add(self, name: str) -> None:
+        self.parent.setdefault(name, name)
+
+    def find(self, name: str) -> str:
+        while self.parent[name] != name:
+            self.parent[name] = self.parent[self.parent[name]]
+            name = self.parent[name]
+        return name
+
+    def union(self, names) -> None:
+        names = [n for n in names if n in self.parent]
+        for other in names[1:]:
+            self.parent[self.find(other)] = self.find(names[0])
+
+    def count(self) -> int:
+        return len({self.find(a) for a in self.parent})
+
+
+def _unlinked_groups(ctx: RuleContext, select, items):
+    """(number of groups of FROM items no condition links, an explicit CROSS JOIN node) or None if unknowable."""
+    groups = _Groups()
+    conditions = list(conjuncts(select.whereClause))
+    explicit_cross = None
+    using_joins = []
+    for item in items:
+        for node in walk(item, stop=(ast.RangeSubselect, ast.RangeFunction, ast.SubLink)):
+            if isinstance(node, (ast.RangeVar, ast.RangeSubselect, ast.RangeFunction)):
+                alias = _item_alias(node)
+                if alias is None or _lateral(node) or isinstance(node, ast.RangeFunction):
+                    return None  # functions and lateral subqueries are driven by their neighbours
+                groups.add(alias)
+            if isinstance(node, ast.JoinExpr):
+                if node.usingClause or node.isNatural:
+                    using_joins.append(node)
+                elif node.quals is None or isinstance(node.quals, ast.A_Const):
+                    explicit_cross = explicit_cross or node
+                else:
+                    conditions.extend(conjuncts(node.quals))
+    for join in using_joins:
+        left = [_item_alias(x) for x in walk(join.larg) if isinstance(x, ast.RangeVar)]
+        right = [_item_alias(x) for x in walk(join.rarg) if isinstance(x, ast.RangeVar)]
+        groups.union([a for a in left + right if a])
+    if len(groups.parent) < 2:
+        return None
+    for term in conditions:
+        refs = _aliases_of(ctx, term, select)
+        if "?" in refs:
+            return None
+        groups.union(sorted(refs))
+    return groups.count(), explicit_cross
 
 
 @rule(
@@ -741,7 +755,7 @@ def date_function_equality(ctx: RuleContext):
     for expr in comparisons(ctx):
         for side, other in ((expr.lexpr, expr.rexpr), (expr.rexpr, expr.lexpr)):
             col = date_wrapped_column(side)
-            if col is not None and is_const(other):
+            if col is not None and is_constant_expr(other):
                 what = func_name(side) or "a cast"
                 name = column_parts(col)[1]
                 out.append(ctx.finding(expr, f"{what} on {name} hides the column from its index; compare a range."))
@@ -858,9 +872,29 @@ def limit_without_order_by(ctx: RuleContext):
         if any(is_aggregate_call(n) for t in select.targetList or () for n in walk(t.val, stop=(ast.SubLink,))):
             if not select.groupClause:
                 continue  # one aggregate row
+        if at_most_one_row(ctx, select):
+            continue  # a lookup by key (Django's get() adds LIMIT 21): order cannot matter
         where = ctx.token_span("LIMIT" if select.limitCount is not None else "OFFSET")
         out.append(ctx.finding(None, "LIMIT/OFFSET without ORDER BY returns an arbitrary set of rows.", location=where))
     return out
+
+
+def at_most_one_row(ctx: RuleContext, select) -> bool:
+    """A single-table SELECT whose WHERE pins a unique key with equalities: `id = $1`, or, with schema, all the
+    columns of a unique index."""
+    items = list(select.fromClause or ())
+    if len(items) != 1 or not isinstance(items[0], ast.RangeVar):
+        return False
+    pinned = set()
+    for term in conjuncts(select.whereClause):
+        if isinstance(term, ast.A_Expr) and term.kind == A_Expr_Kind.AEXPR_OP and op_name(term) == "=":
+            for a, b in ((term.lexpr, term.rexpr), (term.rexpr, term.lexpr)):
+                if is_column(a) and is_constant_expr(b):
+                    pinned.add(column_parts(a)[1])
+    table = ctx.table(items[0].relname)
+    if table is None:
+        return "id" in pinned  # the conventional primary key name; only ever used to stay silent
+    return any(i.unique and i.columns and not i.expressions and set(i.columns) <= pinned for i in table.indexes)
 
 
 ARITHMETIC = {"+", "-", "*", "/", "%", "||", "^"}

@@ -20,6 +20,7 @@ from optimizer.rules.context import (
     is_aggregate_call,
     is_column,
     is_const,
+    is_constant_expr,
     op_name,
     walk,
 )
@@ -125,6 +126,43 @@ def wrapped_column(node):
     return None
 
 
+def harmless_cast(table: TableInfo, column: str, cast) -> bool:
+    """A cast PostgreSQL drops or relabels, so the column's index still applies: to the column's own type, or
+    between the text types (varchar -> text uses the text operator class)."""
+    info = table.columns.get(column)
+    if info is None:
+        return False
+    target = cast.typeName.names[-1].sval.lower()
+    target_family = CAST_FAMILIES.get(target) or TYPE_FAMILIES.get(target)
+    column_family = type_family(info.type)
+    base = info.type.lower().split("(")[0].strip()
+    same = target == base or TYPE_ALIASES.get(target) == TYPE_ALIASES.get(base, base)
+    return same or (target_family == "text" and column_family == "text" and target in ("text", "varchar"))
+
+
+TYPE_ALIASES = {
+    "int4": "integer",
+    "int": "integer",
+    "integer": "integer",
+    "int8": "bigint",
+    "bigint": "bigint",
+    "int2": "smallint",
+    "smallint": "smallint",
+    "bool": "boolean",
+    "boolean": "boolean",
+    "varchar": "character varying",
+    "character varying": "character varying",
+    "timestamptz": "timestamp with time zone",
+    "timestamp with time zone": "timestamp with time zone",
+    "timestamp": "timestamp without time zone",
+    "timestamp without time zone": "timestamp without time zone",
+    "float8": "double precision",
+    "double precision": "double precision",
+    "numeric": "numeric",
+    "decimal": "numeric",
+}
+
+
 def predicate_comparisons(ctx: RuleContext):
     """Index-relevant comparisons inside WHERE / ON / HAVING: (expr, side, other side)."""
     for expr in ctx.of(ast.A_Expr):
@@ -144,8 +182,7 @@ def predicate_comparisons(ctx: RuleContext):
 
 
 def _consts(other) -> bool:
-    values = other if isinstance(other, tuple) else (other,)
-    return all(is_const(v) for v in values)
+    return is_constant_expr(other)
 
 
 @rule(
@@ -173,6 +210,8 @@ def function_on_indexed_column(ctx: RuleContext):
         table = ctx.table(resolved[0]) if resolved else None
         if table is None or not indexes_led_by(table, resolved[1]) or has_expression_index(table, side):
             continue
+        if isinstance(side, ast.TypeCast) and harmless_cast(table, resolved[1], side):
+            continue
         seen.add(id(expr))
         index = indexes_led_by(table, resolved[1])[0].name or "an index"
         what = "a cast" if isinstance(side, ast.TypeCast) else f"{func_name(side) or 'coalesce'}()"
@@ -194,7 +233,7 @@ def function_on_indexed_column(ctx: RuleContext):
 )
 def case_insensitive_without_expression_index(ctx: RuleContext):
     out = []
-    for expr, side, other in predicate_comparisons(ctx):
+    for _expr, side, other in predicate_comparisons(ctx):
         if func_name(side) not in CASE_FUNCTIONS or not _consts(other):
             continue
         col = wrapped_column(side)
@@ -559,8 +598,8 @@ def unfiltered_big_table_scan(ctx: RuleContext):
     for select in ctx.of(ast.SelectStmt):
         if select.whereClause is not None or select.limitCount is not None or select.groupClause:
             continue
-        if ctx.is_subquery(select) or select.op != SetOperation.SETOP_NONE:
-            continue
+        if ctx.parent_of(select) is not None or select.op != SetOperation.SETOP_NONE:
+            continue  # only a statement's own result: INSERT ... SELECT, CTEs and subqueries are consumed in SQL
         if any(is_aggregate_call(n) for t in select.targetList or () for n in walk(t.val, stop=(ast.SubLink,))):
             continue
         name, table = _single_table(ctx, select)

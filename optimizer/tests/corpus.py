@@ -33,5 +33,12 @@ def load_corpus() -> dict[str, dict[str, list[str]]]:
             "file": path.name,
             "fire": [expand(c if isinstance(c, str) else c["sql"]) for c in data.get("fire") or []],
             "no_fire": [expand(c if isinstance(c, str) else c["sql"]) for c in data.get("no_fire") or []],
+            # cases whose expectation needs the shared schema (`{sql: ..., schema_only: true}`)
+            "schema_only": {
+                expand(c["sql"])
+                for kind in ("fire", "no_fire")
+                for c in data.get(kind) or []
+                if isinstance(c, dict) and c.get("schema_only")
+            },
         }
     return corpus

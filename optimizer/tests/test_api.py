@@ -172,3 +172,15 @@ def test_tenancy_and_roles(member_client, viewer_client, client_for, other_org_u
     assert other.post("/query/optimize", {"query": "SELECT 1", "project": project.pk}, format="json").status_code == 404
     assert viewer_client.post("/query/optimize", {"query": "SELECT 1"}, format="json").status_code == 403
     assert viewer_client.get(f"/query/optimize/{run['id']}").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_verified_rewrite_gets_its_own_measured_index(member_client, project, connection_for, shop_database):
+    connection_for(shop_database)
+    query = "SELECT count(*) FROM orders WHERE date_trunc('day', created_at) = '2024-01-05'"
+    body = member_client.post("/query/optimize", {"query": query, "project": project.pk, "ai": False}, format="json")
+    body = body.json()
+    rewrite = next(s for s in body["suggestions"] if s["kind"] == "rewrite" and s["rule_id"] == "date-function-equality")
+    assert rewrite["verified"] and rewrite["verification"] == "result-equivalence"
+    index = next(s for s in body["suggestions"] if s["kind"] == "index" and "for the rewritten query" in s["rationale"])
+    assert "(created_at)" in index["sql"] and index["verified"] and index["verification"] == "sandbox"

@@ -27,6 +27,7 @@ def test_rule_metadata_is_complete():
 def test_finding_location_points_at_the_offending_text():
     sql = "SELECT id FROM orders WHERE date_trunc('day', created_at) = '2024-01-01' AND note = NULL OFFSET 5000"
     found = {f.rule_id: f for f in analyze(sql)}
+
     def text(rule_id):
         loc = found[rule_id].location
         return sql[loc["start"] : loc["end"]]
@@ -140,12 +141,20 @@ def _people(index: dict) -> SchemaInfo:
         ({"name": "i", "columns": ["name"], "opclasses": ["text_pattern_ops"]}, True, False),
         ({"name": "i", "columns": ["name"], "method": "gin"}, True, True),
         (
-            {"name": "i", "columns": ["name"], "definition": "CREATE INDEX i ON public.people USING gin (name gin_trgm_ops)"},
+            {
+                "name": "i",
+                "columns": ["name"],
+                "definition": "CREATE INDEX i ON public.people USING gin (name gin_trgm_ops)",
+            },
             True,
             True,
         ),
         (
-            {"name": "i", "columns": ["name"], "definition": "CREATE INDEX i ON public.people (name varchar_pattern_ops)"},
+            {
+                "name": "i",
+                "columns": ["name"],
+                "definition": "CREATE INDEX i ON public.people (name varchar_pattern_ops)",
+            },
             True,
             False,
         ),
@@ -169,6 +178,7 @@ def test_index_definition_fills_columns_expressions_and_method():
 
 def test_implicit_cast_severity_depends_on_what_happens():
     schema = shared_schema()
+
     def severity(sql):
         (f,) = [f for f in analyze(sql, schema) if f.rule_id == "implicit-cast-column-type"]
         return f.severity
@@ -182,14 +192,20 @@ def test_implicit_cast_severity_depends_on_what_happens():
 def test_not_in_nullable_names_the_column():
     (f,) = [
         f
-        for f in analyze("SELECT id FROM products WHERE id NOT IN (SELECT product_id FROM order_items)", shared_schema())
+        for f in analyze(
+            "SELECT id FROM products WHERE id NOT IN (SELECT product_id FROM order_items)", shared_schema()
+        )
         if f.rule_id == "not-in-nullable-subquery"
     ]
     assert "order_items.product_id" in f.message and f.severity == "critical"
 
 
 def test_union_tagged_branches_are_a_warning():
-    (f,) = [f for f in analyze("SELECT id, 'a' FROM orders UNION SELECT id, 'b' FROM events") if f.rule_id == "union-without-all"]
+    (f,) = [
+        f
+        for f in analyze("SELECT id, 'a' FROM orders UNION SELECT id, 'b' FROM events")
+        if f.rule_id == "union-without-all"
+    ]
     assert f.severity == "warning"
     (g,) = [f for f in analyze("SELECT id FROM orders UNION SELECT id FROM events") if f.rule_id == "union-without-all"]
     assert g.severity == "info"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -56,82 +55,55 @@ def context_around(lines: list[str], line: int) -> str:
     return "\n".join(text[:CONTEXT_LINE_CHARS] for text in chosen)
 
 
-_GATE_KEYWORDS = tuple(k.encode() for k in ("select", "insert", "update", "delete", "with", "create", "alter",
-                                             "drop", "truncate", "merge"))
-_SKIP_BACK = frozenset(b" \t\r\n(")
-_QUOTES = frozenset(b"\"'`{[")
-_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+_STATEMENT = rb"(?:select|insert|update|delete|with|create|alter|drop|truncate|merge)\b"
+# A quote (or %q( / { / [) then blanks, parentheses or escaped newlines, then a statement keyword.
+_QUOTE_GATE = re.compile(rb"[\"'`({\[](?:[\s(]|\\[nrt])*" + _STATEMENT)
+# A heredoc marker (<<~SQL, <<-SQL, <<<SQL) whose first body line starts with a statement keyword.
+_HEREDOC_GATE = re.compile(rb"<<[~<-]?[ \t]*['\"]?\w+['\"]?[^\n]*\n\s*" + _STATEMENT)
 
 
-def _opens_literal(lowered: bytes, keyword_at: int) -> int:
-    """Where the literal holding the keyword opens, if the keyword starts one; -1 otherwise.
+def gate_lines(lowered: bytes) -> tuple[list[int], list[int]]:
+    """Lines where a SQL-looking literal may start: its opening quote or heredoc marker.
 
-    Looks back over blanks, `(` and escaped newlines for a quote, a `%q(`, or a heredoc marker
-    (`<<~SQL`, `<<<SQL`) on the line before.
+    Returns (opening lines, opening and keyword lines). Files with none hold no SQL literal and are
+    skipped without parsing; in the others these lines tell the extractors where to look. Both
+    regexes start with a fixed character class, so the engine skips ordinary text at C speed.
     """
-    j = keyword_at - 1
-    crossed_line = False
-    while j >= 0:
-        char = lowered[j]
-        if char in _SKIP_BACK:
-            crossed_line = crossed_line or char == 10
-            j -= 1
-        elif char in (110, 116, 114) and j > 0 and lowered[j - 1] == 92:  # an escaped \n, \t, \r
-            j -= 2
-        else:
-            break
-    if j < 0:
-        return -1
-    if lowered[j] in _QUOTES:
-        return j
-    if crossed_line:
-        line_start = lowered.rfind(b"\n", 0, j) + 1
-        if b"<<" in lowered[line_start : j + 1]:
-            return line_start
-    return -1
-
-
-def gate_lines(lowered: bytes) -> list[int]:
-    """1-based lines where a SQL-looking literal may start (its opening quote or heredoc marker).
-
-    Files with none hold no SQL literal and are skipped without parsing; in the others these lines
-    tell the Python walker where to look. bytes.find runs at C speed, so this costs little.
-    """
-    openings = []
-    for keyword in _GATE_KEYWORDS:
-        start = 0
-        while (at := lowered.find(keyword, start)) != -1:
-            start = at + len(keyword)
-            if start < len(lowered) and lowered[start] in _WORD:
-                continue
-            opened = _opens_literal(lowered, at)
-            if opened != -1:
-                openings.append((opened, at))
-    if not openings:
-        return []
-    lines = set()
-    for opened, at in openings:
-        line = lowered.count(b"\n", 0, opened) + 1
+    matches = list(_QUOTE_GATE.finditer(lowered))
+    if b"<<" in lowered:
+        matches.extend(_HEREDOC_GATE.finditer(lowered))
+        matches.sort(key=lambda m: m.start())
+    if not matches:
+        return [], []
+    opening_lines, lines = set(), set()
+    line, position = 1, 0
+    for match in matches:
+        line += lowered.count(b"\n", position, match.start())
+        position = match.start()
+        opening_lines.add(line)
         lines.add(line)
-        lines.add(line + lowered.count(b"\n", opened, at))
-    return sorted(lines)
+        lines.add(line + lowered.count(b"\n", match.start(), match.end()))
+    return sorted(opening_lines), sorted(lines)
 
 
-def candidates_for(source: str, language: str, hit_lines: list[int] | None = None) -> list[Candidate]:
+def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]] | None = None) -> list[Candidate]:
+    """`gate` is gate_lines() of the file: (opening lines, opening and keyword lines); None: look everywhere."""
     if language == "sql":
         return sql_file_candidates(source)
     if language == "python":
-        found = python_candidates(source, hit_lines)
+        found = python_candidates(source, gate[1] if gate else None)
         return found if found is not None else literal_candidates(source, "python")
     if language in COMPILED:
-        return literal_candidates(source, language)
+        return literal_candidates(source, language, gate[0] if gate else None)
     return []
 
 
-def extract_source(source: str, path: str, language: str, hit_lines: list[int] | None = None) -> FileResult:
+def extract_source(
+    source: str, path: str, language: str, gate: tuple[list[int], list[int]] | None = None
+) -> FileResult:
     """Every SQL statement of one file's text, and every SQL-looking string that is not SQL."""
     result = FileResult(path=path, language=language, size=len(source))
-    candidates = candidates_for(source, language, hit_lines)
+    candidates = candidates_for(source, language, gate)
     if not candidates:
         return result
     lines = source.split("\n")
@@ -178,15 +150,15 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
         return FileResult(path=relative, language=language, size=len(data))
     # Most files hold no SQL literal at all: one pass over the bytes at C speed, then skip.
     lowered = data.lower()
-    hit_lines = None
+    gate = None
     if language == "sql":
         if not any(keyword in lowered for keyword in SQL_KEYWORDS_BYTES):
             return FileResult(path=relative, language=language, size=len(data))
     else:
-        hit_lines = gate_lines(lowered)
-        if not hit_lines:
+        gate = gate_lines(lowered)
+        if not gate[0]:
             return FileResult(path=relative, language=language, size=len(data))
-    result = extract_source(data.decode("utf-8", errors="replace"), relative, language, hit_lines)
+    result = extract_source(data.decode("utf-8", errors="replace"), relative, language, gate)
     result.size = len(data)
     return result
 

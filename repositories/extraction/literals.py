@@ -169,7 +169,25 @@ class _LineCounter:
         return self.line, offset - self.source.rfind("\n", 0, offset)
 
 
-def literal_candidates(source: str, language: str) -> list[Candidate]:
+def line_offsets(source: str, lines: list[int]) -> list[int]:
+    """Offsets where the given (sorted, 1-based) lines start."""
+    offsets, line, offset = [], 1, 0
+    for wanted in lines:
+        while line < wanted and offset != -1:
+            offset = source.find("\n", offset) + 1 or -1
+            line += 1
+        if offset == -1:
+            break
+        offsets.append(offset)
+    return offsets
+
+
+def literal_candidates(source: str, language: str, opening_lines: list[int] | None = None) -> list[Candidate]:
+    """SQL-looking literals (concatenations joined) of a file.
+
+    With `opening_lines` (where the gate saw a literal open with a statement keyword) only those
+    lines and the literals concatenated to them are tokenized; otherwise the whole file.
+    """
     pattern = COMPILED[language]
     join_plain = _JOIN_PLAIN.get(language, _JOIN_DEFAULT)
     join_variable = _JOIN_VARIABLE.get(language, _JOIN_VARIABLE_DEFAULT)
@@ -177,6 +195,8 @@ def literal_candidates(source: str, language: str) -> list[Candidate]:
     counter = _LineCounter(source)
     candidates: list[Candidate] = []
     group: list = []  # [value, start, end]
+    windowed = opening_lines is not None
+    windows = line_offsets(source, opening_lines) if windowed else [0]
 
     def flush():
         if not group:
@@ -189,30 +209,45 @@ def literal_candidates(source: str, language: str) -> list[Candidate]:
             candidates.append(Candidate(value, line, column, hint=_hint(language, source, start, end)))
         group.clear()
 
-    for match in pattern.finditer(source):
-        kind = match.lastgroup
-        # Named sub-groups (heredoc tag etc.) make lastgroup unreliable: find the outer kind.
-        if kind not in ("comment",) and match.group(kind) != match.group(0):
-            kind = next(k for k, v in match.groupdict().items() if v is not None and v == match.group(0))
-        literal = literal_value(kind, match)
-        if literal is None:
-            continue
-        value, body_offset = literal
-        start, end = match.start(), match.end()
-        if kind in ("heredoc", "rheredoc"):
-            # A heredoc's SQL starts on the line after its marker: point there.
-            start += body_offset
-        if group:
-            between = source[group[2] : start]
-            if join_plain.fullmatch(between) and kind not in ("heredoc", "rheredoc"):
-                group[0] += value
-                group[2] = end
+    covered = 0
+    for window in windows:
+        line_end = source.find("\n", window)
+        line_end = len(source) if line_end == -1 else line_end
+        if covered > line_end:
+            continue  # this line was tokenized with the previous window
+        # `covered` is always where a token starts: resuming there keeps the tokenizer in step.
+        begin = max(window, covered)
+        covered = len(source)
+        for match in pattern.finditer(source, begin):
+            if windowed and not group and match.start() > line_end:
+                covered = match.start()
+                break
+            kind = match.lastgroup
+            # Named sub-groups (heredoc tag etc.) make lastgroup unreliable: find the outer kind.
+            if kind not in ("comment",) and match.group(kind) != match.group(0):
+                kind = next(k for k, v in match.groupdict().items() if v is not None and v == match.group(0))
+            literal = literal_value(kind, match)
+            if literal is None:
                 continue
-            if join_variable.fullmatch(between):
-                group[0] += PARAM_SENTINEL + value
-                group[2] = end
-                continue
-            flush()
-        group.extend([value, start, end])
-    flush()
+            value, body_offset = literal
+            start, end = match.start(), match.end()
+            if kind in ("heredoc", "rheredoc"):
+                # A heredoc's SQL starts on the line after its marker: point there.
+                start += body_offset
+            if group:
+                between = source[group[2] : match.start()]
+                if join_plain.fullmatch(between) and kind not in ("heredoc", "rheredoc"):
+                    group[0] += value
+                    group[2] = end
+                    continue
+                if join_variable.fullmatch(between):
+                    group[0] += PARAM_SENTINEL + value
+                    group[2] = end
+                    continue
+                flush()
+                if windowed and match.start() > line_end:
+                    covered = match.start()
+                    break
+            group.extend([value, start, end])
+        flush()
     return candidates

@@ -7,7 +7,7 @@ interpolations as parameters. Docstrings are prose and never looked at.
 from __future__ import annotations
 
 import ast
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 from repositories.extraction.sql import PARAM_SENTINEL, looks_like_sql
 from repositories.extraction.types import Candidate
@@ -52,16 +52,45 @@ def _touches(node, hit_lines: list[int] | None) -> bool:
     return index < len(hit_lines) and hit_lines[index] <= (getattr(node, "end_lineno", None) or first)
 
 
-def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[Candidate] | None:
-    """Candidates of a Python file, or None when it does not parse (the caller falls back).
+_CONTINUES = ("else", "elif", "except", "finally", "case")
 
-    `hit_lines` (sorted) lets the walk skip every subtree that cannot hold a SQL-looking literal:
-    walking a whole module's AST in Python costs far more than parsing it.
+
+def _top_level_starts(lines: list[str]) -> list[int]:
+    """0-based lines where a top-level statement may start (unindented code, not a continuation).
+
+    A line inside a multi-line string can look like one; the caller then fails to parse the
+    segment and falls back to the whole file, so a wrong guess costs time, never results.
     """
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
+    starts = []
+    decorated = False
+    for index, line in enumerate(lines):
+        if not line or line[0] in " \t#)]}'\"":
+            continue
+        word = line.split(None, 1)[0].rstrip(":")
+        if word in _CONTINUES or decorated:
+            decorated = line.startswith("@")
+            continue
+        decorated = line.startswith("@")
+        starts.append(index)
+    return starts
+
+
+def _segments(lines: list[str], hit_lines: list[int]) -> list[tuple[int, int]]:
+    """(first, end) 0-based line ranges of the top-level statements that hold the hit lines."""
+    starts = _top_level_starts(lines)
+    ranges: list[tuple[int, int]] = []
+    for hit in hit_lines:
+        position = bisect_right(starts, hit - 1) - 1
+        first = starts[position] if position >= 0 else 0
+        end = starts[position + 1] if position + 1 < len(starts) else len(lines)
+        if ranges and first <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        else:
+            ranges.append((first, end))
+    return ranges
+
+
+def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list[Candidate]:
     candidates = []
     stack = [tree]
     while stack:
@@ -71,8 +100,41 @@ def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[C
         text = _string_of(node)
         if text is not None:
             if looks_like_sql(text):
-                candidates.append(Candidate(text, node.lineno, node.col_offset + 1))
+                candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1))
             continue
         stack.extend(child for child in ast.iter_child_nodes(node) if _touches(child, hit_lines))
+    return candidates
+
+
+def _parse(source: str):
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[Candidate] | None:
+    """Candidates of a Python file, or None when it does not parse (the caller falls back).
+
+    With `hit_lines` (sorted lines where SQL-looking literals open) only the top-level statements
+    holding them are parsed, and the walk skips every subtree away from them: parsing and walking
+    a whole module costs far more than the few functions that hold SQL.
+    """
+    candidates: list[Candidate] | None = None
+    if hit_lines:
+        lines = source.split("\n")
+        candidates = []
+        for first, end in _segments(lines, hit_lines):
+            tree = _parse("\n".join(lines[first:end]))
+            if tree is None:
+                candidates = None  # a guessed boundary was wrong: parse the whole file instead
+                break
+            local = [line - first for line in hit_lines if first < line <= end]
+            candidates.extend(_walk_candidates(tree, local, first))
+    if candidates is None:
+        tree = _parse(source)
+        if tree is None:
+            return None
+        candidates = _walk_candidates(tree, hit_lines, 0)
     candidates.sort(key=lambda c: (c.line, c.column))
     return candidates

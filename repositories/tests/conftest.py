@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import subprocess
@@ -33,7 +32,7 @@ SAMPLE_FILES = {
         "console.log('Select a customer from the list');\n"
     ),
     "db/report.sql": "-- name: top-customers\nSELECT customer_id, sum(total) FROM orders GROUP BY 1;\n",
-    "cmd/main.go": 'package main\n\nconst q = `SELECT id, email FROM users WHERE organization_id = $1 AND active`\n',
+    "cmd/main.go": "package main\n\nconst q = `SELECT id, email FROM users WHERE organization_id = $1 AND active`\n",
     "README.md": "Select rows from users: not code.\n",
 }
 

@@ -43,8 +43,10 @@ def test_precision_and_recall():
     _, expected, negatives, found, _, precision, recall = _measure()
     missed = sorted(expected - found)
     wrong = sorted(found - expected)
-    print(f"\nextraction corpus: precision {precision:.4f}, recall {recall:.4f} "
-          f"({len(found & expected)} of {len(expected)} SQL found; {len(wrong)} false positives; "
-          f"{len(negatives & found)} of {len(negatives)} non-SQL strings reported)")
+    print(
+        f"\nextraction corpus: precision {precision:.4f}, recall {recall:.4f} "
+        f"({len(found & expected)} of {len(expected)} SQL found; {len(wrong)} false positives; "
+        f"{len(negatives & found)} of {len(negatives)} non-SQL strings reported)"
+    )
     assert precision >= MIN_PRECISION, f"false positives: {wrong[:20]}"
     assert recall >= MIN_RECALL, f"missed: {missed[:20]}"

@@ -102,7 +102,7 @@ def test_java_native_query_vs_jpql():
 
 def test_ruby_php_csharp_javascript_go_kotlin_literals():
     cases = {
-        "ruby": 'execute(<<~SQL)\n  DELETE FROM carts WHERE id = #{id}\nSQL\n',
+        "ruby": "execute(<<~SQL)\n  DELETE FROM carts WHERE id = #{id}\nSQL\n",
         "php": '$pdo->query("UPDATE carts SET seen = true WHERE id = {$cart->id}");',
         "csharp": 'var sql = @"SELECT ""Id""\nFROM carts WHERE id = @id";',
         "javascript": "const q = sql`SELECT * FROM carts WHERE id = ${id}`;",

@@ -150,8 +150,7 @@ def test_lock_timeout_leaves_an_invalid_index_that_is_dropped(team, connect_targ
     services.proposal_apply(proposal=proposal, actor=team["admin"])
     blocker = psycopg.connect(film_db)
     blocker.execute("INSERT INTO film (title) VALUES ('blocking writer')")  # holds ROW EXCLUSIVE until commit
-    # Let the writer go once the build has given up, so the cleanup's own wait can finish.
-    release = threading.Timer(2.0, blocker.rollback)
+    release = threading.Thread(target=_release_when_cleanup_waits, args=(film_db, blocker))
     release.start()
     try:
         run_pending_jobs()
@@ -164,6 +163,23 @@ def test_lock_timeout_leaves_an_invalid_index_that_is_dropped(team, connect_targ
     assert "lock timeout" in proposal.apply_error
     assert "INVALID index public.film_rating_idx" in attempt.cleanup
     assert index_rows(film_db) == []
+
+
+def _release_when_cleanup_waits(url, blocker, timeout=30.0):
+    """Let the writer go once the build has given up and its cleanup (DROP INDEX CONCURRENTLY) waits."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(url, autocommit=True) as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND query ILIKE 'DROP INDEX CONCURRENTLY%'"
+            ).fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.05)
+    blocker.rollback()
 
 
 def test_read_only_connection_answers_409(team, connect_target, film_db, client_for):
@@ -256,3 +272,28 @@ def test_ddl_on_production_is_exported_not_applied(team, connect_target, film_db
     code = django_file.content.decode()
     compile(code, "migration.py", "exec")
     assert "migrations.RunSQL(" in code and "ALTER TABLE film ADD COLUMN released date;" in code
+
+
+def test_lost_worker_attempt_can_be_retried_and_its_leftover_is_dropped(team, connect_target, film_db, settings):
+    """A worker killed mid-build leaves a 'running' attempt and an INVALID index; a later apply recovers."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.APPROVAL_APPLY_STATEMENT_TIMEOUT_MS = 1000
+    proposal = approved(team, connect_target(film_db), "CREATE INDEX film_title_idx ON film (title)")
+    lost = ApplyAttempt.objects.create(
+        proposal=proposal, status="running", started_at=timezone.now() - timedelta(minutes=10)
+    )
+    with psycopg.connect(film_db, autocommit=True) as conn:  # what the lost build left behind
+        conn.execute("CREATE INDEX film_title_idx ON film (title)")
+        conn.execute("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'film_title_idx'::regclass")
+    assert index_rows(film_db) == [("film_title_idx", False)]
+    services.proposal_apply(proposal=proposal, actor=team["admin"])
+    run_pending_jobs()
+    lost.refresh_from_db()
+    proposal.refresh_from_db()
+    assert lost.status == "failed" and "stopped answering" in lost.error
+    assert proposal.state == "applied", proposal.apply_error
+    assert index_rows(film_db) == [("film_title_idx", True)]
+    assert "INVALID index public.film_title_idx" in proposal.attempts.get(status="succeeded").cleanup

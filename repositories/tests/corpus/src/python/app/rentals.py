@@ -1,3 +1,5 @@
+# ruff: noqa
+# fmt: off
 """Data access for the rental service.
 
 Select rows from the film table and update them."""
@@ -286,7 +288,7 @@ def build(table):
     return "DELETE FROM %s WHERE created_at < now() - interval '30 days'".format(table=table)
 
 
-HELP_TEXT_433 = "UPDATE accounts SET flagged = 1 ORDER BY created_at LIMIT 100"
+HELP_TEXT_884 = "UPDATE accounts SET flagged = 1 ORDER BY created_at LIMIT 100"
 
 
 logger.warning("Drop table rows here to reorder them.", 'x')
@@ -310,7 +312,7 @@ def fail():
     raise ValueError("DELETE t1 FROM logs t1 JOIN hosts t2 ON t1.host_id = t2.id WHERE t2.retired = 1")
 
 
-HELP_TEXT_769 = "Insert into search index skipped: %s"
+HELP_TEXT_599 = "Insert into search index skipped: %s"
 
 
 logger.warning("Select which table to update from the dropdown.", 'x')
