@@ -29,6 +29,8 @@ ESTIMATE_ONLY = "estimate-only"
 HYPOPG_METHODS = {"btree", "brin", "hash"}
 MAX_INCLUDE = 4
 MAX_INDEXES_PER_QUERY = 3
+# Building real indexes is slow on big tables: the sandbox measures at most this many per query.
+MAX_SANDBOX_CANDIDATES = 12
 
 
 # --- catalog --------------------------------------------------------------
@@ -648,11 +650,17 @@ def advise(
         return result
 
     measured: list[tuple[Candidate, Measurement, int, str]] = []
+    sandboxed = 0
     for cand in candidates:
         mode_c = whatif.mode_for(cand)
         if mode_c == ESTIMATE_ONLY:
             result.rejected.append({"index": cand.ddl(), "reason": "cannot be measured here (needs the sandbox)"})
             continue
+        if mode_c == SANDBOX:
+            sandboxed += 1
+            if sandboxed > MAX_SANDBOX_CANDIDATES:
+                result.rejected.append({"index": cand.ddl(), "reason": "not measured: the sandbox's candidate limit"})
+                continue
         try:
             _, name, size = whatif.add(cand)
         except psycopg.Error as exc:

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 
 
 class OptimizationRun(models.Model):
@@ -93,7 +94,7 @@ class Suggestion(models.Model):
 
     class Meta:
         db_table = "optimization_suggestions"
-        ordering = ["dropped", "-speedup", "id"]
+        ordering = ["dropped", F("speedup").desc(nulls_last=True), "id"]
 
     def __str__(self):
         return f"{self.kind} suggestion {self.pk}"

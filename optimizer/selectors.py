@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 
 from dbooster.errors import NotFound
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport
@@ -12,7 +12,7 @@ def _runs(org):
     return (
         OptimizationRun.objects.filter(organization=org)
         .select_related("project", "connection")
-        .prefetch_related(Prefetch("suggestions", queryset=Suggestion.objects.order_by("dropped", "-speedup", "id")))
+        .prefetch_related(Prefetch("suggestions", queryset=Suggestion.objects.order_by("dropped", F("speedup").desc(nulls_last=True), "id")))
     )
 
 
@@ -49,9 +49,11 @@ def workload_get(*, org, pk) -> WorkloadImport:
 
 
 def recent_runs(*, org, limit: int = 20):
-    return OptimizationRun.objects.filter(organization=org).select_related("project").order_by("-created_at", "-id")[
-        :limit
-    ]
+    return (
+        OptimizationRun.objects.filter(organization=org)
+        .select_related("project")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def recent_workloads(*, org, limit: int = 20):

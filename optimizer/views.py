@@ -54,13 +54,24 @@ def _picked_queries(org, project_id):
     """The project's scanned queries, to pick one instead of pasting."""
     from repositories.models import ExtractedQuery
 
+    from optimizer.models import WorkloadQuery
+
     if not project_id:
         return []
-    return list(
+    queries = list(
         ExtractedQuery.objects.filter(project__organization=org, project_id=project_id)
         .prefetch_related("occurrences")
         .order_by("id")[:200]
     )
+    # The latest workload import says how much time each could save: most first.
+    savings: dict[int, float] = {}
+    for row in WorkloadQuery.objects.filter(
+        extracted_query__in=queries, workload__project_id=project_id
+    ).order_by("workload__created_at"):
+        savings[row.extracted_query_id] = row.saving_ms or 0.0
+    for q in queries:
+        q.saving_ms = savings.get(q.pk)
+    return sorted(queries, key=lambda q: -(q.saving_ms or 0))
 
 
 @require_http_methods(["GET", "POST"])
@@ -169,7 +180,9 @@ def workload_page(request):
     status = 200
     if request.method == "POST":
         if not can_run:
-            form.add_error(None, f"Your role ({request.user.role}) cannot run workload advice; it needs member or above.")
+            form.add_error(
+                None, f"Your role ({request.user.role}) cannot run workload advice; it needs member or above."
+            )
             status = 403
         elif form.is_valid():
             data = form.cleaned_data
@@ -202,7 +215,9 @@ def workload_result_page(request, pk: int):
     queries = sorted(record.queries.all(), key=lambda q: (-(q.saving_ms or 0), -q.total_time_ms))
     advice = record.advice or {}
     budget = advice.get("budget") or {}
-    used_pct = round(100 * budget.get("bytes_used", 0) / budget["bytes_allowed"], 1) if budget.get("bytes_allowed") else 0
+    used_pct = (
+        round(100 * budget.get("bytes_used", 0) / budget["bytes_allowed"], 1) if budget.get("bytes_allowed") else 0
+    )
     context = {
         "record": record,
         "advice": advice,

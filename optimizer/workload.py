@@ -142,42 +142,47 @@ def advise_workload(
     current = dict(base)
     used_bytes = 0
     remaining = {sig: c for sig, (c, _) in cand_queries.items()}
-    sizes: dict[tuple, int] = {}
-    while len(chosen) < max_indexes and remaining:
-        best = None
-        for sig, cand in list(remaining.items()):
-            queries = by_table.get((cand.schema, cand.table), [])
-            try:
-                benefit, size, _ = _benefit(whatif, cand, chosen, items, queries, current)
-            except psycopg.Error:
-                _recover(conn)
-                remaining.pop(sig)
-                continue
-            sizes[sig] = size
-            if used_bytes + size > budget_bytes:
-                continue
-            info = next((t for t in tables.values() if (t.schema, t.name) == (cand.schema, cand.table)), None)
-            # Write cost is in ms; without real timings there is nothing to weigh it against.
-            write_cost = (info.writes if info else 0) * WRITE_COST_MS_PER_ROW if timed else 0.0
-            net = benefit - write_cost
-            total_time = sum(items[q].total_time_ms for q in queries) or 1.0
-            if benefit / total_time < min_gain or net <= 0:
-                continue
-            if best is None or net > best[1] or (net == best[1] and size < best[2]):
-                best = (cand, net, size, benefit, write_cost)
-        if best is None:
-            break
-        cand, _net, size, benefit, write_cost = best
-        remaining.pop(cand.signature)
-        chosen.append(WorkloadIndex(cand, size, benefit, write_cost))
-        used_bytes += size
-        _refresh(whatif, chosen, items, usable, current)
-
-    # Final pass: every query planned with the whole set; who uses what.
-    per_query = []
-    for c in chosen:
-        whatif.add(c.candidate)
+    # A candidate's benefit changes only when an index on its own table joins the set: remember it till then.
+    cache: dict[tuple, tuple[float, int]] = {}
     try:
+        while len(chosen) < max_indexes and remaining:
+            best = None
+            for sig, cand in list(remaining.items()):
+                table_key = (cand.schema, cand.table)
+                queries = by_table.get(table_key, [])
+                state = (sig, tuple(c.candidate.signature for c in chosen if _table(c.candidate) == table_key))
+                if state not in cache:
+                    try:
+                        cache[state] = _benefit(whatif, cand, items, queries, current)
+                    except psycopg.Error:
+                        _recover(conn)
+                        remaining.pop(sig)
+                        continue
+                benefit, size = cache[state]
+                if used_bytes + size > budget_bytes:
+                    continue
+                info = next((t for t in tables.values() if (t.schema, t.name) == table_key), None)
+                # Write cost is in ms; without real timings there is nothing to weigh it against.
+                write_cost = (info.writes if info else 0) * WRITE_COST_MS_PER_ROW if timed else 0.0
+                net = benefit - write_cost
+                total_time = sum(items[q].total_time_ms for q in queries) or 1.0
+                if benefit / total_time < min_gain or net <= 0:
+                    continue
+                if best is None or net > best[1] or (net == best[1] and size < best[2]):
+                    best = (cand, net, size, benefit, write_cost)
+            if best is None:
+                break
+            cand, _net, size, benefit, write_cost = best
+            remaining.pop(cand.signature)
+            # The chosen index stays in place for the next rounds (hypothetical or sandboxed).
+            whatif.add(cand)
+            chosen.append(WorkloadIndex(cand, size, benefit, write_cost))
+            used_bytes += size
+            for q in by_table.get(_table(cand), []):
+                current[q] = whatif.measure(items[q].query).cost
+
+        # Final pass: every query planned with the whole set; who uses what.
+        per_query = []
         name_of = {whatif.name_of(c.candidate): c for c in chosen}
         for i in usable:
             m = whatif.measure(items[i].query)
@@ -227,29 +232,19 @@ def _recover(conn: psycopg.Connection) -> None:
             conn.execute("BEGIN")
 
 
-def _benefit(whatif, cand, chosen, items, queries, current) -> tuple[float, int, dict]:
-    """Time saved across `queries` if `cand` joined the chosen set, its size, and the new costs."""
-    for c in chosen:
-        whatif.add(c.candidate)
+def _table(cand: advisor.Candidate) -> tuple:
+    return (cand.schema, cand.table)
+
+
+def _benefit(whatif, cand, items, queries, current) -> tuple[float, int]:
+    """Time saved across `queries` if `cand` joined the indexes in place, and its size."""
     _, name, size = whatif.add(cand)
-    costs = {}
     benefit = 0.0
     try:
         for q in queries:
             m = whatif.measure(items[q].query)
-            costs[q] = m.cost
             if name in m.used and current[q] > 0:
                 benefit += items[q].total_time_ms * max(0.0, (current[q] - m.cost) / current[q])
     finally:
-        whatif.remove_all([*(c.candidate for c in chosen), cand])
-    return benefit, size, costs
-
-
-def _refresh(whatif, chosen, items, usable, current) -> None:
-    for c in chosen:
-        whatif.add(c.candidate)
-    try:
-        for i in usable:
-            current[i] = whatif.measure(items[i].query).cost
-    finally:
-        whatif.remove_all(c.candidate for c in chosen)
+        whatif.remove(cand)
+    return benefit, size

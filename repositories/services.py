@@ -174,10 +174,10 @@ class _ResultWriter:
         self.files = 0
         self.bytes = 0
 
-    def __call__(self, results) -> None:
-        for result in results:
-            self.files += 1
-            self.bytes += result.size
+    def __call__(self, chunk) -> None:
+        self.files += chunk.files
+        self.bytes += chunk.bytes
+        for result in chunk.results:
             self.occurrences.extend(result.occurrences)
             self.rejected.extend(result.rejected)
         if len(self.occurrences) + len(self.rejected) >= WRITE_BATCH:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import socket
 import subprocess
 from urllib.parse import urlsplit
 
@@ -103,7 +105,21 @@ def _git_error(stderr: str, url: str, branch: str) -> InvalidInput:
     return InvalidInput(f"git clone failed: {last[:300]}", code="clone_failed")
 
 
+def refuse_internal_hosts(url: str) -> None:
+    """A scan must not make us fetch from our own network (cloud metadata, internal services)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)}
+    except (socket.gaierror, UnicodeError):
+        raise InvalidInput(f"The host {host!r} cannot be resolved.", code="not_a_repository") from None
+    for address in addresses:
+        if not ipaddress.ip_address(address.split("%")[0]).is_global:
+            raise InvalidInput(f"{host} is on a private or local network; it cannot be scanned.", code="invalid_url")
+
+
 def clone(*, url: str, branch: str, scratch: str) -> str:
+    if not settings.SCAN_ALLOW_LOCAL_REPOSITORIES:
+        refuse_internal_hosts(url)
     tree = os.path.join(scratch, "tree")
     protocols = "https:file" if settings.SCAN_ALLOW_LOCAL_REPOSITORIES else "https"
     env = {
@@ -118,6 +134,8 @@ def clone(*, url: str, branch: str, scratch: str) -> str:
         "git",
         "-c",
         "core.symlinks=false",  # links arrive as small text files: never followed
+        "-c",
+        "http.followRedirects=false",  # a redirect could point inside our network
         "-c",
         f"protocol.file.allow={'always' if settings.SCAN_ALLOW_LOCAL_REPOSITORIES else 'never'}",
         "clone",

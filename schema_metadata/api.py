@@ -303,7 +303,9 @@ class SyncListView(APIView):
         project = selectors.project_from_param(org=request.user.organization, value=request.query_params.get("project"))
         connection = None
         if request.query_params.get("connection"):
-            connection = selectors.metadata_connection(project=project, connection_id=request.query_params["connection"])
+            connection = selectors.metadata_connection(
+                project=project, connection_id=request.query_params["connection"]
+            )
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.sync_list(project=project, connection=connection), request, self)
         return paginator.get_paginated_response(SchemaSyncSerializer(page, many=True).data)

@@ -199,15 +199,13 @@ def read_catalog(conn) -> Catalog:
             if first is not None:
                 first["is_indexed"] = True
 
-    for (name, relid, ref_relid, columns, ref_columns, ref_schema, ref_table, on_delete,
+    for (name, relid, _ref_relid, columns, ref_columns, ref_schema, ref_table, on_delete,
          on_update) in run(FOREIGN_KEYS_SQL):  # fmt: skip
         table = by_oid.get(relid)
         if table is None:
             continue
         columns, ref_columns = list(columns or []), list(ref_columns or [])
-        has_index = any(
-            sorted(cols[: len(columns)]) == sorted(columns) for cols in leading_columns.get(relid, [])
-        )
+        has_index = any(sorted(cols[: len(columns)]) == sorted(columns) for cols in leading_columns.get(relid, []))
         catalog.foreign_keys.append(
             {
                 "schema_name": table["schema_name"],

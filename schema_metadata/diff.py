@@ -60,6 +60,8 @@ def snapshot_diff(previous: dict, catalog) -> dict:
         ),
     }
     diff["has_changes"] = any(
-        diff[part]["counts"][what] for part in ("tables", "columns", "indexes") for what in ("added", "removed", "changed")
+        diff[part]["counts"][what]
+        for part in ("tables", "columns", "indexes")
+        for what in ("added", "removed", "changed")
     )
     return diff

@@ -25,8 +25,7 @@ def _strip_trailing_semicolons(sql: str) -> str:
     """The statement without trailing `;` so EXPLAIN can wrap it (comments after it kept out)."""
     pieces = list(sql_guard._segments(sql))
     while pieces and (
-        (pieces[-1][0] and not pieces[-1][1].strip())
-        or (not pieces[-1][0] and pieces[-1][1].startswith(("--", "/*")))
+        (pieces[-1][0] and not pieces[-1][1].strip()) or (not pieces[-1][0] and pieces[-1][1].startswith(("--", "/*")))
     ):
         pieces.pop()  # trailing comments and blanks: nothing of the statement
     text = "".join(piece for _, piece in pieces).rstrip()

@@ -93,9 +93,7 @@ class SchemaSync(models.Model):
 
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="schema_syncs")
     connection = models.ForeignKey(DatabaseConnection, on_delete=models.CASCADE, related_name="syncs")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # percent
     stage = models.CharField(max_length=64, blank=True, default="")

@@ -20,8 +20,10 @@ def project_get(*, org, pk):
 
 
 def connection_list(*, project):
-    return DatabaseConnection.objects.filter(project=project).select_related("project").order_by(
-        "-is_default", "name", "id"
+    return (
+        DatabaseConnection.objects.filter(project=project)
+        .select_related("project")
+        .order_by("-is_default", "name", "id")
     )
 
 

@@ -386,7 +386,12 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
             diff = snapshot_diff(_previous_snapshot(connection), catalog)
             _replace_snapshot(connection, catalog)
             finished = timezone.now()
-            sync.status, sync.progress, sync.stage, sync.finished_at = SchemaSync.Status.SUCCEEDED, 100, "done", finished
+            sync.status, sync.progress, sync.stage, sync.finished_at = (
+                SchemaSync.Status.SUCCEEDED,
+                100,
+                "done",
+                finished,
+            )
             sync.diff, sync.server_version = diff, version
             sync.stats = {
                 "tables": len(catalog.tables),

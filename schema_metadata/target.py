@@ -159,7 +159,9 @@ def _guard(url: str) -> _Target:
             )
         return _Target(params=params)
     if host.lower().rstrip(".") in _METADATA_HOSTNAMES:
-        raise PermissionDenied(f"Connections to {host} are refused: it is a cloud metadata service.", code="target_refused")
+        raise PermissionDenied(
+            f"Connections to {host} are refused: it is a cloud metadata service.", code="target_refused"
+        )
     addresses = _resolve(host, port)
     for address in addresses:
         _check_address(host, address)
@@ -186,7 +188,11 @@ def map_connect_error(exc: psycopg.OperationalError) -> DomainError:
     message = _error_text(exc)
     lowered = message.lower()
     sqlstate = getattr(exc, "sqlstate", None)
-    if sqlstate in ("28P01", "28000") or "password authentication failed" in lowered or "no password supplied" in lowered:
+    if (
+        sqlstate in ("28P01", "28000")
+        or "password authentication failed" in lowered
+        or "no password supplied" in lowered
+    ):
         return Unprocessable(f"The database refused the credentials: {message}", code="target_auth_failed")
     if sqlstate == "3D000" or ("database" in lowered and "does not exist" in lowered):
         return Unprocessable(f"The database does not exist: {message}", code="target_database_missing")

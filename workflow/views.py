@@ -50,9 +50,20 @@ def notification_read(request, pk):
     except DomainError as exc:
         messages.error(request, exc.detail)
         return HttpResponseRedirect("/app/notifications/")
-    if request.POST.get("follow") and notification.url.startswith("/"):
-        return HttpResponseRedirect(notification.url)
+    target = _local_path(notification.url)
+    if request.POST.get("follow") and target:
+        return HttpResponseRedirect(target)
     return HttpResponseRedirect("/app/notifications/")
+
+
+def _local_path(url: str) -> str:
+    """A notification's link as a path on this site, or "" (never redirect elsewhere)."""
+    from django.conf import settings
+
+    site = settings.SITE_URL.rstrip("/")
+    if url.startswith(site + "/"):
+        url = url[len(site) :]
+    return url if url.startswith("/") and not url.startswith("//") else ""
 
 
 @login_required

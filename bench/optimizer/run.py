@@ -29,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg  # noqa: E402
+import shop  # noqa: E402
 from psycopg import sql as pgsql  # noqa: E402
 
-import shop  # noqa: E402
 from optimizer import advisor, verify  # noqa: E402
 from optimizer.query_shape import select_shapes, tables_of  # noqa: E402
 
@@ -401,7 +401,9 @@ def main() -> None:
 
     report(tpls, base, dbooster, dexter, oracle, plans, dexter_ddls)
     t_base, t_db, t_dx, t_or = (sum(x.values()) for x in (base, dbooster, dexter, oracle))
-    print(f"\nworkload time (ms): base {t_base:,.1f} | DBooster {t_db:,.1f} | Dexter-like {t_dx:,.1f} | oracle {t_or:,.1f}")
+    print(
+        f"\nworkload time (ms): base {t_base:,.1f} | DBooster {t_db:,.1f} | Dexter-like {t_dx:,.1f} | oracle {t_or:,.1f}"
+    )
     print(f"score DBooster    (T_base - T_dbooster) / (T_base - T_oracle) = {score(t_base, t_db, t_or):.3f}")
     print(f"score Dexter-like (T_base - T_dexter)   / (T_base - T_oracle) = {score(t_base, t_dx, t_or):.3f}")
     print(f"index bytes: DBooster {db_bytes:,} | Dexter-like {dexter_bytes:,} | oracle {oracle_bytes:,}")
@@ -431,7 +433,9 @@ def check_rewrites(url: str, tpls: list[Template], rewritten: dict[str, list[str
 
 
 def report(tpls, base, dbooster, dexter, oracle, plans, dexter_ddls) -> None:
-    print(f"{'template':28} {'class':18} {'base ms':>10} {'DBooster':>10} {'Dexter':>10} {'oracle':>10}  DBooster's fix")
+    print(
+        f"{'template':28} {'class':18} {'base ms':>10} {'DBooster':>10} {'Dexter':>10} {'oracle':>10}  DBooster's fix"
+    )
     for t in tpls:
         p = plans[t.name]
         fix = "; ".join(p["indexes"]) or "-"

@@ -383,14 +383,19 @@ class RuleContext:
         locations = [loc for loc in locations if loc >= 0]
         if not locations:
             return None
-        start, last = min(locations), max(locations)
+        # the closing parenthesis of an IN (...) list or ARRAY[...] is recorded apart from `location`
+        ends = [getattr(n, attr, 0) for n in nodes for attr in ("rexpr_list_end", "list_end")]
+        start, last = min(locations), max([*locations, *[e for e in ends if isinstance(e, int)]])
         toks = self.tokens
         if not toks:
             return {"start": start, "end": last + 1}
         has_literals = any(isinstance(n, ast.A_Const) for n in nodes)
+        has_calls = any(isinstance(n, ast.FuncCall) for n in nodes)
         depth, end, i = 0, last + 1, 0
         while i < len(toks) and toks[i].start < start:
             i += 1
+        if has_literals and 0 < i <= len(toks) and toks[i - 1].name in LITERAL_TOKENS:
+            start = toks[i - 1].start  # a literal on the left (`NULL = x`, `0 = (SELECT ...)`) has no location
         while i < len(toks) and toks[i].start <= last:
             depth += toks[i].name == "ASCII_40"
             depth -= toks[i].name == "ASCII_41"
@@ -400,6 +405,8 @@ class RuleContext:
             name = toks[i].name
             if name == "ASCII_41" and depth > 0:
                 depth -= 1
+            elif name == "ASCII_40" and has_calls and toks[i - 1].end + 1 == toks[i].start:
+                depth += 1  # the argument list of a call without located arguments: random()
             elif has_literals and name in LITERAL_TOKENS:
                 pass
             elif has_literals and name == "ASCII_44" and i + 1 < len(toks) and toks[i + 1].name in LITERAL_TOKENS:
@@ -420,7 +427,7 @@ class RuleContext:
         for i, tok in enumerate(toks):
             if tok.name == keyword and i + 1 < len(toks):
                 nxt = toks[i + 1]
-                if following is None or self.sql[nxt.start : nxt.end + 1] == following:
+                if following is None or self.sql[nxt.start : nxt.end + 1].upper() == following.upper():
                     return {"start": tok.start, "end": nxt.end + 1}
         return None
 

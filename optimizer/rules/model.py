@@ -59,7 +59,8 @@ class ColumnInfo:
 class IndexInfo:
     """One index. `columns` lists the plain key columns in key order (expression positions left out);
     `expressions` the key expressions as SQL text ("lower(email)"); `opclasses` the operator classes named in
-    the definition (empty when all are the defaults)."""
+    the definition. Pass `definition` (pg_get_indexdef) when you have it: without it or explicit opclasses,
+    rules that depend on operator classes treat them as unknown and stay silent."""
 
     name: str = ""
     columns: list[str] = field(default_factory=list)
@@ -68,6 +69,12 @@ class IndexInfo:
     unique: bool = False
     predicate: str | None = None
     opclasses: list[str] = field(default_factory=list)
+    definition: str | None = None  # pg_get_indexdef() text, when the caller has it
+
+    @property
+    def opclasses_known(self) -> bool:
+        """Catalog key lists omit operator classes; only explicit ones or the full definition tell them."""
+        return bool(self.opclasses) or bool(self.definition)
 
 
 @dataclass
@@ -124,6 +131,7 @@ def index_from_dict(data: dict) -> IndexInfo:
         unique=bool(data.get("unique", False)),
         predicate=data.get("predicate"),
         opclasses=sorted(set(opclasses)),
+        definition=data.get("definition") or None,
     )
     if data.get("definition"):
         _apply_definition(info, data["definition"])

@@ -90,6 +90,21 @@ def date_wrapped_column(node):
     return None
 
 
+def has_trigram_index(ctx: RuleContext, node) -> bool:
+    """When schema facts are given: is there a pg_trgm (GIN/GiST) index on this column?"""
+    if not is_column(node):
+        return False
+    resolved = ctx.resolve(node)
+    table = ctx.table(resolved[0]) if resolved else None
+    if table is None:
+        return False
+    for index in table.indexes:
+        if resolved[1] in index.columns and index.method in ("gin", "gist"):
+            if not index.opclasses or {o.lower() for o in index.opclasses} & {"gin_trgm_ops", "gist_trgm_ops"}:
+                return True
+    return False
+
+
 def not_in_sublinks(ctx: RuleContext):
     """`x NOT IN (SELECT ...)` and its twin `x <> ALL (SELECT ...)`."""
     for sub in ctx.of(ast.SubLink):
@@ -197,6 +212,8 @@ def leading_wildcard_like(ctx: RuleContext):
             continue
         pattern = const_value(expr.rexpr)
         if isinstance(pattern, str) and pattern[:1] in ("%", "_"):
+            if has_trigram_index(ctx, expr.lexpr):
+                continue  # the schema shows a pg_trgm index: the pattern is served
             out.append(ctx.finding(expr, f"Pattern {pattern!r} starts with a wildcard: no B-tree index can serve it."))
     return out
 
@@ -733,7 +750,7 @@ def huge_in_list(ctx: RuleContext):
         ):
             values = expr.rexpr.elements or ()
         if values is not None and len(values) > HUGE_IN_LIST:
-            out.append(ctx.finding(expr.lexpr, f"IN list of {len(values)} values."))
+            out.append(ctx.finding(expr, f"IN list of {len(values)} values."))
     return out
 
 
@@ -758,7 +775,15 @@ def date_function_equality(ctx: RuleContext):
             if col is not None and is_constant_expr(other):
                 what = func_name(side) or "a cast"
                 name = column_parts(col)[1]
-                out.append(ctx.finding(expr, f"{what} on {name} hides the column from its index; compare a range."))
+                field = const_value(side.args[0]) if func_name(side) in ("extract", "date_part") else None
+                if isinstance(field, str) and field.lower() not in ("year", "epoch"):
+                    message = (
+                        f"{what}({field}) on {name} is computed for every row and has no range equivalent; an "
+                        f"expression index on exactly that expression would serve it."
+                    )
+                else:
+                    message = f"{what} on {name} hides the column from its index; compare a range."
+                out.append(ctx.finding(expr, message))
                 break
     return out
 
@@ -774,11 +799,12 @@ def date_function_equality(ctx: RuleContext):
     better="SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
 )
 def for_update_without_nowait(ctx: RuleContext):
-    return [
-        ctx.finding(None, "Row lock waits indefinitely for concurrent holders.")
-        for clause in ctx.of(ast.LockingClause)
-        if clause.waitPolicy == LockWaitPolicy.LockWaitBlock
-    ]
+    out = []
+    for clause in ctx.of(ast.LockingClause):
+        if clause.waitPolicy == LockWaitPolicy.LockWaitBlock:
+            where = next((w for w in (ctx.token_span("FOR", k) for k in ("UPDATE", "SHARE", "NO", "KEY")) if w), None)
+            out.append(ctx.finding(None, "Row lock waits indefinitely for concurrent holders.", location=where))
+    return out
 
 
 def _cte_references(ctx: RuleContext, cte) -> int:

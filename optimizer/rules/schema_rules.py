@@ -445,7 +445,8 @@ def index_serves_order(index: IndexInfo, equal: set[str], order: list[str]) -> b
     i = 0
     while i < len(cols) and cols[i] in equal and cols[i] not in order[:1]:
         i += 1
-    return cols[i : i + len(order)] == order
+    # the leading ORDER BY column is enough: PostgreSQL 13+ finishes with an incremental sort per group
+    return len(cols) > i and cols[i] == order[0]
 
 
 @rule(
@@ -453,8 +454,9 @@ def index_serves_order(index: IndexInfo, equal: set[str], order: list[str]) -> b
     title="ORDER BY ... LIMIT with no index in that order",
     severity="warning",
     explanation="""`ORDER BY created_at DESC LIMIT 20` is cheap when a B-tree index delivers rows in that order:
-    PostgreSQL reads 20 entries and stops. Without such an index it reads every matching row and sorts them
-    (top-N heapsort) to return 20.""",
+    PostgreSQL reads 20 entries and stops (an index on the leading ORDER BY column is enough; an incremental
+    sort finishes the rest). Without such an index it reads every matching row and sorts them (top-N
+    heapsort) to return 20.""",
     fix="""Create an index on the equality-filtered columns followed by the ORDER BY columns, e.g.
     `CREATE INDEX CONCURRENTLY ON orders (customer_id, created_at DESC)`.""",
     example="SELECT id FROM orders ORDER BY total DESC LIMIT 10",
@@ -530,7 +532,9 @@ def unindexed_foreign_key_join(ctx: RuleContext):
     return out
 
 
-def _pattern_capable(table: TableInfo, column: str, needs_trgm: bool) -> bool:
+def _pattern_capable(table: TableInfo, column: str, needs_trgm: bool) -> bool | None:
+    """True/False, or None when an index on the column has operator classes we were not told."""
+    unknown = False
     for index in table.indexes:
         if column not in index.columns:
             continue
@@ -541,7 +545,9 @@ def _pattern_capable(table: TableInfo, column: str, needs_trgm: bool) -> bool:
             return True  # a text column has no default GIN/GiST operator class: this is pg_trgm's
         if not needs_trgm and index.columns[0] == column and opclasses & PATTERN_OPCLASSES:
             return True
-    return False
+        if not needs_trgm and index.method in ("btree", "", None) and not index.opclasses_known:
+            unknown = True  # could be text_pattern_ops: the key list does not say
+    return None if unknown else False
 
 
 @rule(
@@ -574,8 +580,8 @@ def like_without_pattern_index(ctx: RuleContext):
         if table.row_estimate is not None and table.row_estimate < SMALL_TABLE_ROWS:
             continue
         needs_trgm = expr.kind == A_Expr_Kind.AEXPR_ILIKE or pattern[:1] in ("%", "_")
-        if _pattern_capable(table, resolved[1], needs_trgm):
-            continue
+        if _pattern_capable(table, resolved[1], needs_trgm) is not False:
+            continue  # capable, or we cannot know: stay silent
         need = "a trigram (gin_trgm_ops) index" if needs_trgm else "a text_pattern_ops or trigram index"
         out.append(ctx.finding(expr, f"{resolved[0]}.{resolved[1]} has no {need}: the pattern scans the table."))
     return out

@@ -154,6 +154,8 @@ def connection_for(project):
             "is_default": True,
         }
         defaults.update(flags)
-        return DatabaseConnection.objects.create(project=project, name=f"db-{uuid.uuid4().hex[:6]}", url=url, **defaults)
+        return DatabaseConnection.objects.create(
+            project=project, name=f"db-{uuid.uuid4().hex[:6]}", url=url, **defaults
+        )
 
     return make

@@ -29,7 +29,12 @@ def test_good_answer_with_structured_output(fake_openai):
     assert request["path"] == "/v1/chat/completions"
     body = request["body"]
     assert body["response_format"]["type"] == "json_schema"
-    assert body["response_format"]["json_schema"]["schema"]["required"] == ["summary", "indexes", "rewrites", "settings"]
+    assert body["response_format"]["json_schema"]["schema"]["required"] == [
+        "summary",
+        "indexes",
+        "rewrites",
+        "settings",
+    ]
     prompt = json.loads(body["messages"][1]["content"])
     assert prompt["query"] == ARGS["query"] and prompt["schema"][0]["table"] == "public.orders"
 

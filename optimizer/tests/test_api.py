@@ -11,7 +11,9 @@ PENDING = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY create
 
 @pytest.mark.django_db
 def test_without_a_connection_it_lints_and_says_there_is_no_plan(member_client):
-    response = member_client.post("/query/optimize", {"query": "SELECT * FROM orders WHERE status = 'paid'"}, format="json")
+    response = member_client.post(
+        "/query/optimize", {"query": "SELECT * FROM orders WHERE status = 'paid'"}, format="json"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["plan_status"] == "no_connection" and body["plan"] is None
@@ -180,7 +182,9 @@ def test_a_verified_rewrite_gets_its_own_measured_index(member_client, project, 
     query = "SELECT count(*) FROM orders WHERE date_trunc('day', created_at) = '2024-01-05'"
     body = member_client.post("/query/optimize", {"query": query, "project": project.pk, "ai": False}, format="json")
     body = body.json()
-    rewrite = next(s for s in body["suggestions"] if s["kind"] == "rewrite" and s["rule_id"] == "date-function-equality")
+    rewrite = next(
+        s for s in body["suggestions"] if s["kind"] == "rewrite" and s["rule_id"] == "date-function-equality"
+    )
     assert rewrite["verified"] and rewrite["verification"] == "result-equivalence"
     index = next(s for s in body["suggestions"] if s["kind"] == "index" and "for the rewritten query" in s["rationale"])
     assert "(created_at)" in index["sql"] and index["verified"] and index["verification"] == "sandbox"

@@ -63,7 +63,11 @@ def test_shapes_of_subqueries_joins_and_parameters():
         "WHERE EXISTS (SELECT 1 FROM payments p WHERE p.order_id = o.id AND p.amount > 5)"
     )
     shapes = select_shapes(sql)
-    assert {rel for s in shapes for rel in s.relations.values()} == {(None, "customers"), (None, "orders"), (None, "payments")}
+    assert {rel for s in shapes for rel in s.relations.values()} == {
+        (None, "customers"),
+        (None, "orders"),
+        (None, "payments"),
+    }
     inner = next(s for s in shapes if "p" in s.relations)
     assert [(p.column, p.kind) for p in inner.predicates] == [("order_id", "eq"), ("amount", "range")]
     assert tables_of(sql)[0] == (None, "customers")

@@ -53,11 +53,35 @@ def test_pick_a_query_from_the_project(member, project):
     from repositories.models import ExtractedQuery
 
     q = ExtractedQuery.objects.create(
-        project=project, fingerprint="abc", normalized_text="SELECT * FROM picked_table", sql="SELECT * FROM picked_table",
+        project=project,
+        fingerprint="abc",
+        normalized_text="SELECT * FROM picked_table",
+        sql="SELECT * FROM picked_table",
         statement_type="select",
     )
     html = _session(member).get(f"/app/optimize/?project={project.pk}&pick={q.pk}").content.decode()
     assert "picked_table" in html and f"pick={q.pk}" in html
+
+
+@pytest.mark.django_db
+def test_picks_are_sorted_by_the_time_they_could_save(member, project):
+    from optimizer.models import WorkloadImport, WorkloadQuery
+    from repositories.models import ExtractedQuery
+    from schema_metadata.models import DatabaseConnection
+
+    cheap, costly = (
+        ExtractedQuery.objects.create(
+            project=project, fingerprint=f"f{i}", normalized_text=f"SELECT * FROM table_{name}", statement_type="select"
+        )
+        for i, name in enumerate(["cheap", "costly"])
+    )
+    conn = DatabaseConnection.objects.create(project=project, name="db", url="postgresql://u@db.example.com/x")
+    workload = WorkloadImport.objects.create(project=project, connection=conn, total_time_ms=100)
+    WorkloadQuery.objects.create(workload=workload, query="q1", extracted_query=cheap, saving_ms=1.0)
+    WorkloadQuery.objects.create(workload=workload, query="q2", extracted_query=costly, saving_ms=50.0)
+    html = _session(member).get(f"/app/optimize/?project={project.pk}").content.decode()
+    assert html.index("table_costly") < html.index("table_cheap")
+    assert "could save 50.0 ms" in html
 
 
 @pytest.mark.django_db(transaction=True)

@@ -109,6 +109,7 @@ EQUIVALENT = {
         "SELECT c.email, o.status FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.status = 'paid' OR c.vip",
         "SELECT id FROM orders WHERE total > 100 AND (note LIKE 'gift%' OR status <> 'new')",
         "SELECT msg FROM logs WHERE msg = 'm1' OR ts > '2024-01-10'",
+        "SELECT id FROM orders WHERE status IN ('paid', 'new') OR customer_id = 3 OR note IS NULL",
     ],
     "correlated-scalar-subquery": [
         "SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) FROM customers c",
@@ -116,12 +117,18 @@ EQUIVALENT = {
         "SELECT c.id, (SELECT o.status FROM orders o WHERE o.customer_id = c.id ORDER BY o.created_at DESC, o.id DESC "
         "LIMIT 1) AS last_status, (SELECT sum(i.quantity) FROM orders o JOIN order_items i ON i.order_id = o.id "
         "WHERE o.customer_id = c.id) AS qty FROM customers c WHERE c.name IS NOT NULL",
+        "SELECT o.id, c.email, (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) AS n FROM orders o "
+        "JOIN customers c ON c.id = o.customer_id WHERE c.vip",
+        "SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) AS n FROM customers c "
+        "ORDER BY n DESC, c.id LIMIT 7",
     ],
     "count-for-existence": [
         "SELECT id FROM customers c WHERE (SELECT count(*) FROM orders o WHERE o.customer_id = c.id) > 0",
         "SELECT id FROM customers c WHERE 0 = (SELECT count(*) FROM events e WHERE e.customer_id = c.id)",
         "SELECT id FROM customers c WHERE (SELECT count(o.note) FROM orders o WHERE o.customer_id = c.id) >= 1",
         "SELECT count(*) > 0 FROM orders WHERE status = 'refunded'",
+        "SELECT c.id, (SELECT count(*) FROM orders o WHERE o.customer_id = c.id AND o.status = 'paid') <> 0 AS buyer "
+        "FROM customers c",
         "SELECT count(*) > 0 FROM orders WHERE status = 'paid'",
     ],
     "date-function-equality": [

@@ -2,6 +2,7 @@
 
 from repositories.extraction.engine import (
     LANGUAGES,
+    ChunkResult,
     ScanTotals,
     count_source_files,
     extract_file,
@@ -18,6 +19,7 @@ __all__ = [
     "FileResult",
     "Occurrence",
     "Rejected",
+    "ChunkResult",
     "ScanTotals",
     "analyse",
     "count_source_files",

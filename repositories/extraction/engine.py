@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from repositories.extraction.literals import COMPILED, literal_candidates
 from repositories.extraction.python_lang import python_candidates
@@ -56,8 +57,11 @@ def context_around(lines: list[str], line: int) -> str:
 
 
 _STATEMENT = rb"(?:select|insert|update|delete|with|create|alter|drop|truncate|merge)\b"
-# A quote (or %q( / { / [) then blanks, parentheses or escaped newlines, then a statement keyword.
-_QUOTE_GATE = re.compile(rb"[\"'`({\[](?:[\s(]|\\[nrt])*" + _STATEMENT)
+# A quote then blanks, parentheses or escaped newlines, then a statement keyword. Only quotes open
+# it: a class with "(" would make the engine try at every call in the file.
+_QUOTE_GATE = re.compile(rb"[\"'`](?:[\s(]|\\[nrt])*" + _STATEMENT)
+# Ruby's %q(...), %Q{...}, %[...] literals.
+_PERCENT_GATE = re.compile(rb"%q?[({\[](?:[\s(])*" + _STATEMENT)
 # A heredoc marker (<<~SQL, <<-SQL, <<<SQL) whose first body line starts with a statement keyword.
 _HEREDOC_GATE = re.compile(rb"<<[~<-]?[ \t]*['\"]?\w+['\"]?[^\n]*\n\s*" + _STATEMENT)
 
@@ -70,9 +74,13 @@ def gate_lines(lowered: bytes) -> tuple[list[int], list[int]]:
     regexes start with a fixed character class, so the engine skips ordinary text at C speed.
     """
     matches = list(_QUOTE_GATE.finditer(lowered))
+    extra = []
     if b"<<" in lowered:
-        matches.extend(_HEREDOC_GATE.finditer(lowered))
-        matches.sort(key=lambda m: m.start())
+        extra.extend(_HEREDOC_GATE.finditer(lowered))
+    if b"%" in lowered:
+        extra.extend(_PERCENT_GATE.finditer(lowered))
+    if extra:
+        matches = sorted(matches + extra, key=lambda m: m.start())
     if not matches:
         return [], []
     opening_lines, lines = set(), set()
@@ -142,8 +150,12 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
     if language is None:
         return None
     try:
-        with open(absolute, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        # os.read skips the buffered file object: measurably cheaper over tens of thousands of files.
+        descriptor = os.open(absolute, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            data = os.read(descriptor, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(descriptor)
     except OSError as exc:
         return FileResult(path=relative, language=language, size=0, error=f"unreadable: {exc.strerror}")
     if len(data) > MAX_FILE_BYTES or b"\0" in data[:8192]:
@@ -163,17 +175,23 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
     return result
 
 
-def extract_chunk(paths: list[tuple[str, str]]) -> list[FileResult]:
-    results = []
+def extract_chunk(paths: list[tuple[str, str]]) -> ChunkResult:
+    """One chunk's results; files with nothing to report are only counted (less to send back)."""
+    chunk = ChunkResult()
     for absolute, relative in paths:
         result = extract_file(absolute, relative)
-        if result is not None:
-            results.append(result)
-    return results
+        if result is None:
+            continue
+        chunk.files += 1
+        chunk.bytes += result.size
+        if result.occurrences or result.rejected or result.error:
+            chunk.results.append(result)
+    return chunk
 
 
 def iter_source_files(root: str) -> Iterator[tuple[str, str]]:
     """(absolute, relative) of every source file under `root`; symbolic links are never followed."""
+    prefix = os.path.join(root, "")
     stack = [root]
     while stack:
         directory = stack.pop()
@@ -188,11 +206,18 @@ def iter_source_files(root: str) -> Iterator[tuple[str, str]]:
                 if entry.name not in SKIP_DIRS:
                     stack.append(entry.path)
             elif entry.is_file(follow_symlinks=False) and language_for(entry.name):
-                yield entry.path, os.path.relpath(entry.path, root)
+                yield entry.path, entry.path[len(prefix) :]
 
 
 def count_source_files(root: str) -> int:
     return sum(1 for _ in iter_source_files(root))
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    files: int = 0
+    bytes: int = 0
+    results: list[FileResult] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -226,9 +251,9 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 def scan_tree(
     root: str,
     *,
-    on_results: Callable[[list[FileResult]], None],
+    on_results: Callable[[ChunkResult], None],
     workers: int | None = None,
-    chunk_size: int = 200,
+    chunk_size: int = 500,
 ) -> ScanTotals:
     """Extract every source file under `root`, calling `on_results` with each finished chunk.
 
@@ -237,13 +262,13 @@ def scan_tree(
     """
     totals = ScanTotals()
 
-    def consume(results: list[FileResult]):
-        for result in results:
-            totals.files += 1
-            totals.bytes += result.size
+    def consume(chunk: ChunkResult):
+        totals.files += chunk.files
+        totals.bytes += chunk.bytes
+        for result in chunk.results:
             totals.occurrences += len(result.occurrences)
             totals.rejected += len(result.rejected)
-        on_results(results)
+        on_results(chunk)
 
     chunks = _chunks(iter_source_files(root), chunk_size)
     if workers == 0:

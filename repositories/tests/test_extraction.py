@@ -137,7 +137,7 @@ def test_scan_tree_uses_a_pool_and_never_follows_symlinks(tmp_path):
     os.symlink(outside, tmp_path / "src" / "linked")
     os.symlink(outside / "secret.py", tmp_path / "src" / "secret.py")
     seen = []
-    totals = scan_tree(str(tmp_path), on_results=seen.extend, workers=2, chunk_size=4)
+    totals = scan_tree(str(tmp_path), on_results=lambda chunk: seen.extend(chunk.results), workers=2, chunk_size=4)
     assert totals.files == 30 and totals.occurrences == 30
     assert {o.file for r in seen for o in r.occurrences} == {f"src/m{i}.py" for i in range(30)}
 

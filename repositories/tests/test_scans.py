@@ -237,3 +237,13 @@ def test_project_query_list_filters_by_table_file_and_text(
 
 def test_upload_dir_is_created_only_inside_settings(scan_dirs):
     assert not os.path.exists(scan_dirs / "uploads")
+
+
+def test_clone_refuses_hosts_on_our_own_network(scan_dirs, member_client, project):
+    # 127.0.0.1 is an https:// URL like any other at request time; the worker refuses it before cloning.
+    response = start(member_client, project, "https://127.0.0.1:9/acme/shop.git")
+    assert response.status_code == 202
+    run_pending_jobs()
+    scan = ScanRun.objects.get(pk=response.json()["id"])
+    assert scan.status == "failed"
+    assert "private or local network" in scan.error

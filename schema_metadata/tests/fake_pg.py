@@ -33,9 +33,13 @@ def _read_startup(sock) -> None:
 
 
 def _error(sqlstate: str, message: str) -> bytes:
-    fields = b"".join(
-        key + value.encode() + b"\0" for key, value in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", sqlstate), (b"M", message))
-    ) + b"\0"
+    fields = (
+        b"".join(
+            key + value.encode() + b"\0"
+            for key, value in ((b"S", "FATAL"), (b"V", "FATAL"), (b"C", sqlstate), (b"M", message))
+        )
+        + b"\0"
+    )
     return b"E" + struct.pack("!i", len(fields) + 4) + fields
 
 

@@ -83,7 +83,8 @@ def test_unsupported_engine(admin_client, project, local_targets, scratch_databa
 def test_one_default_per_project(admin_client, project, local_targets, scratch_database):
     first = admin_client.post(f"/projects/{project.id}/connections", _body(scratch_database), format="json").json()
     second = admin_client.post(
-        f"/projects/{project.id}/connections", {"name": "replica", "url": scratch_database, "is_default": True},
+        f"/projects/{project.id}/connections",
+        {"name": "replica", "url": scratch_database, "is_default": True},
         format="json",
     ).json()
     assert second["is_default"] is True
@@ -106,7 +107,8 @@ def test_update_keeps_the_old_url_when_the_new_one_is_refused(admin_client, proj
     stored = DatabaseConnection.objects.get(pk=created["id"])
     assert stored.url == scratch_database and stored.name == "shop"
     renamed = admin_client.patch(
-        f"/projects/{project.id}/connections/{created['id']}", {"name": "renamed", "environment": "staging"},
+        f"/projects/{project.id}/connections/{created['id']}",
+        {"name": "renamed", "environment": "staging"},
         format="json",
     )
     assert renamed.status_code == 200 and renamed.json()["environment"] == "staging"

@@ -111,7 +111,9 @@ def test_chinook_mixed_case(project, local_targets, dataset_urls):
 def test_northwind(project, local_targets, dataset_urls):
     connection, sync = _synced(project, dataset_urls("northwind"), "northwind")
     assert sync.stats["tables"] == 14 and sync.stats["foreign_keys"] == 13
-    details = {c.column_name: c for c in SchemaMetadata.objects.filter(connection=connection, table_name="order_details")}
+    details = {
+        c.column_name: c for c in SchemaMetadata.objects.filter(connection=connection, table_name="order_details")
+    }
     assert details["order_id"].is_foreign_key and details["order_id"].referred_table == "orders"
     assert details["product_id"].referred_table == "products"
     assert details["order_id"].is_indexed and not details["product_id"].is_indexed  # pk (order_id, product_id)

@@ -94,7 +94,8 @@ def test_seed_demo_creates_the_demo_connection(demo_name, local_targets, client_
     assert DatabaseConnection.objects.count() == 1
     user = connection.created_by
     response = client_for(user).post(
-        "/query/explain", {"query": "SELECT * FROM orders WHERE status = 'paid'", "project": connection.project_id},
+        "/query/explain",
+        {"query": "SELECT * FROM orders WHERE status = 'paid'", "project": connection.project_id},
         format="json",
     )
     assert response.status_code == 200 and response.json()["analyzed"] is True

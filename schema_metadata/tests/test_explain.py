@@ -119,8 +119,7 @@ def test_dml_gets_plain_explain_unless_allowed(member_client, project, shop_conn
         "UPDATE orders SET status = 'lost' WHERE status = 'paid'",
         "INSERT INTO orders (customer_id, status) SELECT customer_id, 'paid' FROM orders",
         "WITH gone AS (DELETE FROM orders WHERE status = 'paid' RETURNING *) SELECT count(*) FROM gone",
-        "MERGE INTO orders o USING customers c ON o.customer_id = c.id AND o.status = 'paid' "
-        "WHEN MATCHED THEN DELETE",
+        "MERGE INTO orders o USING customers c ON o.customer_id = c.id AND o.status = 'paid' WHEN MATCHED THEN DELETE",
     ],
 )
 def test_dml_analyze_is_provably_rolled_back(member_client, project, shop_connection, query):

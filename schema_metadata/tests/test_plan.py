@@ -87,7 +87,9 @@ def big_url(django_db_blocker):
 
 
 def test_seq_scan_filtering_most_rows(big_url):
-    summary = summarize(_plan(big_url, "SELECT * FROM big WHERE payload LIKE 'abc%'", "SET max_parallel_workers_per_gather = 0"))
+    summary = summarize(
+        _plan(big_url, "SELECT * FROM big WHERE payload LIKE 'abc%'", "SET max_parallel_workers_per_gather = 0")
+    )
     assert ("seq_scan_filter", "Seq Scan") in _kinds(summary)
 
 
@@ -98,7 +100,9 @@ def test_small_filtered_scans_are_not_flagged(big_url):
 
 def test_row_misestimate(big_url):
     # a and b are perfectly correlated: the planner multiplies 1% by 1% and expects 20 rows, not 2,000.
-    summary = summarize(_plan(big_url, "SELECT * FROM big WHERE a = 1 AND b = 1", "SET max_parallel_workers_per_gather = 0"))
+    summary = summarize(
+        _plan(big_url, "SELECT * FROM big WHERE a = 1 AND b = 1", "SET max_parallel_workers_per_gather = 0")
+    )
     warning = next(w for w in summary["warnings"] if w["kind"] == "row_misestimate")
     assert warning["actual_rows"] == 2000 and warning["estimated_rows"] < 200
     assert "CREATE STATISTICS" in warning["message"]

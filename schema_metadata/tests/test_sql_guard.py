@@ -68,11 +68,19 @@ def test_utility_refusal_says_why(sql, message):
     [
         ("SELECT * FROM t WHERE a = $1 AND b = $2", "SELECT * FROM t WHERE a = $1 AND b = $2", 2),
         ("SELECT * FROM t WHERE a = %s AND b = %s", "SELECT * FROM t WHERE a = $1 AND b = $2", 2),
-        ("SELECT * FROM t WHERE a = %(x)s OR b = %(x)s AND c = %(y)s", "SELECT * FROM t WHERE a = $1 OR b = $1 AND c = $2", 2),
+        (
+            "SELECT * FROM t WHERE a = %(x)s OR b = %(x)s AND c = %(y)s",
+            "SELECT * FROM t WHERE a = $1 OR b = $1 AND c = $2",
+            2,
+        ),
         ("SELECT * FROM t WHERE a = ? AND b IN (?, ?)", "SELECT * FROM t WHERE a = $1 AND b IN ($2, $3)", 3),
         ("SELECT * FROM t WHERE a = :id AND b > :id", "SELECT * FROM t WHERE a = $1 AND b > $1", 1),
         # Casts, slices, the jsonb ? operators, literals and comments are not placeholders.
-        ("SELECT a::int, b[1:2] FROM t WHERE j ? 'k' AND j ?| array['x']", "SELECT a::int, b[1:2] FROM t WHERE j ? 'k' AND j ?| array['x']", 0),
+        (
+            "SELECT a::int, b[1:2] FROM t WHERE j ? 'k' AND j ?| array['x']",
+            "SELECT a::int, b[1:2] FROM t WHERE j ? 'k' AND j ?| array['x']",
+            0,
+        ),
         ("SELECT ':x ? %s', \"odd:name\" FROM t -- :y ?", "SELECT ':x ? %s', \"odd:name\" FROM t -- :y ?", 0),
         ("SELECT $$ :x $$ FROM t WHERE a = :x", "SELECT $$ :x $$ FROM t WHERE a = $1", 1),
         ("SELECT * FROM t WHERE a LIKE 'x%%' AND b = %s", "SELECT * FROM t WHERE a LIKE 'x%' AND b = $1", 1),

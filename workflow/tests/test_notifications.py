@@ -186,3 +186,13 @@ class TestInvitationNotification:
 
         invitation_create(org=org, email="nobody@example.org", role="viewer", invited_by=admin_user)
         assert Notification.objects.filter(kind="invitation").count() == 0
+
+
+def test_open_follows_only_links_on_this_site(client, member):
+    ours = notify(
+        recipients=[member], kind=NotificationKind.INVITATION, title="a", url="http://localhost:8000/app/x/?token=t"
+    )[0]
+    evil = notify(recipients=[member], kind=NotificationKind.SCAN_FINISHED, title="b", url="//evil.example/")[0]
+    client.force_login(member)
+    assert client.post(f"/app/notifications/{ours.pk}/read/", {"follow": "1"})["Location"] == "/app/x/?token=t"
+    assert client.post(f"/app/notifications/{evil.pk}/read/", {"follow": "1"})["Location"] == "/app/notifications/"
