@@ -155,6 +155,11 @@ class WorkloadInputSerializer(serializers.Serializer):
     budget_bytes = serializers.IntegerField(required=False, min_value=8192, default=1 << 30)
     max_indexes = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
     limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50)
+    from_scan = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Use the project's scanned SELECT queries instead of pg_stat_statements.",
+    )
 
 
 class WorkloadQuerySerializer(serializers.ModelSerializer):
@@ -197,6 +202,7 @@ class WorkloadAdviseView(APIView):
             budget_bytes=v["budget_bytes"],
             max_indexes=v["max_indexes"],
             limit=v["limit"],
+            from_scan=v["from_scan"],
             request=request,
         )
         return Response(WorkloadSerializer(record).data, status=status.HTTP_201_CREATED)

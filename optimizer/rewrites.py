@@ -244,6 +244,7 @@ def rewrite_not_in(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
         outer_expr = col(outer_q, column_parts(outer_expr)[1])
     inner_expr = target
     if is_column(target):
+        _belongs_to_inner(ctx, inner, target)
         inner_q = _relation_qualifier(ctx, inner, target)
         if inner_q is None:
             raise Skip("cannot qualify the inner column")
@@ -272,6 +273,18 @@ def rewrite_not_in(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
             "subquery NOT IN returns no rows at all, NOT EXISTS ignores it). Check the columns before applying."
         )
     return [Rewrite("not-in-subquery", to_sql(stmt), rationale, advice_only=not exact)]
+
+
+def _belongs_to_inner(ctx: RuleContext, inner, target) -> None:
+    """`NOT IN (SELECT y FROM t)` where t has no column y reads the OUTER y (a classic bug); never rewrite
+    that as if y were t's."""
+    qualifier, column = column_parts(target)
+    if qualifier is not None:
+        return
+    for item in ctx.scope(inner).items:
+        table = ctx.table(item.relname) if isinstance(item, ast.RangeVar) else None
+        if table is not None and table.columns and column not in table.columns:
+            raise Skip(f"{column} is not a column of {item.relname}: it refers to the outer query")
 
 
 def columns_unqualified(node) -> bool:

@@ -5,8 +5,12 @@ Public: the pages describe DBooster's rules, not anyone's data.
 
 from __future__ import annotations
 
+import re
+
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -36,8 +40,18 @@ def rule_doc(rule) -> dict:
     }
 
 
+def inline_code(text: str) -> str:
+    """Escape, then show `backticked` spans as <code> (the rule texts use Markdown-style inline code)."""
+    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))  # noqa: S308 - escaped first
+
+
 def _page_rule(rule) -> dict:
-    return {**rule_doc(rule), "badge": SEVERITY_BADGE.get(rule.severity, "")}
+    return {
+        **rule_doc(rule),
+        "badge": SEVERITY_BADGE.get(rule.severity, ""),
+        "explanation_html": inline_code(rule.explanation),
+        "fix_html": inline_code(rule.fix),
+    }
 
 
 def rule_index(request):

@@ -496,8 +496,6 @@ def optimize_query(
     org = user.organization
     prepared = prepare(query)
     sql = prepared["sql"]
-    if prepared["kind"] != "select" and verify:
-        verify = True  # DML is never executed: rewrites of it stay unverified below
     project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
     min_gain = settings.OPTIMIZER_MIN_COST_GAIN
     state = _State()
@@ -631,6 +629,20 @@ def validate_options(data: dict) -> None:
         raise InvalidInput("Send the query to optimize in 'query'.", code="empty_query")
 
 
+def _scanned_selects(project, *, limit: int) -> list[str]:
+    """The project's scanned SELECT statements, with placeholders as PostgreSQL's $n."""
+    from repositories.models import ExtractedQuery
+    from schema_metadata.sql_guard import to_positional_params
+
+    out = []
+    for q in ExtractedQuery.objects.filter(project=project, statement_type__iexact="select").order_by("id")[:limit]:
+        try:
+            out.append(to_positional_params(q.sql or q.normalized_text)[0])
+        except DomainError:
+            continue
+    return out
+
+
 def advise_workload(
     *,
     user,
@@ -640,9 +652,11 @@ def advise_workload(
     budget_bytes: int,
     max_indexes: int,
     limit: int = 50,
+    from_scan: bool = False,
     request=None,
 ):
-    """Import the target's top queries (or take the given ones), match them to the project's code, advise one set."""
+    """Import the target's top queries (or take the given ones, or the project's scanned SELECTs), match them to
+    the project's code, and advise one index set."""
     from optimizer import workload as wl
     from optimizer.models import WorkloadImport, WorkloadQuery
     from repositories.models import ExtractedQuery
@@ -656,6 +670,10 @@ def advise_workload(
     with target.session(
         connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
     ) as conn:
+        if from_scan:
+            queries = _scanned_selects(project, limit=limit)
+            if not queries:
+                raise InvalidInput("The project has no scanned SELECT queries yet: scan a repository first.")
         if queries:
             items = [wl.WorkloadItem(q, fingerprint=wl.fingerprint(q)) for q in queries]
             total = float(len(items))

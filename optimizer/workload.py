@@ -89,8 +89,13 @@ def advise_workload(
     allow_sandbox: bool = False,
     min_gain: float = 0.05,
     min_rows: float = 1000,
+    write_cost_ms_per_row: float = WRITE_COST_MS_PER_ROW,
 ) -> dict:
-    """One index set for the whole workload; the caller rolls the connection back after."""
+    """One index set for the whole workload; the caller rolls the connection back after.
+
+    Each index's write cost is the table's rows written since the statistics were reset (pg_stat_user_tables)
+    times `write_cost_ms_per_row`: the same period pg_stat_statements' times cover.
+    """
     hypopg = advisor.has_extension(conn, "hypopg")
     if not hypopg and not allow_sandbox:
         return {
@@ -138,6 +143,60 @@ def advise_workload(
             if info is not None:
                 by_table.setdefault((info.schema, info.name), []).append(i)
 
+    ctx = _Selection(whatif, items, usable, base, tables, by_table, cand_queries, budget_bytes, max_indexes, min_gain)
+    ctx.write_cost_ms_per_row = write_cost_ms_per_row if timed else 0.0
+    # Greedy two ways (benefit per byte, plain benefit); the set that saves more time wins.
+    runs = [_select(ctx, per_byte=True), _select(ctx, per_byte=False)]
+    chosen, per_query = max(runs, key=lambda r: sum(q["saving_ms"] for q in r[1]))
+    chosen = [c for c in chosen if c.serves]  # an index no query uses in the end is not worth its writes
+    if not timed:
+        notes.append("No timings: each query is weighed by its planner cost, and write costs are not counted.")
+    total = sum(items[i].total_time_ms for i in usable) or 1.0
+    saved = sum(q["saving_ms"] for q in per_query)
+    return {
+        "verification": advisor.HYPOPG if hypopg else advisor.SANDBOX,
+        "indexes": [c.as_dict() for c in chosen],
+        "budget": {
+            "bytes_used": sum(c.size_bytes for c in chosen),
+            "bytes_allowed": budget_bytes,
+            "count": len(chosen),
+            "max_indexes": max_indexes,
+        },
+        "queries": sorted(per_query, key=lambda q: -q["saving_ms"]),
+        "estimated_gain": round(saved / total, 4),
+        "estimated_saving_ms": round(saved, 3),
+        "notes": notes,
+    }
+
+
+@dataclass
+class _Selection:
+    whatif: advisor.WhatIf
+    items: list
+    usable: list
+    base: dict
+    tables: dict
+    by_table: dict
+    cand_queries: dict
+    budget_bytes: int
+    max_indexes: int
+    min_gain: float
+    write_cost_ms_per_row: float = 0.0
+
+
+def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], list[dict]]:
+    """One greedy pass; leaves no index in place. Returns the set and each query's cost with it."""
+    whatif, items, usable, base, tables, by_table = (
+        ctx.whatif,
+        ctx.items,
+        ctx.usable,
+        ctx.base,
+        ctx.tables,
+        ctx.by_table,
+    )
+    budget_bytes, max_indexes, min_gain = ctx.budget_bytes, ctx.max_indexes, ctx.min_gain
+    conn = whatif.conn
+    cand_queries = ctx.cand_queries
     chosen: list[WorkloadIndex] = []
     current = dict(base)
     used_bytes = 0
@@ -163,13 +222,16 @@ def advise_workload(
                     continue
                 info = next((t for t in tables.values() if (t.schema, t.name) == table_key), None)
                 # Write cost is in ms; without real timings there is nothing to weigh it against.
-                write_cost = (info.writes if info else 0) * WRITE_COST_MS_PER_ROW if timed else 0.0
+                write_cost = (info.writes if info else 0) * ctx.write_cost_ms_per_row
                 net = benefit - write_cost
                 total_time = sum(items[q].total_time_ms for q in queries) or 1.0
                 if benefit / total_time < min_gain or net <= 0:
                     continue
-                if best is None or net > best[1] or (net == best[1] and size < best[2]):
-                    best = (cand, net, size, benefit, write_cost)
+                # Benefit per byte, with each index charged at least a fair share of the budget: under a tight
+                # byte budget small indexes that save much win; under a count limit, the biggest savings do.
+                rank = net / (size + budget_bytes / max(max_indexes, 1)) if per_byte else net
+                if best is None or rank > best[1]:
+                    best = (cand, rank, size, benefit, write_cost)
             if best is None:
                 break
             cand, _net, size, benefit, write_cost = best
@@ -178,8 +240,19 @@ def advise_workload(
             whatif.add(cand)
             chosen.append(WorkloadIndex(cand, size, benefit, write_cost))
             used_bytes += size
+            used_names: set[str] = set()
             for q in by_table.get(_table(cand), []):
-                current[q] = whatif.measure(items[q].query).cost
+                m = whatif.measure(items[q].query)
+                current[q] = m.cost
+                used_names |= m.used
+            # An index the new one superseded (no query on its table uses it now) gives its bytes back.
+            for old in [c for c in chosen if _table(c.candidate) == _table(cand)]:
+                name = whatif.name_of(old.candidate)
+                if name not in used_names and whatif.mode_for(old.candidate) == advisor.HYPOPG:
+                    whatif.remove(old.candidate)
+                    chosen.remove(old)
+                    used_bytes -= old.size_bytes
+                    remaining.pop(old.candidate.signature, None)
 
         # Final pass: every query planned with the whole set; who uses what.
         per_query = []
@@ -203,25 +276,7 @@ def advise_workload(
             )
     finally:
         whatif.remove_all(c.candidate for c in chosen)
-    chosen = [c for c in chosen if c.serves]  # an index no query uses in the end is not worth its writes
-    if not timed:
-        notes.append("No timings: each query is weighed by its planner cost, and write costs are not counted.")
-    total = sum(items[i].total_time_ms for i in usable) or 1.0
-    saved = sum(q["saving_ms"] for q in per_query)
-    return {
-        "verification": advisor.HYPOPG if hypopg else advisor.SANDBOX,
-        "indexes": [c.as_dict() for c in chosen],
-        "budget": {
-            "bytes_used": sum(c.size_bytes for c in chosen),
-            "bytes_allowed": budget_bytes,
-            "count": len(chosen),
-            "max_indexes": max_indexes,
-        },
-        "queries": sorted(per_query, key=lambda q: -q["saving_ms"]),
-        "estimated_gain": round(saved / total, 4),
-        "estimated_saving_ms": round(saved, 3),
-        "notes": notes,
-    }
+    return chosen, per_query
 
 
 def _recover(conn: psycopg.Connection) -> None:

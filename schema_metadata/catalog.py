@@ -14,23 +14,30 @@ _USER_RELATION = """
     AND n.nspname NOT IN ('pg_catalog', 'information_schema')
     AND n.nspname NOT LIKE 'pg\\_toast%'
     AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+    AND NOT EXISTS (
+        -- objects an extension owns (pg_stat_statements' views...) are not the user's schema
+        SELECT 1 FROM pg_depend e
+        WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e'
+    )
 """
 
 RELATIONS_SQL = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition,
        c.reltuples::float8,
-       CASE WHEN c.relkind IN ('r', 'm', 'p') THEN pg_total_relation_size(c.oid) END,
-       greatest(s.last_analyze, s.last_autoanalyze),
+       -- Main forks only (table, TOAST; indexes are added from INDEXES_SQL): no per-fork file stats.
+       CASE WHEN c.relkind IN ('r', 'm', 'p')
+            THEN pg_relation_size(c.oid) + coalesce(pg_relation_size(nullif(c.reltoastrelid, 0)), 0) END,
+       greatest(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)),
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        pn.nspname, pc.relname,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
-       obj_description(c.oid, 'pg_class')
+       d.description
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
 LEFT JOIN pg_class pc ON pc.oid = i.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
 WHERE {_USER_RELATION}
 ORDER BY n.nspname, c.relname
 """
@@ -50,12 +57,11 @@ INDEXES_SQL = f"""
 SELECT x.indexrelid, x.indrelid, ic.relname, am.amname, x.indisunique, x.indisprimary,
        x.indisvalid AND x.indisready, pg_get_indexdef(x.indexrelid),
        pg_get_expr(x.indpred, x.indrelid), pg_get_expr(x.indexprs, x.indrelid), x.indnkeyatts,
-       ARRAY(
-           SELECT CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.ord::int, true) ELSE a.attname END
-           FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
-           LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
-           ORDER BY k.ord
-       ),
+       x.indkey::int2[],
+       -- Column texts only where some key is an expression; plain columns are named from COLUMNS_SQL.
+       CASE WHEN x.indexprs IS NOT NULL THEN ARRAY(
+           SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnatts) AS k ORDER BY k
+       ) END,
        pg_relation_size(x.indexrelid)
 FROM pg_index x
 JOIN pg_class ic ON ic.oid = x.indexrelid
@@ -147,6 +153,7 @@ def read_catalog(conn) -> Catalog:
 
     catalog.tables, by_oid = _relations(run(RELATIONS_SQL))
     columns_by_oid: dict[int, dict[str, dict]] = {}
+    names_by_attnum: dict[int, dict[int, str]] = {}
     for relid, name, type_name, position, nullable, default, identity, generated in run(COLUMNS_SQL):
         table = by_oid.get(relid)
         if table is None:
@@ -166,14 +173,21 @@ def read_catalog(conn) -> Catalog:
         }
         catalog.columns.append(column)
         columns_by_oid.setdefault(relid, {})[name] = column
+        names_by_attnum.setdefault(relid, {})[position] = name
 
     leading_columns: dict[int, list[list[str]]] = {}
     for (_oid, relid, name, method, unique, primary, valid, definition, predicate, expressions, n_key,
-         columns, size) in run(INDEXES_SQL):  # fmt: skip
+         attnums, texts, size) in run(INDEXES_SQL):  # fmt: skip
         table = by_oid.get(relid)
         if table is None:
             continue
-        columns = list(columns or [])
+        names = names_by_attnum.get(relid, {})
+        columns = [
+            names.get(attnum, f"#{attnum}") if attnum else (texts[i] if texts else "?")
+            for i, attnum in enumerate(attnums or [])
+        ]
+        if size is not None and table["size_bytes"] is not None:
+            table["size_bytes"] += size
         key_columns, include_columns = columns[:n_key], columns[n_key:]
         catalog.indexes.append(
             {

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 MAX_LISTED = 500  # per list; the counts are always complete
 
-_TABLE_FIELDS = ("kind", "partition_key", "parent_table", "partition_bound")
-_COLUMN_FIELDS = ("column_type", "is_nullable", "column_default", "is_foreign_key", "referred_table",
-                  "referred_column")  # fmt: skip
-_INDEX_FIELDS = ("definition",)
-
-
-def _keyed(rows, key_fields, fields) -> dict[tuple, dict]:
-    return {tuple(row[k] for k in key_fields): {f: row.get(f) for f in fields} for row in rows}
+TABLE_KEY = ("schema_name", "name")
+TABLE_FIELDS = ("kind", "partition_key", "parent_table", "partition_bound")
+COLUMN_KEY = ("schema_name", "table_name", "column_name")
+COLUMN_FIELDS = ("column_type", "is_nullable", "column_default", "is_foreign_key", "referred_table",
+                 "referred_column")  # fmt: skip
+INDEX_KEY = ("schema_name", "name")
+INDEX_FIELDS = ("definition",)
+PARTS = {
+    "tables": (TABLE_KEY, TABLE_FIELDS),
+    "columns": (COLUMN_KEY, COLUMN_FIELDS),
+    "indexes": (INDEX_KEY, INDEX_FIELDS),
+}
 
 
 def _name(key: tuple) -> str:
@@ -19,13 +23,16 @@ def _name(key: tuple) -> str:
 
 
 def _compare(old: dict, new: dict, fields) -> dict:
-    added = sorted(set(new) - set(old))
-    removed = sorted(set(old) - set(new))
+    added = sorted(new.keys() - old.keys())
+    removed = sorted(old.keys() - new.keys())
     changed = []
-    for key in sorted(set(old) & set(new)):
-        changes = {f: {"from": old[key][f], "to": new[key][f]} for f in fields if old[key][f] != new[key][f]}
-        if changes:
-            changed.append({"name": _name(key), "changes": changes})
+    for key in sorted(k for k in old.keys() & new.keys() if old[k] != new[k]):
+        changes = {
+            field: {"from": before, "to": after}
+            for field, before, after in zip(fields, old[key], new[key], strict=True)
+            if before != after
+        }
+        changed.append({"name": _name(key), "changes": changes})
     return {
         "added": [_name(k) for k in added[:MAX_LISTED]],
         "removed": [_name(k) for k in removed[:MAX_LISTED]],
@@ -34,34 +41,14 @@ def _compare(old: dict, new: dict, fields) -> dict:
     }
 
 
-def snapshot_diff(previous: dict, catalog) -> dict:
+def snapshot_diff(previous: dict, current: dict) -> dict:
     """Tables, columns and indexes added, removed and changed since `previous`.
 
-    `previous`: {"tables", "columns", "indexes"} as lists of dicts (the stored rows);
-    `catalog`: the freshly read `catalog.Catalog`.
+    Both are {"tables", "columns", "indexes"}, each mapping a key tuple (PARTS' key fields)
+    to the tuple of its compared fields (PARTS' fields).
     """
-    initial = not previous["tables"] and not previous["columns"]
-    diff = {
-        "initial": initial,
-        "tables": _compare(
-            _keyed(previous["tables"], ("schema_name", "name"), _TABLE_FIELDS),
-            _keyed(catalog.tables, ("schema_name", "name"), _TABLE_FIELDS),
-            _TABLE_FIELDS,
-        ),
-        "columns": _compare(
-            _keyed(previous["columns"], ("schema_name", "table_name", "column_name"), _COLUMN_FIELDS),
-            _keyed(catalog.columns, ("schema_name", "table_name", "column_name"), _COLUMN_FIELDS),
-            _COLUMN_FIELDS,
-        ),
-        "indexes": _compare(
-            _keyed(previous["indexes"], ("schema_name", "name"), _INDEX_FIELDS),
-            _keyed(catalog.indexes, ("schema_name", "name"), _INDEX_FIELDS),
-            _INDEX_FIELDS,
-        ),
-    }
-    diff["has_changes"] = any(
-        diff[part]["counts"][what]
-        for part in ("tables", "columns", "indexes")
-        for what in ("added", "removed", "changed")
-    )
+    diff = {"initial": not previous["tables"] and not previous["columns"]}
+    for part, (_key, fields) in PARTS.items():
+        diff[part] = _compare(previous[part], current[part], fields)
+    diff["has_changes"] = any(diff[part]["counts"][what] for part in PARTS for what in ("added", "removed", "changed"))
     return diff

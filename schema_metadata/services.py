@@ -7,6 +7,7 @@ user's database goes through `target` (guarded, timed, rolled back).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,15 +18,12 @@ from billing.quotas import enforce_quota
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from schema_metadata import catalog as catalog_reader
 from schema_metadata import explain as explain_engine
-from schema_metadata import target
-from schema_metadata.diff import snapshot_diff
+from schema_metadata import snapshot, target
 from schema_metadata.models import (
     DatabaseConnection,
     DbForeignKey,
-    DbIndex,
     DbTable,
     QueryAnalysis,
-    SchemaMetadata,
     SchemaSync,
 )
 from schema_metadata.signals import schema_sync_finished
@@ -38,7 +36,6 @@ CONNECTION_FIELDS = ("name", "url", "environment", "allow_analyze", "allow_dml_a
 HELPFUL_EXTENSIONS = ("pg_stat_statements", "hypopg", "pg_trgm")
 # A sync still "queued"/"running" after this long died with its worker: a new one may start.
 STALE_SYNC_AFTER = timedelta(minutes=30)
-SYNC_BATCH_SIZE = 5000
 
 
 # --- connections -------------------------------------------------------------------
@@ -323,31 +320,6 @@ def _progress(sync: SchemaSync, progress: int, stage: str) -> None:
     SchemaSync.objects.filter(pk=sync.pk).update(progress=progress, stage=stage)
 
 
-def _previous_snapshot(connection) -> dict:
-    return {
-        "tables": list(DbTable.objects.filter(connection=connection).values()),
-        "columns": list(SchemaMetadata.objects.filter(connection=connection).values()),
-        "indexes": list(DbIndex.objects.filter(connection=connection).values()),
-    }
-
-
-def _replace_snapshot(connection, catalog) -> None:
-    for model in (SchemaMetadata, DbTable, DbIndex, DbForeignKey):
-        model.objects.filter(connection=connection).delete()
-    SchemaMetadata.objects.bulk_create(
-        (SchemaMetadata(connection=connection, **column) for column in catalog.columns), batch_size=SYNC_BATCH_SIZE
-    )
-    DbTable.objects.bulk_create(
-        (DbTable(connection=connection, **table) for table in catalog.tables), batch_size=SYNC_BATCH_SIZE
-    )
-    DbIndex.objects.bulk_create(
-        (DbIndex(connection=connection, **index) for index in catalog.indexes), batch_size=SYNC_BATCH_SIZE
-    )
-    DbForeignKey.objects.bulk_create(
-        (DbForeignKey(connection=connection, **fk) for fk in catalog.foreign_keys), batch_size=SYNC_BATCH_SIZE
-    )
-
-
 def _read_target_catalog(connection) -> tuple[catalog_reader.Catalog, str]:
     with target.session(
         connection.url,
@@ -379,12 +351,15 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
     SchemaSync.objects.filter(pk=sync.pk).update(status=sync.status, started_at=sync.started_at)
     try:
         _progress(sync, 10, "reading catalog")
+        clock = time.monotonic()
         catalog, version = _read_target_catalog(connection)
+        read_ms = round((time.monotonic() - clock) * 1000)
         _progress(sync, 60, "writing snapshot")
+        clock = time.monotonic()
         with transaction.atomic():
             DatabaseConnection.objects.select_for_update().filter(pk=connection.pk).first()
-            diff = snapshot_diff(_previous_snapshot(connection), catalog)
-            _replace_snapshot(connection, catalog)
+            diff, written = snapshot.write(connection, catalog)
+            write_ms = round((time.monotonic() - clock) * 1000)
             finished = timezone.now()
             sync.status, sync.progress, sync.stage, sync.finished_at = (
                 SchemaSync.Status.SUCCEEDED,
@@ -399,6 +374,9 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
                 "indexes": len(catalog.indexes),
                 "foreign_keys": len(catalog.foreign_keys),
                 "catalog_statements": catalog.statements,
+                "read_ms": read_ms,
+                "write_ms": write_ms,
+                "rows_written": written,
             }
             sync.save(update_fields=["status", "progress", "stage", "finished_at", "diff", "server_version", "stats"])
             DatabaseConnection.objects.filter(pk=connection.pk).update(last_synced_at=finished)

@@ -231,7 +231,10 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     parser.add_argument(
-        "--sql-share", type=float, default=0.1, help="share of code files that hold SQL (default 0.1; .sql files always)"
+        "--sql-share",
+        type=float,
+        default=0.1,
+        help="share of code files that hold SQL (default 0.1; .sql files always)",
     )
     args = parser.parse_args()
     name = f"bench-scan-{args.files}-{int(args.sql_share * 100)}"

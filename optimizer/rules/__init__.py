@@ -9,6 +9,8 @@ row estimates) stay silent when `schema` is None or lacks the table.
 
 from __future__ import annotations
 
+import logging
+
 from pglast import parse_sql
 from pglast.parser import ParseError
 
@@ -31,6 +33,7 @@ __all__ = [
     "SqlSyntaxError",
 ]
 
+logger = logging.getLogger(__name__)
 RULES_BY_ID = {r.id: r for r in RULES}
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
@@ -56,14 +59,24 @@ def parse(sql: str):
         raise SqlSyntaxError(str(exc.args[0] if exc.args else exc), location) from exc
 
 
-def analyze(sql: str, schema: SchemaInfo | None = None, rules: list[Rule] | None = None) -> list[Finding]:
-    """Every finding for `sql`, most severe first, then in query order. Raises SqlSyntaxError."""
+def analyze(
+    sql: str, schema: SchemaInfo | None = None, rules: list[Rule] | None = None, strict: bool = False
+) -> list[Finding]:
+    """Every finding for `sql`, most severe first, then in query order. Raises SqlSyntaxError.
+
+    A rule that fails on an unusual tree is logged and skipped so the others still report; `strict=True`
+    (the tests) lets the error through instead."""
     ctx = RuleContext(sql, parse(sql), schema)
     findings: list[Finding] = []
     for rule in rules if rules is not None else RULES:
         if rule.needs_schema and schema is None:
             continue
         ctx.rule = rule
-        findings.extend(rule.check(ctx))
+        try:
+            findings.extend(rule.check(ctx))
+        except Exception:
+            if strict:
+                raise
+            logger.exception("rule %s failed", rule.id)
     findings.sort(key=lambda f: (SEVERITY_ORDER.get(f.severity, 3), (f.location or {}).get("start", 1 << 30)))
     return findings

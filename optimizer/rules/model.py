@@ -89,6 +89,10 @@ class TableInfo:
 class SchemaInfo:
     tables: dict[str, TableInfo] = field(default_factory=dict)  # key: lower-case unqualified table name
 
+    def __post_init__(self):
+        # callers building it by hand may use "public.Orders"; rules look tables up by bare lower-case name
+        self.tables = {k.split(".")[-1].strip('"').lower(): v for k, v in self.tables.items()}
+
     @classmethod
     def from_dict(cls, data: dict) -> SchemaInfo:
         """Build from plain JSON-like data (the corpus fixtures and callers holding dicts use this)."""
@@ -106,7 +110,7 @@ class SchemaInfo:
                 else (list(fk[0]), fk[1], list(fk[2]))
                 for fk in t.get("foreign_keys") or []
             ]
-            tables[name.lower()] = TableInfo(
+            tables[name.split(".")[-1].strip('"').lower()] = TableInfo(
                 columns=columns, indexes=indexes, row_estimate=t.get("row_estimate"), foreign_keys=fks
             )
         return cls(tables=tables)

@@ -666,9 +666,9 @@ def count_for_existence(ctx: RuleContext):
         counted, exists = found
         if isinstance(counted, ast.FuncCall):
             select = ctx.enclosing_statement(expr)
-            in_targets = isinstance(select, ast.SelectStmt) and any(t.val is expr for t in select.targetList or ())
-            if not in_targets or select.groupClause:
-                continue  # count(*) > 0 in HAVING or per group is not an existence test
+            targets = select.targetList or () if isinstance(select, ast.SelectStmt) else ()
+            if len(targets) != 1 or targets[0].val is not expr or select.groupClause:
+                continue  # in HAVING, per group, or beside other aggregates it is not an existence test
         word = "EXISTS" if exists else "NOT EXISTS"
         out.append(ctx.finding(expr, f"count compared with zero: {word} stops at the first row."))
     return out

@@ -5,8 +5,10 @@ Each one stays silent when the facts it needs are missing: it never guesses.
 
 from __future__ import annotations
 
-from pglast import ast
-from pglast.enums import A_Expr_Kind, SetOperation, SortByDir
+from functools import lru_cache
+
+from pglast import ast, parse_sql
+from pglast.enums import A_Expr_Kind, SetOperation, SortByDir, SubLinkType
 
 from optimizer.rules.context import (
     RANGE_OPS,
@@ -97,19 +99,14 @@ def has_expression_index(table: TableInfo, expr) -> bool:
     return False
 
 
-_EXPR_CACHE: dict[str, str] = {}
-
-
+@lru_cache(maxsize=4096)
 def expression_text_canonical(text: str) -> str:
-    if text not in _EXPR_CACHE:
-        from pglast import parse_sql
-
-        try:
-            node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
-            _EXPR_CACHE[text] = canonical(node)
-        except Exception:  # noqa: BLE001 - an unparsable expression simply matches nothing
-            _EXPR_CACHE[text] = f"<unparsable {text}>"
-    return _EXPR_CACHE[text]
+    """The canonical form of an index expression as the catalog spells it (`lower((email)::text)`)."""
+    try:
+        node = parse_sql(f"SELECT {text}")[0].stmt.targetList[0].val
+    except Exception:  # noqa: BLE001 - an unparsable expression simply matches nothing
+        return f"<unparsable {text}>"
+    return canonical(node)
 
 
 def wrapped_column(node):
@@ -253,6 +250,8 @@ def _literal_kind(node) -> tuple[str | None, object]:
     while isinstance(node, ast.TypeCast):
         cast = cast or node.typeName.names[-1].sval.lower()
         node = node.arg
+    if cast and isinstance(node, ast.ParamRef):
+        return "cast:" + (CAST_FAMILIES.get(cast) or TYPE_FAMILIES.get(cast) or cast), None
     if not isinstance(node, ast.A_Const) or node.isnull:
         return None, None
     if cast:
@@ -282,6 +281,8 @@ def implicit_cast_problem(family: str, kind: str, value) -> tuple[str, str] | No
             f"quoted number {value!r} against an integer column: PostgreSQL converts it, but a driver that "
             "binds it as text makes the comparison fail or cast; pass a number."
         )
+    if family in ("int", "numeric", "float") and kind == "cast:text":
+        return "critical", "a number column compared with a text value: `operator does not exist` at run time."
     if family == "text" and kind in ("int", "float", "cast:int", "cast:numeric"):
         return "critical", "a text column compared with a number: `operator does not exist` at run time."
     if family in ("time", "bool", "uuid") and kind in ("int", "float"):
@@ -650,5 +651,49 @@ def filter_without_index(ctx: RuleContext):
         cols = ", ".join(sorted(equal))
         out.append(
             ctx.finding(select.whereClause, f"No index on {name} serves this filter on {cols}: the table is scanned.")
+        )
+    return out
+
+
+@rule(
+    id="subquery-selects-outer-column",
+    title="IN (subquery) selecting a column of the outer query",
+    severity="critical",
+    explanation="""In `WHERE customer_id IN (SELECT customer_id FROM events_archive)`, if events_archive has no
+    customer_id column, PostgreSQL does not fail: the name resolves to the OUTER query's column, so the
+    subquery returns the outer value once per archive row. `x IN (SELECT x ...)` is then true for every row
+    (and NOT IN false) as soon as the table has rows: a silent logic bug, and a slow one.""",
+    fix="Select the column the inner table really has, and qualify columns in subqueries (`SELECT a.cust_id FROM archive a`).",
+    example="SELECT id FROM orders WHERE note IN (SELECT note FROM customers)",
+    better="SELECT o.id FROM orders o WHERE o.note IN (SELECT c.name FROM customers c)",
+    needs_schema=True,
+)
+def subquery_selects_outer_column(ctx: RuleContext):
+    out = []
+    for sub in ctx.of(ast.SubLink):
+        if sub.subLinkType not in (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK):
+            continue
+        select = sub.subselect
+        if not isinstance(select, ast.SelectStmt) or len(select.targetList or ()) != 1:
+            continue
+        target = select.targetList[0].val
+        if not is_column(target) or column_parts(target)[0] is not None:
+            continue
+        items = ctx.scope(select).items
+        tables = [ctx.table(i.relname) if isinstance(i, ast.RangeVar) else None for i in items]
+        if not items or any(t is None or not t.columns for t in tables):
+            continue  # a derived table or an unknown table might have the column
+        column = column_parts(target)[1]
+        if any(column in t.columns for t in tables):
+            continue
+        resolved = ctx.resolve(target)
+        if resolved is None:
+            continue
+        out.append(
+            ctx.finding(
+                target,
+                f"{column} is not a column of {', '.join(i.relname for i in items)}: it is the outer "
+                f"{resolved[0]}.{column}, so the subquery just repeats the outer value.",
+            )
         )
     return out

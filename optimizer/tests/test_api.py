@@ -188,3 +188,16 @@ def test_a_verified_rewrite_gets_its_own_measured_index(member_client, project, 
     assert rewrite["verified"] and rewrite["verification"] == "result-equivalence"
     index = next(s for s in body["suggestions"] if s["kind"] == "index" and "for the rewritten query" in s["rationale"])
     assert "(created_at)" in index["sql"] and index["verified"] and index["verification"] == "sandbox"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_data_changing_statements_are_planned_never_run(member_client, project, connection_for, shop_database):
+    connection_for(shop_database)
+    query = "UPDATE orders SET total = 0 WHERE customer_id = 7"
+    with psycopg.connect(shop_database) as target:
+        assert target.execute("SELECT count(*) FROM orders WHERE customer_id = 7 AND total <> 0").fetchone()[0] > 0
+    response = member_client.post("/query/optimize", {"query": query, "project": project.pk, "ai": False}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["plan_status"] == "planned"
+    with psycopg.connect(shop_database) as target:
+        assert target.execute("SELECT count(*) FROM orders WHERE customer_id = 7 AND total = 0").fetchone()[0] == 0

@@ -115,7 +115,7 @@ def test_several_statements_are_all_checked():
 )
 def test_unusual_statements_do_not_break_the_engine(sql):
     for schema in (None, shared_schema()):
-        findings = analyze(sql, schema)
+        findings = analyze(sql, schema, strict=True)
         assert all(f.rule_id in {r.id for r in RULES} for f in findings)
 
 
@@ -289,5 +289,25 @@ WELL_WRITTEN = [
 
 @pytest.mark.parametrize("sql", WELL_WRITTEN)
 def test_well_written_queries_get_no_warnings(sql):
-    noisy = [f for f in analyze(sql, shared_schema()) if f.severity != "info"]
+    noisy = [f for f in analyze(sql, shared_schema(), strict=True) if f.severity != "info"]
     assert not noisy, [(f.rule_id, f.message) for f in noisy]
+
+
+def test_a_failing_rule_is_skipped_not_fatal(caplog):
+    from optimizer.rules import Rule
+
+    def broken(ctx):
+        raise RuntimeError("boom")
+
+    rules = [Rule("broken", "Broken", "info", "x", "y", broken), get_rule("null-comparison")]
+    assert ids(analyze("SELECT 1 FROM t WHERE a = NULL", rules=rules)) == ["null-comparison"]
+    assert "broken" in caplog.text
+    with pytest.raises(RuntimeError):
+        analyze("SELECT 1", rules=rules, strict=True)
+
+
+def test_schema_table_names_are_normalised():
+    schema = SchemaInfo.from_dict({"tables": {"public.Shipments": {"columns": {"Ref": {"type": "text"}}}}})
+    assert "shipments" in schema.tables and "ref" in schema.tables["shipments"].columns
+    found = ids(analyze("SELECT 1 FROM public.shipments WHERE ref = 42", schema))
+    assert "implicit-cast-column-type" in found

@@ -17,7 +17,7 @@ def _cases(kind: str):
 
 
 def fired(rule_id: str, sql: str, schema) -> list:
-    return [f for f in analyze(sql, schema) if f.rule_id == rule_id]
+    return [f for f in analyze(sql, schema, strict=True) if f.rule_id == rule_id]
 
 
 def test_every_rule_has_a_corpus_with_two_cases_each_way():

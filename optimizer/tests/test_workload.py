@@ -78,3 +78,24 @@ def test_workload_from_given_queries(member_client, project, connection_for, sho
     body = response.json()
     assert len(body["queries"]) == 2
     assert body["advice"]["indexes"] and body["advice"]["budget"]["count"] == len(body["advice"]["indexes"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workload_from_the_projects_scanned_queries(member_client, project, connection_for, shop_database):
+    from repositories.models import ExtractedQuery
+
+    connection_for(shop_database)
+    url = "/query/workload/advise"
+    empty = member_client.post(url, {"project": project.pk, "from_scan": True}, format="json")
+    assert empty.status_code == 400
+    ExtractedQuery.objects.create(
+        project=project,
+        fingerprint=fingerprint("SELECT id, total FROM orders WHERE customer_id = $1"),
+        normalized_text="SELECT id, total FROM orders WHERE customer_id = $1",
+        sql="SELECT id, total FROM orders WHERE customer_id = %s",
+        statement_type="select",
+    )
+    body = member_client.post(url, {"project": project.pk, "from_scan": True}, format="json").json()
+    [query] = body["queries"]
+    assert query["query"] == "SELECT id, total FROM orders WHERE customer_id = $1" and query["extracted_query"]
+    assert any("customer_id" in i["sql"] for i in body["advice"]["indexes"])

@@ -41,11 +41,40 @@ PATTERNS = {
 # Only for Python files that `ast` cannot parse (Python 2, templates).
 PATTERNS["python"] = (
     r"(?P<comment>\#[^\n]*)"
-    + r"""|(?P<pytriple>[rRuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''))"""
+    + r"""|(?P<pytriple>\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?''')"""
     + rf"|(?P<dq>{_DQ})|(?P<sq>{_SQ})"
 )
 PATTERNS["typescript"] = PATTERNS["javascript"]
 COMPILED = {lang: re.compile(p, re.MULTILINE) for lang, p in PATTERNS.items()}
+# The characters a token of each language can start with. Python's regex engine cannot skip ahead
+# for an alternation of named groups, so a charset search (which it can skip with) finds the
+# next possible token and the token pattern is only tried there.
+_STARTS = {
+    "javascript": r"[/\"'`]",
+    "typescript": r"[/\"'`]",
+    "go": r"[/\"'`]",
+    "java": r"[/\"']",
+    "kotlin": r"[/\"']",
+    "csharp": r"[/\"'@$]",
+    "php": r"[/#\"'<]",
+    "ruby": r"[#\"'%<]",
+    "python": r"[#\"']",
+}
+STARTS = {lang: re.compile(p) for lang, p in _STARTS.items()}
+
+
+def _tokens(pattern: re.Pattern, starts: re.Pattern, source: str, position: int):
+    """Like pattern.finditer(source, position), trying the pattern only where a token can start."""
+    search = starts.search
+    match_at = pattern.match
+    while (start := search(source, position)) is not None:
+        match = match_at(source, start.start())
+        if match is None:
+            position = start.start() + 1
+            continue
+        position = match.end() if match.end() > match.start() else match.start() + 1
+        yield match
+
 
 _ESCAPES = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPE_MAP = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
@@ -218,7 +247,7 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
         # `covered` is always where a token starts: resuming there keeps the tokenizer in step.
         begin = max(window, covered)
         covered = len(source)
-        for match in pattern.finditer(source, begin):
+        for match in _tokens(pattern, STARTS[language], source, begin):
             if windowed and not group and match.start() > line_end:
                 covered = match.start()
                 break

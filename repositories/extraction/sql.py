@@ -17,7 +17,7 @@ from pglast import parser
 PARAM_SENTINEL = "\ue000"
 
 # Quick test on lower-cased text: is there any SQL statement keyword at all?
-SQL_KEYWORDS = ("select", "insert", "update", "delete", "with", "create", "alter", "drop", "truncate", "merge")
+SQL_KEYWORDS = ("select", "insert", "update", "delete", "with", "create", "alter", "drop", "truncate", "merge", "copy")
 SQL_KEYWORDS_BYTES = tuple(k.encode() for k in SQL_KEYWORDS)
 
 _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*\n?|/\*[\s\S]*?\*/|\()*")
@@ -35,6 +35,7 @@ _SQL_SHAPE = re.compile(
       | drop\s+(?:table|index|view|sequence|function|type|schema|materialized\s+view|trigger)\b
       | truncate\s+(?:table\s+)?[\w."]+
       | merge\s+into\b
+      | copy\s+[\w."]+(?:\s*\([^)]*\))?\s+(?:from|to)\b
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -61,7 +62,8 @@ _POSITIONAL = re.compile(r"\$(\d+)")
 
 # English words that never appear bare in real SQL but always in sentences that happen to parse.
 _PROSE_WORDS = re.compile(r"\b(?:the|your|my|our|their|these|those|please|you|we|its|an|were|should|would)\b")
-_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"")
+# Literals, quoted identifiers and comments: what a prose check must not look at.
+_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*[\s\S]*?\*/|\$(\w*)\$[\s\S]*?\$\1\$")
 
 # libpg_query writes RangeVar fields in struct order: catalogname, schemaname, relname, ...
 _RANGEVAR_JSON = re.compile(
@@ -129,22 +131,40 @@ def looks_like_sql(text: str) -> bool:
     return _SQL_SHAPE.match(strip_leading_noise(text)) is not None
 
 
+_BARE_IN = re.compile(r"(\bIN\s+)(\$\d+)(?!\s*\()", re.IGNORECASE)
+_TOKEN_STARTS = re.compile("[-/'\"$:%?@#{\ue000]")
+
+
 def to_parameters(text: str) -> str:
-    """Turn every placeholder and interpolation outside SQL literals and comments into `$n`."""
-    highest = max((int(n) for n in _POSITIONAL.findall(text)), default=0)
-    counter = [highest]
+    """Turn every placeholder and interpolation outside SQL literals and comments into `$n`.
 
-    def replace(match: re.Match) -> str:
-        if match.lastgroup != "param":
-            return match.group(0)
-        counter[0] += 1
-        return f"${counter[0]}"
-
-    return _TOKENS.sub(replace, text)
+    A character-class search finds where a token can start and the token pattern is tried only
+    there: much faster than letting an alternation of groups try every position.
+    """
+    counter = max((int(n) for n in _POSITIONAL.findall(text)), default=0) if "$" in text else 0
+    search, match_at = _TOKEN_STARTS.search, _TOKENS.match
+    pieces, position, copied = [], 0, 0
+    while (start := search(text, position)) is not None:
+        index = start.start()
+        token = match_at(text, index)
+        if token is None:
+            position = index + 1
+            continue
+        position = token.end()
+        if token.lastgroup == "param":
+            counter += 1
+            pieces.append(text[copied:index])
+            pieces.append(f"${counter}")
+            copied = position
+    if not pieces:
+        return text
+    pieces.append(text[copied:])
+    # psycopg2 expands a tuple parameter into "(1, 2)": `IN %s` is `IN ($1)` once it is a parameter.
+    return _BARE_IN.sub(r"\1(\2)", "".join(pieces))
 
 
 def _looks_like_prose(sql: str) -> bool:
-    bare = _QUOTED.sub("", sql) if ("'" in sql or '"' in sql) else sql
+    bare = _QUOTED.sub(" ", sql) if ("'" in sql or '"' in sql or "-" in sql or "/*" in sql or "$" in sql) else sql
     if _PROSE_WORDS.search(bare.lower()):
         return True
     # "Select items from your cart" style: a capitalised first word and nothing else SQL-like.
@@ -237,18 +257,8 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
     return names, {_json_string(c) for c in _CTE_JSON.findall(json_text)}
 
 
-def _describe(kind: str, body: dict, text: str, json_text: str | None = None) -> Statement:
-    targets = [_table_name(r) for r in _written_relations(kind, body)]
-    if json_text is not None:
-        names, ctes = _tables_from_json(json_text)
-    else:
-        rangevars: list[dict] = []
-        ctes = set()
-        _walk(body, rangevars, ctes)
-        names = [_table_name(r) for r in rangevars]
-    written = set(targets)
-    if kind == "DropStmt" and body.get("removeType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
-        written.update(_dropped_tables(body))
+def _statement(kind: str, text: str, names: list[str], ctes: set[str], targets: list[str], dropped=()) -> Statement:
+    written = set(targets) | set(dropped)
     remaining = list(names)
     for target in targets:  # the written target itself is not a read; other mentions of it are
         if target in remaining:
@@ -268,6 +278,45 @@ def _describe(kind: str, body: dict, text: str, json_text: str | None = None) ->
     )
 
 
+def _describe(kind: str, body: dict, text: str, json_text: str | None = None) -> Statement:
+    targets = [_table_name(r) for r in _written_relations(kind, body)]
+    if json_text is not None:
+        names, ctes = _tables_from_json(json_text)
+    else:
+        rangevars: list[dict] = []
+        ctes = set()
+        _walk(body, rangevars, ctes)
+        names = [_table_name(r) for r in rangevars]
+    dropped = ()
+    if kind == "DropStmt" and body.get("removeType") in ("OBJECT_TABLE", "OBJECT_VIEW", "OBJECT_MATVIEW"):
+        dropped = _dropped_tables(body)
+    return _statement(kind, text, names, ctes, targets, dropped)
+
+
+# The common case, one SELECT/INSERT/UPDATE/DELETE, is read off the JSON text without decoding it:
+# these statements start with their target relation, so the first RangeVar is the one written.
+_SINGLE_DML = re.compile(r'\{"version":\d+,"stmts":\[\{"stmt":\{"(SelectStmt|InsertStmt|UpdateStmt|DeleteStmt)":')
+_STMT_LEN = re.compile(r'"stmt_len":(\d+)\}\]\}$')
+_JPQL_TEXT = re.compile(r"\s*select\s+(?:distinct\s+)?(\w+)\s+from\s+[\w.]+\s+(?:as\s+)?(\w+)\b", re.IGNORECASE)
+
+
+def _single_dml(prepared: str, json_text: str, hint: str) -> Analysis | None:
+    head = _SINGLE_DML.match(json_text)
+    if head is None or json_text.count('{"stmt":') != 1:
+        return None
+    kind = head.group(1)
+    length = _STMT_LEN.search(json_text)
+    sql = (prepared.encode()[: int(length.group(1))].decode(errors="replace") if length else prepared).strip()
+    jpql = _JPQL_TEXT.match(sql) if kind == "SelectStmt" else None
+    if hint == "jpql" or (jpql and jpql.group(1).lower() == jpql.group(2).lower()):
+        return Analysis([], "JPQL/HQL (an ORM query language), not native SQL")
+    if _looks_like_prose(sql):
+        return Analysis([], "looks like prose, not a query")
+    names, ctes = _tables_from_json(json_text)
+    writes = kind != "SelectStmt" and json_text.startswith('{"relation":', head.end()) and names
+    return Analysis([_statement(kind, sql, names, ctes, [names[0]] if writes else [])])
+
+
 def analyse(text: str, *, hint: str = "", keep_plumbing: bool = False) -> Analysis:
     """Parse `text` with pglast after placeholder normalization; describe each statement or say why not.
 
@@ -284,9 +333,12 @@ def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
         return Analysis([], "a template (Jinja/Handlebars), not plain SQL")
     try:
         json_text = parser.parse_sql_json(prepared)
-        tree = json.loads(json_text)
     except parser.ParseError as exc:
         return Analysis([], f"does not parse as PostgreSQL: {exc.args[0]}")
+    fast = _single_dml(prepared, json_text, hint)
+    if fast is not None:
+        return fast
+    tree = json.loads(json_text)
     raw = prepared.encode()
     statements = []
     entries = tree.get("stmts", [])

@@ -14,14 +14,36 @@ from repositories.extraction.types import Candidate
 _PIECES = re.compile(
     r"""
       (?P<comment>--[^\n]*|/\*[\s\S]*?\*/)
-    | (?P<string>[eE]?'(?:[^'\\]|''|\\.)*')
+    | (?P<string>'(?:[^'\\]|''|\\.)*')
     | (?P<ident>"(?:[^"]|"")*")
     | (?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$[\s\S]*?\$(?P=tag)\$)
-    | (?P<meta>^[ \t]*\\[^\n]*)
+    | (?P<meta>\\[^\n]*)
     | (?P<end>;)
     """,
-    re.VERBOSE | re.MULTILINE,
+    re.VERBOSE,
 )
+# Where a piece can start: the pieces are only tried there (see literals._tokens for why).
+_STARTS = re.compile(r"[-/'\"$;\\]")
+
+
+def _pieces(source: str):
+    search, match_at = _STARTS.search, _PIECES.match
+    position = 0
+    while (start := search(source, position)) is not None:
+        index = start.start()
+        piece = match_at(source, index)
+        if piece is None:
+            position = index + 1
+            continue
+        position = piece.end()
+        if piece.lastgroup == "meta":
+            line_start = source.rfind("\n", 0, index) + 1
+            if source[line_start:index].strip():
+                position = index + 1  # a backslash inside a statement, not a psql meta-command
+                continue
+        yield piece
+
+
 _NAME = re.compile(r"--\s*(?:name\s*:|:name\s)\s*([\w.\-]+)")
 
 
@@ -51,7 +73,7 @@ def sql_file_candidates(source: str) -> list[Candidate]:
                 candidates.append(Candidate(text, line, column, name=name))
         start, first_code, name = end + 1, None, ""
 
-    for match in _PIECES.finditer(source):
+    for match in _pieces(source):
         kind = match.lastgroup if match.lastgroup != "tag" else "dollar"
         note_code(match.start())
         if kind == "comment":

@@ -147,3 +147,17 @@ def test_binary_and_keywordless_files_are_skipped(tmp_path):
     binary.write_bytes(b"\0\1SELECT * FROM x")
     assert extract_file(str(binary), "blob.js").occurrences == []
     assert extract_file(str(tmp_path / "blob.txt"), "blob.txt") is None
+
+
+def test_gate_finds_literals_that_open_with_comments_and_heredocs(tmp_path):
+    source = (
+        "def f(cur):\n"
+        '    cur.execute("-- the active users\\nSELECT id FROM users WHERE active")\n'
+        '    cur.execute("/* hint */ UPDATE users SET seen = true")\n'
+        '    return "no sql here: update later"\n'
+    )
+    (tmp_path / "q.py").write_text(source)
+    result = extract_file(str(tmp_path / "q.py"), "q.py")
+    assert [(o.line, o.statement_type) for o in result.occurrences] == [(2, "SELECT"), (3, "UPDATE")]
+    (tmp_path / "plain.py").write_text("def update(x):\n    return select(x)  # delete me\n")
+    assert extract_file(str(tmp_path / "plain.py"), "plain.py").occurrences == []

@@ -170,6 +170,10 @@ def test_second_sync_reports_drift(shop_connection):
     assert _columns(shop_connection, "orders")["status"].is_indexed is True
     third = _sync(shop_connection)
     assert third.diff["has_changes"] is False
+    # Unchanged rows are left alone: a resync writes only what moved.
+    assert third.stats["rows_written"]["columns"] == {"deleted": 0, "inserted": 0}
+    assert third.stats["rows_written"]["indexes"]["inserted"] <= third.stats["indexes"]
+    assert SchemaMetadata.objects.filter(connection=shop_connection).count() == 8
 
 
 @pytest.mark.django_db

@@ -1,0 +1,107 @@
+"""Writing a catalog into our snapshot tables: only the rows that changed, plus the drift.
+
+Called inside the sync's transaction. A resync of an unchanged 2,000-table schema writes
+almost nothing; the first sync inserts everything in one statement per table.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection as django_connection
+
+from schema_metadata import diff as drift
+from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
+
+# part -> (model, key fields); the catalog's dict keys are the model's field names.
+PARTS = {
+    "columns": (SchemaMetadata, drift.COLUMN_KEY),
+    "tables": (DbTable, drift.TABLE_KEY),
+    "indexes": (DbIndex, drift.INDEX_KEY),
+    "foreign_keys": (DbForeignKey, ("schema_name", "table_name", "name")),
+}
+
+_SQL_TYPES = {
+    "TextField": "text",
+    "CharField": "text",
+    "BooleanField": "boolean",
+    "IntegerField": "integer",
+    "BigIntegerField": "bigint",
+    "JSONField": "jsonb",
+    "DateTimeField": "timestamptz",
+}
+
+
+def _fields(model, rows: list[dict]) -> list[str]:
+    if rows:
+        return list(rows[0])
+    return [f.name for f in model._meta.concrete_fields if f.name not in ("id", "connection")]
+
+
+def _sync_part(model, connection_id: int, key: tuple, fields: list[str], rows: list[dict], reported) -> tuple:
+    """Make the stored rows of one part equal to `rows`, comparing in PostgreSQL.
+
+    The new rows go into a temporary table in one statement; then one DELETE removes the
+    stored rows that have no identical new row, and one INSERT adds the new rows that have
+    no identical stored row. Unchanged rows are never touched. Returns the deleted rows'
+    and the inserted rows' (key + reported fields) for the drift.
+    """
+    table = model._meta.db_table
+    model_fields = [model._meta.get_field(name) for name in fields]
+    columns = [f'"{f.column}"' for f in model_fields]
+    types = [_SQL_TYPES[f.get_internal_type()] for f in model_fields]
+    picks = ", ".join(
+        (f"r->{i}" if kind == "jsonb" else f"(r->>{i})::{kind}") + f" AS {column}"
+        for i, (kind, column) in enumerate(zip(types, columns, strict=True))
+    )
+    payload = json.dumps([[row[name] for name in fields] for row in rows], default=str)
+    same_key = " AND ".join(f'n."{k}" = o."{k}"' for k in key)
+    same_row = f"({', '.join('n.' + c for c in columns)}) IS NOT DISTINCT FROM ({', '.join('o.' + c for c in columns)})"
+    returned = ", ".join(f'"{name}"' for name in (*key, *reported))
+    with django_connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.snapshot_new")
+        cursor.execute(
+            f"CREATE TEMP TABLE snapshot_new ON COMMIT DROP AS SELECT {picks} FROM jsonb_array_elements(%s::jsonb) r",
+            [payload],
+        )
+        cursor.execute(
+            f'DELETE FROM "{table}" o WHERE o.connection_id = %s '
+            f"AND NOT EXISTS (SELECT 1 FROM snapshot_new n WHERE {same_key} AND {same_row}) RETURNING {returned}",
+            [connection_id],
+        )
+        deleted = cursor.fetchall()
+        cursor.execute(
+            f'INSERT INTO "{table}" (connection_id, {", ".join(columns)}) '
+            f"SELECT %s, {', '.join('n.' + c for c in columns)} FROM snapshot_new n WHERE NOT EXISTS "
+            f'(SELECT 1 FROM "{table}" o WHERE o.connection_id = %s AND {same_key} AND {same_row}) '
+            f"RETURNING {returned}",
+            [connection_id, connection_id],
+        )
+        inserted = cursor.fetchall()
+        cursor.execute("DROP TABLE pg_temp.snapshot_new")
+    return deleted, inserted
+
+
+def write(connection, catalog) -> tuple[dict, dict]:
+    """Make the stored snapshot of `connection` equal to `catalog`; returns (drift, rows written).
+
+    The drift compares only what a person calls a schema change (drift.PARTS' fields), so
+    a table whose row estimate moved is rewritten but not reported.
+    """
+    first = not DbTable.objects.filter(connection=connection).exists() and not (
+        SchemaMetadata.objects.filter(connection=connection).exists()
+    )
+    previous, current, written = {}, {}, {}
+    for part, (model, key) in PARTS.items():
+        rows = getattr(catalog, part)
+        fields = _fields(model, rows)
+        reported = drift.PARTS[part][1] if part in drift.PARTS else ()
+        deleted, inserted = _sync_part(model, connection.pk, key, fields, rows, reported)
+        written[part] = {"deleted": len(deleted), "inserted": len(inserted)}
+        if part in drift.PARTS:
+            size = len(key)
+            previous[part] = {tuple(r[:size]): tuple(r[size:]) for r in deleted}
+            current[part] = {tuple(r[:size]): tuple(r[size:]) for r in inserted}
+    result = drift.snapshot_diff(previous, current)
+    result["initial"] = first
+    return result, written
