@@ -260,7 +260,7 @@ def _index_drafts(result: advisor.AdviceResult, source=Suggestion.Source.RULES, 
     return drafts
 
 
-def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float) -> None:
+def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is_select: bool = True) -> None:
     from schema_metadata import plan as plan_analyser
     from schema_metadata import target
 
@@ -278,6 +278,8 @@ def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float) ->
             min_gain=min_gain,
             min_rows=settings.OPTIMIZER_MIN_TABLE_ROWS,
             tables=state.tables,
+            # Sandboxed indexes are real: where the connection lets queries run, time the query with them.
+            measure_time=sandbox and connection.allow_analyze and is_select,
         )
     state.plan_status = OptimizationRun.PlanStatus.PLANNED
     state.plan_before = result.plan_before
@@ -503,7 +505,7 @@ def optimize_query(
     schema = schema_from_metadata(connection) if connection is not None else None
     if connection is not None:
         try:
-            _plan_and_advise(state, connection, sql, min_gain=min_gain)
+            _plan_and_advise(state, connection, sql, min_gain=min_gain, is_select=prepared["kind"] == "select")
         except DomainError as exc:
             state.plan_status, state.plan_error = OptimizationRun.PlanStatus.FAILED, exc.detail
             state.notes.append(f"The query could not be planned on the target: {exc.detail}")

@@ -38,7 +38,9 @@ def _fields(model, rows: list[dict]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if f.name not in ("id", "connection")]
 
 
-def _sync_part(model, connection_id: int, key: tuple, fields: list[str], rows: list[dict], reported) -> tuple:
+def _sync_part(
+    model, connection_id: int, key: tuple, fields: list[str], rows: list[dict], reported, *, empty: bool
+) -> tuple:
     """Make the stored rows of one part equal to `rows`, comparing in PostgreSQL.
 
     The new rows go into a temporary table in one statement; then one DELETE removes the
@@ -59,6 +61,13 @@ def _sync_part(model, connection_id: int, key: tuple, fields: list[str], rows: l
     same_row = f"({', '.join('n.' + c for c in columns)}) IS NOT DISTINCT FROM ({', '.join('o.' + c for c in columns)})"
     returned = ", ".join(f'"{name}"' for name in (*key, *reported))
     with django_connection.cursor() as cursor:
+        if empty:  # nothing stored yet: a plain insert
+            cursor.execute(
+                f'INSERT INTO "{table}" (connection_id, {", ".join(columns)}) SELECT %s, {picks} '
+                f"FROM jsonb_array_elements(%s::jsonb) r RETURNING {returned}",
+                [connection_id, payload],
+            )
+            return [], cursor.fetchall()
         cursor.execute("DROP TABLE IF EXISTS pg_temp.snapshot_new")
         cursor.execute(
             f"CREATE TEMP TABLE snapshot_new ON COMMIT DROP AS SELECT {picks} FROM jsonb_array_elements(%s::jsonb) r",
@@ -88,20 +97,22 @@ def write(connection, catalog) -> tuple[dict, dict]:
     The drift compares only what a person calls a schema change (drift.PARTS' fields), so
     a table whose row estimate moved is rewritten but not reported.
     """
-    first = not DbTable.objects.filter(connection=connection).exists() and not (
-        SchemaMetadata.objects.filter(connection=connection).exists()
-    )
+    stored = {part: model.objects.filter(connection=connection).exists() for part, (model, _key) in PARTS.items()}
     previous, current, written = {}, {}, {}
     for part, (model, key) in PARTS.items():
         rows = getattr(catalog, part)
+        if not rows and not stored[part]:
+            written[part] = {"deleted": 0, "inserted": 0}
+            previous[part] = current[part] = {}
+            continue
         fields = _fields(model, rows)
         reported = drift.PARTS[part][1] if part in drift.PARTS else ()
-        deleted, inserted = _sync_part(model, connection.pk, key, fields, rows, reported)
+        deleted, inserted = _sync_part(model, connection.pk, key, fields, rows, reported, empty=not stored[part])
         written[part] = {"deleted": len(deleted), "inserted": len(inserted)}
         if part in drift.PARTS:
             size = len(key)
             previous[part] = {tuple(r[:size]): tuple(r[size:]) for r in deleted}
             current[part] = {tuple(r[:size]): tuple(r[size:]) for r in inserted}
-    result = drift.snapshot_diff(previous, current)
-    result["initial"] = first
+    result = drift.snapshot_diff({p: previous[p] for p in drift.PARTS}, {p: current[p] for p in drift.PARTS})
+    result["initial"] = not stored["tables"] and not stored["columns"]
     return result, written

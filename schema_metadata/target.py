@@ -285,9 +285,11 @@ def session(
     watchdog.daemon = True
     try:
         conn.execute("BEGIN READ ONLY" if read_only else "BEGIN READ WRITE")
-        conn.execute("SELECT set_config('statement_timeout', %s, true)", [f"{statement_ms}ms"])
-        conn.execute("SELECT set_config('lock_timeout', %s, true)", [f"{lock_ms}ms"])
-        conn.execute("SELECT set_config('idle_in_transaction_session_timeout', %s, true)", [f"{statement_ms * 2}ms"])
+        conn.execute(
+            "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
+            "set_config('idle_in_transaction_session_timeout', %s, true)",
+            [f"{statement_ms}ms", f"{lock_ms}ms", f"{statement_ms * 2}ms"],
+        )
         watchdog.start()
         yield conn
     except psycopg.Error as exc:

@@ -171,7 +171,7 @@ def tree_size(directory: Path) -> tuple[int, int]:
 
 
 class MemorySampler(threading.Thread):
-    """Peak resident memory of this process plus every pool process, sampled every 20 ms.
+    """Peak resident memory of this process plus every pool process, sampled every 100 ms.
 
     Also keeps each process's last CPU time, to report the scan's CPU seconds beside its wall time
     (the machine may be shared: CPU seconds compare fairly with ripgrep's when wall time does not).
@@ -204,7 +204,7 @@ class MemorySampler(threading.Thread):
                 total += rss
                 self.peak_single = max(self.peak_single, rss)
             self.peak_total = max(self.peak_total, total)
-            time.sleep(0.02)
+            time.sleep(0.1)
 
 
 def time_ripgrep(directory: Path) -> tuple[float, float]:

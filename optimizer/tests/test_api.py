@@ -56,6 +56,8 @@ def test_with_a_sandbox_connection_indexes_are_measured_and_history_is_kept(
     assert index["verification"] == "sandbox" and index["verified"] and index["source"] == "rules"
     assert index["sql"].startswith("CREATE INDEX CONCURRENTLY") and index["cost_after"] < index["cost_before"]
     assert index["speedup"] > 1 and index["planner_used"].startswith("dbooster_")
+    # Sandboxed indexes are real, so the query was timed with and without it.
+    assert index["time_before_ms"] > 0 and index["time_after_ms"] > 0
     assert body["ai"]["status"] == "off"
     # The sandbox left nothing behind on the target.
     with psycopg.connect(shop_database) as target:

@@ -257,17 +257,21 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
     return names, {_json_string(c) for c in _CTE_JSON.findall(json_text)}
 
 
-def _statement(kind: str, text: str, names: list[str], ctes: set[str], targets: list[str], dropped=()) -> Statement:
+def _statement(
+    kind: str, text: str, names: list[str], ctes: set[str], targets: list[str], dropped=(), constants: bool = True
+) -> Statement:
     written = set(targets) | set(dropped)
     remaining = list(names)
     for target in targets:  # the written target itself is not a read; other mentions of it are
         if target in remaining:
             remaining.remove(target)
     read = {name for name in remaining if name not in ctes}
-    try:
-        normalized = parser.normalize(text)
-    except parser.ParseError:
-        normalized = text
+    normalized = text
+    if constants:  # without a constant there is nothing for normalize() to replace
+        try:
+            normalized = parser.normalize(text)
+        except parser.ParseError:
+            pass
     return Statement(
         sql=text,
         normalized=" ".join(normalized.split()),
@@ -314,7 +318,8 @@ def _single_dml(prepared: str, json_text: str, hint: str) -> Analysis | None:
         return Analysis([], "looks like prose, not a query")
     names, ctes = _tables_from_json(json_text)
     writes = kind != "SelectStmt" and json_text.startswith('{"relation":', head.end()) and names
-    return Analysis([_statement(kind, sql, names, ctes, [names[0]] if writes else [])])
+    constants = '"A_Const"' in json_text
+    return Analysis([_statement(kind, sql, names, ctes, [names[0]] if writes else [], constants=constants)])
 
 
 def analyse(text: str, *, hint: str = "", keep_plumbing: bool = False) -> Analysis:

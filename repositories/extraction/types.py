@@ -5,8 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+class _Compact:
+    """Pickles as (class, field values): results cross process boundaries by the ten thousand,
+    and the default pickling of slotted dataclasses is ten times slower."""
+
+    __slots__ = ()
+
+    def __reduce__(self):
+        return (type(self), tuple(getattr(self, name) for name in self.__slots__))
+
+
 @dataclass(slots=True)
-class Candidate:
+class Candidate(_Compact):
     """A string in the code that may hold SQL, before pglast has looked at it."""
 
     text: str
@@ -18,7 +28,7 @@ class Candidate:
 
 
 @dataclass(slots=True)
-class Occurrence:
+class Occurrence(_Compact):
     """One SQL statement found at one place in the code."""
 
     file: str
@@ -36,7 +46,7 @@ class Occurrence:
 
 
 @dataclass(slots=True)
-class Rejected:
+class Rejected(_Compact):
     """A string that looked like SQL but is not PostgreSQL we can use, with the reason."""
 
     file: str
@@ -49,7 +59,7 @@ class Rejected:
 
 
 @dataclass(slots=True)
-class FileResult:
+class FileResult(_Compact):
     path: str
     language: str
     size: int

@@ -299,3 +299,21 @@ def test_project_without_connection(admin_client, project):
     response = admin_client.post("/metadata/sync", {"project": project.id}, format="json")
     assert response.status_code == 400
     assert "no database connection" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_empty_database_then_tables_then_none(project, local_targets, scratch_database):
+    connection = services.connection_create(project=project, name="empty", url=scratch_database)
+    empty = _sync(connection)
+    assert empty.status == "succeeded" and empty.stats["tables"] == 0 and empty.diff["has_changes"] is False
+    run_sql(scratch_database, "CREATE TABLE a (id int PRIMARY KEY, b_id int)")
+    grown = _sync(connection)
+    assert grown.diff["tables"]["added"] == ["public.a"] and grown.diff["indexes"]["added"] == ["public.a_pkey"]
+    run_sql(scratch_database, "DROP TABLE a")
+    gone = _sync(connection)
+    assert gone.diff["tables"]["removed"] == ["public.a"] and gone.diff["columns"]["removed"] == [
+        "public.a.b_id",
+        "public.a.id",
+    ]
+    assert not SchemaMetadata.objects.filter(connection=connection).exists()
+    assert not DbIndex.objects.filter(connection=connection).exists()
