@@ -42,6 +42,7 @@ class ColumnStats:
     type: str
     n_distinct: float | None = None  # as pg_stats: negative is a fraction of the rows
     width: int = 8
+    nullable: bool | None = None
 
 
 @dataclass
@@ -86,7 +87,7 @@ SELECT c.oid, n.nspname, c.relname, c.reltuples::float8,
        CASE WHEN c.reltuples < 0 THEN pg_relation_size(c.oid) / 8192 * 50 ELSE c.reltuples END::float8,
        pg_relation_size(c.oid),
        (SELECT coalesce(json_agg(json_build_object(
-                 'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                 'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
                  'n_distinct', s.n_distinct, 'width', s.avg_width) ORDER BY a.attnum), '[]')
           FROM pg_attribute a
           LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
@@ -123,7 +124,10 @@ def load_tables(conn: psycopg.Connection, names: list[tuple[str | None, str]]) -
     for oid_text, schema, rel, _, rows_est, size, columns, indexes, writes in conn.execute(
         _CATALOG_SQL, [list(oid_by_text.values())]
     ).fetchall():
-        cols = {c["name"]: ColumnStats(c["name"], c["type"], c["n_distinct"], c["width"] or 8) for c in _json(columns)}
+        cols = {
+            c["name"]: ColumnStats(c["name"], c["type"], c["n_distinct"], c["width"] or 8, c.get("nullable"))
+            for c in _json(columns)
+        }
         idx = [
             ExistingIndex(i["name"], i["method"], i["keys"] or [], i["include"] or [], i["predicate"], i["unique"])
             for i in _json(indexes)
@@ -150,6 +154,8 @@ class Candidate:
     where: str | None = None
     method: str = "btree"
     reason: str = ""
+    # The keys end with the query's ORDER BY: robust when a skewed value has many rows to sort.
+    provides_order: bool = field(default=False, compare=False)
 
     @property
     def signature(self) -> tuple:
@@ -289,7 +295,8 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
         key_columns = {k.split(" ")[0] for k in keys}
         include = [i for i in include if i not in key_columns]
         if keys:
-            out.append(Candidate(s, t, keys, tuple(include), where, method, reason))
+            ordered = bool(sort_keys) and keys[-len(sort_keys) :] == tuple(sort_keys)
+            out.append(Candidate(s, t, keys, tuple(include), where, method, reason, provides_order=ordered))
 
     ranges = ask.ranges + ask.prefix
     sort_keys = [_key(c, descending=d, nulls=n) for c, d, n in ask.sort]
@@ -600,9 +607,10 @@ def _sorts(plan: dict) -> int:
     return count
 
 
-def _better(a: tuple[Measurement, int], b: tuple[Measurement, int]) -> bool:
-    """Lower cost wins; within 3%, the plan with fewer sorts (robust to skew), then the smaller index."""
-    (ma, sa), (mb, sb) = a, b
+def _better(a: tuple[Measurement, int, Candidate], b: tuple[Measurement, int, Candidate]) -> bool:
+    """Lower cost wins; within 3%, the plan with fewer sorts, then the index that gives the ORDER BY (both
+    robust when a skewed value has far more rows than the estimate), then the smaller index."""
+    (ma, sa, ca), (mb, sb, cb) = a, b
     if ma.cost < mb.cost * 0.97:
         return True
     if mb.cost < ma.cost * 0.97:
@@ -610,6 +618,8 @@ def _better(a: tuple[Measurement, int], b: tuple[Measurement, int]) -> bool:
     sorts_a, sorts_b = _sorts(ma.plan), _sorts(mb.plan)
     if sorts_a != sorts_b:
         return sorts_a < sorts_b
+    if ca.provides_order != cb.provides_order:
+        return ca.provides_order
     return sa < sb
 
 
@@ -752,7 +762,7 @@ def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, m
                     continue
             else:
                 m = m_alone
-            if step is None or _better((m, size), (step[1], step[2])):
+            if step is None or _better((m, size, cand), (step[1], step[2], step[0])):
                 step = (cand, m, size, mode_c)
         if step is None or not current.cost or (current.cost - step[1].cost) / current.cost < min_gain:
             break

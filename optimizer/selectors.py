@@ -12,7 +12,11 @@ def _runs(org):
     return (
         OptimizationRun.objects.filter(organization=org)
         .select_related("project", "connection")
-        .prefetch_related(Prefetch("suggestions", queryset=Suggestion.objects.order_by("dropped", F("speedup").desc(nulls_last=True), "id")))
+        .prefetch_related(
+            Prefetch(
+                "suggestions", queryset=Suggestion.objects.order_by("dropped", F("speedup").desc(nulls_last=True), "id")
+            )
+        )
     )
 
 

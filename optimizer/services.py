@@ -118,7 +118,7 @@ def schema_from_catalog(tables: dict) -> object:
     data = {}
     for info in tables.values():
         data[info.name] = {
-            "columns": {c.name: {"type": c.type} for c in info.columns.values()},
+            "columns": {c.name: {"type": c.type, "nullable": c.nullable} for c in info.columns.values()},
             "indexes": [
                 {
                     "name": i.name,

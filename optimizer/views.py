@@ -52,9 +52,8 @@ def _choices(org):
 
 def _picked_queries(org, project_id):
     """The project's scanned queries, to pick one instead of pasting."""
-    from repositories.models import ExtractedQuery
-
     from optimizer.models import WorkloadQuery
+    from repositories.models import ExtractedQuery
 
     if not project_id:
         return []
@@ -65,9 +64,9 @@ def _picked_queries(org, project_id):
     )
     # The latest workload import says how much time each could save: most first.
     savings: dict[int, float] = {}
-    for row in WorkloadQuery.objects.filter(
-        extracted_query__in=queries, workload__project_id=project_id
-    ).order_by("workload__created_at"):
+    for row in WorkloadQuery.objects.filter(extracted_query__in=queries, workload__project_id=project_id).order_by(
+        "workload__created_at"
+    ):
         savings[row.extracted_query_id] = row.saving_ms or 0.0
     for q in queries:
         q.saving_ms = savings.get(q.pk)

@@ -6,6 +6,7 @@ keys. Each joins what it needs server-side, so there is never a per-table round 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 # The user's own objects: not the system catalogs, not TOAST, not other sessions' temp schemas.
@@ -14,8 +15,11 @@ _USER_RELATION = """
     AND n.nspname NOT IN ('pg_catalog', 'information_schema')
     AND n.nspname NOT LIKE 'pg\\_toast%'
     AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+"""
+# Objects an extension owns (pg_stat_statements' views...) are not the user's schema. Only the
+# relations statement checks; the others drop rows whose relation it did not return.
+_NOT_EXTENSION_OWNED = """
     AND NOT EXISTS (
-        -- objects an extension owns (pg_stat_statements' views...) are not the user's schema
         SELECT 1 FROM pg_depend e
         WHERE e.classid = 'pg_class'::regclass AND e.objid = c.oid AND e.deptype = 'e'
     )
@@ -38,7 +42,7 @@ LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
 LEFT JOIN pg_class pc ON pc.oid = i.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
 LEFT JOIN pg_description d ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = 0
-WHERE {_USER_RELATION}
+WHERE {_USER_RELATION} {_NOT_EXTENSION_OWNED}
 ORDER BY n.nspname, c.relname
 """
 
@@ -143,13 +147,45 @@ def _column_default(default, identity, generated) -> str | None:
     return default
 
 
-def read_catalog(conn) -> Catalog:
-    """The schema of the database `conn` is connected to: four statements in all."""
+def in_background(work):
+    """Start `work()` in a thread; the returned callable waits for its result (or raises its error)."""
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:  # noqa: BLE001 - handed over to the waiting thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def wait():
+        thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    return wait
+
+
+def read_catalog(conn, index_rows=None) -> Catalog:
+    """The schema of the database `conn` is connected to: four statements in all.
+
+    `index_rows`, when given, is a callable that returns INDEXES_SQL's rows, read by another
+    session sharing `conn`'s snapshot while this one reads the rest (see services).
+    """
     catalog = Catalog()
 
     def run(sql):
         catalog.statements += 1
         return conn.execute(sql).fetchall()
+
+    def indexes():
+        if index_rows is None:
+            return run(INDEXES_SQL)
+        catalog.statements += 1
+        return index_rows()
 
     catalog.tables, by_oid = _relations(run(RELATIONS_SQL))
     columns_by_oid: dict[int, dict[str, dict]] = {}
@@ -177,7 +213,7 @@ def read_catalog(conn) -> Catalog:
 
     leading_columns: dict[int, list[list[str]]] = {}
     for (_oid, relid, name, method, unique, primary, valid, definition, predicate, expressions, n_key,
-         attnums, texts, size) in run(INDEXES_SQL):  # fmt: skip
+         attnums, texts, size) in indexes():  # fmt: skip
         table = by_oid.get(relid)
         if table is None:
             continue

@@ -321,15 +321,39 @@ def _progress(sync: SchemaSync, progress: int, stage: str) -> None:
 
 
 def _read_target_catalog(connection) -> tuple[catalog_reader.Catalog, str]:
-    with target.session(
-        connection.url,
-        read_only=True,
-        statement_timeout_ms=settings.TARGET_SYNC_STATEMENT_TIMEOUT_MS,
-        lock_timeout_ms=settings.TARGET_SYNC_LOCK_TIMEOUT_MS,
-    ) as conn:
-        catalog = catalog_reader.read_catalog(conn)
+    """The target's catalog, over two sessions that share one snapshot (one consistent view):
+    the costly index statement runs in the second while the first reads the rest."""
+    timeouts = {
+        "statement_timeout_ms": settings.TARGET_SYNC_STATEMENT_TIMEOUT_MS,
+        "lock_timeout_ms": settings.TARGET_SYNC_LOCK_TIMEOUT_MS,
+    }
+    with target.session(connection.url, read_only=True, repeatable_read=True, **timeouts) as conn:
+        snapshot_id = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
+
+        def index_rows():
+            with target.session(connection.url, read_only=True, snapshot=snapshot_id, **timeouts) as second:
+                return second.execute(catalog_reader.INDEXES_SQL).fetchall()
+
+        pending = catalog_reader.in_background(index_rows)
+        try:
+            catalog = catalog_reader.read_catalog(conn, index_rows=pending)
+        finally:
+            try:
+                pending()  # never leave the second session running behind an error
+            except Exception:  # noqa: BLE001, S110 - the first error is the one reported
+                pass
         version = conn.info.parameter_status("server_version") or ""
     return catalog, version
+
+
+def _last_success(connection) -> SchemaSync | None:
+    # The snapshot stored now is the one this sync wrote: failed syncs roll theirs back.
+    return (
+        SchemaSync.objects.filter(connection=connection, status=SchemaSync.Status.SUCCEEDED)
+        .order_by("-finished_at", "-id")
+        .only("stats")
+        .first()
+    )
 
 
 def _fail(sync: SchemaSync, message: str) -> None:
@@ -358,7 +382,10 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
         clock = time.monotonic()
         with transaction.atomic():
             DatabaseConnection.objects.select_for_update().filter(pk=connection.pk).first()
-            diff, written = snapshot.write(connection, catalog)
+            last = _last_success(connection)
+            diff, written, fingerprints = snapshot.write(
+                connection, catalog, previous_fingerprints=(last.stats or {}).get("fingerprints") if last else None
+            )
             write_ms = round((time.monotonic() - clock) * 1000)
             finished = timezone.now()
             sync.status, sync.progress, sync.stage, sync.finished_at = (
@@ -377,6 +404,7 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
                 "read_ms": read_ms,
                 "write_ms": write_ms,
                 "rows_written": written,
+                "fingerprints": fingerprints,
             }
             sync.save(update_fields=["status", "progress", "stage", "finished_at", "diff", "server_version", "stats"])
             DatabaseConnection.objects.filter(pk=connection.pk).update(last_synced_at=finished)
@@ -385,7 +413,7 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
                 actor=sync.requested_by,
                 organization=connection.project.organization,
                 target=sync,
-                metadata={"stats": sync.stats},
+                metadata={"stats": {k: sync.stats[k] for k in ("tables", "columns", "indexes", "foreign_keys")}},
             )
     except DomainError as exc:
         _fail(sync, exc.detail)

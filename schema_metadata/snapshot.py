@@ -6,6 +6,7 @@ almost nothing; the first sync inserts everything in one statement per table.
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from django.db import connection as django_connection
@@ -38,8 +39,13 @@ def _fields(model, rows: list[dict]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if f.name not in ("id", "connection")]
 
 
+def _payload(fields: list[str], rows: list[dict]) -> str:
+    # Rows travel as JSON arrays (smaller than objects); positions name the columns.
+    return json.dumps([[row[name] for name in fields] for row in rows], default=str)
+
+
 def _sync_part(
-    model, connection_id: int, key: tuple, fields: list[str], rows: list[dict], reported, *, empty: bool
+    model, connection_id: int, key: tuple, fields: list[str], payload: str, reported, *, empty: bool
 ) -> tuple:
     """Make the stored rows of one part equal to `rows`, comparing in PostgreSQL.
 
@@ -56,7 +62,6 @@ def _sync_part(
         (f"r->{i}" if kind == "jsonb" else f"(r->>{i})::{kind}") + f" AS {column}"
         for i, (kind, column) in enumerate(zip(types, columns, strict=True))
     )
-    payload = json.dumps([[row[name] for name in fields] for row in rows], default=str)
     same_key = " AND ".join(f'n."{k}" = o."{k}"' for k in key)
     same_row = f"({', '.join('n.' + c for c in columns)}) IS NOT DISTINCT FROM ({', '.join('o.' + c for c in columns)})"
     returned = ", ".join(f'"{name}"' for name in (*key, *reported))
@@ -91,28 +96,33 @@ def _sync_part(
     return deleted, inserted
 
 
-def write(connection, catalog) -> tuple[dict, dict]:
-    """Make the stored snapshot of `connection` equal to `catalog`; returns (drift, rows written).
+def write(connection, catalog, previous_fingerprints: dict | None = None) -> tuple[dict, dict, dict]:
+    """Make the stored snapshot of `connection` equal to `catalog`.
 
-    The drift compares only what a person calls a schema change (drift.PARTS' fields), so
-    a table whose row estimate moved is rewritten but not reported.
+    Returns (drift, rows written, fingerprints). A part whose fingerprint equals the one the
+    last successful sync stored (`previous_fingerprints`) is already in place and is skipped.
+    The drift compares only what a person calls a schema change (drift.PARTS' fields), so a
+    table whose row estimate moved is rewritten but not reported.
     """
+    previous_fingerprints = previous_fingerprints or {}
     stored = {part: model.objects.filter(connection=connection).exists() for part, (model, _key) in PARTS.items()}
-    previous, current, written = {}, {}, {}
+    previous, current, written, fingerprints = {}, {}, {}, {}
     for part, (model, key) in PARTS.items():
         rows = getattr(catalog, part)
-        if not rows and not stored[part]:
-            written[part] = {"deleted": 0, "inserted": 0}
-            previous[part] = current[part] = {}
-            continue
         fields = _fields(model, rows)
+        payload = _payload(fields, rows)
+        fingerprints[part] = hashlib.sha256(payload.encode()).hexdigest()
+        previous[part] = current[part] = {}
+        unchanged = stored[part] and previous_fingerprints.get(part) == fingerprints[part]
+        if unchanged or (not rows and not stored[part]):
+            written[part] = {"deleted": 0, "inserted": 0}
+            continue
         reported = drift.PARTS[part][1] if part in drift.PARTS else ()
-        deleted, inserted = _sync_part(model, connection.pk, key, fields, rows, reported, empty=not stored[part])
+        deleted, inserted = _sync_part(model, connection.pk, key, fields, payload, reported, empty=not stored[part])
         written[part] = {"deleted": len(deleted), "inserted": len(inserted)}
-        if part in drift.PARTS:
-            size = len(key)
-            previous[part] = {tuple(r[:size]): tuple(r[size:]) for r in deleted}
-            current[part] = {tuple(r[:size]): tuple(r[size:]) for r in inserted}
+        size = len(key)
+        previous[part] = {tuple(r[:size]): tuple(r[size:]) for r in deleted}
+        current[part] = {tuple(r[:size]): tuple(r[size:]) for r in inserted}
     result = drift.snapshot_diff({p: previous[p] for p in drift.PARTS}, {p: current[p] for p in drift.PARTS})
     result["initial"] = not stored["tables"] and not stored["columns"]
-    return result, written
+    return result, written, fingerprints

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import psycopg
 from django.conf import settings
 from psycopg import errors as pg_errors
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dbooster.errors import Conflict, DomainError, InvalidInput, PermissionDenied, Unprocessable, UpstreamError
@@ -271,11 +272,14 @@ def session(
     statement_timeout_ms: int | None = None,
     lock_timeout_ms: int | None = None,
     connect_timeout: int | None = None,
+    repeatable_read: bool = False,
+    snapshot: str | None = None,
 ):
     """A connection inside one transaction that is ALWAYS rolled back.
 
     SET LOCAL statement_timeout / lock_timeout bound every statement; READ ONLY unless
-    asked otherwise. A client-side watchdog cancels a statement the server did not stop
+    asked otherwise. `repeatable_read` gives one consistent view (pg_export_snapshot can
+    share it); `snapshot` joins such a view from another session (SET TRANSACTION SNAPSHOT). A client-side watchdog cancels a statement the server did not stop
     in time, so a caller never hangs. Database errors inside come out as DomainErrors.
     """
     statement_ms = int(statement_timeout_ms or settings.TARGET_STATEMENT_TIMEOUT_MS)
@@ -284,7 +288,11 @@ def session(
     watchdog = threading.Timer(statement_ms / 1000 + 10, _cancel_quietly, args=(conn,))
     watchdog.daemon = True
     try:
-        conn.execute("BEGIN READ ONLY" if read_only else "BEGIN READ WRITE")
+        isolation = " ISOLATION LEVEL REPEATABLE READ" if (repeatable_read or snapshot) else ""
+        conn.execute(f"BEGIN{isolation} {'READ ONLY' if read_only else 'READ WRITE'}")
+        if snapshot:
+            # Must come before any query of the transaction: see exactly what another session sees.
+            conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
         conn.execute(
             "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
             "set_config('idle_in_transaction_session_timeout', %s, true)",

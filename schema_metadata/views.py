@@ -270,6 +270,9 @@ def plan_rows(summary: dict) -> list[dict]:
                 "share_pct": round(min(1.0, share) * 100, 1),
                 "share_basis": basis,
                 "misestimate": off is not None and off >= 10,
+                "details": {
+                    k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in node["details"].items()
+                },
             }
         )
     return rows

@@ -17,6 +17,7 @@ import os
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -171,17 +172,17 @@ def tree_size(directory: Path) -> tuple[int, int]:
 
 
 class MemorySampler(threading.Thread):
-    """Peak resident memory of this process plus every pool process, sampled every 100 ms.
+    """Peak resident memory of one process and all its descendants, sampled every 100 ms.
 
-    Also keeps each process's last CPU time, to report the scan's CPU seconds beside its wall time
-    (the machine may be shared: CPU seconds compare fairly with ripgrep's when wall time does not).
+    It runs in the benchmark's own process, never in the measured one, so sampling costs the
+    scan no CPU time.
     """
 
-    def __init__(self):
+    def __init__(self, pid: int):
         super().__init__(daemon=True)
+        self.pid = pid
         self.peak_total = 0
         self.peak_single = 0
-        self.cpu = {}
         self.running = True
 
     def run(self):
@@ -189,39 +190,122 @@ class MemorySampler(threading.Thread):
             import psutil
         except ImportError:
             return
-        me = psutil.Process()
-        mine = me.cpu_times()
-        baseline = {me.pid: mine.user + mine.system}  # the parent's CPU before the scan is not the scan's
+        try:
+            root = psutil.Process(self.pid)
+        except psutil.Error:
+            return
         while self.running:
             total = 0
-            for process in [me, *me.children(recursive=True)]:
+            try:
+                processes = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                break
+            for process in processes:
                 try:
                     rss = process.memory_info().rss
-                    times = process.cpu_times()
                 except psutil.Error:
                     continue
-                self.cpu[process.pid] = times.user + times.system - baseline.get(process.pid, 0.0)
                 total += rss
                 self.peak_single = max(self.peak_single, rss)
             self.peak_total = max(self.peak_total, total)
             time.sleep(0.1)
 
 
-def time_ripgrep(directory: Path) -> tuple[float, float]:
-    """Best wall time of three runs, and the CPU seconds of that run."""
+def _cpu_seconds(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def _become_subreaper() -> None:
+    """Orphaned descendants (the pool's workers, once the forkserver exits) are reparented to
+    this process, so reaping them adds their CPU time to RUSAGE_CHILDREN: nothing escapes."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def _reap_descendants() -> None:
+    """Stop the forkserver (multiprocessing keeps it for the process's lifetime) and wait for
+    every descendant, so their CPU time is in RUSAGE_CHILDREN."""
+    import multiprocessing.forkserver
+
+    server = multiprocessing.forkserver._forkserver
+    if getattr(server, "_forkserver_pid", None):
+        server._stop()
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def scan_child(directory: str, workers: int) -> None:
+    """Run one scan in this (fresh) process and print its wall and CPU seconds as JSON.
+
+    CPU is this process's plus every descendant's (forkserver and pool workers), measured
+    the same way as ripgrep's: resource usage of reaped processes, not sampling.
+    """
+    _become_subreaper()
+    found = {"occurrences": 0, "rejected": 0}
+
+    def on_results(chunk):
+        for result in chunk.results:
+            found["occurrences"] += len(result.occurrences)
+            found["rejected"] += len(result.rejected)
+
+    cpu_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
+    start = time.perf_counter()
+    totals = scan_tree(directory, on_results=on_results, workers=workers)
+    wall = time.perf_counter() - start
+    _reap_descendants()
+    cpu = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_before
+    cpu += _cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(
+        json.dumps(
+            {"wall": wall, "cpu": cpu, "files": totals.files, "bytes": totals.bytes, "own_peak": own_peak, **found}
+        )
+    )
+
+
+def run_measured(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (the process and its reaped descendants), peak memory, stdout."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=stdout)
+    sampler = MemorySampler(process.pid)
+    sampler.start()
+    output = process.stdout.read().decode() if process.stdout else ""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    sampler.running = False
+    sampler.join()
+    if process.returncode not in (0, 1):  # rg answers 1 when nothing matched
+        raise SystemExit(f"{command[0]} failed with {process.returncode}")
+    return wall, _cpu_seconds(usage), sampler.peak_total, output
+
+
+def time_ripgrep(directory: Path, threads: int) -> tuple[float, float]:
+    """Wall and CPU seconds of one ripgrep run over the tree, on every core."""
     rg = shutil.which("rg") or "/usr/bin/rg"
-    command = [rg, "-c", "-i", "select|insert|update|delete", str(directory)]
-    best = None
-    for _ in range(3):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
-        elapsed = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        if best is None or elapsed < best[0]:
-            best = (elapsed, cpu)
-    return best
+    command = [rg, "-c", "-i", "-j", str(threads), "select|insert|update|delete", str(directory)]
+    wall, cpu, _, _ = run_measured(command)
+    return wall, cpu
+
+
+def time_scan(directory: Path, workers: int) -> dict:
+    """One scan in a fresh process: wall and CPU as measured inside it, peak memory from outside.
+
+    Interpreter start-up and imports are left out (a scan worker has them already); starting the
+    process pool is counted, since every scan pays it.
+    """
+    command = [sys.executable, __file__, "--scan-child", str(directory), "--workers", str(workers)]
+    _, _, peak, output = run_measured(command, stdout=subprocess.PIPE)
+    figures = json.loads(output)
+    figures["peak_total"] = peak
+    return figures
 
 
 def main() -> None:
@@ -230,13 +314,18 @@ def main() -> None:
     parser.add_argument("--average-bytes", type=int, default=5_000)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved; medians are reported")
     parser.add_argument(
         "--sql-share",
         type=float,
         default=0.1,
         help="share of code files that hold SQL (default 0.1; .sql files always)",
     )
+    parser.add_argument("--scan-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.scan_child:
+        scan_child(str(args.scan_child), args.workers)
+        return
     name = f"bench-scan-{args.files}-{int(args.sql_share * 100)}"
     directory = args.dir or DEFAULT_DIR.with_name(name)
 
@@ -245,43 +334,36 @@ def main() -> None:
     files, size = tree_size(directory)
     print(f"tree: {directory} ({files} files, {size / 1e6:.1f} MB; ready in {time.perf_counter() - started:.1f} s)")
 
-    rg_seconds, rg_cpu = time_ripgrep(directory)  # also warms the page cache for the scan
+    time_ripgrep(directory, args.workers)  # warms the page cache: neither side reads from disk
+    rg_runs, scan_runs = [], []
+    for _ in range(args.repeat):
+        rg_runs.append(time_ripgrep(directory, args.workers))
+        scan_runs.append(time_scan(directory, args.workers))
+    rg_wall = statistics.median(wall for wall, _ in rg_runs)
+    rg_cpu = statistics.median(cpu for _, cpu in rg_runs)
+    scan_wall = statistics.median(run["wall"] for run in scan_runs)
+    scan_cpu = statistics.median(run["cpu"] for run in scan_runs)
+    last = scan_runs[-1]
 
-    found = {"files": 0, "occurrences": 0, "rejected": 0}
-
-    def on_results(chunk):
-        found["files"] += chunk.files
-        for result in chunk.results:
-            found["occurrences"] += len(result.occurrences)
-            found["rejected"] += len(result.rejected)
-
-    sampler = MemorySampler()
-    sampler.start()
-    start = time.perf_counter()
-    totals = scan_tree(str(directory), on_results=on_results, workers=args.workers)
-    scan_seconds = time.perf_counter() - start
-    sampler.running = False
-    sampler.join()
-    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-    print(f"workers: {args.workers} (os.cpu_count() = {os.cpu_count()})")
+    print(f"workers: {args.workers} scan processes, {args.workers} ripgrep threads (os.cpu_count() = {os.cpu_count()})")
     print(
-        f"scan: {scan_seconds:.2f} s, {totals.files / scan_seconds:,.0f} files/s, "
-        f"{totals.bytes / 1e6 / scan_seconds:.1f} MB/s; {totals.occurrences} SQL occurrences, "
-        f"{totals.rejected} rejected candidates"
+        f"scan (median of {args.repeat}): {scan_wall:.2f} s wall, {scan_cpu:.2f} CPU s; "
+        f"{last['files'] / scan_wall:,.0f} files/s, {last['bytes'] / 1e6 / scan_wall:.1f} MB/s; "
+        f"{last['occurrences']} SQL occurrences, {last['rejected']} rejected candidates"
     )
-    if sampler.peak_total:
-        print(
-            f"peak memory: {sampler.peak_total / 1e6:.0f} MB total over the parent and pool processes, "
-            f"{sampler.peak_single / 1e6:.0f} MB in the largest one"
-        )
-    print(f"peak memory of this process (getrusage): {own_peak / 1e6:.0f} MB")
-    scan_cpu = sum(sampler.cpu.values())
-    print(f"ripgrep (rg -c -i 'select|insert|update|delete', best of 3): {rg_seconds:.3f} s, {rg_cpu:.2f} CPU s")
-    print(f"ratio scan / ripgrep: {scan_seconds / rg_seconds:.1f}x wall time (target: within 10x)")
-    if scan_cpu:
-        print(f"scan CPU: {scan_cpu:.2f} s over every process; CPU ratio scan / ripgrep: {scan_cpu / rg_cpu:.1f}x")
-    print(f"load average during the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print("  runs: " + ", ".join(f"{run['wall']:.2f} s / {run['cpu']:.2f} CPU s" for run in scan_runs))
+    print(
+        f"peak memory: {last['peak_total'] / 1e6:.0f} MB over the scan process, forkserver and pool workers "
+        f"(the scan process alone: {last['own_peak'] / 1e6:.0f} MB)"
+    )
+    print(
+        f"ripgrep -c -i 'select|insert|update|delete' (median of {args.repeat}): {rg_wall:.3f} s wall, {rg_cpu:.2f} CPU s"
+    )
+    print("  runs: " + ", ".join(f"{wall:.3f} s / {cpu:.2f} CPU s" for wall, cpu in rg_runs))
+    print(
+        f"ratio scan / ripgrep: {scan_wall / rg_wall:.1f}x wall time, {scan_cpu / rg_cpu:.1f}x CPU time (target: within 10x)"
+    )
+    print(f"load average after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -183,6 +183,7 @@ def main() -> None:
             f"for {args.tables} tables, {small_runs[0]['statements']} for {args.small} tables"
         )
         print(f"pg_dump --schema-only, {args.runs} runs: {', '.join(f'{d:.2f}s' for d in dumps)}")
+        print(f"first sync (writes the whole snapshot) / best pg_dump: {syncs[0] / best_dump:.2f}")
         ratio = best_sync / best_dump
         print(
             f"ratio sync / pg_dump (best of {args.runs} each): {best_sync:.2f}s / {best_dump:.2f}s = {ratio:.2f} "

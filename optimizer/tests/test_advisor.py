@@ -143,3 +143,16 @@ def test_parse_index_ddl_round_trip():
     assert cand.ddl(concurrently=False).endswith("(customer_id, created_at DESC) WHERE status = 'x'")
     assert advisor.parse_index_ddl("DROP TABLE orders") is None
     assert advisor.parse_index_ddl("not sql at all") is None
+
+
+@pytest.mark.hypopg
+def test_workload_weighs_write_cost_on_busy_tables(hypopg_database):
+    items = [WorkloadItem("SELECT * FROM orders WHERE customer_id = $1", total_time_ms=5000)]
+    with psycopg.connect(hypopg_database) as conn:
+        cheap_writes = advise_workload(conn, items, write_cost_ms_per_row=0.0001)
+        conn.rollback()
+        # orders took 100,000 inserts: at 1 ms per written row, no read saving pays for another index.
+        busy = advise_workload(conn, items, write_cost_ms_per_row=1.0)
+        conn.rollback()
+    assert cheap_writes["indexes"] and cheap_writes["indexes"][0]["write_cost_ms"] == pytest.approx(10.0)
+    assert busy["indexes"] == []

@@ -198,8 +198,59 @@ def test_data_changing_statements_are_planned_never_run(member_client, project, 
     query = "UPDATE orders SET total = 0 WHERE customer_id = 7"
     with psycopg.connect(shop_database) as target:
         assert target.execute("SELECT count(*) FROM orders WHERE customer_id = 7 AND total <> 0").fetchone()[0] > 0
-    response = member_client.post("/query/optimize", {"query": query, "project": project.pk, "ai": False}, format="json")
+    response = member_client.post(
+        "/query/optimize", {"query": query, "project": project.pk, "ai": False}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["plan_status"] == "planned"
     with psycopg.connect(shop_database) as target:
         assert target.execute("SELECT count(*) FROM orders WHERE customer_id = 7 AND total = 0").fetchone()[0] == 0
+
+
+@pytest.mark.django_db
+def test_without_a_connection_rewrites_are_offered_unverified(member_client):
+    query = "SELECT c.id FROM customers c WHERE c.country = 'IL' OR c.email = 'a@b.c'"
+    body = member_client.post("/query/optimize", {"query": query, "ai": False}, format="json").json()
+    rewrites = [s for s in body["suggestions"] if s["kind"] == "rewrite"]
+    assert rewrites and all(not s["verified"] and "no database connection" in s["unverified_reason"] for s in rewrites)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_findings_use_the_synced_schema_metadata(member_client, project, connection_for, shop_database):
+    from schema_metadata.models import SchemaMetadata
+
+    conn = connection_for(shop_database)
+    for position, (column, kind) in enumerate([("id", "bigint"), ("customer_id", "integer")], start=1):
+        SchemaMetadata.objects.create(
+            connection=conn, table_name="ghost_orders", column_name=column, column_type=kind,
+            ordinal_position=position, is_nullable=False,
+        )  # fmt: skip
+    query = "SELECT id FROM ghost_orders WHERE customer_id = 42.5"
+    body = member_client.post("/query/optimize", {"query": query, "project": project.pk, "ai": False}, format="json")
+    body = body.json()
+    # Only the synced snapshot knows this table: the target itself cannot plan it.
+    assert body["plan_status"] == "failed" and body["plan_error"]
+    assert "implicit-cast-column-type" in {f["rule_id"] for f in body["findings"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_not_in_rewrite_is_verified_with_the_live_catalog(member_client, project, connection_for, shop_database):
+    connection_for(shop_database)  # never synced: the schema facts come from the target's catalog
+    query = "SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM orders)"
+    body = member_client.post("/query/optimize", {"query": query, "project": project.pk, "ai": False}, format="json")
+    rewrite = next(s for s in body.json()["suggestions"] if s["rule_id"] == "not-in-subquery")
+    assert "NOT EXISTS" in rewrite["sql"] and not rewrite["advice_only"]
+    assert rewrite["verified"] and rewrite["verification"] == "result-equivalence"
+    assert rewrite["time_before_ms"] is not None and rewrite["time_after_ms"] is not None
+
+
+@pytest.mark.django_db
+def test_an_unreachable_target_still_answers_with_findings(member_client, project, connection_for):
+    connection_for("postgresql://nobody@127.0.0.1:1/none")
+    response = member_client.post(
+        "/query/optimize", {"query": "SELECT * FROM orders", "project": project.pk, "ai": False}, format="json"
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["plan_status"] == "failed" and "refused" in body["plan_error"].lower()
+    assert body["findings"]

@@ -81,3 +81,10 @@ def test_generic_plans_survive_psycopg_auto_prepare(shop_database):
         for _ in range(8):
             plan = advisor.explain_json(conn, "SELECT * FROM orders WHERE customer_id = $1")
             assert plan["Plan"]["Total Cost"] > 0
+
+
+def test_candidates_that_give_the_order_by_are_marked():
+    cands, _ = generate_candidates("SELECT id FROM orders WHERE customer_id = 1 ORDER BY created_at DESC", _orders())
+    ordered = [c for c in cands if c.provides_order]
+    assert ordered and all(c.keys[-1] == "created_at DESC" for c in ordered)
+    assert any(not c.provides_order and c.keys == ("customer_id",) for c in cands)

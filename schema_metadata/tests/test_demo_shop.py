@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from schema_metadata import demo_shop
 from schema_metadata.explain import explain
-from schema_metadata.models import DatabaseConnection
+from schema_metadata.models import DatabaseConnection, SchemaMetadata
 from schema_metadata.tests.conftest import drop_database
 
 
@@ -92,6 +92,7 @@ def test_seed_demo_creates_the_demo_connection(demo_name, local_targets, client_
     assert connection.is_default and connection.allow_analyze and connection.environment == "development"
     assert connection.project.name == "Demo shop"
     assert DatabaseConnection.objects.count() == 1
+    assert SchemaMetadata.objects.filter(connection=connection, table_name="orders", column_name="status").exists()
     user = connection.created_by
     response = client_for(user).post(
         "/query/explain",

@@ -317,3 +317,79 @@ def test_empty_database_then_tables_then_none(project, local_targets, scratch_da
     ]
     assert not SchemaMetadata.objects.filter(connection=connection).exists()
     assert not DbIndex.objects.filter(connection=connection).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_see_the_previous_snapshot_until_the_sync_commits(shop_connection):
+    import threading
+    import time
+
+    _sync(shop_connection)
+    run_sql(shop_connection.url, "CREATE TABLE extra (id int PRIMARY KEY)")
+    own = django_db.settings_dict
+    reader_url = f"host={own['HOST']} port={own['PORT']} user={own['USER']} dbname={own['NAME']}"
+    seen = {}
+    with django_db.cursor() as cur:
+        # Slow the write down on one row so a reader can look while the sync's transaction is open.
+        cur.execute(
+            """
+            CREATE FUNCTION slow_extra() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.name = 'extra_pkey' THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$;
+            CREATE TRIGGER slow_extra BEFORE INSERT ON db_schema_indexes FOR EACH ROW EXECUTE FUNCTION slow_extra();
+            """
+        )
+    try:
+
+        def sync_in_thread():
+            from django.db import connections
+
+            try:
+                _sync(shop_connection)
+            finally:
+                connections.close_all()  # this thread's own connection, or the test database stays busy
+
+        syncing = threading.Thread(target=sync_in_thread)
+        syncing.start()
+        time.sleep(0.8)
+        with psycopg.connect(reader_url) as reader:
+            seen["during"] = reader.execute(
+                "SELECT array_agg(DISTINCT table_name ORDER BY table_name) FROM db_schema_metadata "
+                "WHERE connection_id = %s",
+                [shop_connection.pk],
+            ).fetchone()[0]
+            seen["running"] = reader.execute(
+                "SELECT status FROM schema_syncs WHERE connection_id = %s ORDER BY id DESC LIMIT 1",
+                [shop_connection.pk],
+            ).fetchone()[0]
+        syncing.join()
+    finally:
+        with django_db.cursor() as cur:
+            cur.execute("DROP TRIGGER slow_extra ON db_schema_indexes; DROP FUNCTION slow_extra()")
+    assert seen == {"during": ["customers", "orders"], "running": "running"}
+    assert SchemaMetadata.objects.filter(connection=shop_connection, table_name="extra").exists()
+
+
+def _statements_sent(url) -> int:
+    return run_sql(
+        url,
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE dbid = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE %s",
+        ["%pg_stat_statements%"],
+    )[0][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("n_tables", [5, 50])
+def test_a_whole_sync_sends_a_constant_number_of_statements(project, local_targets, scratch_database, n_tables):
+    try:
+        run_sql(scratch_database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        run_sql(scratch_database, "SELECT pg_stat_statements_reset()")
+    except psycopg.Error:
+        pytest.skip("pg_stat_statements is not loaded on this server")
+    _make_tables(scratch_database, n_tables)
+    connection = services.connection_create(project=project, name="count", url=scratch_database)
+    before = _statements_sent(scratch_database)
+    sync = _sync(connection)
+    assert sync.stats["tables"] == n_tables + 1
+    # Two sessions sharing one snapshot: BEGIN, timeouts, export/import, 4 catalog reads, ROLLBACK.
+    assert _statements_sent(scratch_database) - before == 12
