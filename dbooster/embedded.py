@@ -8,7 +8,9 @@ worker, tests), and stopped when the last process that started using it exits.
 from __future__ import annotations
 
 import logging
+import signal
 import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -54,6 +56,19 @@ def _ensure_preload(server) -> None:
     server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM ends the process through SystemExit, so the last user stops the server.
+
+    Without this, `kill` skips atexit and leaves the embedded server running. A
+    process that installs its own handler later (the worker) keeps its own.
+    """
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        try:
+            signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+        except ValueError:
+            pass  # not the main thread: leave signals alone
+
+
 def ensure_database(pgdata: Path, dbname: str) -> dict:
     """Start (or join) the embedded server and make sure `dbname` exists.
 
@@ -63,6 +78,7 @@ def ensure_database(pgdata: Path, dbname: str) -> dict:
     from psycopg import sql
 
     server = _server(pgdata)
+    _exit_cleanly_on_sigterm()
     _ensure_preload(server)
     info = server.get_postmaster_info()
     with psycopg.connect(_admin_conninfo(info), autocommit=True) as conn:

@@ -137,18 +137,13 @@ def _bars(suggestions):
 
 
 def _tree(plan: dict | None):
-    """The plan's nodes (from the explain page's summarizer), each with its share of the root cost."""
+    """The plan drawn as the explain page draws it (the same summarizer and rows)."""
     if not plan:
         return []
     from schema_metadata.plan import summarize
+    from schema_metadata.views import plan_rows
 
-    summary = summarize([plan])
-    nodes = summary.get("nodes", [])
-    root_cost = max((n.get("total_cost") or 0 for n in nodes), default=0) or 1
-    for n in nodes:
-        n["cost_pct"] = round(100 * (n.get("total_cost") or 0) / root_cost, 1)
-        n["indent"] = n.get("depth", 0) * 1.2
-    return nodes
+    return plan_rows(summarize([plan]))
 
 
 @role_required(Role.VIEWER)

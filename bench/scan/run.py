@@ -226,19 +226,25 @@ def _become_subreaper() -> None:
         pass
 
 
-def _reap_descendants() -> None:
-    """Stop the forkserver (multiprocessing keeps it for the process's lifetime) and wait for
-    every descendant, so their CPU time is in RUSAGE_CHILDREN."""
+def _reap_descendants(timeout: float = 5.0) -> None:
+    """Stop the helpers multiprocessing keeps for the process's lifetime (forkserver, resource
+    tracker) and wait for every descendant, so that their CPU time is in RUSAGE_CHILDREN."""
     import multiprocessing.forkserver
+    import multiprocessing.resource_tracker
 
-    server = multiprocessing.forkserver._forkserver
-    if getattr(server, "_forkserver_pid", None):
-        server._stop()
-    while True:
+    for helper in (multiprocessing.forkserver._forkserver, multiprocessing.resource_tracker._resource_tracker):
+        stop = getattr(helper, "_stop", None)
+        if stop is not None:
+            stop()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
-            os.waitpid(-1, 0)
+            pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
+        if pid == 0:
+            time.sleep(0.01)
+    print("warning: some pool processes did not exit; their CPU time is missing", file=sys.stderr)
 
 
 def scan_child(directory: str, workers: int) -> None:
@@ -260,14 +266,12 @@ def scan_child(directory: str, workers: int) -> None:
     totals = scan_tree(directory, on_results=on_results, workers=workers)
     wall = time.perf_counter() - start
     _reap_descendants()
-    cpu = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_before
-    cpu += _cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
-    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(
-        json.dumps(
-            {"wall": wall, "cpu": cpu, "files": totals.files, "bytes": totals.bytes, "own_peak": own_peak, **found}
-        )
-    )
+    cpu_self = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_before
+    cpu_pool = _cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
+    figures = {"wall": wall, "cpu": cpu_self + cpu_pool, "cpu_self": cpu_self, "cpu_pool": cpu_pool}
+    figures.update(files=totals.files, bytes=totals.bytes, **found)
+    figures["own_peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps(figures))
 
 
 def run_measured(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int, str]:
@@ -351,7 +355,10 @@ def main() -> None:
         f"{last['files'] / scan_wall:,.0f} files/s, {last['bytes'] / 1e6 / scan_wall:.1f} MB/s; "
         f"{last['occurrences']} SQL occurrences, {last['rejected']} rejected candidates"
     )
-    print("  runs: " + ", ".join(f"{run['wall']:.2f} s / {run['cpu']:.2f} CPU s" for run in scan_runs))
+    print(
+        "  runs (wall / CPU of the scan process + pool processes): "
+        + ", ".join(f"{run['wall']:.2f} s / {run['cpu_self']:.2f} + {run['cpu_pool']:.2f} CPU s" for run in scan_runs)
+    )
     print(
         f"peak memory: {last['peak_total'] / 1e6:.0f} MB over the scan process, forkserver and pool workers "
         f"(the scan process alone: {last['own_peak'] / 1e6:.0f} MB)"
