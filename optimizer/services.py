@@ -98,6 +98,8 @@ def schema_from_metadata(connection):
                     "method": index.method,
                     "unique": index.is_unique,
                     "predicate": index.predicate or None,
+                    # Operator classes (text_pattern_ops, gin_trgm_ops) live only in the definition.
+                    "definition": index.definition,
                 }
             )
     for table in DbTable.objects.filter(connection=connection):
@@ -559,6 +561,7 @@ def optimize_query(
         metadata={
             "project": project.pk if project else None,
             "connection": connection.pk if connection else None,
+            "fingerprint": run.fingerprint,
             "suggestions": run.suggestions.count(),
             "ai": state.ai_status,
         },

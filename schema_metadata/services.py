@@ -527,6 +527,11 @@ def explain_query(
         organization=org,
         target=analysis,
         request=request,
-        metadata={"analyzed": result["analyzed"], "kind": result["statement_kind"], "connection": connection.pk},
+        metadata={
+            "fingerprint": analysis.fingerprint,
+            "analyzed": result["analyzed"],
+            "kind": result["statement_kind"],
+            "connection": connection.pk,
+        },
     )
     return analysis
