@@ -46,9 +46,11 @@ class UserSerializer(serializers.ModelSerializer):
             "google_id",
             "created_at",
             "organization",
+            "organization_id",
             "role",
             "github_connected",
         ]
+        read_only_fields = fields
 
     def get_github_connected(self, user) -> bool:
         return bool(user.github_token)

@@ -356,3 +356,23 @@ SCAN_WORKERS = env.int("SCAN_WORKERS", default=0) or None  # None: every core
 # Applying an approved index or DDL change: a short wait for locks, a long bound for the build.
 APPROVAL_APPLY_LOCK_TIMEOUT_MS = env.int("APPROVAL_APPLY_LOCK_TIMEOUT_MS", default=5_000)
 APPROVAL_APPLY_STATEMENT_TIMEOUT_MS = env.int("APPROVAL_APPLY_STATEMENT_TIMEOUT_MS", default=30 * 60 * 1000)
+
+# --- OpenAPI enum names ---
+# Fields named `status` and `kind` carry different choice sets across apps; each set gets a stable name
+# (drf-spectacular would otherwise warn and invent hashed names like StatusF6eEnum).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        # queued/running/succeeded/failed: scans, schema syncs and apply attempts share the one set.
+        "JobStatusEnum": "schema_metadata.models.SchemaSync.Status",
+        "InvitationStatusEnum": "organizations.models.Invitation.Status",
+        "PaymentStatusEnum": "billing.models.PaymentHistory.Status",
+        "WebhookEventStatusEnum": "billing.models.WebhookEvent.Status",
+        "PlanStatusEnum": "optimizer.models.OptimizationRun.PlanStatus",
+        "NotificationKindEnum": "workflow.models.NotificationKind",
+        "ProposalKindEnum": "workflow.models.Proposal.Kind",
+        "ProposalStateEnum": "workflow.models.Proposal.State",
+        "SuggestionKindEnum": "optimizer.models.Suggestion.Kind",
+        "QueryAnalysisKindEnum": "schema_metadata.models.QueryAnalysis.Kind",
+        "DbTableKindEnum": "schema_metadata.models.DbTable.Kind",
+    }
+)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import statistics
 import uuid
 from dataclasses import dataclass, field
 
@@ -31,6 +32,10 @@ MAX_INCLUDE = 4
 MAX_INDEXES_PER_QUERY = 3
 # Building real indexes is slow on big tables: the sandbox measures at most this many per query.
 MAX_SANDBOX_CANDIDATES = 12
+# Timing a query: runs after one warm-up run, with and without the index, compared by their medians.
+TIMED_RUNS = 5
+# A sandboxed index must make the query at least this much faster in time (median over median) to be kept.
+MIN_TIME_SPEEDUP = 1.05
 
 
 # --- catalog --------------------------------------------------------------
@@ -329,6 +334,10 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
             rest = [k for k in keys if k.split(" ")[0].strip('"') not in partial]
             if not rest:
                 rest = sort_keys or [_key(c) for c in ranges[:1]] or [_key(c) for c in ask.joins[:1]]
+            if not rest:
+                # Nothing but the constant to look up (`WHERE status = 'paid'`): key the index on that column.
+                # Every entry then holds the same value, which B-tree deduplication stores in a few pages.
+                rest = [_key(c) for c in partial]
             where = " AND ".join(f"{_ident(c)} {ask.eq_constants[c]}" for c in partial)
             add(rest, reason + f", partial on {where}", where=where)
             if not ask.star and extra and len(extra) <= MAX_INCLUDE:
@@ -732,12 +741,58 @@ def advise(
         before_ms = _execution_ms(conn, query)
         for s in result.suggestions:
             s.time_before_ms = before_ms
+        _drop_if_not_faster(result)
     return result
 
 
-def _execution_ms(conn: psycopg.Connection, query: str) -> float:
-    plan = explain_json(conn, query, analyze=True)
-    return float(plan.get("Execution Time", 0.0))
+def _execution_ms(conn: psycopg.Connection, query: str, runs: int = TIMED_RUNS) -> float:
+    """The median execution time of `runs` runs after one warm-up run.
+
+    The warm-up matters: CREATE INDEX and big sequential scans read the table through a small ring of
+    buffers, so right after the sandbox builds an index the heap pages are not in shared buffers, and
+    a single timed run would charge the index with reading them from disk. TIMING OFF keeps the
+    per-row clock calls, which cost more on plans that return rows one by one, out of the comparison.
+    """
+    statement = pgsql.SQL("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) {}").format(pgsql.SQL(query))
+    samples = []
+    for _ in range(runs + 1):
+        row = conn.execute(statement, prepare=False).fetchone()
+        samples.append(float(_json(row[0])[0].get("Execution Time", 0.0)))
+    return statistics.median(samples[1:])
+
+
+def _drop_if_not_faster(result: AdviceResult) -> None:
+    """A sandboxed index whose measured time is no better is not a win, whatever the cost estimate says."""
+    first = result.suggestions[0]
+    before, after = first.time_before_ms, first.time_after_ms
+    if not before or after is None or before >= after * MIN_TIME_SPEEDUP:
+        return
+    why = (
+        f"measured no faster: {after:.1f} ms with the index against {before:.1f} ms without (median of "
+        f"{TIMED_RUNS} warm runs each), although the planner's cost fell from {first.cost_before:.0f} to "
+        f"{result.cost_after:.0f}"
+    )
+    for s in result.suggestions:
+        result.rejected.append({"index": s.candidate.ddl(), "reason": why})
+    result.notes.append(
+        f"Not recommended: {why}. The plan with the index "
+        f"({_node_types(result.plan_after)}) does not beat the plan without it ({_node_types(result.plan_before)}) "
+        "on this data, for example when the matching rows are spread over most of the table's pages."
+    )
+    result.suggestions, result.cost_after, result.plan_after = [], None, None
+
+
+def _node_types(plan: dict | None) -> str:
+    names: list[str] = []
+
+    def walk(node):
+        names.append(("Parallel " if node.get("Parallel Aware") else "") + node.get("Node Type", "?"))
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    if plan:
+        walk(plan["Plan"])
+    return " > ".join(names)
 
 
 def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, min_gain: float) -> list:

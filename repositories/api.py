@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from dbooster.api import Pagination
 from dbooster.permissions import OrganizationRole
+from projects.selectors import project_or_sole
 from repositories import github, selectors, services
 from repositories.models import ExtractedQuery, QueryOccurrence, Repository, ScanRun
 
@@ -97,7 +98,9 @@ class ScanSerializer(serializers.ModelSerializer):
 class ScanStartSerializer(serializers.Serializer):
     repo_url = serializers.CharField(max_length=1000)
     branch = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    project = serializers.IntegerField()
+    project = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Default: the organization's only project."
+    )
 
 
 class ScanUploadSerializer(serializers.Serializer):
@@ -176,7 +179,7 @@ class ScanStartView(APIView):
     def post(self, request):
         data = ScanStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = selectors.project_for(org=request.user.organization, pk=data.validated_data["project"])
+        project = project_or_sole(org=request.user.organization, pk=data.validated_data["project"])
         scan, joined = services.scan_start(
             project=project,
             repo_url=data.validated_data["repo_url"],

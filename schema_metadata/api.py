@@ -11,6 +11,7 @@ from dbooster.api import Pagination
 from dbooster.errors import InvalidInput, NotFound
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
+from projects.selectors import project_or_sole
 from schema_metadata import selectors, services
 from schema_metadata.models import (
     DatabaseConnection,
@@ -114,7 +115,9 @@ class SchemaSyncSerializer(serializers.ModelSerializer):
 
 
 class SyncRequestSerializer(serializers.Serializer):
-    project = serializers.IntegerField()
+    project = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="Default: the organization's only project."
+    )
     connection = serializers.IntegerField(required=False, allow_null=True)
     wait = serializers.BooleanField(
         required=False, default=False, help_text="Run the sync now and answer with its outcome (small schemas)."
@@ -276,7 +279,7 @@ class MetadataSyncView(APIView):
     def post(self, request):
         data = SyncRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = selectors.project_get(org=request.user.organization, pk=data.validated_data["project"])
+        project = project_or_sole(org=request.user.organization, pk=data.validated_data["project"])
         wait = data.validated_data["wait"]
         sync = services.sync_request(
             project=project,
@@ -384,11 +387,15 @@ class MetadataForeignKeysView(_MetadataListView):
 def explain_target(*, org, project_id=None, connection_id=None):
     """(project, connection id) for an explain request; a clear 400 when neither is given."""
     if project_id is None and connection_id is None:
-        raise InvalidInput(
-            'Name where to run the query: {"query": "...", "project": <project id>} uses the project\'s default '
-            'connection; add "connection": <connection id> to choose another.',
-            code="project_required",
-        )
+        try:
+            # The seed's body is {"query"} alone: the organization's only project answers it.
+            return project_or_sole(org=org), None
+        except InvalidInput:
+            raise InvalidInput(
+                'Name where to run the query: {"query": "...", "project": <project id>} uses the project\'s '
+                'default connection; add "connection": <connection id> to choose another.',
+                code="project_required",
+            ) from None
     if project_id is not None:
         return selectors.project_get(org=org, pk=project_id), connection_id
     connection = (

@@ -2,6 +2,13 @@
 
 Four statements, whatever the number of tables: relations, columns, indexes, foreign
 keys. Each joins what it needs server-side, so there is never a per-table round trip.
+
+Cost model (why the statements look the way they do): a catalog function that opens a
+relation (pg_relation_size, pg_get_indexdef, pg_get_expr with a relation) builds that
+relation's cache entry in a fresh backend and takes a lock on it, tens of microseconds each;
+plain catalog columns cost next to nothing. So sizes come from pg_class (see _size), index
+definitions are assembled from catalog columns where that is exact (see INDEXES_SQL), and
+foreign-key column names are looked up in Python from the columns already read.
 """
 
 from __future__ import annotations
@@ -25,19 +32,47 @@ _NOT_EXTENSION_OWNED = """
     )
 """
 
+
+def _size(rel: str, never_counted: str | None = None) -> str:
+    """Bytes on disk of relation `rel` (a pg_class alias), as last counted by VACUUM / ANALYZE.
+
+    relpages is what VACUUM and ANALYZE (autovacuum's too) last counted: the same moment as
+    reltuples, our row estimate. A relation never counted (reltuples < 0, or the condition
+    `never_counted`) is measured from its files instead, with pg_relation_size, which opens
+    and locks it: tens of microseconds each in a fresh session, against nothing for relpages.
+    """
+    condition = f"{rel}.reltuples < 0" + (f" OR {never_counted}" if never_counted else "")
+    return (
+        f"CASE WHEN {condition} THEN pg_relation_size({rel}.oid) "
+        f"ELSE {rel}.relpages::int8 * current_setting('block_size')::int8 END"
+    )
+
+
+# An index's relpages is current after its table's ANALYZE only: a VACUUM that finds nothing to
+# delete skips the index (and its count), and an index made on an empty table claims one page.
+_INDEX_NEVER_COUNTED = (
+    "c.reltuples < 0 OR greatest(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL"
+)
+
+
 RELATIONS_SQL = f"""
 SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition,
        c.reltuples::float8,
-       -- Main forks only (table, TOAST; indexes are added from INDEXES_SQL): no per-fork file stats.
-       CASE WHEN c.relkind IN ('r', 'm', 'p')
-            THEN pg_relation_size(c.oid) + coalesce(pg_relation_size(nullif(c.reltoastrelid, 0)), 0) END,
+       -- Table and TOAST (indexes are added from INDEXES_SQL). A TOAST table is never analyzed:
+       -- when its table has stats and no pages, it is empty without asking the files.
+       CASE WHEN c.relkind IN ('r', 'm') THEN {_size("c")} + coalesce(CASE
+                WHEN t.reltuples < 0 AND c.reltuples >= 0 AND c.relpages = 0 THEN 0
+                ELSE {_size("t")} END, 0)
+            WHEN c.relkind = 'p' THEN 0 END,  -- a partitioned table has no storage of its own
        greatest(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)),
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END,
        pn.nspname, pc.relname,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END,
-       d.description
+       d.description,
+       quote_ident(n.nspname) || '.' || quote_ident(c.relname)
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class t ON t.oid = nullif(c.reltoastrelid, 0)
 LEFT JOIN pg_inherits i ON i.inhrelid = c.oid AND c.relispartition
 LEFT JOIN pg_class pc ON pc.oid = i.inhparent
 LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace
@@ -46,46 +81,109 @@ WHERE {_USER_RELATION} {_NOT_EXTENSION_OWNED}
 ORDER BY n.nspname, c.relname
 """
 
+# Deparsing a default (pg_get_expr) opens its relation: tens of microseconds each. Most defaults
+# repeat (now(), false, 0, 'new'::text...), and a default's text depends on its relation only
+# through column references (Var nodes, in generated columns): each distinct expression tree
+# (its source position aside) is deparsed once, or once per relation where it references columns.
 COLUMNS_SQL = f"""
+WITH column_default AS (
+    SELECT d.adrelid, d.adnum, d.adbin, d.tree, CASE WHEN d.tree LIKE '%{{VAR %' THEN d.adrelid END AS var_relid
+    FROM (SELECT *, regexp_replace(adbin::text, ' :location -?[0-9]+', '', 'g') AS tree FROM pg_attrdef) d
+),
+deparsed AS (
+    SELECT tree, var_relid, pg_get_expr(adbin, adrelid) AS text
+    FROM (SELECT DISTINCT ON (tree, var_relid) * FROM column_default) one_each
+)
 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnum, NOT a.attnotnull,
-       pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated
+       dp.text, a.attidentity, a.attgenerated, quote_ident(a.attname)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN column_default d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+LEFT JOIN deparsed dp ON dp.tree = d.tree AND dp.var_relid IS NOT DISTINCT FROM d.var_relid
 WHERE a.attnum > 0 AND NOT a.attisdropped AND {_USER_RELATION}
 ORDER BY a.attrelid, a.attnum
 """
 
+# pg_get_indexdef costs a relation open per index. Most indexes are plain: key columns by name,
+# each with its type's default operator class and its own collation, in default order, no
+# options, no expression. For those, "CREATE [UNIQUE] INDEX name ON schema.table USING am
+# (cols) [INCLUDE (cols)] [WHERE predicate]" is exactly what pg_get_indexdef prints, and Python
+# assembles it from the quoted names below (tests compare both on many index shapes). Every
+# other index (column `definition` not NULL) gets pg_get_indexdef itself.
 INDEXES_SQL = f"""
-SELECT x.indexrelid, x.indrelid, ic.relname, am.amname, x.indisunique, x.indisprimary,
-       x.indisvalid AND x.indisready, pg_get_indexdef(x.indexrelid),
-       pg_get_expr(x.indpred, x.indrelid), pg_get_expr(x.indexprs, x.indrelid), x.indnkeyatts,
-       x.indkey::int2[],
+WITH idx AS (
+    SELECT x.*, ic.relname AS index_name, ic.relkind AS index_kind, ic.relam, ic.reloptions, am.amname,
+           CASE WHEN ic.relkind = 'I' THEN 0 ELSE {_size("ic", _INDEX_NEVER_COUNTED)} END AS size_bytes
+    FROM pg_index x
+    JOIN pg_class ic ON ic.oid = x.indexrelid
+    JOIN pg_am am ON am.oid = ic.relam
+    JOIN pg_class c ON c.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE {_USER_RELATION}
+),
+key_column AS (
+    SELECT i.indexrelid, i.relam, k.ord, k.opclass, k.coll, k.option, a.atttypid, a.attcollation
+    FROM idx i
+    CROSS JOIN unnest(i.indkey::int2[], i.indclass::oid[], i.indcollation::oid[], i.indoption::int2[])
+        WITH ORDINALITY AS k(attnum, opclass, coll, option, ord)
+    LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum <> 0
+    WHERE k.ord <= i.indnkeyatts
+),
+-- The default operator classes each key column's type could take (GetDefaultOpClass's candidates):
+-- one for exactly that type, or, for a plain base type, those it is implicitly binary-coercible to.
+candidate AS (
+    SELECT p.relam, p.atttypid, o.oid AS opclass, o.opcintype = p.atttypid AS exact,
+           ot.typispreferred AND ot.typcategory = t.typcategory AS preferred
+    FROM (SELECT DISTINCT relam, atttypid FROM key_column WHERE atttypid IS NOT NULL) p
+    JOIN pg_type t ON t.oid = p.atttypid
+    JOIN pg_opclass o ON o.opcmethod = p.relam AND o.opcdefault
+    JOIN pg_type ot ON ot.oid = o.opcintype
+    WHERE o.opcintype = p.atttypid
+       OR (t.typtype = 'b' AND t.typcategory <> 'A' AND (
+           o.opcintype IN ('"any"'::regtype, 'anyelement'::regtype, 'anynonarray'::regtype,
+                           'anycompatible'::regtype, 'anycompatiblenonarray'::regtype)
+           OR EXISTS (SELECT 1 FROM pg_cast ca WHERE ca.castsource = p.atttypid AND ca.casttarget = o.opcintype
+                      AND ca.castmethod = 'b' AND ca.castcontext = 'i')))
+),
+-- GetDefaultOpClass's choice: the exact one, else the only preferred one, else the only one;
+-- NULL when it would find none (pg_get_indexdef then prints the class, so we ask it).
+default_opclass AS (
+    SELECT relam, atttypid, CASE
+        WHEN bool_or(exact) THEN min(opclass) FILTER (WHERE exact)
+        WHEN count(*) FILTER (WHERE preferred) = 1 THEN min(opclass) FILTER (WHERE preferred)
+        WHEN count(*) FILTER (WHERE preferred) = 0 AND count(*) = 1 THEN min(opclass)
+    END AS opclass
+    FROM candidate
+    GROUP BY relam, atttypid
+),
+-- Indexes with a key column pg_get_indexdef prints with more than its name.
+decorated AS (
+    SELECT DISTINCT k.indexrelid
+    FROM key_column k
+    LEFT JOIN default_opclass d ON d.relam = k.relam AND d.atttypid = k.atttypid
+    LEFT JOIN pg_attribute ia ON ia.attrelid = k.indexrelid AND ia.attnum = k.ord
+    WHERE k.atttypid IS NULL OR k.option <> 0 OR ia.attoptions IS NOT NULL
+       OR k.coll NOT IN (0, k.attcollation) OR d.opclass IS DISTINCT FROM k.opclass
+)
+SELECT i.indexrelid, i.indrelid, i.index_name, i.amname, i.indisunique, i.indisprimary,
+       i.indisvalid AND i.indisready,
+       CASE WHEN i.indexprs IS NOT NULL OR i.index_kind <> 'i' OR i.reloptions IS NOT NULL OR i.indnullsnotdistinct
+                 OR EXISTS (SELECT 1 FROM decorated dc WHERE dc.indexrelid = i.indexrelid)
+            THEN pg_get_indexdef(i.indexrelid) END,
+       pg_get_expr(i.indpred, i.indrelid), pg_get_expr(i.indexprs, i.indrelid), i.indnkeyatts,
+       i.indkey::int2[],
        -- Column texts only where some key is an expression; plain columns are named from COLUMNS_SQL.
-       CASE WHEN x.indexprs IS NOT NULL THEN ARRAY(
-           SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnatts) AS k ORDER BY k
+       CASE WHEN i.indexprs IS NOT NULL THEN ARRAY(
+           SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnatts) AS k ORDER BY k
        ) END,
-       pg_relation_size(x.indexrelid)
-FROM pg_index x
-JOIN pg_class ic ON ic.oid = x.indexrelid
-JOIN pg_am am ON am.oid = ic.relam
-JOIN pg_class c ON c.oid = x.indrelid
-JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE {_USER_RELATION}
-ORDER BY x.indrelid, ic.relname
+       i.size_bytes, quote_ident(i.index_name), quote_ident(i.amname)
+FROM idx i
+ORDER BY i.indrelid, i.index_name
 """
 
 FOREIGN_KEYS_SQL = f"""
-SELECT con.conname, con.conrelid, con.confrelid,
-       ARRAY(
-           SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-           JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.ord
-       ),
-       ARRAY(
-           SELECT a.attname FROM unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)
-           JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum ORDER BY k.ord
-       ),
+SELECT con.conname, con.conrelid, con.confrelid, con.conkey::int2[], con.confkey::int2[],
        rn.nspname, rc.relname, con.confdeltype, con.confupdtype
 FROM pg_constraint con
 JOIN pg_class c ON c.oid = con.conrelid
@@ -111,10 +209,10 @@ class Catalog:
     statements: int = 0
 
 
-def _relations(rows) -> tuple[list[dict], dict[int, dict]]:
-    tables, by_oid = [], {}
+def _relations(rows) -> tuple[list[dict], dict[int, dict], dict[int, str]]:
+    tables, by_oid, qualified = [], {}, {}
     for (oid, schema, name, relkind, is_partition, reltuples, size, analyzed, part_key, p_schema, p_table,
-         bound, comment) in rows:  # fmt: skip
+         bound, comment, quoted) in rows:  # fmt: skip
         kind = "partition" if is_partition else _KINDS.get(relkind, "table")
         table = {
             "schema_name": schema,
@@ -132,7 +230,8 @@ def _relations(rows) -> tuple[list[dict], dict[int, dict]]:
         }
         tables.append(table)
         by_oid[oid] = table
-    return tables, by_oid
+        qualified[oid] = quoted
+    return tables, by_oid, qualified
 
 
 def _column_default(default, identity, generated) -> str | None:
@@ -145,6 +244,16 @@ def _column_default(default, identity, generated) -> str | None:
     if generated == "v" and default is not None:
         return f"GENERATED ALWAYS AS ({default}) VIRTUAL"
     return default
+
+
+def plain_index_definition(*, unique, name, table, method, keys, include, predicate) -> str:
+    """pg_get_indexdef's text for a plain index (see INDEXES_SQL), from already quoted names."""
+    text = f"CREATE {'UNIQUE ' if unique else ''}INDEX {name} ON {table} USING {method} ({', '.join(keys)})"
+    if include:
+        text += f" INCLUDE ({', '.join(include)})"
+    if predicate:
+        text += f" WHERE {predicate}"
+    return text
 
 
 def in_background(work):
@@ -169,11 +278,16 @@ def in_background(work):
     return wait
 
 
-def read_catalog(conn, index_rows=None) -> Catalog:
+# Read by a second session sharing the first one's snapshot, while the first reads the rest
+# (see services): the two halves take about as long.
+SECOND_SESSION_STATEMENTS = (INDEXES_SQL, FOREIGN_KEYS_SQL)
+
+
+def read_catalog(conn, second_session=None) -> Catalog:
     """The schema of the database `conn` is connected to: four statements in all.
 
-    `index_rows`, when given, is a callable that returns INDEXES_SQL's rows, read by another
-    session sharing `conn`'s snapshot while this one reads the rest (see services).
+    `second_session`, when given, is a callable returning the rows of SECOND_SESSION_STATEMENTS
+    (a list per statement), read by another session sharing `conn`'s snapshot meanwhile.
     """
     catalog = Catalog()
 
@@ -181,51 +295,83 @@ def read_catalog(conn, index_rows=None) -> Catalog:
         catalog.statements += 1
         return conn.execute(sql).fetchall()
 
-    def indexes():
-        if index_rows is None:
-            return run(INDEXES_SQL)
-        catalog.statements += 1
-        return index_rows()
+    def elsewhere():
+        if second_session is None:
+            return [run(sql) for sql in SECOND_SESSION_STATEMENTS]
+        catalog.statements += len(SECOND_SESSION_STATEMENTS)
+        return second_session()
 
-    catalog.tables, by_oid = _relations(run(RELATIONS_SQL))
-    columns_by_oid: dict[int, dict[str, dict]] = {}
-    names_by_attnum: dict[int, dict[int, str]] = {}
-    for relid, name, type_name, position, nullable, default, identity, generated in run(COLUMNS_SQL):
-        table = by_oid.get(relid)
-        if table is None:
-            continue
-        column = {
-            "schema_name": table["schema_name"],
-            "table_name": table["name"],
-            "column_name": name,
-            "column_type": type_name,
-            "ordinal_position": position,
-            "is_nullable": nullable,
-            "column_default": _column_default(default, identity, generated),
-            "is_indexed": False,
-            "is_foreign_key": False,
-            "referred_table": None,
-            "referred_column": None,
-        }
-        catalog.columns.append(column)
-        columns_by_oid.setdefault(relid, {})[name] = column
-        names_by_attnum.setdefault(relid, {})[position] = name
+    catalog.tables, by_oid, qualified = _relations(run(RELATIONS_SQL))
+    columns = _Columns(by_oid, run(COLUMNS_SQL))
+    catalog.columns = columns.rows
+    index_rows, foreign_key_rows = elsewhere()
+    catalog.indexes, leading = _indexes(index_rows, by_oid, qualified, columns)
+    catalog.foreign_keys = _foreign_keys(foreign_key_rows, by_oid, columns, leading)
+    return catalog
 
-    leading_columns: dict[int, list[list[str]]] = {}
+
+class _Columns:
+    """The columns of every relation read, with lookups by (relation oid, name) and by attnum."""
+
+    def __init__(self, by_oid: dict[int, dict], rows):
+        self.rows: list[dict] = []
+        self.by_name: dict[int, dict[str, dict]] = {}
+        # attnum -> (name, quoted name) for every relation, ours or not: foreign keys and
+        # indexes name their columns by number.
+        self.by_attnum: dict[int, dict[int, tuple[str, str]]] = {}
+        for relid, name, type_name, position, nullable, default, identity, generated, quoted in rows:
+            self.by_attnum.setdefault(relid, {})[position] = (name, quoted)
+            table = by_oid.get(relid)
+            if table is None:
+                continue
+            column = {
+                "schema_name": table["schema_name"],
+                "table_name": table["name"],
+                "column_name": name,
+                "column_type": type_name,
+                "ordinal_position": position,
+                "is_nullable": nullable,
+                "column_default": _column_default(default, identity, generated),
+                "is_indexed": False,
+                "is_foreign_key": False,
+                "referred_table": None,
+                "referred_column": None,
+            }
+            self.rows.append(column)
+            self.by_name.setdefault(relid, {})[name] = column
+
+    def names(self, relid: int, attnums) -> list[str]:
+        known = self.by_attnum.get(relid, {})
+        return [known[n][0] if n in known else f"#{n}" for n in attnums or []]
+
+    def find(self, relid: int, name: str) -> dict | None:
+        return self.by_name.get(relid, {}).get(name)
+
+
+def _indexes(rows, by_oid, qualified, columns: _Columns) -> tuple[list[dict], dict[int, list[list[str]]]]:
+    """Index records; marks the columns that lead a usable index. Returns them and, per
+    relation, the key columns of its valid non-partial indexes (for foreign keys' has_index)."""
+    indexes, leading = [], {}
     for (_oid, relid, name, method, unique, primary, valid, definition, predicate, expressions, n_key,
-         attnums, texts, size) in indexes():  # fmt: skip
+         attnums, texts, size, quoted_name, quoted_method) in rows:  # fmt: skip
         table = by_oid.get(relid)
         if table is None:
             continue
-        names = names_by_attnum.get(relid, {})
-        columns = [
-            names.get(attnum, f"#{attnum}") if attnum else (texts[i] if texts else "?")
+        known = columns.by_attnum.get(relid, {})
+        names = [
+            known[attnum][0] if attnum in known else f"#{attnum}" if attnum else (texts[i] if texts else "?")
             for i, attnum in enumerate(attnums or [])
         ]
+        if definition is None:  # a plain index: every column is a named one
+            quoted = [known[attnum][1] for attnum in attnums]
+            definition = plain_index_definition(
+                unique=unique, name=quoted_name, table=qualified[relid], method=quoted_method,
+                keys=quoted[:n_key], include=quoted[n_key:], predicate=predicate,
+            )  # fmt: skip
         if size is not None and table["size_bytes"] is not None:
             table["size_bytes"] += size
-        key_columns, include_columns = columns[:n_key], columns[n_key:]
-        catalog.indexes.append(
+        key_columns, include_columns = names[:n_key], names[n_key:]
+        indexes.append(
             {
                 "schema_name": table["schema_name"],
                 "table_name": table["name"],
@@ -243,38 +389,42 @@ def read_catalog(conn, index_rows=None) -> Catalog:
             }
         )
         if valid and not predicate:
-            leading_columns.setdefault(relid, []).append(key_columns)
+            leading.setdefault(relid, []).append(key_columns)
             # A column is "indexed" when an index can look it up: it leads a key.
-            first = columns_by_oid.get(relid, {}).get(key_columns[0]) if key_columns else None
+            first = columns.find(relid, key_columns[0]) if key_columns else None
             if first is not None:
                 first["is_indexed"] = True
+    return indexes, leading
 
-    for (name, relid, _ref_relid, columns, ref_columns, ref_schema, ref_table, on_delete,
-         on_update) in run(FOREIGN_KEYS_SQL):  # fmt: skip
+
+def _foreign_keys(rows, by_oid, columns: _Columns, leading) -> list[dict]:
+    """Foreign-key records; marks the referencing columns with what they refer to."""
+    foreign_keys = []
+    for name, relid, ref_relid, attnums, ref_attnums, ref_schema, ref_table, on_delete, on_update in rows:
         table = by_oid.get(relid)
         if table is None:
             continue
-        columns, ref_columns = list(columns or []), list(ref_columns or [])
-        has_index = any(sorted(cols[: len(columns)]) == sorted(columns) for cols in leading_columns.get(relid, []))
-        catalog.foreign_keys.append(
+        names, ref_names = columns.names(relid, attnums), columns.names(ref_relid, ref_attnums)
+        has_index = any(sorted(cols[: len(names)]) == sorted(names) for cols in leading.get(relid, []))
+        foreign_keys.append(
             {
                 "schema_name": table["schema_name"],
                 "table_name": table["name"],
                 "name": name,
-                "columns": columns,
+                "columns": names,
                 "referred_schema": ref_schema,
                 "referred_table": ref_table,
-                "referred_columns": ref_columns,
+                "referred_columns": ref_names,
                 "on_delete": _FK_ACTIONS.get(on_delete, ""),
                 "on_update": _FK_ACTIONS.get(on_update, ""),
                 "has_index": has_index,
             }
         )
         referred = ref_table if ref_schema == table["schema_name"] else f"{ref_schema}.{ref_table}"
-        for column_name, ref_column in zip(columns, ref_columns, strict=False):
-            column = columns_by_oid.get(relid, {}).get(column_name)
+        for column_name, ref_column in zip(names, ref_names, strict=False):
+            column = columns.find(relid, column_name)
             if column is not None and not column["is_foreign_key"]:
                 column["is_foreign_key"] = True
                 column["referred_table"] = referred
                 column["referred_column"] = ref_column
-    return catalog
+    return foreign_keys

@@ -61,11 +61,34 @@ def _walk(node: dict, depth: int = 0, parent_id: int | None = None):
             stack.append((child, level + 1, node_id))
 
 
-def _inclusive_ms(node: dict) -> float | None:
+_GATHERS = ("Gather", "Gather Merge")
+
+
+def _processes(node: dict, parent: dict | None, inherited: float) -> float:
+    """How many processes ran `node` at once: 1, or the leader and workers below a Gather.
+
+    Under a Gather every worker runs the subtree, and PostgreSQL sums their loops and times
+    before printing the per-loop average: average x loops is the CPU time of all processes, not
+    the wall time. The Gather's child runs once per process per Gather loop, so its loops over
+    the Gather's give the number of processes (workers launched, plus the leader if it took part).
+    """
+    if parent is None or parent.get("Node Type") not in _GATHERS:
+        return inherited
+    child_loops = _num(node.get("Actual Loops"), 0.0)
+    gather_loops = _num(parent.get("Actual Loops"), 1.0) or 1.0
+    return max(1.0, child_loops / gather_loops)
+
+
+def _inclusive_ms(node: dict, processes: float = 1.0) -> float | None:
+    """Wall-clock time of the node and its children over all its loops.
+
+    Loops multiply (a nested loop's inner side runs once per outer row), except the loops that
+    parallel workers ran side by side: those are divided by the number of processes.
+    """
     if "Actual Total Time" not in node:
         return None
     loops = _num(node.get("Actual Loops"), 1.0) or 0.0
-    return _num(node["Actual Total Time"]) * loops
+    return _num(node["Actual Total Time"]) * loops / max(processes, 1.0)
 
 
 def _label(node: dict) -> str:
@@ -76,6 +99,11 @@ def _label(node: dict) -> str:
             node_type = f"Nested Loop {join_type} Join"
         else:
             node_type = node_type.replace("Join", f"{join_type} Join")
+    # PostgreSQL 13+ keeps "Seq Scan" as the type and says "Parallel Aware"; the text format prefixes it.
+    if node.get("Parallel Aware") and not node_type.startswith("Parallel"):
+        node_type = f"Parallel {node_type}"
+    if node.get("Partial Mode") in ("Partial", "Finalize"):
+        node_type = f"{node['Partial Mode']} {node_type}"
     parts = [node_type]
     if node.get("Index Name"):
         parts.append(f"using {node['Index Name']}")
@@ -279,13 +307,19 @@ def summarize(plan_json, foreign_keys: list[dict] | None = None, table_rows: dic
     table_rows = table_rows or {}
 
     entries = list(_walk(top))
-    inclusive = {node_id: _inclusive_ms(node) for node_id, node, _, _ in entries}
+    by_id = {node_id: node for node_id, node, _, _ in entries}
+    processes: dict[int, float] = {}
+    for node_id, node, _depth, parent in entries:  # parents come before their children
+        parent_node = by_id[parent] if parent is not None else None
+        processes[node_id] = _processes(node, parent_node, processes[parent] if parent is not None else 1.0)
+    inclusive = {node_id: _inclusive_ms(node, processes[node_id]) for node_id, node, _, _ in entries}
     children_time: dict[int, float] = {}
     for node_id, _node, _depth, parent in entries:
         if parent is not None and inclusive[node_id] is not None:
             children_time[parent] = children_time.get(parent, 0.0) + inclusive[node_id]
     execution_ms = _num(root.get("Execution Time"), None) if "Execution Time" in root else None
-    total_ms = execution_ms or (inclusive[0] if analyzed else None) or 0.0
+    # Shares are of the larger of the two: rounding can put the top node a hair over the execution time.
+    total_ms = max(execution_ms or 0.0, (inclusive[0] or 0.0) if analyzed else 0.0)
 
     nodes, warnings = [], []
     for node_id, node, depth, parent in entries:
@@ -310,7 +344,9 @@ def summarize(plan_json, foreign_keys: list[dict] | None = None, table_rows: dic
             "loops": _num(node.get("Actual Loops"), None) if "Actual Loops" in node else None,
             "inclusive_ms": round(inclusive[node_id], 3) if inclusive[node_id] is not None else None,
             "exclusive_ms": round(exclusive, 3) if exclusive is not None else None,
-            "time_share": round(exclusive / total_ms, 4) if exclusive is not None and total_ms else None,
+            "time_share": round(min(1.0, exclusive / total_ms), 4) if exclusive is not None and total_ms else None,
+            # Run by this many processes side by side (leader and workers below a Gather); None if one.
+            "parallel_processes": int(round(processes[node_id])) if processes[node_id] > 1 else None,
             "rows_removed_by_filter": _num(node.get("Rows Removed by Filter"), None)
             if "Rows Removed by Filter" in node
             else None,

@@ -6,8 +6,10 @@ user's database goes through `target` (guarded, timed, rolled back).
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -322,7 +324,7 @@ def _progress(sync: SchemaSync, progress: int, stage: str) -> None:
 
 def _read_target_catalog(connection) -> tuple[catalog_reader.Catalog, str]:
     """The target's catalog, over two sessions that share one snapshot (one consistent view):
-    the costly index statement runs in the second while the first reads the rest."""
+    the second reads indexes and foreign keys while the first reads relations and columns."""
     timeouts = {
         "statement_timeout_ms": settings.TARGET_SYNC_STATEMENT_TIMEOUT_MS,
         "lock_timeout_ms": settings.TARGET_SYNC_LOCK_TIMEOUT_MS,
@@ -330,13 +332,13 @@ def _read_target_catalog(connection) -> tuple[catalog_reader.Catalog, str]:
     with target.session(connection.url, read_only=True, repeatable_read=True, **timeouts) as conn:
         snapshot_id = conn.execute("SELECT pg_export_snapshot()").fetchone()[0]
 
-        def index_rows():
+        def second_session():
             with target.session(connection.url, read_only=True, snapshot=snapshot_id, **timeouts) as second:
-                return second.execute(catalog_reader.INDEXES_SQL).fetchall()
+                return [second.execute(sql).fetchall() for sql in catalog_reader.SECOND_SESSION_STATEMENTS]
 
-        pending = catalog_reader.in_background(index_rows)
+        pending = catalog_reader.in_background(second_session)
         try:
-            catalog = catalog_reader.read_catalog(conn, index_rows=pending)
+            catalog = catalog_reader.read_catalog(conn, second_session=pending)
         finally:
             try:
                 pending()  # never leave the second session running behind an error
@@ -361,6 +363,20 @@ def _fail(sync: SchemaSync, message: str) -> None:
     SchemaSync.objects.filter(pk=sync.pk).update(status=sync.status, error=sync.error, finished_at=sync.finished_at)
 
 
+@contextmanager
+def _without_gc_pauses():
+    """A sync allocates some ten objects per catalog row and frees none of them until it is done:
+    the cyclic collector would walk every live object of the process again and again (tens of ms
+    per full pass in a Django process) to find nothing. Reference counting still frees memory."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def sync_execute(*, sync_id: int) -> SchemaSync:
     """Read the target's catalog, then swap the snapshot in ONE transaction.
 
@@ -376,11 +392,12 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
     try:
         _progress(sync, 10, "reading catalog")
         clock = time.monotonic()
-        catalog, version = _read_target_catalog(connection)
+        with _without_gc_pauses():
+            catalog, version = _read_target_catalog(connection)
         read_ms = round((time.monotonic() - clock) * 1000)
         _progress(sync, 60, "writing snapshot")
         clock = time.monotonic()
-        with transaction.atomic():
+        with _without_gc_pauses(), transaction.atomic():
             DatabaseConnection.objects.select_for_update().filter(pk=connection.pk).first()
             last = _last_success(connection)
             diff, written, fingerprints = snapshot.write(

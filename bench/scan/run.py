@@ -1,12 +1,17 @@
 """Scan benchmark: the extraction engine the worker uses against ripgrep on the same tree.
 
-    .venv/bin/python bench/scan/run.py                 # 22,000 files, ~110 MB (generated once, reused)
-    .venv/bin/python bench/scan/run.py --files 2000    # small, while developing
+    .venv/bin/python bench/scan/run.py                   # 22,000 files, ~110 MB (generated once, reused)
+    .venv/bin/python bench/scan/run.py --sql-share 0.3   # the same size, three times as much SQL in code
+    .venv/bin/python bench/scan/run.py --files 2000      # small, while developing
 
 Generates a tree of Python, JavaScript, TypeScript, Go, Java, Ruby and SQL files with SQL scattered
-through it (under var/bench-scan/, reused when present), then, in the same run and on a warm page
-cache, times `rg -c -i "select|insert|update|delete"` over it and `scan_tree` (every core), and prints
-files/s, MB/s, peak memory (parent plus every pool process, sampled) and the scan/ripgrep time ratio.
+through it (under var/, reused when present). On a warm page cache it then runs, --repeat times and
+interleaved, `rg -c -i -j <cores> "select|insert|update|delete"` and `scan_tree` with one worker per
+core, each in its own process, and prints the medians of both figures for both: wall seconds and CPU
+seconds. CPU is what the process and all its descendants used, read from the kernel's accounting of
+reaped processes (wait4 / RUSAGE_CHILDREN) the same way for both, so a loaded machine does not
+distort it the way it distorts wall time. Also printed: files/s, MB/s, and peak memory (the scan
+process plus the forkserver and pool workers, sampled from outside).
 """
 
 from __future__ import annotations

@@ -445,6 +445,50 @@ class RuleContext:
         )
 
 
+def sql_of(node) -> str:
+    """The SQL text of a node, for a fix that names what the query wrote."""
+    from pglast.stream import RawStream
+
+    try:
+        return RawStream()(node)
+    except Exception:  # noqa: BLE001 - a fix text must never fail a lint
+        return "?"
+
+
+def _single_range_var(select):
+    items = list(getattr(select, "fromClause", None) or ())
+    return items[0] if len(items) == 1 and isinstance(items[0], ast.RangeVar) else None
+
+
+def not_exists_text(ctx: RuleContext, sub) -> str:
+    """`NOT EXISTS (SELECT 1 FROM inner WHERE inner.col = outer.x)` for `x NOT IN (SELECT col FROM inner)`."""
+    select = sub.subselect
+    outer = sql_of(sub.testexpr) if sub.testexpr is not None else "?"
+    outer_item = _single_range_var(ctx.enclosing_statement(sub))
+    if is_column(sub.testexpr) and column_parts(sub.testexpr)[0] is None and outer_item is not None:
+        # Inside the subquery an unqualified name could bind to the inner table: qualify it.
+        outer = f"{outer_item.alias.aliasname if outer_item.alias else outer_item.relname}.{outer}"
+    target = select.targetList[0].val if isinstance(select, ast.SelectStmt) and select.targetList else None
+    item = _single_range_var(select)
+    if target is None or item is None or not is_column(target):
+        return f"`NOT EXISTS (SELECT 1 FROM ... WHERE ... = {outer})`"
+    alias = item.alias.aliasname if item.alias else item.relname
+    if outer_item is not None and not item.alias and outer.startswith(f"{alias}."):
+        alias = "sub"  # the same table on both sides: the inner one needs a name of its own
+        item = ast.RangeVar(
+            relname=item.relname,
+            schemaname=item.schemaname,
+            inh=True,
+            relpersistence="p",
+            alias=ast.Alias(aliasname="sub"),
+        )
+    column = f"{alias}.{column_parts(target)[1]}"
+    where = f"{column} = {outer}"
+    if select.whereClause is not None:
+        where += f" AND {sql_of(select.whereClause)}"
+    return f"`NOT EXISTS (SELECT 1 FROM {sql_of(item)} WHERE {where})`"
+
+
 def is_in_sublink_kind(ctx: RuleContext, select, kinds) -> bool:
     sub = ctx.sublink_of(select)
     return sub is not None and sub.subLinkType in kinds

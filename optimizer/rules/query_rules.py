@@ -25,7 +25,9 @@ from optimizer.rules.context import (
     is_const,
     is_constant_expr,
     is_null_const,
+    not_exists_text,
     op_name,
+    sql_of,
     walk,
 )
 from optimizer.rules.registry import rule
@@ -141,7 +143,16 @@ def select_star(ctx: RuleContext):
         sub = ctx.sublink_of(select)
         if sub is not None and sub.subLinkType == SubLinkType.EXISTS_SUBLINK:
             continue
-        out.append(ctx.finding(val, "SELECT * fetches every column of the table."))
+        items = [i for i in _flat_from_items(select.fromClause or ()) if isinstance(i, ast.RangeVar)]
+        fix = None
+        if len(items) == 1 and len(select.fromClause or ()) == 1:
+            name = items[0].relname
+            table = ctx.table(name)
+            if table is not None and table.columns:
+                fix = f"List the columns the caller uses from {name} ({', '.join(table.columns)}), not *."
+            else:
+                fix = f"List the columns the caller uses from {name}, not *."
+        out.append(ctx.finding(val, "SELECT * fetches every column of the table.", fix=fix))
     return out
 
 
@@ -160,7 +171,9 @@ def null_comparison(ctx: RuleContext):
     for expr in comparisons(ctx, {"=", "<>", "!="}):
         if is_null_const(expr.lexpr) or is_null_const(expr.rexpr):
             better = "IS NULL" if op_name(expr) == "=" else "IS NOT NULL"
-            out.append(ctx.finding(expr, f"`{op_name(expr)} NULL` is never true; use {better}."))
+            side = expr.rexpr if is_null_const(expr.lexpr) else expr.lexpr
+            fix = f"Write `{sql_of(side)} {better}` (or `IS [NOT] DISTINCT FROM` to compare two nullable values)."
+            out.append(ctx.finding(expr, f"`{op_name(expr)} NULL` is never true; use {better}.", fix=fix))
     return out
 
 
@@ -190,7 +203,15 @@ def or_chain_same_column(ctx: RuleContext):
         repeated = [k for k, n in seen.items() if n >= 2]
         if repeated:
             name = repeated[0].lstrip(".")
-            out.append(ctx.finding(expr, f"{seen[repeated[0]]} OR'ed equality tests on {name}; use IN (...)."))
+            values = [
+                sql_of(other)
+                for arg in expr.args
+                if isinstance(arg, ast.A_Expr) and arg.kind == A_Expr_Kind.AEXPR_OP and op_name(arg) == "="
+                for col, other in ((arg.lexpr, arg.rexpr), (arg.rexpr, arg.lexpr))
+                if is_column(col) and column_key(ctx, col) == repeated[0] and not columns_in(other)
+            ]
+            fix = f"Write `{name.split('.')[-1]} IN ({', '.join(dict.fromkeys(values)) or '...'})`."
+            out.append(ctx.finding(expr, f"{seen[repeated[0]]} OR'ed equality tests on {name}; use IN (...).", fix=fix))
     return out
 
 
@@ -214,7 +235,16 @@ def leading_wildcard_like(ctx: RuleContext):
         if isinstance(pattern, str) and pattern[:1] in ("%", "_"):
             if has_trigram_index(ctx, expr.lexpr):
                 continue  # the schema shows a pg_trgm index: the pattern is served
-            out.append(ctx.finding(expr, f"Pattern {pattern!r} starts with a wildcard: no B-tree index can serve it."))
+            resolved = ctx.resolve(expr.lexpr) if is_column(expr.lexpr) else None
+            index = (
+                f"`CREATE INDEX CONCURRENTLY ON {resolved[0]} USING gin ({resolved[1]} gin_trgm_ops)`"
+                if resolved
+                else f"a GIN index on {sql_of(expr.lexpr)} with gin_trgm_ops"
+            )
+            fix = f"Anchor the pattern at the start if you can; otherwise create a trigram index ({index}, after "
+            fix += "`CREATE EXTENSION pg_trgm`) or use full-text search."
+            message = f"Pattern {pattern!r} starts with a wildcard: no B-tree index can serve it."
+            out.append(ctx.finding(expr, message, fix=fix))
     return out
 
 
@@ -230,11 +260,20 @@ def leading_wildcard_like(ctx: RuleContext):
     better="SELECT id FROM products TABLESAMPLE SYSTEM (1) LIMIT 5",
 )
 def order_by_random(ctx: RuleContext):
-    return [
-        ctx.finding(s, "ORDER BY random() sorts every row to return a few.")
-        for s in ctx.of(ast.SortBy)
-        if func_name(s.node) in ("random", "rand")
-    ]
+    out = []
+    for s in ctx.of(ast.SortBy):
+        if func_name(s.node) not in ("random", "rand"):
+            continue
+        select = ctx.parent_of(s)
+        items = [i for i in (getattr(select, "fromClause", None) or ()) if isinstance(i, ast.RangeVar)]
+        fix = None
+        if len(items) == 1:
+            fix = (
+                f"Sample instead of sorting: `FROM {items[0].relname} TABLESAMPLE SYSTEM (1)` (or BERNOULLI), or "
+                f"pick random ids in {items[0].relname}'s key range and fetch those by primary key."
+            )
+        out.append(ctx.finding(s, "ORDER BY random() sorts every row to return a few.", fix=fix))
+    return out
 
 
 @rule(
@@ -270,11 +309,16 @@ def distinct_with_join(ctx: RuleContext):
     better="INSERT INTO customers (id, email, name) VALUES (1, 'a@example.com', 'Alice')",
 )
 def insert_without_columns(ctx: RuleContext):
-    return [
-        ctx.finding(stmt.relation, f"INSERT INTO {stmt.relation.relname} without a column list.")
-        for stmt in ctx.of(ast.InsertStmt)
-        if not stmt.cols and stmt.selectStmt is not None
-    ]
+    out = []
+    for stmt in ctx.of(ast.InsertStmt):
+        if stmt.cols or stmt.selectStmt is None:
+            continue
+        name = stmt.relation.relname
+        table = ctx.table(name)
+        columns = ", ".join(table.columns) if table is not None and table.columns else "the columns, in order"
+        fix = f"Name the columns: `INSERT INTO {name} ({columns}) ...`."
+        out.append(ctx.finding(stmt.relation, f"INSERT INTO {name} without a column list.", fix=fix))
+    return out
 
 
 @rule(
@@ -440,13 +484,30 @@ def cartesian_product(ctx: RuleContext):
             continue
         groups, explicit_cross = found
         where = explicit_cross or (items[1] if len(items) > 1 else items[0])
+        names = [n for n in (_item_alias(i) for i in _flat_from_items(items)) if n]
+        fix = (
+            f"Add the condition that links {', '.join(names)} (an equality on the key that relates them, "
+            "`JOIN ... ON ... = ...`); write CROSS JOIN explicitly if the product is intended."
+        )
         out.append(
             ctx.finding(
                 where,
                 f"{groups} groups of tables are not linked by any condition: every row "
                 "of one is combined with every row of the other.",
+                fix=fix,
             )
         )
+    return out
+
+
+def _flat_from_items(items) -> list:
+    """FROM items with joins opened up, in order."""
+    out = []
+    for item in items:
+        if isinstance(item, ast.JoinExpr):
+            out += _flat_from_items([item.larg, item.rarg])
+        else:
+            out.append(item)
     return out
 
 
@@ -558,8 +619,12 @@ def delete_without_where(ctx: RuleContext):
 )
 def not_in_subquery(ctx: RuleContext):
     return [
-        ctx.finding(node, "NOT IN (subquery) cannot become an anti-join and is empty if the subquery yields NULL.")
-        for node, _ in not_in_sublinks(ctx)
+        ctx.finding(
+            node,
+            "NOT IN (subquery) cannot become an anti-join and is empty if the subquery yields NULL.",
+            fix=f"Write {not_exists_text(ctx, sub)}: an anti-join. It is equivalent when neither side can be NULL.",
+        )
+        for node, sub in not_in_sublinks(ctx)
     ]
 
 
@@ -578,7 +643,9 @@ def not_in_list_with_null(ctx: RuleContext):
     for expr in ctx.of(ast.A_Expr):
         if expr.kind == A_Expr_Kind.AEXPR_IN and op_name(expr) == "<>" and isinstance(expr.rexpr, tuple):
             if any(is_null_const(v) for v in expr.rexpr):
-                out.append(ctx.finding(expr, "NOT IN list contains NULL: the condition is never true."))
+                column = sql_of(expr.lexpr)
+                fix = f"Remove NULL from the list (and add `OR {column} IS NULL` if NULL rows should be kept)."
+                out.append(ctx.finding(expr, "NOT IN list contains NULL: the condition is never true.", fix=fix))
     return out
 
 
@@ -599,7 +666,19 @@ def deep_offset(ctx: RuleContext):
         value = const_value(select.limitOffset) if select.limitOffset is not None else None
         if isinstance(value, int) and value >= DEEP_OFFSET:
             where = ctx.token_span("OFFSET", str(value))
-            out.append(ctx.finding(None, f"OFFSET {value} reads and discards {value} rows.", location=where))
+            keys = [sql_of(s.node) for s in select.sortClause or ()]
+            limit = sql_of(select.limitCount) if select.limitCount is not None else "the page size"
+            if keys:
+                params = ", ".join(f"${i}" for i in range(1, len(keys) + 1))
+                row = f"({', '.join(keys)})" if len(keys) > 1 else keys[0]
+                fix = (
+                    f"Use keyset pagination: remember the last row's {', '.join(keys)} and ask for `WHERE {row} > "
+                    f"({params}) ORDER BY {', '.join(keys)} LIMIT {limit}`, served by an index on ({', '.join(keys)})."
+                )
+            else:
+                fix = "Order by a unique key, then use keyset pagination: `WHERE key > $1 ORDER BY key LIMIT ...`."
+            message = f"OFFSET {value} reads and discards {value} rows."
+            out.append(ctx.finding(None, message, location=where, fix=fix))
     return out
 
 
@@ -703,7 +782,13 @@ def correlated_scalar_subquery(ctx: RuleContext):
             continue
         for node in walk(target.val, stop=(ast.SubLink,)):
             if _is_scalar_correlated(ctx, node):
-                out.append(ctx.finding(node, "Correlated subquery runs once per row of the outer query."))
+                inner = [i.relname for i in node.subselect.fromClause or () if isinstance(i, ast.RangeVar)]
+                what = ", ".join(inner) or "the inner query"
+                fix = (
+                    f"Join instead: move the subquery on {what} into `LEFT JOIN LATERAL (...) AS sub ON true`, "
+                    f"or aggregate {what} once with GROUP BY on the correlated key and LEFT JOIN the result."
+                )
+                out.append(ctx.finding(node, "Correlated subquery runs once per row of the outer query.", fix=fix))
     return out
 
 
@@ -750,7 +835,11 @@ def huge_in_list(ctx: RuleContext):
         ):
             values = expr.rexpr.elements or ()
         if values is not None and len(values) > HUGE_IN_LIST:
-            out.append(ctx.finding(expr, f"IN list of {len(values)} values."))
+            fix = (
+                f"Pass one array parameter: `{sql_of(expr.lexpr)} = ANY($1)` with an array of the values; for "
+                "thousands of values join a VALUES list or a temporary table."
+            )
+            out.append(ctx.finding(expr, f"IN list of {len(values)} values.", fix=fix))
     return out
 
 
@@ -901,7 +990,10 @@ def limit_without_order_by(ctx: RuleContext):
         if at_most_one_row(ctx, select):
             continue  # a lookup by key (Django's get() adds LIMIT 21): order cannot matter
         where = ctx.token_span("LIMIT" if select.limitCount is not None else "OFFSET")
-        out.append(ctx.finding(None, "LIMIT/OFFSET without ORDER BY returns an arbitrary set of rows.", location=where))
+        tables = [i.relname for i in _flat_from_items(select.fromClause or ()) if isinstance(i, ast.RangeVar)]
+        fix = f"Add an ORDER BY that ends with a unique key of {', '.join(tables) or 'the result'} (its primary key)."
+        message = "LIMIT/OFFSET without ORDER BY returns an arbitrary set of rows."
+        out.append(ctx.finding(None, message, location=where, fix=fix))
     return out
 
 
@@ -953,9 +1045,12 @@ def computation_on_column(ctx: RuleContext):
         for side, other in ((expr.lexpr, expr.rexpr), (expr.rexpr, expr.lexpr)):
             col = _computed_column(side)
             if col is not None and not columns_in(other) and not isinstance(other, ast.SubLink):
-                out.append(
-                    ctx.finding(expr, f"{column_parts(col)[1]} is computed on before comparing; no index can help.")
+                name = column_parts(col)[1]
+                fix = (
+                    f"Move the computation to the constant side so {name} stands alone in the comparison, compare "
+                    f"the columns separately, or create an expression index on exactly `({sql_of(side)})`."
                 )
+                out.append(ctx.finding(expr, f"{name} is computed on before comparing; no index can help.", fix=fix))
                 break
     return out
 
@@ -1041,5 +1136,6 @@ def like_without_wildcard(ctx: RuleContext):
         if expr.kind == A_Expr_Kind.AEXPR_LIKE and op_name(expr) == "~~":
             pattern = const_value(expr.rexpr)
             if isinstance(pattern, str) and not _has_wildcard(pattern):
-                out.append(ctx.finding(expr, f"LIKE {pattern!r} has no wildcard: use =."))
+                fix = f"Write `{sql_of(expr.lexpr)} = {sql_of(expr.rexpr)}`."
+                out.append(ctx.finding(expr, f"LIKE {pattern!r} has no wildcard: use =.", fix=fix))
     return out

@@ -23,7 +23,9 @@ from optimizer.rules.context import (
     is_column,
     is_const,
     is_constant_expr,
+    not_exists_text,
     op_name,
+    sql_of,
     walk,
 )
 from optimizer.rules.model import IndexInfo, TableInfo
@@ -238,9 +240,12 @@ def case_insensitive_without_expression_index(ctx: RuleContext):
         table = ctx.table(resolved[0]) if resolved else None
         if table is None or resolved[1] not in table.columns or has_expression_index(table, side):
             continue
-        out.append(
-            ctx.finding(side, f"No index on {func_name(side)}({resolved[1]}) of {resolved[0]}: every row is read.")
+        fix = (
+            f"Create the expression index (`CREATE INDEX CONCURRENTLY ON {resolved[0]} ({sql_of(side)})`), or store "
+            f"{resolved[1]} normalized, or use the citext type."
         )
+        message = f"No index on {func_name(side)}({resolved[1]}) of {resolved[0]}: every row is read."
+        out.append(ctx.finding(side, message, fix=fix))
     return out
 
 
@@ -318,8 +323,14 @@ def implicit_cast_column_type(ctx: RuleContext):
             problem = implicit_cast_problem(family, kind, value) if kind else None
             if problem:
                 severity, message = problem
+                fix = (
+                    f"Write the literal as a {info.type} value (the type of {resolved[0]}.{resolved[1]}), or cast "
+                    "the parameter, never the column."
+                )
                 out.append(
-                    ctx.finding(expr, f"{resolved[0]}.{resolved[1]} ({info.type}): {message}", severity=severity)
+                    ctx.finding(
+                        expr, f"{resolved[0]}.{resolved[1]} ({info.type}): {message}", severity=severity, fix=fix
+                    )
                 )
                 break
     return out
@@ -401,6 +412,8 @@ def not_in_nullable_subquery(ctx: RuleContext):
             ctx.finding(
                 node,
                 f"{resolved[0]}.{resolved[1]} is nullable: one NULL in the subquery makes NOT IN return no rows.",
+                fix=f"Use {not_exists_text(ctx, sub)}, which ignores NULLs, or add `WHERE {sql_of(target)} IS NOT NULL` "
+                "inside the subquery if NOT IN semantics are wanted otherwise.",
             )
         )
     return out
@@ -489,10 +502,16 @@ def order_by_limit_without_index(ctx: RuleContext):
             f"{c} DESC" if s.sortby_dir == SortByDir.SORTBY_DESC else c
             for c, s in zip(order, select.sortClause, strict=True)
         )
+        keys = ", ".join([*(c for c in sorted(equal) if c not in order), directions])
+        fix = (
+            "Create an index on the equality-filtered columns followed by the ORDER BY columns: "
+            f"`CREATE INDEX CONCURRENTLY ON {name} ({keys})`."
+        )
         out.append(
             ctx.finding(
                 select.sortClause[0],
                 f"No index on {name} delivers rows ordered by {directions}: all matching rows are sorted.",
+                fix=fix,
             )
         )
     return out
@@ -584,7 +603,16 @@ def like_without_pattern_index(ctx: RuleContext):
         if _pattern_capable(table, resolved[1], needs_trgm) is not False:
             continue  # capable, or we cannot know: stay silent
         need = "a trigram (gin_trgm_ops) index" if needs_trgm else "a text_pattern_ops or trigram index"
-        out.append(ctx.finding(expr, f"{resolved[0]}.{resolved[1]} has no {need}: the pattern scans the table."))
+        trigram = f"`CREATE INDEX CONCURRENTLY ON {resolved[0]} USING gin ({resolved[1]} gin_trgm_ops)`"
+        if needs_trgm:
+            fix = f"Create a trigram index (after `CREATE EXTENSION pg_trgm`): {trigram}."
+        else:
+            fix = (
+                f"For prefix patterns: `CREATE INDEX CONCURRENTLY ON {resolved[0]} ({resolved[1]} text_pattern_ops)`; "
+                f"for infix patterns or ILIKE a trigram index: {trigram}."
+            )
+        message = f"{resolved[0]}.{resolved[1]} has no {need}: the pattern scans the table."
+        out.append(ctx.finding(expr, message, fix=fix))
     return out
 
 
@@ -650,9 +678,36 @@ def filter_without_index(ctx: RuleContext):
             continue  # some condition can use an index (or an expression index might)
         cols = ", ".join(sorted(equal))
         out.append(
-            ctx.finding(select.whereClause, f"No index on {name} serves this filter on {cols}: the table is scanned.")
+            ctx.finding(
+                select.whereClause,
+                f"No index on {name} serves this filter on {cols}: the table is scanned.",
+                fix=_filter_index_fix(ctx, name, table, terms, equal),
+            )
         )
     return out
+
+
+def _filter_index_fix(ctx: RuleContext, name: str, table: TableInfo, terms, equal: list[str]) -> str:
+    """The index for this query's filter, and the partial form when it compares a column with a constant."""
+    constants = []
+    for term in terms:
+        if isinstance(term, ast.A_Expr) and term.kind == A_Expr_Kind.AEXPR_OP and op_name(term) == "=":
+            for col, other in ((term.lexpr, term.rexpr), (term.rexpr, term.lexpr)):
+                if is_column(col) and column_parts(col)[1] in equal and _consts(other):
+                    constants.append((column_parts(col)[1], sql_of(other)))
+                    break
+    # Most distinct values first is unknowable here; keep the query's columns in a stable order.
+    cols = ", ".join(sorted(equal))
+    fix = f"Index the filtered column{'s' if len(equal) > 1 else ''}: `CREATE INDEX CONCURRENTLY ON {name} ({cols})`"
+    if constants:
+        column, value = constants[0]
+        rest = [c for c in sorted(equal) if c != column]
+        key = ", ".join(rest) or ("id" if "id" in table.columns else column)
+        fix += (
+            f"; if the query always asks for {column} = {value} and few rows have it, a partial index is smaller "
+            f"and as fast: `CREATE INDEX CONCURRENTLY ON {name} ({key}) WHERE {column} = {value}`"
+        )
+    return fix + "."
 
 
 @rule(
@@ -689,11 +744,15 @@ def subquery_selects_outer_column(ctx: RuleContext):
         resolved = ctx.resolve(target)
         if resolved is None:
             continue
+        first = items[0]
+        alias = first.alias.aliasname if first.alias else first.relname
         out.append(
             ctx.finding(
                 target,
                 f"{column} is not a column of {', '.join(i.relname for i in items)}: it is the outer "
                 f"{resolved[0]}.{column}, so the subquery just repeats the outer value.",
+                fix=f"Select a column {first.relname} really has, and qualify the subquery's columns "
+                f"(`SELECT {alias}.<its column> FROM {sql_of(first)}`).",
             )
         )
     return out

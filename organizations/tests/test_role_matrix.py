@@ -98,12 +98,32 @@ MATRIX: list[Row] = [
     Row("POST", "/notifications/read-all", None, READ_ALL),
     Row("GET", "/notifications/preferences", None, READ_ALL),
     Row("PUT", "/notifications/preferences", {"preferences": [{"kind": "scan_finished", "email": True}]}, READ_ALL),
+    Row("PATCH", "/notifications/preferences", {"preferences": [{"kind": "scan_finished", "email": False}]}, READ_ALL),
     Row("GET", "/audit", None, expect(admin=200, member=403, viewer=403, other=200)),
     Row("GET", "/audit/export.csv", None, expect(admin=200, member=403, viewer=403, other=200)),
 ]
 
-# The apps whose every API route must appear in MATRIX (see test_matrix_covers_every_route).
-COVERED_URLCONFS = ("accounts.urls", "organizations.urls", "projects.urls")
+# The apps whose every API route must appear in some MATRIX (see test_matrix_covers_every_route).
+COVERED_URLCONFS = (
+    "accounts.urls",
+    "organizations.urls",
+    "projects.urls",
+    "repositories.urls",
+    "schema_metadata.urls",
+    "optimizer.urls",
+    "billing.urls",
+    "workflow.urls",
+)
+# The modules holding the other apps' rows (each app's objects need its own fixtures).
+MATRIX_MODULES = (
+    "organizations.tests.test_role_matrix",
+    "workflow.tests.test_role_matrix",
+    "repositories.tests.test_role_matrix",
+    "schema_metadata.tests.test_role_matrix",
+    "optimizer.tests.test_role_matrix",
+    "billing.tests.test_role_matrix",
+    "tests.test_role_matrix_public",
+)
 NOT_ROLE_SCOPED = {
     # Sign-in endpoints: anonymous by design, tested in accounts.
     "auth/signup",
@@ -145,12 +165,10 @@ def _fill(value, targets):
 CASES = [pytest.param(row, role, id=f"{row.method} {row.path} as {role}") for row in MATRIX for role in ROLES]
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize(("row", "role"), CASES)
-def test_role_matrix(row, role, targets, callers):
+def check_row(row: Row, role: str, client: APIClient, targets: dict) -> None:
+    """Send `row` as `role` and check the status, and that an error is an error body (never data)."""
     path = _fill(row.path, targets)
     body = _fill(row.body, targets)
-    client = callers[role]
 
     response = client.generic(row.method, path, data=_json(body), content_type="application/json")
 
@@ -164,6 +182,12 @@ def test_role_matrix(row, role, targets, callers):
         assert payload["code"].endswith("not_found")
     if expected == 401:
         assert payload["code"] in ("not_authenticated", "authentication_failed")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("row", "role"), CASES)
+def test_role_matrix(row, role, targets, callers):
+    check_row(row, role, callers[role], targets)
 
 
 def _json(body):
@@ -187,18 +211,40 @@ def _as_template(regex: str) -> str:
     return re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: "{" + m.group(1) + "}", text)
 
 
+def _route_views(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _route_views(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry.callback
+
+
+def _view_methods(callback) -> set[str]:
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    return {m.upper() for m in ("get", "post", "put", "patch", "delete") if hasattr(view_class, m)}
+
+
 def test_matrix_covers_every_route():
-    """Every route of the covered apps has at least one row (placeholders compared by position)."""
+    """Every method of every API route (the apps' and the root's) has a row; placeholders compare by position."""
+    import importlib
     import re
 
     def shape(path: str) -> str:
-        return re.sub(r"\{\w+\}", "{}", path.strip("/"))
+        return re.sub(r"\{\w+\}", "{}", path.split("?")[0].strip("/"))
 
-    in_matrix = {shape(row.path) for row in MATRIX}
+    rows = [row for module in MATRIX_MODULES for row in importlib.import_module(module).MATRIX]
+    in_matrix = {(row.method, shape(row.path)) for row in rows}
+    routes = [route for urlconf in COVERED_URLCONFS for route in _route_views(get_resolver(urlconf).url_patterns)]
+    # The root's own API routes (docs, schema, health), not the included admin, allauth or pages.
+    routes += [
+        (str(p.pattern), p.callback) for p in get_resolver("dbooster.urls").url_patterns if isinstance(p, URLPattern)
+    ]
     missing = []
-    for urlconf in COVERED_URLCONFS:
-        for regex in _route_templates(get_resolver(urlconf).url_patterns):
-            template = shape(_as_template(regex))
-            if template not in in_matrix and template not in NOT_ROLE_SCOPED:
-                missing.append(template)
-    assert missing == [], f"Add rows to MATRIX for: {missing}"
+    for regex, callback in routes:
+        template = shape(_as_template(regex))
+        if template in NOT_ROLE_SCOPED:
+            continue
+        missing += [
+            f"{method} {template}" for method in sorted(_view_methods(callback)) if (method, template) not in in_matrix
+        ]
+    assert missing == [], f"Add rows to a MATRIX for: {missing}"

@@ -53,7 +53,9 @@ def language_for(path: str) -> str | None:
 def context_around(lines: list[str], line: int) -> str:
     first = max(0, line - 1 - CONTEXT_LINES)
     chosen = lines[first : line + CONTEXT_LINES]
-    return "\n".join(text[:CONTEXT_LINE_CHARS] for text in chosen)
+    if max(map(len, chosen), default=0) > CONTEXT_LINE_CHARS:  # rare: skip the per-line slicing
+        chosen = [text[:CONTEXT_LINE_CHARS] for text in chosen]
+    return "\n".join(chosen)
 
 
 _STATEMENT = rb"(?:select|insert|update|delete|with|create|alter|drop|truncate|merge|copy)\b"

@@ -8,6 +8,7 @@ language's concatenation operator become one candidate; a variable in between be
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from repositories.extraction.sql import PARAM_SENTINEL, looks_like_sql
 from repositories.extraction.types import Candidate
@@ -63,17 +64,19 @@ _STARTS = {
 STARTS = {lang: re.compile(p) for lang, p in _STARTS.items()}
 
 
-def _tokens(pattern: re.Pattern, starts: re.Pattern, source: str, position: int):
-    """Like pattern.finditer(source, position), trying the pattern only where a token can start."""
-    search = starts.search
-    match_at = pattern.match
-    while (start := search(source, position)) is not None:
+def _next_token(pattern: re.Pattern, starts: re.Pattern, source: str, position: int, end: int) -> re.Match | None:
+    """The first token that starts in [position, end) (it may run past `end`), or None.
+
+    A charset search, which the regex engine can skip ahead with, finds where a token can start;
+    the token pattern is only tried there.
+    """
+    search, match_at = starts.search, pattern.match
+    while (start := search(source, position, end)) is not None:
         match = match_at(source, start.start())
-        if match is None:
-            position = start.start() + 1
-            continue
-        position = match.end() if match.end() > match.start() else match.start() + 1
-        yield match
+        if match is not None and match.end() > match.start():
+            return match
+        position = start.start() + 1
+    return None
 
 
 _ESCAPES = re.compile(r"\\(.)", re.DOTALL)
@@ -199,15 +202,17 @@ class _LineCounter:
 
 
 def line_offsets(source: str, lines: list[int]) -> list[int]:
-    """Offsets where the given (sorted, 1-based) lines start."""
-    offsets, line, offset = [], 1, 0
+    """Offsets where the given (sorted, 1-based) lines start.
+
+    Cumulative line lengths come from split and accumulate, both C loops: walking the file
+    line by line in Python cost more than tokenizing the windows themselves.
+    """
+    ends = list(accumulate(map(len, source.split("\n"))))  # line k ends at ends[k-1] + k - 1
+    offsets = []
     for wanted in lines:
-        while line < wanted and offset != -1:
-            offset = source.find("\n", offset) + 1 or -1
-            line += 1
-        if offset == -1:
+        if wanted > len(ends):
             break
-        offsets.append(offset)
+        offsets.append(ends[wanted - 2] + wanted - 1 if wanted > 1 else 0)
     return offsets
 
 
@@ -238,19 +243,38 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
             candidates.append(Candidate(value, line, column, hint=_hint(language, source, start, end)))
         group.clear()
 
+    def search_end(line_end: int) -> int:
+        """How far the next token may start to matter: a literal joins the open group only right
+        after a joiner (`+`, `.`, blanks); otherwise only tokens on the window's line matter.
+        Searching no further keeps the cost of a file in proportion to its SQL, not its length."""
+        if group:
+            joined = join_plain.match(source, group[2])
+            reach = max(joined.end() if joined else group[2], group[2])
+            joined = join_variable.match(source, group[2])
+            return max(reach, joined.end() if joined else reach) + 1
+        return line_end + 1 if windowed else len(source)
+
     covered = 0
     for window in windows:
         line_end = source.find("\n", window)
         line_end = len(source) if line_end == -1 else line_end
         if covered > line_end:
             continue  # this line was tokenized with the previous window
-        # `covered` is always where a token starts: resuming there keeps the tokenizer in step.
-        begin = max(window, covered)
+        # `covered` is always outside any token: resuming there keeps the tokenizer in step.
+        position = max(window, covered)
         covered = len(source)
-        for match in _tokens(pattern, STARTS[language], source, begin):
-            if windowed and not group and match.start() > line_end:
-                covered = match.start()
+        while True:
+            limit = search_end(line_end)
+            match = _next_token(pattern, STARTS[language], source, position, limit)
+            if match is None:
+                if group:  # nothing joins the group: it is complete; go on along the line
+                    flush()
+                    position = limit - 1
+                    if not windowed or position <= line_end:
+                        continue
+                covered = max(position, line_end + 1) if windowed else len(source)
                 break
+            position = match.end()
             kind = match.lastgroup
             # Named sub-groups (heredoc tag etc.) make lastgroup unreliable: find the outer kind.
             if kind not in ("comment",) and match.group(kind) != match.group(0):

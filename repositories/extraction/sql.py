@@ -164,6 +164,12 @@ def to_parameters(text: str) -> str:
 
 
 def _looks_like_prose(sql: str) -> bool:
+    # Fast answer for nearly every real query: no prose word anywhere (so none outside literals
+    # either) and a first word that is lower case or all capitals ("select", "SELECT").
+    if _PROSE_WORDS.search(sql.lower()) is None:
+        stripped = sql.lstrip()
+        if not stripped or stripped[0].islower() or stripped.split(None, 1)[0].isupper():
+            return False
     bare = _QUOTED.sub(" ", sql) if ("'" in sql or '"' in sql or "-" in sql or "/*" in sql or "$" in sql) else sql
     if _PROSE_WORDS.search(bare.lower()):
         return True
@@ -248,8 +254,25 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
     """Every RangeVar's name (in order, repeats kept) and every CTE name, read off the parse JSON.
 
     A regex over libpg_query's JSON finds them at C speed; walking the decoded tree in Python
-    was the slowest part of analysing a statement.
+    was the slowest part of analysing a statement. str.find looks for the key (a regex starting
+    with `{` would be tried at every brace of the JSON); the RangeVar pattern is then matched at
+    the brace that opens the key's object.
     """
+    names = []
+    find, position = json_text.find, 0
+    while (key := find('"relname":"', position)) != -1:
+        position = key + 11
+        found = _RANGEVAR_JSON.match(json_text, json_text.rfind("{", 0, key))
+        if found is None or found.start(2) != position:
+            return _tables_from_json_slowly(json_text)  # a brace inside a quoted schema name
+        schema, relname = found.groups()
+        name = _json_string(relname)
+        names.append(f"{_json_string(schema)}.{name}" if schema else name)
+    ctes = {_json_string(c) for c in _CTE_JSON.findall(json_text)} if '"ctename"' in json_text else set()
+    return names, ctes
+
+
+def _tables_from_json_slowly(json_text: str) -> tuple[list[str], set[str]]:
     names = []
     for schema, relname in _RANGEVAR_JSON.findall(json_text):
         name = _json_string(relname)
@@ -260,12 +283,14 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
 def _statement(
     kind: str, text: str, names: list[str], ctes: set[str], targets: list[str], dropped=(), constants: bool = True
 ) -> Statement:
-    written = set(targets) | set(dropped)
-    remaining = list(names)
-    for target in targets:  # the written target itself is not a read; other mentions of it are
-        if target in remaining:
-            remaining.remove(target)
-    read = {name for name in remaining if name not in ctes}
+    written = set(targets).union(dropped)
+    remaining = names
+    if targets:
+        remaining = list(names)
+        for target in targets:  # the written target itself is not a read; other mentions of it are
+            if target in remaining:
+                remaining.remove(target)
+    read = {name for name in remaining if name not in ctes} if ctes else set(remaining)
     normalized = text
     if constants:  # without a constant there is nothing for normalize() to replace
         try:
@@ -276,7 +301,7 @@ def _statement(
         sql=text,
         normalized=" ".join(normalized.split()),
         fingerprint=parser.fingerprint(text),
-        statement_type=STATEMENT_TYPES.get(kind, kind.removesuffix("Stmt").upper()),
+        statement_type=STATEMENT_TYPES.get(kind) or kind.removesuffix("Stmt").upper(),
         tables_read=tuple(sorted(read)),
         tables_written=tuple(sorted(written)),
     )
@@ -309,7 +334,8 @@ def _single_dml(prepared: str, json_text: str, hint: str) -> Analysis | None:
     if head is None or json_text.count('{"stmt":') != 1:
         return None
     kind = head.group(1)
-    length = _STMT_LEN.search(json_text)
+    # rfind, then match there: a regex search would walk the whole JSON to reach its end.
+    length = _STMT_LEN.match(json_text, max(0, json_text.rfind('"stmt_len":')))
     sql = (prepared.encode()[: int(length.group(1))].decode(errors="replace") if length else prepared).strip()
     jpql = _JPQL_TEXT.match(sql) if kind == "SelectStmt" else None
     if hint == "jpql" or (jpql and jpql.group(1).lower() == jpql.group(2).lower()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 
 class _Compact:
@@ -10,9 +11,15 @@ class _Compact:
     and the default pickling of slotted dataclasses is ten times slower."""
 
     __slots__ = ()
+    # An attrgetter of every slot collects the values at C speed. Made on first use, per class:
+    # @dataclass(slots=True) only gives the class its __slots__ after the class statement.
+    _fields = None
 
     def __reduce__(self):
-        return (type(self), tuple(getattr(self, name) for name in self.__slots__))
+        cls = type(self)
+        if cls._fields is None:
+            cls._fields = attrgetter(*cls.__slots__)
+        return (cls, cls._fields(self))
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from schema_metadata import explain as explain_engine
 from schema_metadata import services
 from schema_metadata.models import QueryAnalysis
 from schema_metadata.tests.conftest import database_name, run_sql
+from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,8 @@ def test_utility_statements_are_refused(member_client, project, shop_connection,
     assert _count(shop_connection.url) == 20000
 
 
-def test_no_project_says_what_to_send(member_client, shop_connection):
+def test_no_project_says_what_to_send(member_client, project, shop_connection):
+    ProjectFactory(organization=project.organization)  # with one project, the seed's {"query"} alone is enough
     response = member_client.post("/query/explain", {"query": PAID}, format="json")
     assert response.status_code == 400
     assert '"project": <project id>' in response.json()["detail"]

@@ -1,5 +1,9 @@
 """The plan analyser on plans PostgreSQL really produced, plus exact arithmetic on a small one."""
 
+import json
+import re
+from pathlib import Path
+
 import psycopg
 import pytest
 
@@ -157,3 +161,120 @@ def test_plain_explain_uses_synced_row_counts(big_url):
     assert summarize(plan)["warnings"] == []
     flagged = summarize(plan, table_rows={"big": 200000})
     assert [w["kind"] for w in flagged["warnings"]] == ["seq_scan_filter"]
+
+
+# --- parallel plans: loops run side by side must not be added up -------------------------------------
+
+PLANS = Path(__file__).parent / "plans"
+PARALLEL = (
+    "SET parallel_setup_cost = 0",
+    "SET parallel_tuple_cost = 0",
+    "SET min_parallel_table_scan_size = 0",
+    "SET max_parallel_workers_per_gather = 2",
+)
+
+
+def _recorded(name):
+    return json.loads((PLANS / name).read_text())
+
+
+def _assert_shares_add_up(summary, tolerance=0.02):
+    shares = [n["time_share"] for n in summary["nodes"]]
+    assert all(0 <= s <= 1 for s in shares), shares
+    # Over-counted loops push the sum far over 1; per-loop times rounded to the microsecond move it a little.
+    assert sum(shares) == pytest.approx(1.0, abs=tolerance), shares
+    total = max(summary["execution_ms"], summary["nodes"][0]["inclusive_ms"])
+    assert all(n["inclusive_ms"] <= total for n in summary["nodes"])
+
+
+def test_recorded_parallel_seq_scan_is_not_counted_three_times():
+    # PostgreSQL 18, the seed's query on the 1M-order demo shop: Gather over a Parallel Seq Scan, 2 workers.
+    summary = summarize(_recorded("parallel_seq_scan_pg18.json"))
+    gather, scan = summary["nodes"]
+    assert scan["label"] == "Parallel Seq Scan on orders" and scan["loops"] == 3 and scan["parallel_processes"] == 3
+    # 77.964 ms per process, run by three processes at once: 77.964 ms of wall time, not 234.
+    assert scan["inclusive_ms"] == pytest.approx(77.964) and scan["time_share"] == pytest.approx(0.8752, abs=1e-3)
+    assert gather["exclusive_ms"] == pytest.approx(88.522 - 77.964) and gather["parallel_processes"] is None
+    _assert_shares_add_up(summary)
+    # Rows are per loop too, and those do add up: the warning counts every row of the table.
+    warning = summary["warnings"][0]
+    # (PostgreSQL rounds the per-loop averages, so the total is off by one.)
+    assert warning["kind"] == "seq_scan_filter" and re.search(
+        r"read 1,000,00\d rows and kept 14,954", warning["message"]
+    )
+
+
+def test_recorded_parallel_nested_loop_divides_by_processes_and_multiplies_by_loops():
+    summary = summarize(_recorded("parallel_nested_loop_pg18.json"))
+    labels = [n["label"] for n in summary["nodes"]]
+    assert labels == [
+        "Finalize Aggregate",
+        "Gather",
+        "Partial Aggregate",
+        "Nested Loop",
+        "Parallel Seq Scan on customers c",
+        "Index Only Scan using orders_pkey on orders o",
+    ]
+    inner = summary["nodes"][5]
+    # 10,000 lookups of 0.008 ms shared by three processes: 26.7 ms of wall time, not 80.
+    assert inner["loops"] == 10000 and inner["inclusive_ms"] == pytest.approx(0.008 * 10000 / 3, rel=1e-3)
+    assert summary["nodes"][1]["exclusive_ms"] > 0
+    _assert_shares_add_up(summary)
+
+
+def test_live_parallel_plan_shares_add_up(big_url):
+    plan = _plan(big_url, "SELECT * FROM big WHERE payload LIKE 'abc%'", *PARALLEL)
+    top = plan[0]["Plan"]
+    if top.get("Workers Launched", 0) == 0:
+        pytest.skip("the server had no free parallel worker for this run")
+    summary = summarize(plan)
+    gather, scan = summary["nodes"]
+    assert gather["node_type"] == "Gather" and scan["label"] == "Parallel Seq Scan on big"
+    assert scan["parallel_processes"] == scan["loops"] > 1
+    assert scan["inclusive_ms"] <= gather["inclusive_ms"] and gather["exclusive_ms"] >= 0
+    _assert_shares_add_up(summary, tolerance=0.1)
+
+
+def test_live_parallel_nested_loop(big_url):
+    plan = _plan(
+        big_url,
+        "SELECT count(*) FROM small s JOIN big b ON b.id = s.big_id",
+        *PARALLEL,
+        "SET enable_hashjoin = off",
+        "SET enable_mergejoin = off",
+    )
+    summary = summarize(plan)
+    gather = next(n for n in summary["nodes"] if n["node_type"] == "Gather")
+    if plan[0]["Plan"]["Plans"][0].get("Workers Launched", 0) == 0:
+        pytest.skip("the server had no free parallel worker for this run")
+    inner = next(n for n in summary["nodes"] if n["relation"] == "big")
+    assert inner["loops"] >= 4000 and inner["parallel_processes"] and gather["id"] < inner["id"]
+    _assert_shares_add_up(summary, tolerance=0.1)
+
+
+def test_live_nested_loop_without_parallelism_still_multiplies(big_url):
+    plan = _plan(
+        big_url,
+        "SELECT * FROM small s JOIN big b ON b.id = s.big_id",
+        "SET enable_hashjoin = off",
+        "SET enable_mergejoin = off",
+        "SET max_parallel_workers_per_gather = 0",
+    )
+    summary = summarize(plan)
+    raw_inner = plan[0]["Plan"]["Plans"][1]
+    inner = summary["nodes"][2]
+    assert inner["relation"] == "big" and inner["loops"] == 5000 and inner["parallel_processes"] is None
+    assert inner["inclusive_ms"] == pytest.approx(raw_inner["Actual Total Time"] * 5000, abs=0.01)
+    _assert_shares_add_up(summary, tolerance=0.1)
+
+
+def test_plan_tree_says_parallel():
+    from django.template.loader import render_to_string
+
+    from schema_metadata.views import plan_rows
+
+    rows = plan_rows(summarize(_recorded("parallel_seq_scan_pg18.json")))
+    html = render_to_string("schema_metadata/_plan_tree.html", {"rows": rows})
+    assert "parallel: 3 processes, 3 loops in all" in html
+    widths = [float(w) for w in re.findall(r'<span style="width: ([\d.]+)%"></span>', html)]
+    assert widths == [11.8, 87.5]

@@ -9,6 +9,7 @@ from schema_metadata import catalog, services, target
 from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata, SchemaSync
 from schema_metadata.signals import schema_sync_finished
 from schema_metadata.tests.conftest import drop_database, run_sql
+from tests.factories import ProjectFactory
 
 TRICKY_SQL = """
 CREATE SCHEMA sales;
@@ -280,7 +281,9 @@ def test_wait_runs_inline(admin_client, project, shop_connection):
 
 @pytest.mark.django_db
 def test_sync_errors_and_tenancy(admin_client, client_for, other_org_user, viewer, project, shop_connection):
-    assert admin_client.post("/metadata/sync", {}, format="json").status_code == 400
+    # The seed's bare POST /metadata/sync answers for the organization's only project; with two it asks which.
+    ProjectFactory(organization=project.organization)
+    assert admin_client.post("/metadata/sync", {}, format="json").json()["code"] == "project_required"
     missing = admin_client.post("/metadata/sync", {"project": project.id, "connection": 999999}, format="json")
     assert missing.status_code == 404
     assert admin_client.get("/metadata").json()["code"] == "project_required"
