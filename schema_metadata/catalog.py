@@ -81,26 +81,16 @@ WHERE {_USER_RELATION} {_NOT_EXTENSION_OWNED}
 ORDER BY n.nspname, c.relname
 """
 
-# Deparsing a default (pg_get_expr) opens its relation: tens of microseconds each. Most defaults
-# repeat (now(), false, 0, 'new'::text...), and a default's text depends on its relation only
-# through column references (Var nodes, in generated columns): each distinct expression tree
-# (its source position aside) is deparsed once, or once per relation where it references columns.
 COLUMNS_SQL = f"""
-WITH column_default AS (
-    SELECT d.adrelid, d.adnum, d.adbin, d.tree, CASE WHEN d.tree LIKE '%{{VAR %' THEN d.adrelid END AS var_relid
-    FROM (SELECT *, regexp_replace(adbin::text, ' :location -?[0-9]+', '', 'g') AS tree FROM pg_attrdef) d
-),
-deparsed AS (
-    SELECT tree, var_relid, pg_get_expr(adbin, adrelid) AS text
-    FROM (SELECT DISTINCT ON (tree, var_relid) * FROM column_default) one_each
-)
 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnum, NOT a.attnotnull,
-       dp.text, a.attidentity, a.attgenerated, quote_ident(a.attname)
+       -- pg_get_expr with a relation opens it (tens of microseconds each); the relation only names
+       -- the columns a default refers to (Var nodes: generated columns), so the rest go without.
+       CASE WHEN d.adbin::text LIKE '%{{VAR %' THEN pg_get_expr(d.adbin, d.adrelid) ELSE pg_get_expr(d.adbin, 0) END,
+       a.attidentity, a.attgenerated, quote_ident(a.attname)
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN column_default d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-LEFT JOIN deparsed dp ON dp.tree = d.tree AND dp.var_relid IS NOT DISTINCT FROM d.var_relid
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE a.attnum > 0 AND NOT a.attisdropped AND {_USER_RELATION}
 ORDER BY a.attrelid, a.attnum
 """

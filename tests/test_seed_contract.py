@@ -15,6 +15,7 @@ from django.db import connection as django_db
 
 from accounts.services import token_pair
 from schema_metadata.models import SchemaMetadata, SchemaSync
+from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -140,6 +141,15 @@ def test_repos_scan_takes_the_seed_body_and_answers_202_with_an_id(member_client
     assert isinstance(body["id"], int) and body["status"] == "queued"
     assert body["repo_url"] == SEED_SCAN["repo_url"] and body["branch"] == "main"
     assert body["project"] == project.id  # the organization's only project
+
+
+def test_repos_scan_without_a_project_asks_for_one_when_it_cannot_tell(member_client, member):
+    response = post(member_client, "/repos/scan", SEED_SCAN)  # no project in the organization yet
+    assert response.status_code == 400 and response.json()["code"] == "project_required"
+    ProjectFactory(organization=member.organization)
+    ProjectFactory(organization=member.organization)
+    response = post(member_client, "/repos/scan", SEED_SCAN)
+    assert response.status_code == 400 and '"project": <project id>' in response.json()["detail"]
 
 
 # --- schema sync ---------------------------------------------------------------------------

@@ -97,3 +97,35 @@ def test_sizes_match_the_files_once_counted(local_targets, scratch_database, sql
     # (ANALYZE does not count the TOAST table; its table has pages, so its files are asked.)
     assert (table["size_bytes"], index["size_bytes"]) == tuple(exact)
     assert table["size_bytes"] > 100_000 and index["size_bytes"] > 8192
+
+
+DEFAULTS_SQL = """
+CREATE SEQUENCE "Odd Seq";
+CREATE TABLE "Mixed Case"."Defaults" (
+    id serial, big bigserial, named int DEFAULT nextval('"Odd Seq"'), at timestamptz DEFAULT now(),
+    day date DEFAULT CURRENT_DATE, flag boolean DEFAULT false, note varchar(20) DEFAULT 'new',
+    tags text[] DEFAULT '{}', doc jsonb DEFAULT '{"a": 1}'::jsonb, price numeric(8, 2) DEFAULT 0.5,
+    "Total" numeric GENERATED ALWAYS AS (price * 2) STORED, label text GENERATED ALWAYS AS (upper(note)) STORED,
+    kind mood DEFAULT 'happy', uid uuid DEFAULT gen_random_uuid(), ident int GENERATED ALWAYS AS IDENTITY
+);
+"""
+
+
+def test_column_defaults_equal_pg_get_expr(local_targets, scratch_database):
+    run_sql(scratch_database, INDEX_SHAPES_SQL + DEFAULTS_SQL)
+    result, _ = _read(scratch_database)
+    truth = {
+        (table, column): (text, generated)
+        for table, column, text, generated in run_sql(
+            scratch_database,
+            "SELECT c.relname, a.attname, pg_get_expr(d.adbin, d.adrelid), a.attgenerated FROM pg_attrdef d "
+            "JOIN pg_class c ON c.oid = d.adrelid JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum",
+        )
+    }
+    ours = {(c["table_name"], c["column_name"]): c["column_default"] for c in result.columns if c["column_default"]}
+    expected = {
+        key: f"GENERATED ALWAYS AS ({text}) STORED" if generated == "s" else text for key, (text, generated) in truth.items()
+    }
+    expected[("Defaults", "ident")] = "GENERATED ALWAYS AS IDENTITY"
+    assert len(expected) >= 14 and ours == expected
+    assert ours[("Defaults", "Total")] == "GENERATED ALWAYS AS ((price * (2)::numeric)) STORED"
