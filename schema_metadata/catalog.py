@@ -50,9 +50,7 @@ def _size(rel: str, never_counted: str | None = None) -> str:
 
 # An index's relpages is current after its table's ANALYZE only: a VACUUM that finds nothing to
 # delete skips the index (and its count), and an index made on an empty table claims one page.
-_INDEX_NEVER_COUNTED = (
-    "c.reltuples < 0 OR greatest(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL"
-)
+_INDEX_NEVER_COUNTED = "c.reltuples < 0 OR greatest(pg_stat_get_last_analyze_time(c.oid), pg_stat_get_last_autoanalyze_time(c.oid)) IS NULL"
 
 
 RELATIONS_SQL = f"""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -104,21 +105,23 @@ def reset_statements(name: str) -> None:
         conn.execute("SELECT pg_stat_statements_reset()")
 
 
-def time_sync(project, name: str, runs: int) -> list[dict]:
-    """`runs` complete syncs of the same database: the first writes a new snapshot, the next ones
-    replace it and compute the drift (what a scheduled resync does)."""
-    connection = services.connection_create(project=project, name=name, url=demo_shop.database_url(name))
-    results = []
-    for _ in range(runs):
-        reset_statements(name)
-        started = time.monotonic()
-        sync = services.sync_request(project=project, connection_id=connection.pk, defer=False)
-        sync = services.sync_execute(sync_id=sync.pk)
-        seconds = time.monotonic() - started
-        if sync.status != "succeeded":
-            raise SystemExit(f"sync failed: {sync.error}")
-        results.append({"seconds": seconds, "statements": statements_on(name), "stats": sync.stats})
-    return results
+def new_connection(project, name: str):
+    return services.connection_create(
+        project=project, name=f"{name}-{uuid.uuid4().hex[:6]}", url=demo_shop.database_url(name)
+    )
+
+
+def time_sync(connection, name: str) -> dict:
+    """One complete sync (request + catalog read + snapshot write in one transaction), timed as
+    a caller sees it; the statements it sent to the target are counted apart."""
+    reset_statements(name)
+    started = time.monotonic()
+    sync = services.sync_request(project=connection.project, connection_id=connection.pk, defer=False)
+    sync = services.sync_execute(sync_id=sync.pk)
+    seconds = time.monotonic() - started
+    if sync.status != "succeeded":
+        raise SystemExit(f"sync failed: {sync.error}")
+    return {"seconds": seconds, "statements": statements_on(name), "stats": sync.stats}
 
 
 def pg_dump_binary() -> str:
@@ -141,11 +144,38 @@ def time_pg_dump(name: str) -> float:
     return time.monotonic() - started
 
 
+def _figures(values: list[float]) -> str:
+    return f"median {statistics.median(values):.3f}s (min {min(values):.3f}, max {max(values):.3f}; " + (
+        ", ".join(f"{v:.3f}" for v in values) + ")"
+    )
+
+
+def race(project, name: str, rounds: int) -> dict[str, list]:
+    """`rounds` rounds of the three contenders, interleaved and in a rotating order, so a change
+    of load on a shared machine touches them alike: a first sync (a new connection: the whole
+    snapshot is written), a resync (the same connection again: only what changed, plus the
+    drift) and pg_dump --schema-only. One untimed run of each first warms the caches."""
+    steady = new_connection(project, name)
+    time_sync(steady, name)
+    time_pg_dump(name)
+    contenders = {
+        "first sync": lambda: time_sync(new_connection(project, name), name),
+        "resync": lambda: time_sync(steady, name),
+        "pg_dump": lambda: {"seconds": time_pg_dump(name)},
+    }
+    results = {label: [] for label in contenders}
+    order = list(contenders)
+    for n in range(rounds):
+        for label in order[n % 3 :] + order[: n % 3]:
+            results[label].append(contenders[label]())
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", type=int, default=2000)
     parser.add_argument("--small", type=int, default=50, help="A second, small schema: the statement count must match.")
-    parser.add_argument("--runs", type=int, default=3, help="Runs of each contender; the best counts.")
+    parser.add_argument("--rounds", type=int, default=7, help="Rounds of the three contenders; medians count.")
     args = parser.parse_args()
 
     from django.core.management import call_command
@@ -160,40 +190,41 @@ def main() -> None:
         created = create_schema(big, args.tables)
         create_schema(small, args.small)
         print(f"created {args.tables} tables x {len(COLUMNS)} columns in {created:.1f}s")
-        small_runs = time_sync(project, small, 1)
-        time_pg_dump(big)  # warm the server's caches for both contenders alike
-        big_runs = time_sync(project, big, args.runs)
-        dumps = [time_pg_dump(big) for _ in range(args.runs)]
-        syncs = [r["seconds"] for r in big_runs]
-        best_sync, best_dump = min(syncs), min(dumps)
-        stats = big_runs[0]["stats"]
-        print(
-            f"snapshot: {stats['tables']} tables, {stats['columns']} columns, {stats['indexes']} indexes, "
-            f"{stats['foreign_keys']} foreign keys"
-        )
-        print(f"sync wall time ({args.tables} tables), {args.runs} runs: {', '.join(f'{s:.2f}s' for s in syncs)}")
-        for n, run in enumerate(big_runs, 1):
-            print(
-                f"  run {n}: reading the target's catalog {run['stats']['read_ms']} ms, "
-                f"writing the snapshot (with drift) {run['stats']['write_ms']} ms"
-            )
-        print(f"  catalog statements (sync's own count): {stats['catalog_statements']}")
-        print(
-            f"  SQL statements sent to the target (pg_stat_statements): {big_runs[0]['statements']} "
-            f"for {args.tables} tables, {small_runs[0]['statements']} for {args.small} tables"
-        )
-        print(f"pg_dump --schema-only, {args.runs} runs: {', '.join(f'{d:.2f}s' for d in dumps)}")
-        print(f"first sync (writes the whole snapshot) / best pg_dump: {syncs[0] / best_dump:.2f}")
-        ratio = best_sync / best_dump
-        print(
-            f"ratio sync / pg_dump (best of {args.runs} each): {best_sync:.2f}s / {best_dump:.2f}s = {ratio:.2f} "
-            f"({'faster' if ratio < 1 else 'slower'} than pg_dump)"
-        )
+        small_run = time_sync(new_connection(project, small), small)
+        print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        results = race(project, big, args.rounds)
+        print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        report(results, args, small_run)
     finally:
         org.delete()
         with _admin() as conn:
             for name in (big, small):
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def report(results: dict[str, list], args, small_run: dict) -> None:
+    first, resync = results["first sync"], results["resync"]
+    stats = first[0]["stats"]
+    print(
+        f"snapshot: {stats['tables']} tables, {stats['columns']} columns, {stats['indexes']} indexes, "
+        f"{stats['foreign_keys']} foreign keys; {args.rounds} interleaved rounds, wall times:"
+    )
+    dump = statistics.median(r["seconds"] for r in results["pg_dump"])
+    for label, runs in results.items():
+        seconds = [r["seconds"] for r in runs]
+        print(f"  {label:10s} {_figures(seconds)}")
+        if label != "pg_dump":
+            read = statistics.median(r["stats"]["read_ms"] for r in runs)
+            write = statistics.median(r["stats"]["write_ms"] for r in runs)
+            print(f"             median split: catalog read {read:.0f} ms, snapshot write (with drift) {write:.0f} ms")
+    print(f"  catalog statements (sync's own count): {stats['catalog_statements']}")
+    print(
+        f"  SQL statements sent to the target (pg_stat_statements): {first[0]['statements']} "
+        f"for {args.tables} tables, {small_run['statements']} for {args.small} tables"
+    )
+    for label, runs in (("first sync", first), ("resync", resync)):
+        ratio = statistics.median(r["seconds"] for r in runs) / dump
+        print(f"ratio {label} / pg_dump (medians): {ratio:.2f} ({'faster' if ratio < 1 else 'slower'} than pg_dump)")
 
 
 if __name__ == "__main__":

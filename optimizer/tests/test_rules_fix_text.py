@@ -83,7 +83,7 @@ def test_seed_query_fix_names_its_table_and_column():
     finding = next(f for f in analyze(sql, schema) if f.rule_id == "filter-without-index")
     assert finding.message == "No index on orders serves this filter on status: the table is scanned."
     assert "`CREATE INDEX CONCURRENTLY ON orders (status)`" in finding.fix
-    assert "`CREATE INDEX CONCURRENTLY ON orders (id) WHERE status = 'paid'`" in finding.fix
+    assert "`CREATE INDEX CONCURRENTLY ON orders (status) WHERE status = 'paid'`" in finding.fix
     assert "note" not in finding.fix
     # The doc page keeps the rule's own example.
     assert "orders (note)" in get_rule("filter-without-index").fix

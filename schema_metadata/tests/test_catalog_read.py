@@ -124,7 +124,8 @@ def test_column_defaults_equal_pg_get_expr(local_targets, scratch_database):
     }
     ours = {(c["table_name"], c["column_name"]): c["column_default"] for c in result.columns if c["column_default"]}
     expected = {
-        key: f"GENERATED ALWAYS AS ({text}) STORED" if generated == "s" else text for key, (text, generated) in truth.items()
+        key: f"GENERATED ALWAYS AS ({text}) STORED" if generated == "s" else text
+        for key, (text, generated) in truth.items()
     }
     expected[("Defaults", "ident")] = "GENERATED ALWAYS AS IDENTITY"
     assert len(expected) >= 14 and ours == expected
