@@ -732,20 +732,20 @@ def advise(
         if result.suggestions:
             result.cost_after, result.plan_after = final.cost, final.plan
             if measure_time and all(s.verification == SANDBOX for s in result.suggestions) and param_count(query) == 0:
-                after_ms = _execution_ms(conn, query)
+                after_ms = median_execution_ms(conn, query)
                 for s in result.suggestions:
                     s.time_after_ms = after_ms
     finally:
         whatif.remove_all(c for c, _, _, _ in chosen)
     if measure_time and result.suggestions and result.suggestions[0].time_after_ms is not None:
-        before_ms = _execution_ms(conn, query)
+        before_ms = median_execution_ms(conn, query)
         for s in result.suggestions:
             s.time_before_ms = before_ms
         _drop_if_not_faster(result)
     return result
 
 
-def _execution_ms(conn: psycopg.Connection, query: str, runs: int = TIMED_RUNS) -> float:
+def median_execution_ms(conn: psycopg.Connection, query: str, runs: int = TIMED_RUNS) -> float:
     """The median execution time of `runs` runs after one warm-up run.
 
     The warm-up matters: CREATE INDEX and big sequential scans read the table through a small ring of

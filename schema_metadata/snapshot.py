@@ -11,11 +11,13 @@ whose fingerprint equals the last sync's is not sent at all.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from operator import itemgetter
 
 from django.db import connection as django_connection
 
 from schema_metadata import diff as drift
+from schema_metadata.catalog import COLUMN_FIELDS
 from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
 
 # part -> (model, key fields); the catalog's dict keys are the model's field names.
@@ -50,7 +52,7 @@ class _Table:
         self.columns = [f'"{f.column}"' for f in self.fields]
         self.types = [_COPY_TYPES[f.get_internal_type()] for f in self.fields]
         self.connection_type = _COPY_TYPES[meta.get_field("connection").target_field.get_internal_type()]
-        self.values = itemgetter(*[f.name for f in self.fields])  # catalog dict -> row tuple
+        self.names = tuple(f.name for f in self.fields)
         self.key, self.reported = key, reported
         self.returned = ", ".join(f'"{name}"' for name in (*key, *reported))
 
@@ -100,9 +102,22 @@ def _replace_changed(cursor, table: _Table, connection_id: int, rows: list[tuple
     return deleted, inserted
 
 
+def _rows(catalog, part: str, table: _Table) -> list[tuple]:
+    """The catalog's rows of `part` as tuples in the table's field order."""
+    if part == "columns":  # already tuples
+        rows, names = catalog.column_rows, COLUMN_FIELDS
+        if names == table.names:
+            return rows
+        pick = itemgetter(*[names.index(name) for name in table.names])
+        return [pick(row) for row in rows]
+    pick = itemgetter(*table.names)
+    return [pick(row) for row in getattr(catalog, part)]
+
+
 def _fingerprint(rows: list[tuple]) -> str:
-    # repr is exact for what a catalog holds (str, int, float, bool, None, datetime, lists).
-    return hashlib.sha256(repr(rows).encode()).hexdigest()
+    # pickle is an exact and fast encoding of what a catalog holds (str, numbers, bool, None,
+    # datetime, lists). Were equal rows ever encoded differently, that would only cost a compare.
+    return hashlib.sha256(pickle.dumps(rows, protocol=5)).hexdigest()
 
 
 def _by_key(rows, size: int) -> dict:
@@ -124,7 +139,7 @@ def write(connection, catalog, previous_fingerprints: dict | None = None) -> tup
         cursor = wrapper.cursor  # psycopg's own cursor: COPY
         for part, (model, key) in PARTS.items():
             table = _Table(model, key, drift.PARTS[part][1] if part in drift.PARTS else ())
-            rows = [table.values(row) for row in getattr(catalog, part)]
+            rows = _rows(catalog, part, table)
             fingerprints[part] = _fingerprint(rows)
             previous[part] = current[part] = {}
             written[part] = {"deleted": 0, "inserted": 0}
@@ -134,8 +149,8 @@ def write(connection, catalog, previous_fingerprints: dict | None = None) -> tup
                 _insert_all(cursor, table, connection.pk, rows)
                 written[part]["inserted"] = len(rows)
                 # Everything is new: the drift's rows are the catalog's own.
-                reported = itemgetter(*table.key, *table.reported)
-                current[part] = _by_key((reported(row) for row in getattr(catalog, part)), len(key))
+                reported = itemgetter(*[table.names.index(name) for name in (*table.key, *table.reported)])
+                current[part] = _by_key(map(reported, rows), len(key))
                 continue
             deleted, inserted = _replace_changed(cursor, table, connection.pk, rows)
             written[part] = {"deleted": len(deleted), "inserted": len(inserted)}

@@ -38,7 +38,6 @@ def test_seed_example_on_the_demo_shop(member_client, project, connection_for, d
     body = member_client.post("/query/optimize", {"query": SEED, "project": project.pk, "ai": False}, format="json")
     assert body.status_code == 201, body.content
     body = body.json()
-    import json; print("BODY", json.dumps({k: v for k, v in body.items() if k not in ("plan",)}, indent=1, default=str)[:6000])
     assert body["plan_status"] == "planned"
     star = _rule(body, "select-star")
     assert star["fix"].startswith("List the columns the caller uses from orders (id, customer_id, status,")
