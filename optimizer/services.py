@@ -722,10 +722,11 @@ def advise_workload(
                     query=item.query,
                     fingerprint=item.fingerprint,
                     calls=item.calls,
-                    total_time_ms=item.total_time_ms,
+                    # Queries given by hand that could not be measured have no time.
+                    total_time_ms=item.total_time_ms or 0.0,
                     mean_time_ms=item.mean_time_ms,
                     rows=item.rows,
-                    share=(item.total_time_ms / total) if total else 0,
+                    share=((item.total_time_ms or 0.0) / total) if total else 0,
                     saving_ms=savings.get(i),
                     extracted_query=match,
                     locations=[

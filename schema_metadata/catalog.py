@@ -305,34 +305,43 @@ def in_background(work):
 
 
 # Read by a second session sharing the first one's snapshot, while the first reads the rest
-# (see services): the two halves take about as long.
+# (see services): relations and columns on one side, indexes and foreign keys on the other.
 SECOND_SESSION_STATEMENTS = (INDEXES_SQL, FOREIGN_KEYS_SQL)
 
 
-def read_catalog(conn, second_session=None) -> Catalog:
-    """The schema of the database `conn` is connected to: four statements in all.
+class CatalogReader:
+    """Reads a catalog in two steps, so a caller can store the columns (complete once read:
+    their index and foreign-key flags come from SQL) while the indexes are still being read.
 
-    `second_session`, when given, is a callable returning the rows of SECOND_SESSION_STATEMENTS
-    (a list per statement), read by another session sharing `conn`'s snapshot meanwhile.
+    Creating it reads relations and columns on `conn`; finish() adds indexes and foreign keys,
+    from `second_session` when given (a callable returning the rows of SECOND_SESSION_STATEMENTS,
+    a list per statement, read by another session sharing `conn`'s snapshot), else from `conn`.
     """
-    catalog = Catalog()
 
-    def run(sql):
-        catalog.statements += 1
-        return conn.execute(sql).fetchall()
+    def __init__(self, conn, second_session=None):
+        self.conn, self.second_session = conn, second_session
+        self.catalog = Catalog()
+        self.catalog.tables, self.by_oid, self.qualified = _relations(self._run(RELATIONS_SQL))
+        self.catalog.column_rows = self._run(COLUMNS_SQL)
 
-    def elsewhere():
-        if second_session is None:
-            return [run(sql) for sql in SECOND_SESSION_STATEMENTS]
-        catalog.statements += len(SECOND_SESSION_STATEMENTS)
-        return second_session()
+    def _run(self, sql):
+        self.catalog.statements += 1
+        return self.conn.execute(sql).fetchall()
 
-    catalog.tables, by_oid, qualified = _relations(run(RELATIONS_SQL))
-    catalog.column_rows = run(COLUMNS_SQL)
-    index_rows, foreign_key_rows = elsewhere()
-    catalog.indexes, leading = _indexes(index_rows, by_oid, qualified)
-    catalog.foreign_keys = _foreign_keys(foreign_key_rows, by_oid, leading)
-    return catalog
+    def finish(self) -> Catalog:
+        if self.second_session is None:
+            index_rows, foreign_key_rows = (self._run(sql) for sql in SECOND_SESSION_STATEMENTS)
+        else:
+            self.catalog.statements += len(SECOND_SESSION_STATEMENTS)
+            index_rows, foreign_key_rows = self.second_session()
+        self.catalog.indexes, leading = _indexes(index_rows, self.by_oid, self.qualified)
+        self.catalog.foreign_keys = _foreign_keys(foreign_key_rows, self.by_oid, leading)
+        return self.catalog
+
+
+def read_catalog(conn, second_session=None) -> Catalog:
+    """The schema of the database `conn` is connected to: four statements in all."""
+    return CatalogReader(conn, second_session).finish()
 
 
 def _indexes(rows, by_oid, qualified) -> tuple[list[dict], dict[int, list[list[str]]]]:

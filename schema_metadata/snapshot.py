@@ -124,37 +124,60 @@ def _by_key(rows, size: int) -> dict:
     return {tuple(r[:size]): tuple(r[size:]) for r in rows}
 
 
-def write(connection, catalog, previous_fingerprints: dict | None = None) -> tuple[dict, dict, dict]:
-    """Make the stored snapshot of `connection` equal to `catalog`.
-
-    Returns (drift, rows written, fingerprints). A part whose fingerprint equals the one the
-    last successful sync stored (`previous_fingerprints`) is already in place and is skipped.
-    The drift compares only what a person calls a schema change (drift.PARTS' fields), so a
-    table whose row estimate moved is rewritten but not reported.
+class SnapshotWriter:
+    """Makes the stored snapshot of `connection` equal to a catalog, one part at a time (the
+    caller may write the columns before the rest of the catalog is read), inside the caller's
+    transaction. A part whose fingerprint equals the one the last successful sync stored
+    (`previous_fingerprints`) is already in place and is skipped. The drift compares only what a
+    person calls a schema change (drift.PARTS' fields), so a table whose row estimate moved is
+    rewritten but not reported.
     """
-    previous_fingerprints = previous_fingerprints or {}
-    stored = {part: model.objects.filter(connection=connection).exists() for part, (model, _key) in PARTS.items()}
-    previous, current, written, fingerprints = {}, {}, {}, {}
-    with django_connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # psycopg's own cursor: COPY
-        for part, (model, key) in PARTS.items():
-            table = _Table(model, key, drift.PARTS[part][1] if part in drift.PARTS else ())
-            rows = _rows(catalog, part, table)
-            fingerprints[part] = _fingerprint(rows)
-            previous[part] = current[part] = {}
-            written[part] = {"deleted": 0, "inserted": 0}
-            if (stored[part] and previous_fingerprints.get(part) == fingerprints[part]) or not (stored[part] or rows):
-                continue  # already in place
-            if not stored[part]:
-                _insert_all(cursor, table, connection.pk, rows)
-                written[part]["inserted"] = len(rows)
+
+    def __init__(self, connection, previous_fingerprints: dict | None = None):
+        self.connection = connection
+        self.previous_fingerprints = previous_fingerprints or {}
+        self.stored = {part: model.objects.filter(connection=connection).exists() for part, (model, _) in PARTS.items()}
+        self.previous, self.current, self.written, self.fingerprints = {}, {}, {}, {}
+        with django_connection.cursor() as cursor:
+            # Foreign keys checked as each COPY ends rather than all at commit: the columns' checks
+            # then run while the target's indexes are still being read (see services).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    def write_part(self, part: str, catalog) -> None:
+        model, key = PARTS[part]
+        table = _Table(model, key, drift.PARTS[part][1] if part in drift.PARTS else ())
+        rows = _rows(catalog, part, table)
+        self.fingerprints[part] = _fingerprint(rows)
+        self.previous[part] = self.current[part] = {}
+        self.written[part] = {"deleted": 0, "inserted": 0}
+        stored, unchanged = self.stored[part], self.previous_fingerprints.get(part) == self.fingerprints[part]
+        if (stored and unchanged) or not (stored or rows):
+            return  # already in place
+        with django_connection.cursor() as wrapper:
+            cursor = wrapper.cursor  # psycopg's own cursor: COPY
+            if not stored:
+                _insert_all(cursor, table, self.connection.pk, rows)
+                self.written[part]["inserted"] = len(rows)
                 # Everything is new: the drift's rows are the catalog's own.
                 reported = itemgetter(*[table.names.index(name) for name in (*table.key, *table.reported)])
-                current[part] = _by_key(map(reported, rows), len(key))
-                continue
-            deleted, inserted = _replace_changed(cursor, table, connection.pk, rows)
-            written[part] = {"deleted": len(deleted), "inserted": len(inserted)}
-            previous[part], current[part] = _by_key(deleted, len(key)), _by_key(inserted, len(key))
-    result = drift.snapshot_diff({p: previous[p] for p in drift.PARTS}, {p: current[p] for p in drift.PARTS})
-    result["initial"] = not stored["tables"] and not stored["columns"]
-    return result, written, fingerprints
+                self.current[part] = _by_key(map(reported, rows), len(key))
+                return
+            deleted, inserted = _replace_changed(cursor, table, self.connection.pk, rows)
+        self.written[part] = {"deleted": len(deleted), "inserted": len(inserted)}
+        self.previous[part], self.current[part] = _by_key(deleted, len(key)), _by_key(inserted, len(key))
+
+    def finish(self) -> tuple[dict, dict, dict]:
+        """(drift, rows written, fingerprints) once every part is written."""
+        result = drift.snapshot_diff(
+            {p: self.previous[p] for p in drift.PARTS}, {p: self.current[p] for p in drift.PARTS}
+        )
+        result["initial"] = not self.stored["tables"] and not self.stored["columns"]
+        return result, self.written, self.fingerprints
+
+
+def write(connection, catalog, previous_fingerprints: dict | None = None) -> tuple[dict, dict, dict]:
+    """Make the stored snapshot of `connection` equal to `catalog` (see SnapshotWriter)."""
+    writer = SnapshotWriter(connection, previous_fingerprints)
+    for part in PARTS:
+        writer.write_part(part, catalog)
+    return writer.finish()

@@ -51,11 +51,6 @@ def test_optimizer_role_matrix(row, role, targets, callers):
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="optimizer/services.py advise_workload stores total_time_ms=None and divides it when nothing could be "
-    "measured (read-only connection, no HypoPG): a 500. Remove this marker once fixed.",
-)
 def test_workload_advice_with_nothing_measurable_is_not_a_500(member, project, orders_connection, client_for):
     response = client_for(member).post(
         "/query/workload/advise", {"project": project.pk, "queries": [QUERY]}, format="json"
