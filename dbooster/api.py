@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import re_path
@@ -72,6 +74,14 @@ def exception_handler(exc, context):
     """Every error is `{"detail": "...", "code": "..."}`; field errors under `errors`."""
     if isinstance(exc, DomainError):
         return error_response(exc.detail, exc.code, exc.status_code, **exc.extra)
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
+        # Django would answer these with its HTML 400 page; an API client needs JSON and the real status.
+        detail = (
+            f"The request body is larger than the server accepts ({settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes)."
+            if isinstance(exc, RequestDataTooBig)
+            else f"The request has more fields than the server accepts ({settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
+        )
+        return error_response(detail, "too_large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.messages)
     if isinstance(exc, Http404):

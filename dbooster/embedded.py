@@ -7,7 +7,9 @@ worker, tests), and stopped when the last process that started using it exits.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -85,6 +87,20 @@ def _exit_cleanly_on_sigterm() -> None:
             pass  # not the main thread: leave signals alone
 
 
+def _leave_the_handle_to_the_reloader_parent(server) -> None:
+    """runserver's autoreloading child holds no handle of its own.
+
+    On SIGTERM its parent kills it outright (SIGKILL, inside subprocess.run), so the child's atexit never runs
+    and its pid would keep the server alive after `./dev run` ends. The parent holds a handle and outlives the
+    child, so the server still runs exactly as long as it is needed.
+    """
+    if os.environ.get("RUN_MAIN") != "true":
+        return
+    with server._lock:
+        server.global_process_id_list.get_and_remove(os.getpid())
+    atexit.unregister(server._cleanup)
+
+
 def ensure_database(pgdata: Path, dbname: str) -> dict:
     """Start (or join) the embedded server and make sure `dbname` exists.
 
@@ -94,6 +110,7 @@ def ensure_database(pgdata: Path, dbname: str) -> dict:
     from psycopg import sql
 
     server = _server(pgdata)
+    _leave_the_handle_to_the_reloader_parent(server)
     _exit_cleanly_on_sigterm()
     _ensure_preload(server)
     info = server.get_postmaster_info()

@@ -376,3 +376,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "DbTableKindEnum": "schema_metadata.models.DbTable.Kind",
     }
 )
+
+# --- repositories (audit) ---
+# A scan still queued or running after this many seconds lost its worker: the next request for the same
+# repository and branch marks it failed and starts a new scan instead of joining it.
+SCAN_ABANDONED_AFTER = env.int("SCAN_ABANDONED_AFTER", default=6 * 3600)

@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 import pglast
 from django.conf import settings
@@ -209,10 +211,44 @@ class _State:
     plan_summary: dict | None = None
 
 
-def _findings(sql: str, schema) -> list[dict]:
+def _findings(sql: str, schema, original: str | None = None) -> list[dict]:
     from optimizer.rules import analyze
 
-    return [f.as_dict() for f in analyze(sql, schema)]
+    findings = [f.as_dict() for f in analyze(sql, schema)]
+    if original is not None and not original.startswith(sql):
+        _locate_in_original(findings, sql, original)
+    return findings
+
+
+_TOKEN_RE = re.compile(r"\s+|\w+|.", re.S)
+
+
+def _locate_in_original(findings: list[dict], sql: str, original: str) -> None:
+    """Point each finding's location into the text the user sent, not the one the engine parsed.
+
+    The engine reads the query with placeholders as $n (`%(name)s`, `?`, `:name` change length), so its
+    offsets drift past the first placeholder. Align the two texts token by token and map the offsets back.
+    """
+    a = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(sql)]
+    b = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(original)]
+    matcher = SequenceMatcher(None, [sql[i:j] for i, j in a], [original[i:j] for i, j in b], autojunk=False)
+    starts, ends = {}, {}  # offset in `sql` -> offset in `original`, for a start and for an (exclusive) end
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for (ai, aj), (bi, _) in zip(a[i1:i2], b[j1:j2], strict=True):
+                for x in range(ai, aj):
+                    starts[x] = bi + x - ai
+                    ends[x + 1] = bi + x - ai + 1
+        elif i2 > i1:  # a placeholder (or other text) written differently: the whole span maps to the whole span
+            b_start = b[j1][0] if j1 < len(b) else len(original)
+            b_end = b[j2 - 1][1] if j2 > j1 else b_start
+            for x in range(a[i1][0], a[i2 - 1][1]):
+                starts[x] = b_start
+                ends[x + 1] = b_end
+    for f in findings:
+        loc = f.get("location")
+        if loc and loc.get("start") in starts and loc.get("end") in ends:
+            f["location"] = {**loc, "start": starts[loc["start"]], "end": ends[loc["end"]]}
 
 
 def _rule_rewrites(sql: str, schema) -> list[_Draft]:
@@ -523,7 +559,7 @@ def optimize_query(
     else:
         state.notes.append("No database connection: findings and rewrites only, no plan and no index measurement.")
 
-    state.findings = _findings(sql, schema)
+    state.findings = _findings(sql, schema, original=query)
     state.drafts.extend(_rule_rewrites(sql, schema))
 
     if use_ai:

@@ -146,6 +146,17 @@ def _tree(plan: dict | None):
     return plan_rows(summarize([plan]))
 
 
+def _findings_with_text(run) -> list[dict]:
+    """Each finding with the part of the query it is about, so the page can show where."""
+    out = []
+    for f in run.findings or []:
+        loc = f.get("location") or {}
+        start, end = loc.get("start"), loc.get("end")
+        text = run.query[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+        out.append({**f, "text": text})
+    return out
+
+
 @role_required(Role.VIEWER)
 def optimization_page(request, pk: int):
     try:
@@ -155,6 +166,8 @@ def optimization_page(request, pk: int):
     suggestions = list(run.suggestions.all())
     context = {
         "run": run,
+        "findings": _findings_with_text(run),
+        "can_submit": role_at_least(request.user.role, Role.MEMBER),
         "kept": _bars([s for s in suggestions if not s.dropped]),
         "dropped": [s for s in suggestions if s.dropped],
         "history": selectors.past_runs(run=run),

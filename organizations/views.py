@@ -53,6 +53,8 @@ def organization_page(request, invite_form=None, name_form=None, status=200):
         "invite_form": invite_form or InviteForm(),
         "name_form": name_form or OrganizationNameForm(initial={"name": org.name}),
         "seats_used": selectors.seats_used(org=org),
+        # A plan limit (402) gets a way out next to the message.
+        "upgrade": status == 402,
     }
     return render(request, "organizations/organization.html", context, status=status)
 

@@ -57,7 +57,8 @@ def project_create(request):
             )
         except DomainError as exc:
             _save_failed(form, exc)
-            return render(request, "projects/form.html", {"form": form, "creating": True}, status=exc.status_code)
+            context = {"form": form, "creating": True, "upgrade": exc.status_code == 402}
+            return render(request, "projects/form.html", context, status=exc.status_code)
         messages.success(request, f"Project {project.name} created.")
         return redirect(PROJECTS_PAGE)
     status = 400 if form.errors else 200

@@ -236,6 +236,7 @@ class ProjectQueryListView(APIView):
             OpenApiParameter("table", str, description="Only queries reading or writing this table."),
             OpenApiParameter("file", str, description="Only queries occurring in files whose path contains this."),
             OpenApiParameter("q", str, description="Text the normalized query contains."),
+            OpenApiParameter("scan", int, description="One scan's queries (default: the latest scan of each source)."),
         ],
         responses={200: QuerySerializer(many=True)},
         tags=["repositories"],
@@ -247,6 +248,7 @@ class ProjectQueryListView(APIView):
             table=request.query_params.get("table", ""),
             file=request.query_params.get("file", ""),
             q=request.query_params.get("q", ""),
+            scan=request.query_params.get("scan"),
         )
         paginator = Pagination()
         page = paginator.paginate_queryset(queries, request, view=self)

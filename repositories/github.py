@@ -90,6 +90,22 @@ def list_repositories(*, token: str) -> list[dict]:
     return repos
 
 
+def repository_info(*, token: str | None, full_name: str) -> dict:
+    """What GitHub says about one repository: its canonical name, default branch and visibility."""
+    try:
+        repo = client(token).get_repo(full_name)
+        return {
+            "full_name": repo.full_name,
+            "default_branch": repo.default_branch,
+            "private": repo.private,
+            "url": repo.html_url,
+        }
+    except GithubException as exc:
+        raise translate(exc, what=f"Repository {full_name}") from None
+    except OSError as exc:
+        raise UpstreamError(f"GitHub could not be reached: {exc}") from None
+
+
 def tarball_url(*, token: str | None, full_name: str, branch: str) -> str:
     """The URL GitHub redirects a tarball download to (signed for private repositories)."""
     github = client(token)

@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from billing.quotas import enforce_quota
 from dbooster.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge
-from repositories import sources
+from repositories import github, sources
 from repositories.archives import ArchiveRefused
 from repositories.extraction import count_source_files, scan_tree
 from repositories.models import ExtractedQuery, QueryOccurrence, RejectedCandidate, Repository, ScanRun
@@ -31,11 +32,24 @@ WRITE_BATCH = 1000
 # --- repositories -------------------------------------------------------------
 
 
-@transaction.atomic
 def repository_connect(
     *, project, url: str, full_name: str = "", default_branch: str = "", private: bool = False, actor=None, request=None
 ) -> Repository:
     kind, name = sources.classify(url)
+    if kind == "github":
+        # GitHub's own answer, with the user's token: the repository exists and they can see it; its default
+        # branch and visibility are what GitHub says, not what the request claims.
+        info = github.repository_info(token=getattr(actor, "github_token", None) or None, full_name=name)
+        full_name, private = info["full_name"], info["private"]
+        default_branch = default_branch or info["default_branch"]
+    return _repository_create(
+        project=project, url=url, kind=kind, name=name, full_name=full_name, default_branch=default_branch,
+        private=private, actor=actor, request=request,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def _repository_create(*, project, url, kind, name, full_name, default_branch, private, actor, request) -> Repository:
     provider = Repository.Provider.GITHUB if kind == "github" else Repository.Provider.GIT
     full_name = full_name or (name if kind == "github" else url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))
     if Repository.objects.filter(project=project, url=url).exists():
@@ -91,6 +105,17 @@ def _record_start(scan: ScanRun, actor, request) -> None:
     transaction.on_commit(lambda: _defer(scan.pk))
 
 
+def _fail_abandoned(active) -> None:
+    """A scan still queued or running long after any scan could take is one whose worker died: fail it, so the
+    next request starts a new scan instead of joining a dead one forever."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SCAN_ABANDONED_AFTER)
+    active.filter(created_at__lt=cutoff).update(
+        status=ScanRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="The scan was abandoned: its worker stopped before finishing. Start the scan again.",
+    )
+
+
 @transaction.atomic
 def scan_start(*, project, repo_url: str, branch: str = "", actor=None, request=None) -> tuple[ScanRun, bool]:
     """Queue a scan of `repo_url` at `branch`; returns (scan, joined).
@@ -105,9 +130,9 @@ def scan_start(*, project, repo_url: str, branch: str = "", actor=None, request=
     with connection.cursor() as cursor:
         # Two requests for the same repository and branch serialize here, so only one scan starts.
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(project.pk, repo_url, branch)])
-    running = ScanRun.objects.filter(
-        project=project, repo_url=repo_url, branch=branch, status__in=ScanRun.ACTIVE
-    ).first()
+    active = ScanRun.objects.filter(project=project, repo_url=repo_url, branch=branch, status__in=ScanRun.ACTIVE)
+    _fail_abandoned(active)
+    running = active.first()
     if running:
         return running, True
     enforce_quota(

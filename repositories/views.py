@@ -131,8 +131,11 @@ def query_list_page(request, pk: int):
     project = _project(request, pk)
     if project is None:
         return not_found(request, "project")
-    filters = {key: request.GET.get(key, "").strip() for key in ("table", "file", "q")}
-    queries = selectors.query_list(project=project, **filters)
+    filters = {key: request.GET.get(key, "").strip() for key in ("table", "file", "q", "scan")}
+    try:
+        queries = selectors.query_list(project=project, **filters)
+    except NotFound:
+        return not_found(request, "scan")
     page = Paginator(queries, 25).get_page(request.GET.get("page"))
     rows = [{"query": query, "html": highlight_sql(query.sql or query.normalized_text)} for query in page.object_list]
     query_string = urlencode({k: v for k, v in filters.items() if v})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 # The user's own objects: not the system catalogs, not TOAST, not other sessions' temp schemas.
 _USER_RELATION = """
@@ -121,8 +122,9 @@ SELECT col.nspname, col.relname, col.attname, col.type, ix.attnum IS NOT NULL, r
 FROM columns col
 LEFT JOIN indexed ix ON ix.indrelid = col.attrelid AND ix.attnum = col.attnum
 LEFT JOIN referring r ON r.conrelid = col.attrelid AND r.attnum = col.attnum
-ORDER BY col.attrelid, col.attnum
-"""
+"""  # Unordered, so rows come out as they are made and can be stored on the way (sorted after).
+# Columns in order: schema, table, position.
+_COLUMN_ORDER = itemgetter(0, 1, 8)
 COLUMN_FIELDS = ("schema_name", "table_name", "column_name", "column_type", "is_indexed", "is_foreign_key",
                  "referred_table", "referred_column", "ordinal_position", "is_nullable", "column_default")  # fmt: skip
 
@@ -304,38 +306,59 @@ def in_background(work):
     return wait
 
 
-# Read by a second session sharing the first one's snapshot, while the first reads the rest
-# (see services): relations and columns on one side, indexes and foreign keys on the other.
-SECOND_SESSION_STATEMENTS = (INDEXES_SQL, FOREIGN_KEYS_SQL)
+# Read by a second session sharing the first one's snapshot while the first reads the columns
+# (see services): the columns are the largest part and complete on their own, so the caller can
+# store them while the rest is still being read.
+SECOND_SESSION_STATEMENTS = (RELATIONS_SQL, INDEXES_SQL, FOREIGN_KEYS_SQL)
 
 
 class CatalogReader:
     """Reads a catalog in two steps, so a caller can store the columns (complete once read:
-    their index and foreign-key flags come from SQL) while the indexes are still being read.
+    their index and foreign-key flags come from SQL) while the rest is still being read.
 
-    Creating it reads relations and columns on `conn`; finish() adds indexes and foreign keys,
-    from `second_session` when given (a callable returning the rows of SECOND_SESSION_STATEMENTS,
-    a list per statement, read by another session sharing `conn`'s snapshot), else from `conn`.
+    The columns come from `conn` (stream_columns or read_columns); finish() adds relations,
+    indexes and foreign keys, from `second_session` when given (a callable returning the rows of
+    SECOND_SESSION_STATEMENTS, a list per statement, read by another session sharing `conn`'s
+    snapshot), else from `conn`.
     """
 
     def __init__(self, conn, second_session=None):
         self.conn, self.second_session = conn, second_session
         self.catalog = Catalog()
-        self.catalog.tables, self.by_oid, self.qualified = _relations(self._run(RELATIONS_SQL))
-        self.catalog.column_rows = self._run(COLUMNS_SQL)
+        self.columns_read = False
+
+    def stream_columns(self, chunk: int = 2000):
+        """Yield the column rows as the server sends them; they end up, sorted, in catalog.column_rows."""
+        self.catalog.statements += 1
+        rows = []
+        for row in self.conn.cursor().stream(COLUMNS_SQL, size=chunk):
+            rows.append(row)
+            yield row
+        self._keep_columns(rows)
+
+    def read_columns(self) -> list[tuple]:
+        if not self.columns_read:
+            self._keep_columns(self._run(COLUMNS_SQL))
+        return self.catalog.column_rows
+
+    def _keep_columns(self, rows: list[tuple]) -> None:
+        rows.sort(key=_COLUMN_ORDER)
+        self.catalog.column_rows, self.columns_read = rows, True
 
     def _run(self, sql):
         self.catalog.statements += 1
         return self.conn.execute(sql).fetchall()
 
     def finish(self) -> Catalog:
+        self.read_columns()
         if self.second_session is None:
-            index_rows, foreign_key_rows = (self._run(sql) for sql in SECOND_SESSION_STATEMENTS)
+            relation_rows, index_rows, foreign_key_rows = (self._run(sql) for sql in SECOND_SESSION_STATEMENTS)
         else:
             self.catalog.statements += len(SECOND_SESSION_STATEMENTS)
-            index_rows, foreign_key_rows = self.second_session()
-        self.catalog.indexes, leading = _indexes(index_rows, self.by_oid, self.qualified)
-        self.catalog.foreign_keys = _foreign_keys(foreign_key_rows, self.by_oid, leading)
+            relation_rows, index_rows, foreign_key_rows = self.second_session()
+        self.catalog.tables, by_oid, qualified = _relations(relation_rows)
+        self.catalog.indexes, leading = _indexes(index_rows, by_oid, qualified)
+        self.catalog.foreign_keys = _foreign_keys(foreign_key_rows, by_oid, leading)
         return self.catalog
 
 

@@ -322,9 +322,14 @@ def _progress(sync: SchemaSync, progress: int, stage: str) -> None:
     SchemaSync.objects.filter(pk=sync.pk).update(progress=progress, stage=stage)
 
 
-def _read_target_catalog(connection) -> tuple[catalog_reader.Catalog, str]:
-    """The target's catalog, over two sessions that share one snapshot (one consistent view):
-    the second reads indexes and foreign keys while the first reads relations and columns."""
+@contextmanager
+def _target_catalog(connection):
+    """The target's catalog, over two sessions that share one snapshot (one consistent view).
+
+    Yields (reader, server version) once both sessions are open. The caller takes the columns
+    from the first (storing them as they come) while the second reads relations, indexes and
+    foreign keys, which reader.finish() waits for. Both sessions are closed on exit.
+    """
     timeouts = {
         "statement_timeout_ms": settings.TARGET_SYNC_STATEMENT_TIMEOUT_MS,
         "lock_timeout_ms": settings.TARGET_SYNC_LOCK_TIMEOUT_MS,
@@ -338,14 +343,13 @@ def _read_target_catalog(connection) -> tuple[catalog_reader.Catalog, str]:
 
         pending = catalog_reader.in_background(second_session)
         try:
-            catalog = catalog_reader.read_catalog(conn, second_session=pending)
+            reader = catalog_reader.CatalogReader(conn, second_session=pending)
+            yield reader, conn.info.parameter_status("server_version") or ""
         finally:
             try:
                 pending()  # never leave the second session running behind an error
             except Exception:  # noqa: BLE001, S110 - the first error is the one reported
                 pass
-        version = conn.info.parameter_status("server_version") or ""
-    return catalog, version
 
 
 def _last_success(connection) -> SchemaSync | None:
@@ -377,6 +381,61 @@ def _without_gc_pauses():
             gc.enable()
 
 
+def _sync_snapshot(sync: SchemaSync, connection) -> None:
+    """Read the catalog and replace the snapshot in one transaction of our own database; the
+    columns are written as the target sends them, while its second session reads the rest.
+
+    Timings: read_ms is opening the sessions plus waiting for the second one; write_ms the rest
+    of the transaction, the columns' streaming from the target included."""
+    clock = time.monotonic()
+    with _target_catalog(connection) as (reader, version):
+        read_ms = time.monotonic() - clock
+        _progress(sync, 30, "reading catalog, writing snapshot")
+        with transaction.atomic():
+            clock = time.monotonic()
+            DatabaseConnection.objects.select_for_update().filter(pk=connection.pk).first()
+            last = _last_success(connection)
+            writer = snapshot.SnapshotWriter(
+                connection, previous_fingerprints=(last.stats or {}).get("fingerprints") if last else None
+            )
+            writer.write_columns(reader)
+            waited = time.monotonic()
+            catalog = reader.finish()
+            waited = time.monotonic() - waited
+            for part in snapshot.PARTS:
+                if part != "columns":
+                    writer.write_part(part, catalog)
+            diff, written, fingerprints = writer.finish()
+            timings = {"read_ms": round((read_ms + waited) * 1000),
+                       "write_ms": round((time.monotonic() - clock - waited) * 1000)}  # fmt: skip
+            _record_success(sync, connection, catalog, version, diff, written, fingerprints, timings)
+
+
+def _record_success(sync, connection, catalog, version, diff, written, fingerprints, timings) -> None:
+    finished = timezone.now()
+    sync.status, sync.progress, sync.stage, sync.finished_at = SchemaSync.Status.SUCCEEDED, 100, "done", finished
+    sync.diff, sync.server_version = diff, version
+    sync.stats = {
+        "tables": len(catalog.tables),
+        "columns": len(catalog.column_rows),
+        "indexes": len(catalog.indexes),
+        "foreign_keys": len(catalog.foreign_keys),
+        "catalog_statements": catalog.statements,
+        **timings,
+        "rows_written": written,
+        "fingerprints": fingerprints,
+    }
+    sync.save(update_fields=["status", "progress", "stage", "finished_at", "diff", "server_version", "stats"])
+    DatabaseConnection.objects.filter(pk=connection.pk).update(last_synced_at=finished)
+    audit.record(
+        action="schema.sync",
+        actor=sync.requested_by,
+        organization=connection.project.organization,
+        target=sync,
+        metadata={"stats": {k: sync.stats[k] for k in ("tables", "columns", "indexes", "foreign_keys")}},
+    )
+
+
 def sync_execute(*, sync_id: int) -> SchemaSync:
     """Read the target's catalog, then swap the snapshot in ONE transaction.
 
@@ -391,47 +450,8 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
     SchemaSync.objects.filter(pk=sync.pk).update(status=sync.status, started_at=sync.started_at)
     try:
         _progress(sync, 10, "reading catalog")
-        clock = time.monotonic()
         with _without_gc_pauses():
-            catalog, version = _read_target_catalog(connection)
-        read_ms = round((time.monotonic() - clock) * 1000)
-        _progress(sync, 60, "writing snapshot")
-        clock = time.monotonic()
-        with _without_gc_pauses(), transaction.atomic():
-            DatabaseConnection.objects.select_for_update().filter(pk=connection.pk).first()
-            last = _last_success(connection)
-            diff, written, fingerprints = snapshot.write(
-                connection, catalog, previous_fingerprints=(last.stats or {}).get("fingerprints") if last else None
-            )
-            write_ms = round((time.monotonic() - clock) * 1000)
-            finished = timezone.now()
-            sync.status, sync.progress, sync.stage, sync.finished_at = (
-                SchemaSync.Status.SUCCEEDED,
-                100,
-                "done",
-                finished,
-            )
-            sync.diff, sync.server_version = diff, version
-            sync.stats = {
-                "tables": len(catalog.tables),
-                "columns": len(catalog.columns),
-                "indexes": len(catalog.indexes),
-                "foreign_keys": len(catalog.foreign_keys),
-                "catalog_statements": catalog.statements,
-                "read_ms": read_ms,
-                "write_ms": write_ms,
-                "rows_written": written,
-                "fingerprints": fingerprints,
-            }
-            sync.save(update_fields=["status", "progress", "stage", "finished_at", "diff", "server_version", "stats"])
-            DatabaseConnection.objects.filter(pk=connection.pk).update(last_synced_at=finished)
-            audit.record(
-                action="schema.sync",
-                actor=sync.requested_by,
-                organization=connection.project.organization,
-                target=sync,
-                metadata={"stats": {k: sync.stats[k] for k in ("tables", "columns", "indexes", "foreign_keys")}},
-            )
+            _sync_snapshot(sync, connection)
     except DomainError as exc:
         _fail(sync, exc.detail)
         _record_failure(sync, exc.code)

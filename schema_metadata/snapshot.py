@@ -58,20 +58,22 @@ class _Table:
 
 
 def _copy(cursor, table: str, columns: list[str], types: list[str], rows) -> None:
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
+    # psycopg's own cursor: its errors are made Django's, like every other statement's here.
+    with django_connection.wrap_database_errors:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
 
 
-def _insert_all(cursor, table: _Table, connection_id: int, rows: list[tuple]) -> None:
+def _insert_all(cursor, table: _Table, connection_id: int, rows) -> None:
     """Nothing stored yet: the rows go straight into the table."""
     _copy(
         cursor,
         table.name,
         ["connection_id", *table.columns],
         [table.connection_type, *table.types],
-        [(connection_id, *row) for row in rows],
+        ((connection_id, *row) for row in rows),
     )
 
 
@@ -140,31 +142,55 @@ class SnapshotWriter:
         self.previous, self.current, self.written, self.fingerprints = {}, {}, {}, {}
         with django_connection.cursor() as cursor:
             # Foreign keys checked as each COPY ends rather than all at commit: the columns' checks
-            # then run while the target's indexes are still being read (see services).
+            # then run while the rest of the target's catalog is still being read (see services).
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def write_part(self, part: str, catalog) -> None:
-        model, key = PARTS[part]
-        table = _Table(model, key, drift.PARTS[part][1] if part in drift.PARTS else ())
+        table = self._table(part)
         rows = _rows(catalog, part, table)
-        self.fingerprints[part] = _fingerprint(rows)
-        self.previous[part] = self.current[part] = {}
-        self.written[part] = {"deleted": 0, "inserted": 0}
-        stored, unchanged = self.stored[part], self.previous_fingerprints.get(part) == self.fingerprints[part]
-        if (stored and unchanged) or not (stored or rows):
+        fingerprint = _fingerprint(rows)
+        self._start(part, fingerprint)
+        if (self.stored[part] and self.previous_fingerprints.get(part) == fingerprint) or not (self.stored[part] or rows):
             return  # already in place
         with django_connection.cursor() as wrapper:
             cursor = wrapper.cursor  # psycopg's own cursor: COPY
-            if not stored:
+            if not self.stored[part]:
                 _insert_all(cursor, table, self.connection.pk, rows)
-                self.written[part]["inserted"] = len(rows)
-                # Everything is new: the drift's rows are the catalog's own.
-                reported = itemgetter(*[table.names.index(name) for name in (*table.key, *table.reported)])
-                self.current[part] = _by_key(map(reported, rows), len(key))
+                self._all_new(part, table, rows)
                 return
             deleted, inserted = _replace_changed(cursor, table, self.connection.pk, rows)
         self.written[part] = {"deleted": len(deleted), "inserted": len(inserted)}
-        self.previous[part], self.current[part] = _by_key(deleted, len(key)), _by_key(inserted, len(key))
+        size = len(table.key)
+        self.previous[part], self.current[part] = _by_key(deleted, size), _by_key(inserted, size)
+
+    def write_columns(self, reader) -> None:
+        """The columns from a CatalogReader. With none stored yet, they are copied in as the target
+        sends them (it makes them while we store them); otherwise read whole, then compared."""
+        table = self._table("columns")
+        if self.stored["columns"] or table.names != COLUMN_FIELDS:
+            reader.read_columns()
+            self.write_part("columns", reader.catalog)
+            return
+        with django_connection.cursor() as wrapper:
+            _insert_all(wrapper.cursor, table, self.connection.pk, reader.stream_columns())
+        rows = reader.catalog.column_rows
+        self._start("columns", _fingerprint(rows))
+        self._all_new("columns", table, rows)
+
+    def _table(self, part: str) -> _Table:
+        model, key = PARTS[part]
+        return _Table(model, key, drift.PARTS[part][1] if part in drift.PARTS else ())
+
+    def _start(self, part: str, fingerprint: str) -> None:
+        self.fingerprints[part] = fingerprint
+        self.previous[part] = self.current[part] = {}
+        self.written[part] = {"deleted": 0, "inserted": 0}
+
+    def _all_new(self, part: str, table: _Table, rows: list[tuple]) -> None:
+        # Everything is new: the drift's rows are the catalog's own.
+        self.written[part]["inserted"] = len(rows)
+        reported = itemgetter(*[table.names.index(name) for name in (*table.key, *table.reported)])
+        self.current[part] = _by_key(map(reported, rows), len(table.key))
 
     def finish(self) -> tuple[dict, dict, dict]:
         """(drift, rows written, fingerprints) once every part is written."""

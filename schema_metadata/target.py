@@ -67,9 +67,33 @@ def _local_allowed() -> bool:
     return bool(getattr(settings, "TARGET_ALLOW_LOCAL", False))
 
 
+# IPv6 forms that carry an IPv4 address a router may translate to: NAT64 (64:ff9b::/96), and
+# the deprecated IPv4-compatible form (::a.b.c.d). 6to4 (2002::/16) is unwrapped by ipaddress.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _embedded_ipv4(address: ipaddress._BaseAddress) -> ipaddress.IPv4Address | None:
+    if not isinstance(address, ipaddress.IPv6Address):
+        return None
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    low = int(address) & 0xFFFFFFFF
+    if address in _NAT64 or (int(address) >> 32 == 0 and low > 1):
+        return ipaddress.IPv4Address(low)
+    return None
+
+
 def _check_address(host: str, address: ipaddress._BaseAddress) -> None:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    # The IPv4 address inside an IPv6 one is checked too: ::ffff:169.254.169.254 is the metadata service.
+    address = _embedded_ipv4(address) or address
+    if address.is_unspecified:
+        # 0.0.0.0 and :: reach DBooster's own machine, like loopback.
+        raise PermissionDenied(
+            f"Connections to {host} ({address}) are refused: the unspecified address reaches DBooster's own server.",
+            code="target_refused",
+        )
     for network in _ALWAYS_REFUSED:
         if address.version == network.version and address in network:
             raise PermissionDenied(

@@ -171,6 +171,8 @@ def approval_list(request):
 def approval_submit(request):
     if request.user.organization_id is None:
         return HttpResponseRedirect("/app/")
+    if request.POST.get("suggestion_id"):
+        return _submit_suggestion(request)
     try:
         connection_id = int(request.POST["connection_id"]) if request.POST.get("connection_id") else None
         proposal = services.proposal_submit_sql(
@@ -184,6 +186,28 @@ def approval_submit(request):
     except (DomainError, ValueError) as exc:
         messages.error(request, getattr(exc, "detail", None) or "Choose a connection from the list.")
         return HttpResponseRedirect("/app/approvals/")
+    messages.success(request, "Proposal submitted: the admins are asked to approve it.")
+    return HttpResponseRedirect(f"/app/approvals/{proposal.pk}/")
+
+
+def _submit_suggestion(request):
+    """The optimizer page's "Submit for approval": an index or a rewrite it suggested."""
+    try:
+        proposal = services.proposal_submit_suggestion(
+            actor=request.user,
+            suggestion_id=int(request.POST["suggestion_id"]),
+            reason=request.POST.get("reason", ""),
+            request=request,
+        )
+    except ValueError:
+        messages.error(request, "That is not a suggestion.")
+        return HttpResponseRedirect("/app/approvals/")
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404(exc.detail) from None
+        messages.error(request, exc.detail)
+        back = _local_path(request.POST.get("next", ""))
+        return HttpResponseRedirect(back or "/app/approvals/")
     messages.success(request, "Proposal submitted: the admins are asked to approve it.")
     return HttpResponseRedirect(f"/app/approvals/{proposal.pk}/")
 

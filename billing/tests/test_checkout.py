@@ -216,3 +216,22 @@ def test_billing_page_shows_subscription_and_payment_history(admin_user, org):
 
 def test_nav_links_to_billing(admin_user):
     assert 'href="/app/billing/"' in _browser(admin_user).get("/app/billing/").content.decode()
+
+
+def test_billing_page_and_api_show_only_my_organizations_billing(admin_user, admin_client, org, other_org_user):
+    from billing.models import PaymentHistory
+
+    other = other_org_user.organization
+    Subscription.objects.create(organization=other, stripe_subscription_id="sub_Other1", plan="team", status="active")
+    PaymentHistory.objects.create(
+        organization=other, user=other_org_user, amount="99.00", status="paid", stripe_invoice_id="in_O1"
+    )
+    PaymentHistory.objects.create(
+        organization=org, user=admin_user, amount="29.00", status="paid", stripe_invoice_id="in_Mine"
+    )
+    html = _browser(admin_user).get("/app/billing/").content.decode()
+    assert "29.00 USD" in html
+    assert "sub_Other1" not in html and "99.00" not in html
+    body = admin_client.get("/billing").json()
+    assert body["subscription"] is None
+    assert [p["amount"] for p in body["payments"]] == ["29.00"]

@@ -128,3 +128,28 @@ def test_bad_credentials_and_tokens_are_401(api_client):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer not-a-jwt")
     assert_error(client.get("/users/me"), 401)
+
+
+@pytest.mark.parametrize("path", ["/auth/login", "/auth/signup", "/projects"])
+def test_over_large_body_is_json_413(member_client, settings, path):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    raw = json.dumps({"email": "big@example.com", "password": PASSWORD, "name": "x" * 5000}).encode()
+    body = assert_error(post_raw(member_client, path, raw), 413, "too_large")
+    assert "2000 bytes" in body["detail"]
+
+
+def test_sign_in_endpoints_are_rate_limited_with_json_429(api_client, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.throttling import ScopedRateThrottle
+
+    # DRF reads the rates once at import; the suite itself runs with a high limit (test_settings).
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"auth": "3/min"})
+    cache.clear()
+    login = {"email": "nobody@example.com", "password": "wrong password 123"}
+    statuses = [api_client.post("/auth/login", login, format="json").status_code for _ in range(3)]
+    assert statuses == [401, 401, 401]
+    response = api_client.post("/auth/login", login, format="json")
+    body = assert_error(response, 429, "throttled")
+    assert int(response["Retry-After"]) > 0
+    assert "available in" in body["detail"]
+    cache.clear()

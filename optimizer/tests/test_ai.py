@@ -20,14 +20,18 @@ ARGS = {
 }
 
 
-def test_good_answer_with_structured_output(fake_openai):
+def test_good_answer_with_structured_output(fake_openai, settings):
+    settings.OPENAI_MODEL = "local-llama-3"  # any OpenAI-compatible server: the configured model is asked for
     fake_openai.answer(GOOD)
     answer = ai.ask(**ARGS)
-    assert answer.ok and answer.model == "fake-model"
+    assert answer.ok and answer.model == "fake-model"  # the model that answered, as the server reports it
     assert [s.kind for s in answer.suggestions] == ["index", "rewrite"]
     request = fake_openai.requests[0]
-    assert request["path"] == "/v1/chat/completions"
+    assert request["path"] == "/v1/chat/completions"  # OPENAI_BASE_URL is where the SDK went
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    assert headers["authorization"] == "Bearer sk-test-not-a-real-key"
     body = request["body"]
+    assert body["model"] == "local-llama-3" and body["temperature"] == 0
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["schema"]["required"] == [
         "summary",

@@ -20,7 +20,10 @@ def test_without_a_connection_it_lints_and_says_there_is_no_plan(member_client):
     assert body["query"] == "SELECT * FROM orders WHERE status = 'paid'"
     assert body["normalized"] and body["fingerprint"]
     assert any(f["rule_id"] for f in body["findings"])
-    assert all({"rule_id", "severity", "message", "fix", "doc_url"} <= set(f) for f in body["findings"])
+    assert all({"rule_id", "severity", "message", "fix", "doc_url", "location"} <= set(f) for f in body["findings"])
+    star = next(f for f in body["findings"] if f["rule_id"] == "select-star")
+    assert body["query"][star["location"]["start"] : star["location"]["end"]] == "*"
+    assert star["severity"] in ("info", "warning", "critical") and star["doc_url"] == "/app/rules/select-star/"
     assert not any(s["verified"] for s in body["suggestions"])
     assert any("No database connection" in n for n in body["notes"])
 
@@ -254,3 +257,88 @@ def test_an_unreachable_target_still_answers_with_findings(member_client, projec
     body = response.json()
     assert body["plan_status"] == "failed" and "refused" in body["plan_error"].lower()
     assert body["findings"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ai_prompt_holds_only_the_touched_schema_and_the_cache_follows_the_schema(
+    member_client, project, connection_for, shop_database, fake_openai
+):
+    import json
+
+    password = "Pw-prompt-3e9a-never-sent"
+    scheme, rest = shop_database.split("://", 1)
+    user, tail = rest.split("@", 1)
+    connection_for(f"{scheme}://{user}:{password}@{tail}")
+    empty = {"summary": "", "indexes": [], "rewrites": [], "settings": []}
+    fake_openai.answer(empty)
+    payload = {"query": "SELECT * FROM orders WHERE status = 'pending'", "project": project.pk}
+    body = member_client.post("/query/optimize", payload, format="json").json()
+    assert body["ai"]["status"] == "used" and body["plan_status"] == "planned"
+    [request] = fake_openai.requests
+    raw = json.dumps(request["body"])
+    prompt = json.loads(request["body"]["messages"][1]["content"])
+    # The query, the plan summary and the findings, with the schema of the one table the query touches.
+    assert prompt["query"] == payload["query"]
+    assert prompt["plan_summary"]["total_cost"] == body["cost_before"]
+    assert "select-star" in {f["rule_id"] for f in prompt["findings"]}
+    assert [t["table"] for t in prompt["schema"]] == ["public.orders"]
+    assert {c["name"] for c in prompt["schema"][0]["columns"]} >= {"id", "status", "customer_id"}
+    assert prompt["schema"][0]["rows"] > 0
+    # Never credentials (the password, the URL, the database name) nor row data.
+    for secret in (password, shop_database, tail.split("/")[1].split("?")[0], "User5@Example.com", "customers"):
+        assert secret not in raw, secret
+
+    # Same fingerprint and schema: the cache answers. A schema change (or another query) asks again.
+    again = member_client.post("/query/optimize", payload, format="json").json()
+    assert again["ai"]["reason"] == "cached answer" and len(fake_openai.requests) == 1
+    with psycopg.connect(shop_database, autocommit=True) as target:
+        target.execute("ALTER TABLE orders ADD COLUMN note text")
+    fake_openai.answer(empty)
+    changed = member_client.post("/query/optimize", payload, format="json").json()
+    assert changed["ai"] == {"status": "used", "reason": "", "model": "fake-model"}
+    assert len(fake_openai.requests) == 2
+
+
+@pytest.mark.django_db
+def test_finding_locations_point_into_the_query_as_sent_with_named_placeholders(member_client, member):
+    from django.test import Client
+
+    query = "SELECT * FROM orders WHERE customer_id = %(customer)s AND note = NULL OFFSET :skip"
+    body = member_client.post("/query/optimize", {"query": query, "ai": False}, format="json").json()
+    assert body["query"] == query
+    where = {f["rule_id"]: query[f["location"]["start"] : f["location"]["end"]] for f in body["findings"]}
+    assert where["select-star"] == "*"
+    assert where["null-comparison"] == "note = NULL"
+    # The page shows the same text beside each finding.
+    page = Client()
+    page.force_login(member)
+    html = page.get(f"/app/optimize/{body['id']}/").content.decode()
+    assert "At <code>note = NULL</code>" in html and "At <code>*</code>" in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_margin_setting_decides_which_indexes_are_kept(
+    member_client, project, connection_for, shop_database, settings
+):
+    connection_for(shop_database)
+    payload = {"query": PENDING, "project": project.pk, "ai": False}
+    settings.OPTIMIZER_MIN_COST_GAIN = 0.2
+    kept = member_client.post("/query/optimize", payload, format="json").json()
+    [index] = [s for s in kept["suggestions"] if s["kind"] == "index"]
+    assert index["cost_after"] <= index["cost_before"] * 0.8
+    settings.OPTIMIZER_MIN_COST_GAIN = 0.99999
+    strict = member_client.post("/query/optimize", payload, format="json").json()
+    assert not [s for s in strict["suggestions"] if s["kind"] == "index"]
+    assert any("under" in r["reason"] for r in strict["rejected"]), strict["rejected"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verify_off_leaves_rewrites_unverified_and_says_so(member_client, project, connection_for, shop_database):
+    connection_for(shop_database)
+    query = "SELECT id FROM customers WHERE id NOT IN (SELECT customer_id FROM orders)"
+    payload = {"query": query, "project": project.pk, "ai": False, "verify": False}
+    body = member_client.post("/query/optimize", payload, format="json").json()
+    rewrite = next(s for s in body["suggestions"] if s["rule_id"] == "not-in-subquery")
+    assert not rewrite["verified"] and rewrite["verification"] == "unverified"
+    assert rewrite["unverified_reason"] == "verification was turned off"
+    assert body["plan_status"] == "planned"

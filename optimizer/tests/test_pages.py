@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client
 
-from optimizer.models import OptimizationRun
+from optimizer.models import OptimizationRun, WorkloadImport
 
 PENDING = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20"
 
@@ -99,3 +99,14 @@ def test_workload_page(member, project, connection_for, shop_database):
     assert response.status_code == 302, response.content.decode()[:2000]
     html = client.get(response["Location"]).content.decode()
     assert "Index set" in html and "customer_id" in html and "workload-query" in html
+    # The user sees the budget used, the estimated workload gain and which queries each index serves.
+    record = WorkloadImport.objects.get()
+    advice = record.advice
+    assert advice["indexes"] and advice["budget"]["count"] == len(advice["indexes"])
+    assert f"{advice['budget']['count']} of 3 indexes" in html and "of 100.0\xa0MB" in html
+    assert f"<strong>{round(100 * advice['estimated_gain'], 1)}%</strong> of the workload" in html
+    assert "serves queries " + ", ".join(str(i) for i in advice["indexes"][0]["serves"]) in html
+    # Queries by the time they could save, the saving shown.
+    rows = html.split('class="workload-query"')[1:]
+    best = max(record.queries.all(), key=lambda q: q.saving_ms or 0)
+    assert best.saving_ms and f"{best.saving_ms:.1f} ms" in rows[0]

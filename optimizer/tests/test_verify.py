@@ -51,3 +51,21 @@ def test_what_cannot_be_compared_is_never_verified(conn):
     assert failed.outcome == UNVERIFIED and "nope" in failed.reason
     # The transaction is still usable after a failed comparison.
     assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.mark.django_db
+def test_a_comparison_past_the_timeout_is_unverified_not_a_hang(conn):
+    conn.execute("SET LOCAL statement_timeout = '100ms'")
+    slow = "SELECT count(*) FROM orders a, orders b WHERE a.id % 7 = b.id % 11"
+    outcome = compare_results(conn, slow, slow + " AND true")
+    assert outcome.outcome == UNVERIFIED and "statement timeout" in outcome.reason
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+@pytest.mark.django_db
+def test_rows_are_compared_read_only(conn):
+    # The caller's transaction is READ ONLY: a "rewrite" (say, from the AI) that writes is refused by the server.
+    writes = "WITH gone AS (DELETE FROM countries RETURNING code) SELECT code FROM gone"
+    outcome = compare_results(conn, "SELECT code FROM countries", writes)
+    assert outcome.outcome == UNVERIFIED and "read-only" in outcome.reason
+    assert conn.execute("SELECT count(*) FROM countries").fetchone() == (3,)

@@ -99,3 +99,41 @@ def test_workload_from_the_projects_scanned_queries(member_client, project, conn
     [query] = body["queries"]
     assert query["query"] == "SELECT id, total FROM orders WHERE customer_id = $1" and query["extracted_query"]
     assert any("customer_id" in i["sql"] for i in body["advice"]["indexes"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_scan_and_pg_stat_statements_meet_at_file_and_line(
+    member_client, project, connection_for, shop_database, settings, tmp_path
+):
+    """No hand-made fingerprint: the scanner reads the code, the target runs the query, the workload joins them."""
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dbooster.testing import run_pending_jobs
+
+    settings.SCAN_SCRATCH_DIR = tmp_path / "scratch"
+    settings.SCAN_UPLOAD_DIR = tmp_path / "uploads"
+    code = (
+        "def orders_of(cursor, customer_id):\n"
+        "    # the slow lookup\n"
+        '    cursor.execute("SELECT id, total FROM orders WHERE customer_id = %s", [customer_id])\n'
+        "    return cursor.fetchall()\n"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app/orders.py", code)
+        archive.writestr("README.md", "shop\n")  # two top-level entries: the archive has no wrapper folder
+    upload = SimpleUploadedFile("code.zip", buffer.getvalue(), content_type="application/zip")
+    scan = member_client.post("/repos/scan/upload", {"file": upload, "project": project.pk}, format="multipart")
+    assert scan.status_code == 202, scan.content
+    run_pending_jobs()
+
+    connection_for(shop_database)
+    _run_workload(shop_database)
+    body = member_client.post("/query/workload/advise", {"project": project.pk}, format="json").json()
+    lookup = next(q for q in body["queries"] if "customer_id = $1" in q["query"])
+    assert lookup["extracted_query"] is not None
+    assert lookup["locations"] == [{"file_path": "app/orders.py", "line": 3}]
+    assert 0 < lookup["share"] <= 1

@@ -261,3 +261,16 @@ def test_unknown_invitation_page_is_404(browser_for, member):
     response = browser_for(member).get("/app/invitations/accept/?token=nope")
     assert response.status_code == 404
     assert "does not exist" in response.content.decode()
+
+
+def test_seat_limit_is_shown_on_the_invite_form_with_the_way_to_upgrade(browser_for, admin_user, member, viewer, org):
+    org.plan = "free"  # 3 seats: admin, member and viewer fill them.
+    org.save()
+    response = browser_for(admin_user).post(
+        "/app/organization/invitations/", {"email": "fourth@example.com", "role": "member"}
+    )
+    assert response.status_code == 402
+    html = response.content.decode()
+    assert "Free plan allows 3 seats" in html
+    assert 'href="/app/billing/">See plans and upgrade</a>' in html
+    assert not Invitation.objects.filter(email="fourth@example.com").exists()

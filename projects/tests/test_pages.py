@@ -68,7 +68,10 @@ def test_plan_limit_is_shown_on_the_form(browser_for, member, org):
         ProjectFactory(organization=org, name=f"p{i}")
     response = browser_for(member).post("/app/projects/new/", {"name": "one too many"})
     assert response.status_code == 402
-    assert "Free plan allows 3 projects" in response.content.decode()
+    html = response.content.decode()
+    assert "Free plan allows 3 projects" in html
+    assert 'href="/app/billing/">See plans and upgrade</a>' in html
+    assert 'value="one too many"' in html, "what the user typed is kept"
     assert not Project.objects.filter(name="one too many").exists()
 
 

@@ -48,3 +48,30 @@ def test_free_plan_limit_is_402(member_client, org):
     response = member_client.post("/projects", {"name": "p3"}, format="json")
     assert response.status_code == 402
     assert response.json()["limit"]["resource"] == "projects"
+
+
+def test_get_patch_delete_one_project(member_client, project):
+    url = f"/projects/{project.id}"
+    assert member_client.get(url).json()["name"] == project.name
+    response = member_client.patch(f"{url}/", {"description": "תיאור חדש"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["description"] == "תיאור חדש"
+    assert response.json()["name"] == project.name, "PATCH leaves the other fields alone"
+    project.refresh_from_db()
+    assert project.description == "תיאור חדש"
+    assert member_client.delete(url).status_code == 204
+    assert member_client.get(url).status_code == 404
+
+
+def test_list_is_paginated_and_only_my_organizations(member_client, org, other_org_user):
+    from tests.factories import ProjectFactory
+
+    for i in range(3):
+        ProjectFactory(organization=org, name=f"mine {i}")
+    ProjectFactory(organization=other_org_user.organization, name="theirs")
+    first = member_client.get("/projects", {"page_size": 2}).json()
+    assert first["count"] == 3
+    assert len(first["results"]) == 2 and first["next"] and first["previous"] is None
+    second = member_client.get(first["next"]).json()
+    names = {p["name"] for p in first["results"] + second["results"]}
+    assert names == {"mine 0", "mine 1", "mine 2"}

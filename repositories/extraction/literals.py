@@ -248,10 +248,8 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
         after a joiner (`+`, `.`, blanks); otherwise only tokens on the window's line matter.
         Searching no further keeps the cost of a file in proportion to its SQL, not its length."""
         if group:
-            joined = join_plain.match(source, group[2])
-            reach = max(joined.end() if joined else group[2], group[2])
-            joined = join_variable.match(source, group[2])
-            return max(reach, joined.end() if joined else reach) + 1
+            joiners = (join_plain.match(source, group[2]), join_variable.match(source, group[2]))
+            return max((joined.end() for joined in joiners if joined), default=group[2]) + 1
         return line_end + 1 if windowed else len(source)
 
     covered = 0
@@ -269,7 +267,7 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
             if match is None:
                 if group:  # nothing joins the group: it is complete; go on along the line
                     flush()
-                    position = limit - 1
+                    position = max(position, limit)  # no token starts between
                     if not windowed or position <= line_end:
                         continue
                 covered = max(position, line_end + 1) if windowed else len(source)

@@ -40,6 +40,30 @@ def test_link_local_and_metadata_are_always_refused(settings, url):
 @pytest.mark.parametrize(
     "url, reason",
     [
+        # IPv4 addresses wrapped in IPv6 (NAT64, 6to4, IPv4-compatible) are checked as the IPv4 they reach.
+        ("postgresql://u:p@[64:ff9b::169.254.169.254]/db", "link-local and cloud metadata"),
+        ("postgresql://u:p@[2002:a9fe:a9fe::1]/db", "link-local and cloud metadata"),
+        ("postgresql://u:p@[::169.254.169.254]/db", "link-local and cloud metadata"),
+        ("postgresql://u:p@[64:ff9b::7f00:1]/db", "loopback"),
+        # Decimal and octal spellings resolve to the metadata address and are refused as such.
+        ("postgresql://u:p@2852039166/db", "link-local and cloud metadata"),
+        ("postgresql://u:p@0251.0376.0251.0376/db", "link-local and cloud metadata"),
+        # The unspecified addresses reach DBooster's own machine.
+        ("postgresql://u:p@[::]/db", "unspecified address"),
+        ("postgresql://u:p@0.0.0.0/db", "unspecified address"),
+    ],
+)
+def test_disguised_addresses_are_refused(url, reason, settings):
+    settings.TARGET_ALLOW_LOCAL = False
+    settings.TARGET_ALLOWED_NETWORKS = ["0.0.0.0/0", "::/0"]
+    with pytest.raises(PermissionDenied, match=reason):
+        target.check_url(url)
+    target.check_url("postgresql://u:p@[64:ff9b::808:808]/db")  # NAT64 of a public address: allowed
+
+
+@pytest.mark.parametrize(
+    "url, reason",
+    [
         ("postgresql://u:p@127.0.0.1:5432/db", "loopback"),
         ("postgresql://u:p@localhost/db", "loopback"),
         ("postgresql://u:p@[::1]/db", "loopback"),

@@ -297,3 +297,22 @@ def test_lost_worker_attempt_can_be_retried_and_its_leftover_is_dropped(team, co
     assert proposal.state == "applied", proposal.apply_error
     assert index_rows(film_db) == [("film_title_idx", True)]
     assert "INVALID index public.film_title_idx" in proposal.attempts.get(status="succeeded").cleanup
+
+
+def test_statement_timeout_stops_a_long_build_and_it_is_cleaned_up(team, connect_target, film_db, settings):
+    """The build runs under statement_timeout: a build that takes too long is cancelled, and its INVALID
+    leftover dropped, instead of holding the worker for ever."""
+    settings.APPROVAL_APPLY_STATEMENT_TIMEOUT_MS = 400
+    with psycopg.connect(film_db, autocommit=True) as conn:
+        # 2,000 rows at 10 ms each: a build of about 20 seconds.
+        conn.execute(
+            "CREATE FUNCTION slow_key(t text) RETURNS text IMMUTABLE LANGUAGE plpgsql AS "
+            "$$ BEGIN PERFORM pg_sleep(0.01); RETURN t; END $$"
+        )
+    proposal = approved(team, connect_target(film_db), "CREATE INDEX film_slow_idx ON film (slow_key(title))")
+    services.proposal_apply(proposal=proposal, actor=team["admin"])
+    run_pending_jobs()
+    proposal.refresh_from_db()
+    assert proposal.state == "failed"
+    assert "statement timeout" in proposal.apply_error
+    assert index_rows(film_db) == []

@@ -88,3 +88,37 @@ def test_other_tenant_gets_404(client, other_org_user, proposal):
     assert client.post(f"/app/approvals/{proposal.pk}/approve/").status_code == 404
     proposal.refresh_from_db()
     assert proposal.state == "proposed"
+
+
+def test_member_submits_a_suggestion_from_the_optimizer_page(
+    client, member, viewer, other_org_user, dev_connection, make_suggestion
+):
+    index = make_suggestion("index", "CREATE INDEX CONCURRENTLY ON film (title)", connection=dev_connection)
+    setting = make_suggestion("setting", "SET work_mem = '64MB'", connection=dev_connection)
+    page = f"/app/optimize/{index.run_id}/"
+    client.force_login(viewer)
+    assert "Submit for approval" not in client.get(page).content.decode()
+    client.force_login(member)
+    html = client.get(page).content.decode()
+    assert f'name="suggestion_id" value="{index.pk}"' in html and "Submit for approval" in html
+
+    response = client.post("/app/approvals/new/", {"suggestion_id": index.pk, "reason": "Title search", "next": page})
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/app/approvals/{proposal.pk}/"
+    assert (proposal.kind, proposal.source_suggestion_id, proposal.connection_id) == (
+        "index",
+        index.pk,
+        dev_connection.pk,
+    )
+    assert proposal.reason == "Title search" and proposal.proposer == member
+
+    # A setting is advice: refused with the reason, back on the optimizer page.
+    refused = client.post("/app/approvals/new/", {"suggestion_id": setting.pk, "next": page}, follow=True)
+    assert refused.redirect_chain[-1][0] == page and "only index and rewrite" in refused.content.decode()
+    assert Proposal.objects.count() == 1
+    # A viewer cannot submit; another tenant's suggestion does not exist.
+    client.force_login(viewer)
+    client.post("/app/approvals/new/", {"suggestion_id": index.pk, "next": page})
+    assert Proposal.objects.count() == 1
+    client.force_login(other_org_user)
+    assert client.post("/app/approvals/new/", {"suggestion_id": index.pk}).status_code == 404

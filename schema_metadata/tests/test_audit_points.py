@@ -1,0 +1,121 @@
+"""Points of the target-databases issue that an audit found untested: a sync's progress while it runs,
+the test endpoint's answer over HTTP, refusals on PATCH, and the history of analyses."""
+
+import json
+import threading
+import time
+
+import pytest
+from django.db import connection as django_db
+
+from schema_metadata import services
+from schema_metadata.models import DatabaseConnection
+from schema_metadata.tests.conftest import run_sql
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sync_progress_is_visible_while_it_runs(admin_client, project, shop_connection):
+    with django_db.cursor() as cur:
+        # Slow the write of one index row, so the sync is caught halfway.
+        cur.execute(
+            """
+            CREATE FUNCTION slow_orders_pkey() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN IF NEW.name = 'orders_pkey' THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$;
+            CREATE TRIGGER slow_orders_pkey BEFORE INSERT ON db_schema_indexes
+              FOR EACH ROW EXECUTE FUNCTION slow_orders_pkey();
+            """
+        )
+    sync = services.sync_request(project=project, defer=False)
+    seen = []
+    try:
+
+        def run():
+            from django.db import connections
+
+            try:
+                services.sync_execute(sync_id=sync.pk)
+            finally:
+                connections.close_all()
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        deadline = time.monotonic() + 10
+        while worker.is_alive() and time.monotonic() < deadline:
+            body = admin_client.get(f"/metadata/syncs/{sync.pk}").json()
+            seen.append((body["status"], body["progress"], body["stage"]))
+            time.sleep(0.1)
+        worker.join()
+    finally:
+        with django_db.cursor() as cur:
+            cur.execute("DROP TRIGGER slow_orders_pkey ON db_schema_indexes; DROP FUNCTION slow_orders_pkey()")
+    halfway = [s for s in seen if s[0] == "running" and 0 < s[1] < 100]
+    assert halfway and all(stage for _, _, stage in halfway), seen
+    done = admin_client.get(f"/metadata/syncs/{sync.pk}").json()
+    assert (done["status"], done["progress"]) == ("succeeded", 100)
+
+
+@pytest.mark.django_db
+def test_environment_change_to_production_drops_nothing_silently(admin_client, project, shop_connection):
+    shop_connection.allow_dml_analyze = True
+    shop_connection.environment = "staging"
+    shop_connection.save()
+    path = f"/projects/{project.id}/connections/{shop_connection.id}"
+    response = admin_client.patch(path, {"environment": "production"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "dml_analyze_on_production"
+    assert DatabaseConnection.objects.get(pk=shop_connection.pk).environment == "staging"
+    both = admin_client.patch(path, {"environment": "production", "allow_dml_analyze": False}, format="json")
+    assert both.status_code == 200 and both.json()["environment"] == "production"
+
+
+@pytest.mark.django_db
+def test_read_and_test_never_show_the_url(admin_client, project, shop_connection):
+    secret_url = shop_connection.url.replace("postgresql://postgres@", "postgresql://postgres:hunter2-pw@")
+    DatabaseConnection.objects.filter(pk=shop_connection.pk).update(url=secret_url)
+    path = f"/projects/{project.id}/connections/{shop_connection.id}"
+    read = admin_client.get(path)
+    assert read.status_code == 200 and "hunter2" not in read.content.decode()
+    assert read.json()["masked_url"].startswith("postgresql://postgres:***@")
+    # The embedded server trusts its socket: the password is not checked, the report comes back.
+    tested = admin_client.post(f"{path}/test")
+    assert tested.status_code == 200 and "hunter2" not in json.dumps(tested.json())
+    assert tested.json()["extensions"]["hypopg"]["available"] in (True, False)
+
+
+@pytest.mark.django_db
+def test_explain_history_is_per_project_and_tenant(member_client, client_for, other_org_user, project, shop_connection):
+    for query in ("SELECT count(*) FROM orders", "SELECT * FROM customers WHERE id = $1"):
+        assert member_client.post("/query/explain", {"query": query, "project": project.id}, format="json").status_code == 200
+    history = member_client.get(f"/query/analyses?project={project.id}").json()
+    assert history["count"] == 2
+    assert [a["generic_plan"] for a in history["results"]] == [True, False]  # newest first
+    outsider = client_for(other_org_user)
+    assert outsider.get(f"/query/analyses?project={project.id}").status_code == 404
+    assert outsider.get(f"/query/analyses/{history['results'][0]['id']}").status_code == 404
+    assert run_sql(shop_connection.url, "SELECT count(*) FROM orders")[0][0] == 20000
+
+
+@pytest.mark.django_db
+def test_connect_timeout_setting_bounds_the_test_endpoint(admin_client, project, admin_user, local_targets):
+    from schema_metadata.tests.fake_pg import fake_server
+
+    local_targets.TARGET_CONNECT_TIMEOUT = 1
+    with fake_server("silent") as port:
+        connection = services.connection_create(
+            project=project, name="silent", url=f"postgresql://app:pw@127.0.0.1:{port}/db?sslmode=disable",
+            actor=admin_user,
+        )  # fmt: skip
+        started = time.monotonic()
+        response = admin_client.post(f"/projects/{project.id}/connections/{connection.id}/test")
+        elapsed = time.monotonic() - started
+    assert response.status_code == 504 and response.json()["code"] == "target_timeout", response.json()
+    assert elapsed < 4  # the setting (1 s), not libpq's default of waiting forever
+    assert "pw" not in response.json()["detail"].replace("password", "")
+
+
+@pytest.mark.django_db
+def test_the_seeds_bare_explain_body_uses_the_only_project(member_client, shop_connection):
+    response = member_client.post("/query/explain", {"query": "SELECT * FROM orders WHERE status = 'paid'"}, format="json")
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["project"] == shop_connection.project_id and body["connection"] == shop_connection.id
+    assert body["analyzed"] is True and body["summary"]["actual_rows"] == 200
