@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 # The user's own objects: not the system catalogs, not TOAST, not other sessions' temp schemas.
 _USER_RELATION = """
@@ -122,9 +121,8 @@ SELECT col.nspname, col.relname, col.attname, col.type, ix.attnum IS NOT NULL, r
 FROM columns col
 LEFT JOIN indexed ix ON ix.indrelid = col.attrelid AND ix.attnum = col.attnum
 LEFT JOIN referring r ON r.conrelid = col.attrelid AND r.attnum = col.attnum
-"""  # Unordered, so rows come out as they are made and can be stored on the way (sorted after).
-# Columns in order: schema, table, position.
-_COLUMN_ORDER = itemgetter(0, 1, 8)
+ORDER BY col.attrelid, col.attnum
+"""
 COLUMN_FIELDS = ("schema_name", "table_name", "column_name", "column_type", "is_indexed", "is_foreign_key",
                  "referred_table", "referred_column", "ordinal_position", "is_nullable", "column_default")  # fmt: skip
 
@@ -316,7 +314,7 @@ class CatalogReader:
     """Reads a catalog in two steps, so a caller can store the columns (complete once read:
     their index and foreign-key flags come from SQL) while the rest is still being read.
 
-    The columns come from `conn` (stream_columns or read_columns); finish() adds relations,
+    read_columns() reads the columns on `conn`; finish() adds relations,
     indexes and foreign keys, from `second_session` when given (a callable returning the rows of
     SECOND_SESSION_STATEMENTS, a list per statement, read by another session sharing `conn`'s
     snapshot), else from `conn`.
@@ -327,23 +325,10 @@ class CatalogReader:
         self.catalog = Catalog()
         self.columns_read = False
 
-    def stream_columns(self, chunk: int = 2000):
-        """Yield the column rows as the server sends them; they end up, sorted, in catalog.column_rows."""
-        self.catalog.statements += 1
-        rows = []
-        for row in self.conn.cursor().stream(COLUMNS_SQL, size=chunk):
-            rows.append(row)
-            yield row
-        self._keep_columns(rows)
-
     def read_columns(self) -> list[tuple]:
         if not self.columns_read:
-            self._keep_columns(self._run(COLUMNS_SQL))
+            self.catalog.column_rows, self.columns_read = self._run(COLUMNS_SQL), True
         return self.catalog.column_rows
-
-    def _keep_columns(self, rows: list[tuple]) -> None:
-        rows.sort(key=_COLUMN_ORDER)
-        self.catalog.column_rows, self.columns_read = rows, True
 
     def _run(self, sql):
         self.catalog.statements += 1

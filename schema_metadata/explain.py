@@ -6,7 +6,9 @@ Safety, in order:
    statement_timeout and lock_timeout, always rolled back.
 3. INSERT/UPDATE/DELETE/MERGE get plain EXPLAIN, unless the caller allows
    analyze-in-rollback: then a read-write transaction that is rolled back all the same.
-4. Placeholders get a generic plan (GENERIC_PLAN on 16+, PREPARE + EXPLAIN EXECUTE
+4. Queries calling functions a rollback cannot undo (pg_terminate_backend, dblink, ...) are only
+   planned, never executed.
+5. Placeholders get a generic plan (GENERIC_PLAN on 16+, PREPARE + EXPLAIN EXECUTE
    with NULLs before), never an execution.
 """
 
@@ -75,6 +77,7 @@ def prepare_query(query: str) -> dict:
         "kind": kind,
         "parameters": n_params,
         "fingerprint": sql_guard.fingerprint(converted),
+        "side_effects": sql_guard.side_effect_calls(stmt),
     }
 
 
@@ -104,6 +107,13 @@ def explain(
     if run_analyze and n_params:
         run_analyze = False
         notes.append("The query has placeholders: it was explained with a generic plan, without executing it.")
+    if run_analyze and prepared["side_effects"]:
+        run_analyze = False
+        calls = ", ".join(f"{name}()" for name in prepared["side_effects"])
+        notes.append(
+            f"The query calls {calls}, which acts outside the transaction (a rollback cannot undo it): it was "
+            "explained without executing it."
+        )
     if run_analyze and is_dml and not allow_dml_analyze:
         run_analyze = False
         notes.append(

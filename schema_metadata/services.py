@@ -326,9 +326,9 @@ def _progress(sync: SchemaSync, progress: int, stage: str) -> None:
 def _target_catalog(connection):
     """The target's catalog, over two sessions that share one snapshot (one consistent view).
 
-    Yields (reader, server version) once both sessions are open. The caller takes the columns
-    from the first (storing them as they come) while the second reads relations, indexes and
-    foreign keys, which reader.finish() waits for. Both sessions are closed on exit.
+    Yields (reader, server version) once both sessions are open. The caller reads the columns
+    on the first (and stores them) while the second reads relations, indexes and foreign keys,
+    which reader.finish() waits for. Both sessions are closed on exit.
     """
     timeouts = {
         "statement_timeout_ms": settings.TARGET_SYNC_STATEMENT_TIMEOUT_MS,
@@ -383,10 +383,10 @@ def _without_gc_pauses():
 
 def _sync_snapshot(sync: SchemaSync, connection) -> None:
     """Read the catalog and replace the snapshot in one transaction of our own database; the
-    columns are written as the target sends them, while its second session reads the rest.
+    columns are read and written while the target's second session reads the rest.
 
     Timings: read_ms is opening the sessions plus waiting for the second one; write_ms the rest
-    of the transaction, the columns' streaming from the target included."""
+    of the transaction, the columns' read included."""
     clock = time.monotonic()
     with _target_catalog(connection) as (reader, version):
         read_ms = time.monotonic() - clock
@@ -398,7 +398,9 @@ def _sync_snapshot(sync: SchemaSync, connection) -> None:
             writer = snapshot.SnapshotWriter(
                 connection, previous_fingerprints=(last.stats or {}).get("fingerprints") if last else None
             )
-            writer.write_columns(reader)
+            # Complete on their own: stored while the second session still reads the rest.
+            reader.read_columns()
+            writer.write_part("columns", reader.catalog)
             waited = time.monotonic()
             catalog = reader.finish()
             waited = time.monotonic() - waited

@@ -73,7 +73,7 @@ def _insert_all(cursor, table: _Table, connection_id: int, rows) -> None:
         table.name,
         ["connection_id", *table.columns],
         [table.connection_type, *table.types],
-        ((connection_id, *row) for row in rows),
+        [(connection_id, *row) for row in rows],
     )
 
 
@@ -149,12 +149,15 @@ class SnapshotWriter:
         table = self._table(part)
         rows = _rows(catalog, part, table)
         fingerprint = _fingerprint(rows)
-        self._start(part, fingerprint)
-        if (self.stored[part] and self.previous_fingerprints.get(part) == fingerprint) or not (self.stored[part] or rows):
+        self.fingerprints[part] = fingerprint
+        self.previous[part] = self.current[part] = {}
+        self.written[part] = {"deleted": 0, "inserted": 0}
+        stored = self.stored[part]
+        if (stored and self.previous_fingerprints.get(part) == fingerprint) or not (stored or rows):
             return  # already in place
         with django_connection.cursor() as wrapper:
             cursor = wrapper.cursor  # psycopg's own cursor: COPY
-            if not self.stored[part]:
+            if not stored:
                 _insert_all(cursor, table, self.connection.pk, rows)
                 self._all_new(part, table, rows)
                 return
@@ -163,28 +166,9 @@ class SnapshotWriter:
         size = len(table.key)
         self.previous[part], self.current[part] = _by_key(deleted, size), _by_key(inserted, size)
 
-    def write_columns(self, reader) -> None:
-        """The columns from a CatalogReader. With none stored yet, they are copied in as the target
-        sends them (it makes them while we store them); otherwise read whole, then compared."""
-        table = self._table("columns")
-        if self.stored["columns"] or table.names != COLUMN_FIELDS:
-            reader.read_columns()
-            self.write_part("columns", reader.catalog)
-            return
-        with django_connection.cursor() as wrapper:
-            _insert_all(wrapper.cursor, table, self.connection.pk, reader.stream_columns())
-        rows = reader.catalog.column_rows
-        self._start("columns", _fingerprint(rows))
-        self._all_new("columns", table, rows)
-
     def _table(self, part: str) -> _Table:
         model, key = PARTS[part]
         return _Table(model, key, drift.PARTS[part][1] if part in drift.PARTS else ())
-
-    def _start(self, part: str, fingerprint: str) -> None:
-        self.fingerprints[part] = fingerprint
-        self.previous[part] = self.current[part] = {}
-        self.written[part] = {"deleted": 0, "inserted": 0}
 
     def _all_new(self, part: str, table: _Table, rows: list[tuple]) -> None:
         # Everything is new: the drift's rows are the catalog's own.

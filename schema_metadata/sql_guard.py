@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pglast
-from pglast import ast
+from pglast import ast, visitors
 from pglast.parser import ParseError
 
 from dbooster.errors import InvalidInput
@@ -80,6 +80,43 @@ def refuse_utility(stmt, kind: str) -> None:
         f"statement ({name}).",
         code="utility_statement",
     )
+
+
+# --- calls a rollback cannot undo ---------------------------------------------
+
+# A READ ONLY transaction that is rolled back stops writes to tables, not these: they act on other sessions,
+# the server's configuration, statistics, files, or another database. EXPLAIN ANALYZE would run them.
+SIDE_EFFECT_FUNCTIONS = frozenset(
+    {
+        "pg_terminate_backend", "pg_cancel_backend", "pg_reload_conf", "pg_rotate_logfile", "pg_switch_wal",
+        "pg_promote", "pg_create_restore_point", "pg_log_backend_memory_contexts", "pg_wal_replay_pause",
+        "pg_wal_replay_resume", "pg_stat_statements_reset", "pg_create_physical_replication_slot",
+        "pg_create_logical_replication_slot", "pg_drop_replication_slot", "pg_replication_origin_create",
+        "pg_replication_origin_drop", "lo_export", "lo_import", "lo_unlink", "pg_file_write", "pg_file_rename",
+        "pg_file_unlink", "pg_notify", "hypopg_reset",
+    }
+)  # fmt: skip
+_SIDE_EFFECT_PREFIXES = ("dblink", "pg_stat_reset")
+
+
+class _FunctionCalls(visitors.Visitor):
+    def __init__(self):
+        self.names: list[str] = []
+
+    def visit_FuncCall(self, ancestors, node):
+        self.names.append(".".join(part.sval for part in node.funcname))
+
+
+def side_effect_calls(stmt) -> list[str]:
+    """The functions `stmt` calls whose effect a rolled-back read-only transaction would not undo."""
+    calls = _FunctionCalls()
+    calls(stmt)
+    found = []
+    for name in calls.names:
+        bare = name.rsplit(".", 1)[-1].lower()
+        if (bare in SIDE_EFFECT_FUNCTIONS or bare.startswith(_SIDE_EFFECT_PREFIXES)) and name not in found:
+            found.append(name)
+    return found
 
 
 # --- placeholders ------------------------------------------------------------

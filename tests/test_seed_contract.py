@@ -294,3 +294,15 @@ def test_seed_unique_columns():
         )
         unique = set(cur.fetchall())
     assert {("users", "google_id"), ("users", "email"), ("organizations", "name")} <= unique
+
+
+def test_seed_defaults_role_member_currency_usd_status_pending():
+    from accounts.models import User
+    from billing.models import PaymentHistory
+
+    user = User.objects.create_user(email="defaults@example.com", password="a long enough passphrase 42")
+    assert user.role == "member"
+    assert user.password != "a long enough passphrase 42" and user.check_password("a long enough passphrase 42")
+    payment = PaymentHistory.objects.create(user=user, amount="1.50")
+    payment.refresh_from_db()
+    assert (payment.currency, payment.status) == ("USD", "pending")

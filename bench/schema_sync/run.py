@@ -5,10 +5,10 @@
 
 Creates a scratch database on DBooster's own PostgreSQL server with N tables of 12 columns, each
 with a primary key, two secondary indexes and a foreign key to the table before it, plus a small
-one (50 tables) for comparison. Then, in the same run, it times the complete sync (catalog read on
-the target + snapshot written into DBooster's database, in one transaction) and counts the SQL
-statements the sync sent to the target (pg_stat_statements on the target database), and times the
-server's own `pg_dump --schema-only` of the same database. Prints the figures and the ratio.
+one (50 tables) for comparison. Then it races, interleaved in rotating order, a first sync (new
+connection: the whole snapshot written), a resync (only what changed, plus the drift) and the
+server's own `pg_dump --schema-only` of the same database, and prints medians, every run, the
+load average, the statements a sync sent to the target (pg_stat_statements) and the ratios.
 Everything it creates (the two target databases, a bench organization) is removed at the end;
 DBooster's own tables go to the database `dbooster_bench` (DATABASE_NAME), migrated at start.
 """

@@ -125,3 +125,15 @@ def test_github_enterprise_sign_in_follows_github_web_url():
         "https://ghe.example.com/login/oauth/access_token",
         "https://ghe.example.com/api/v3/user",
     ]
+
+
+def test_database_url_replaces_the_embedded_server():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(json.dumps([d['ENGINE'], d['HOST'], d['PORT'], d['NAME'], d['USER'], s.USING_EMBEDDED_POSTGRES]))"
+    )
+    result = run(code, **{**DEVELOPMENT, "DATABASE_URL": "postgres://app:pw@db.example.com:5433/dbooster_prod"})
+    assert result.returncode == 0, result.stderr
+    engine, host, port, name, user, embedded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert engine == "django.db.backends.postgresql"
+    assert (host, str(port), name, user, embedded) == ("db.example.com", "5433", "dbooster_prod", "app", False)

@@ -84,7 +84,10 @@ def test_read_and_test_never_show_the_url(admin_client, project, shop_connection
 @pytest.mark.django_db
 def test_explain_history_is_per_project_and_tenant(member_client, client_for, other_org_user, project, shop_connection):
     for query in ("SELECT count(*) FROM orders", "SELECT * FROM customers WHERE id = $1"):
-        assert member_client.post("/query/explain", {"query": query, "project": project.id}, format="json").status_code == 200
+        assert (
+            member_client.post("/query/explain", {"query": query, "project": project.id}, format="json").status_code
+            == 200
+        )
     history = member_client.get(f"/query/analyses?project={project.id}").json()
     assert history["count"] == 2
     assert [a["generic_plan"] for a in history["results"]] == [True, False]  # newest first
@@ -114,8 +117,47 @@ def test_connect_timeout_setting_bounds_the_test_endpoint(admin_client, project,
 
 @pytest.mark.django_db
 def test_the_seeds_bare_explain_body_uses_the_only_project(member_client, shop_connection):
-    response = member_client.post("/query/explain", {"query": "SELECT * FROM orders WHERE status = 'paid'"}, format="json")
+    response = member_client.post(
+        "/query/explain", {"query": "SELECT * FROM orders WHERE status = 'paid'"}, format="json"
+    )
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["project"] == shop_connection.project_id and body["connection"] == shop_connection.id
     assert body["analyzed"] is True and body["summary"]["actual_rows"] == 200
+
+
+@pytest.mark.django_db
+def test_functions_a_rollback_cannot_undo_are_never_executed(member_client, project, shop_connection):
+    import psycopg
+
+    from schema_metadata.tests.conftest import database_name
+
+    name = f"victim_{database_name(shop_connection.url)}"[:60]
+    with psycopg.connect(shop_connection.url, autocommit=True, application_name=name) as victim:
+        query = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'"
+        response = member_client.post("/query/explain", {"query": query, "project": project.id}, format="json")
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        assert body["analyzed"] is False and "Actual Rows" not in body["plan"][0]["Plan"]
+        assert "pg_terminate_backend()" in body["summary"]["notes"][0]
+        assert victim.execute("SELECT 1").fetchone() == (1,)  # still connected: nothing was executed
+    plain = member_client.post("/query/explain", {"query": "SELECT count(*) FROM orders", "project": project.id},
+                               format="json")  # fmt: skip
+    assert plain.json()["analyzed"] is True
+
+
+@pytest.mark.parametrize(
+    "sql, calls",
+    [
+        ("SELECT pg_catalog.pg_reload_conf()", ["pg_catalog.pg_reload_conf"]),
+        ("SELECT * FROM t WHERE id IN (SELECT pg_cancel_backend(pid) FROM pg_stat_activity)", ["pg_cancel_backend"]),
+        ("SELECT public.dblink_exec('dbname=x', 'DROP TABLE t')", ["public.dblink_exec"]),
+        ("WITH r AS (SELECT pg_stat_reset()) SELECT * FROM r", ["pg_stat_reset"]),
+        ("SELECT lower(email), now(), pg_sleep(0) FROM customers", []),
+        ("SELECT 'pg_terminate_backend(1)' AS text_only", []),
+    ],
+)
+def test_side_effect_calls_are_found_anywhere(sql, calls):
+    from schema_metadata.sql_guard import parse_single_statement, side_effect_calls
+
+    assert side_effect_calls(parse_single_statement(sql)[0]) == calls
