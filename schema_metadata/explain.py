@@ -40,8 +40,9 @@ def _options(*, analyze: bool, buffers: bool, generic: bool) -> str:
     options = []
     if analyze:
         options.append("ANALYZE")
-    if buffers and analyze:
-        options.append("BUFFERS")
+    if analyze:
+        # Explicit both ways: PostgreSQL 18 reports buffers with ANALYZE unless told not to.
+        options.append("BUFFERS" if buffers else "BUFFERS OFF")
     if generic:
         options.append("GENERIC_PLAN")
     options.append("FORMAT JSON")

@@ -274,3 +274,16 @@ def test_seat_limit_is_shown_on_the_invite_form_with_the_way_to_upgrade(browser_
     assert "Free plan allows 3 seats" in html
     assert 'href="/app/billing/">See plans and upgrade</a>' in html
     assert not Invitation.objects.filter(email="fourth@example.com").exists()
+
+
+def test_sign_in_page_hint_is_the_503_message_word_for_word(client, settings):
+    from django.utils.html import escape
+
+    providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
+    providers["google"]["APPS"] = []
+    providers["github"]["APPS"] = []
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    html = client.get("/app/login/").content.decode()
+    for provider in ("google", "github"):
+        detail = client.get(f"/auth/{provider}").json()["detail"]
+        assert escape(detail) in html, detail

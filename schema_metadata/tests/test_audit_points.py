@@ -161,3 +161,14 @@ def test_side_effect_calls_are_found_anywhere(sql, calls):
     from schema_metadata.sql_guard import parse_single_statement, side_effect_calls
 
     assert side_effect_calls(parse_single_statement(sql)[0]) == calls
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("buffers", [True, False])
+def test_buffers_switch_is_honoured(member_client, project, shop_connection, buffers):
+    body = member_client.post(
+        "/query/explain", {"query": "SELECT count(*) FROM orders", "project": project.id, "buffers": buffers},
+        format="json",
+    ).json()  # fmt: skip
+    assert body["analyzed"] is True
+    assert ("Shared Hit Blocks" in body["plan"][0]["Plan"]) is buffers
