@@ -117,9 +117,32 @@ def get_for_org(queryset, organization, **lookup):
         raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.") from None
 
 
+def _is_page(request) -> bool:
+    """Server-rendered pages get an HTML error page; everything else is API and gets JSON."""
+    return request.path.startswith(("/app/", "/accounts/", "/admin/"))
+
+
+def _error(request, status_code: int, title: str, detail: str, code: str):
+    if _is_page(request):
+        from django.shortcuts import render
+
+        context = {"title": title, "message": detail, "status": status_code}
+        return render(request, "accounts/page_error.html", context, status=status_code)
+    return JsonResponse({"detail": detail, "code": code}, status=status_code)
+
+
+def json_400(request, exception=None):
+    return _error(request, 400, "Bad request", "The request could not be understood.", "bad_request")
+
+
+def json_403(request, exception=None):
+    return _error(request, 403, "Not allowed", "You do not have permission to do this.", "permission_denied")
+
+
 def json_404(request, exception=None):
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return _error(request, 404, "Not found", "Not found.", "not_found")
 
 
 def json_500(request):
+    # No template rendering here: whatever broke may be what a template needs.
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)

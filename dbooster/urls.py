@@ -24,5 +24,7 @@ urlpatterns = [
     path("app/", include("dbooster.pages")),
 ]
 
+handler400 = "dbooster.api.json_400"
+handler403 = "dbooster.api.json_403"
 handler404 = "dbooster.api.json_404"
 handler500 = "dbooster.api.json_500"
