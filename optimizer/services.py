@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 
 import pglast
 from django.conf import settings
@@ -220,35 +219,42 @@ def _findings(sql: str, schema, original: str | None = None) -> list[dict]:
     return findings
 
 
-_TOKEN_RE = re.compile(r"\s+|\w+|.", re.S)
+_PLACEHOLDER_RE = re.compile(r"%\([^)]+\)s|%s|\?|:[A-Za-z_][A-Za-z0-9_]*")
+_DOLLAR_RE = re.compile(r"\$\d+")
 
 
 def _locate_in_original(findings: list[dict], sql: str, original: str) -> None:
     """Point each finding's location into the text the user sent, not the one the engine parsed.
 
-    The engine reads the query with placeholders as $n (`%(name)s`, `?`, `:name` change length), so its
-    offsets drift past the first placeholder. Align the two texts token by token and map the offsets back.
+    The engine reads the query with placeholders as $n (`%(name)s`, `?`, `:name` change length) and `%%` as
+    `%`, so its offsets drift past the first of them. Walk both texts once, side by side, and map offsets back;
+    a location that cannot be mapped is dropped rather than shown in the wrong place.
     """
-    a = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(sql)]
-    b = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(original)]
-    matcher = SequenceMatcher(None, [sql[i:j] for i, j in a], [original[i:j] for i, j in b], autojunk=False)
     starts, ends = {}, {}  # offset in `sql` -> offset in `original`, for a start and for an (exclusive) end
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag == "equal":
-            for (ai, aj), (bi, _) in zip(a[i1:i2], b[j1:j2], strict=True):
-                for x in range(ai, aj):
-                    starts[x] = bi + x - ai
-                    ends[x + 1] = bi + x - ai + 1
-        elif i2 > i1:  # a placeholder (or other text) written differently: the whole span maps to the whole span
-            b_start = b[j1][0] if j1 < len(b) else len(original)
-            b_end = b[j2 - 1][1] if j2 > j1 else b_start
-            for x in range(a[i1][0], a[i2 - 1][1]):
-                starts[x] = b_start
-                ends[x + 1] = b_end
+    i = j = 0
+    while i < len(sql) and j < len(original):
+        placeholder = _PLACEHOLDER_RE.match(original, j) if sql[i] == "$" else None
+        dollar = _DOLLAR_RE.match(sql, i) if placeholder else None
+        if dollar:  # `$n` in the parsed text stands for the placeholder written in the original
+            a_len, b_len = len(dollar.group()), len(placeholder.group())
+        elif sql[i] == "%" and original.startswith("%%", j) and not original.startswith(sql[i : i + 2], j):
+            a_len, b_len = 1, 2  # psycopg's doubled percent sign, read as one
+        elif sql[i] == original[j]:
+            a_len, b_len = 1, 1
+        else:
+            break  # the texts differ in a way we do not know: map nothing past here
+        for x in range(i, i + a_len):
+            starts[x] = j if b_len != a_len else j + x - i
+            ends[x + 1] = j + b_len if b_len != a_len else j + x - i + 1
+        i, j = i + a_len, j + b_len
     for f in findings:
         loc = f.get("location")
-        if loc and loc.get("start") in starts and loc.get("end") in ends:
+        if not loc:
+            continue
+        if loc.get("start") in starts and loc.get("end") in ends:
             f["location"] = {**loc, "start": starts[loc["start"]], "end": ends[loc["end"]]}
+        else:
+            f["location"] = None
 
 
 def _rule_rewrites(sql: str, schema) -> list[_Draft]:

@@ -1,4 +1,4 @@
-"""Reading a PostgreSQL catalog in a constant number of queries. Plain module: connection in, dicts out.
+"""Reading a PostgreSQL catalog in a constant number of queries. Plain module: connection in, rows out.
 
 Four statements, whatever the number of tables: relations, columns, indexes, foreign
 keys. Each joins what it needs server-side, so there is never a per-table round trip.
@@ -6,9 +6,10 @@ keys. Each joins what it needs server-side, so there is never a per-table round 
 Cost model (why the statements look the way they do): a catalog function that opens a
 relation (pg_relation_size, pg_get_indexdef, pg_get_expr with a relation) builds that
 relation's cache entry in a fresh backend and takes a lock on it, tens of microseconds each;
-plain catalog columns cost next to nothing. So sizes come from pg_class (see _size), index
-definitions are assembled from catalog columns where that is exact (see INDEXES_SQL), and
-foreign-key column names are looked up in Python from the columns already read.
+plain catalog columns and set-wise joins cost next to nothing. So sizes come from pg_class
+(see _size), index definitions are assembled from catalog columns where that is exact (see
+INDEXES_SQL), defaults are deparsed without their relation where it plays no part, and the
+columns come out in the snapshot's shape: Python does no work per column.
 """
 
 from __future__ import annotations
@@ -314,10 +315,9 @@ class CatalogReader:
     """Reads a catalog in two steps, so a caller can store the columns (complete once read:
     their index and foreign-key flags come from SQL) while the rest is still being read.
 
-    read_columns() reads the columns on `conn`; finish() adds relations,
-    indexes and foreign keys, from `second_session` when given (a callable returning the rows of
-    SECOND_SESSION_STATEMENTS, a list per statement, read by another session sharing `conn`'s
-    snapshot), else from `conn`.
+    read_columns() reads the columns on `conn`; finish() adds relations, indexes and foreign keys,
+    from `second_session` when given (a callable returning the rows of SECOND_SESSION_STATEMENTS,
+    a list per statement, read by another session sharing `conn`'s snapshot), else from `conn`.
     """
 
     def __init__(self, conn, second_session=None):

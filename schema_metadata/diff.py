@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import heapq
-
 MAX_LISTED = 500  # per list; the counts are always complete
 
 TABLE_KEY = ("schema_name", "name")
@@ -25,8 +23,8 @@ def _name(key: tuple) -> str:
 
 
 def _compare(old: dict, new: dict, fields) -> dict:
-    # Only the first MAX_LISTED are listed: no need to sort the 24,000 columns of a first sync.
-    added, removed = new.keys() - old.keys(), old.keys() - new.keys()
+    added = sorted(new.keys() - old.keys())
+    removed = sorted(old.keys() - new.keys())
     changed = []
     for key in sorted(k for k in old.keys() & new.keys() if old[k] != new[k]):
         changes = {
@@ -36,8 +34,8 @@ def _compare(old: dict, new: dict, fields) -> dict:
         }
         changed.append({"name": _name(key), "changes": changes})
     return {
-        "added": [_name(k) for k in heapq.nsmallest(MAX_LISTED, added)],
-        "removed": [_name(k) for k in heapq.nsmallest(MAX_LISTED, removed)],
+        "added": [_name(k) for k in added[:MAX_LISTED]],
+        "removed": [_name(k) for k in removed[:MAX_LISTED]],
         "changed": changed[:MAX_LISTED],
         "counts": {"added": len(added), "removed": len(removed), "changed": len(changed)},
     }

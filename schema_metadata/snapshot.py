@@ -140,10 +140,6 @@ class SnapshotWriter:
         self.previous_fingerprints = previous_fingerprints or {}
         self.stored = {part: model.objects.filter(connection=connection).exists() for part, (model, _) in PARTS.items()}
         self.previous, self.current, self.written, self.fingerprints = {}, {}, {}, {}
-        with django_connection.cursor() as cursor:
-            # Foreign keys checked as each COPY ends rather than all at commit: the columns' checks
-            # then run while the rest of the target's catalog is still being read (see services).
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
     def write_part(self, part: str, catalog) -> None:
         table = self._table(part)

@@ -309,6 +309,11 @@ def test_finding_locations_point_into_the_query_as_sent_with_named_placeholders(
     where = {f["rule_id"]: query[f["location"]["start"] : f["location"]["end"]] for f in body["findings"]}
     assert where["select-star"] == "*"
     assert where["null-comparison"] == "note = NULL"
+    # psycopg's doubled percent signs and `?` placeholders shift the text too.
+    query2 = "SELECT id FROM orders WHERE note LIKE '%%gift%%' AND id = ? AND note = NULL"
+    body2 = member_client.post("/query/optimize", {"query": query2, "ai": False}, format="json").json()
+    where2 = {f["rule_id"]: query2[f["location"]["start"] : f["location"]["end"]] for f in body2["findings"]}
+    assert where2["null-comparison"] == "note = NULL"
     # The page shows the same text beside each finding.
     page = Client()
     page.force_login(member)

@@ -172,3 +172,25 @@ def test_buffers_switch_is_honoured(member_client, project, shop_connection, buf
     ).json()  # fmt: skip
     assert body["analyzed"] is True
     assert ("Shared Hit Blocks" in body["plan"][0]["Plan"]) is buffers
+
+
+def test_checked_address_is_the_one_connected_to(local_targets, monkeypatch):
+    """DNS rebinding: libpq must connect to the address the guard checked, not resolve the name again."""
+    import socket
+
+    from dbooster.errors import Unprocessable
+    from schema_metadata import target
+    from schema_metadata.tests.fake_pg import fake_server
+
+    real = socket.getaddrinfo
+
+    def answers_once(host, *args, **kwargs):
+        if host == "db.rebind.test":  # a name no real resolver knows: only our guard's lookup sees it
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", args[0] if args else 0))]
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", answers_once)
+    with fake_server("wrong_password") as port:
+        with pytest.raises(Unprocessable, match="password authentication failed") as exc:
+            target.connect(f"postgresql://app:x@db.rebind.test:{port}/db?sslmode=disable", connect_timeout=3)
+    assert exc.value.code == "target_auth_failed"  # the fake server on the pinned 127.0.0.1 answered
