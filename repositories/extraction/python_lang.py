@@ -9,10 +9,14 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left, bisect_right
 
-from repositories.extraction.sql import PARAM_SENTINEL, looks_like_sql
+from repositories.extraction.sql import FRAGMENT, PARAM_SENTINEL, looks_like_sql, query_api_verdict
 from repositories.extraction.types import Candidate
 
 _SIMPLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
+# Calls whose string arguments are SQL, whole or in pieces (DB-API, Django, SQLAlchemy, pandas).
+QUERY_APIS = frozenset(
+    ("execute", "executemany", "executescript", "raw", "text", "extra", "RawSQL", "read_sql", "read_sql_query")
+)
 
 
 def _string_of(node) -> str | None:
@@ -90,8 +94,31 @@ def _segments(lines: list[str], hit_lines: list[int]) -> list[tuple[int, int]]:
     return ranges
 
 
+def _api_name(call: ast.Call) -> str | None:
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    return name if name in QUERY_APIS else None
+
+
+def _api_arguments(call: ast.Call) -> list:
+    """The expressions a query API reads SQL from: its positional and keyword arguments, and the
+    items of lists and dicts among them (Django's extra(where=[...], select={...}))."""
+    values = [*call.args, *(keyword.value for keyword in call.keywords)]
+    found = []
+    for value in values:
+        if isinstance(value, (ast.List, ast.Tuple)):
+            found.extend(value.elts)
+        elif isinstance(value, ast.Dict):
+            found.extend(value.values)
+        else:
+            found.append(value)
+    return found
+
+
 def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list[Candidate]:
     candidates = []
+    strings: dict[str, ast.AST] = {}  # name -> the string last assigned to it that does not start a statement
+    passed: list[tuple[str, ast.AST]] = []  # names given to a query API
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -102,8 +129,34 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
             if looks_like_sql(text):
                 candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1))
             continue
+        if isinstance(node, ast.Call) and _api_name(node):
+            _api_fragments(node, candidates, passed, line_shift)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            strings[node.targets[0].id] = node.value
         stack.extend(child for child in ast.iter_child_nodes(node) if _touches(child, hit_lines))
+    for name in dict.fromkeys(name for name, _ in passed):
+        value = strings.get(name)
+        text = _string_of(value) if value is not None else None
+        if text is not None and not looks_like_sql(text) and query_api_verdict(text):
+            candidates.append(_api_candidate(text, value, line_shift))
     return candidates
+
+
+def _api_candidate(text: str, node, line_shift: int) -> Candidate:
+    hint = FRAGMENT if query_api_verdict(text) == FRAGMENT else ""
+    return Candidate(text, node.lineno + line_shift, node.col_offset + 1, hint=hint)
+
+
+def _api_fragments(call: ast.Call, candidates: list, passed: list, line_shift: int) -> None:
+    """Strings given straight to a query API that the plain walk would drop: pieces of queries
+    and statements it does not look for; names are resolved against assignments afterwards."""
+    for argument in _api_arguments(call):
+        if isinstance(argument, ast.Name):
+            passed.append((argument.id, call))
+            continue
+        text = _string_of(argument)
+        if text is not None and not looks_like_sql(text) and query_api_verdict(text):
+            candidates.append(_api_candidate(text, argument, line_shift))
 
 
 def _parse(source: str):

@@ -131,6 +131,50 @@ def looks_like_sql(text: str) -> bool:
     return _SQL_SHAPE.match(strip_leading_noise(text)) is not None
 
 
+# Statements _SQL_SHAPE leaves out because they are rare in code, but real when a query API runs them.
+_OTHER_STATEMENT = re.compile(
+    r"""(?:
+        (?:vacuum|analy[sz]e|reindex|cluster)\b
+      | refresh\s+materialized\s+view\b | lock\s+(?:table\s+)?[\w."]+ | call\s+[\w."]+\s*\(
+      | explain\b | (?:grant|revoke)\s+\w+[\w\s,]*\s(?:on|to|from)\b | comment\s+on\b
+      | (?:listen|notify|unlisten)\s+[\w"]+ | do\s+\$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A piece of a statement: a clause, or a condition such as `status = %s` or `id IN (SELECT ...)`.
+_FRAGMENT_SHAPE = re.compile(
+    r"""(?:
+        (?:where|and|or|not|from|having|limit|offset|returning|values|set|on|using|union|except|intersect)\s
+      | (?:order|group|partition)\s+by\b
+      | (?:(?:left|right|full|inner|cross|natural)\s+(?:outer\s+)?)?join\s
+      | (?:distinct\s+)?[\w."]+(?:\s*,\s*[\w."]+)*\s*(?:=|<>|!=|<=|>=|<|>|@>|<@|~~?\*?|\|\|)\s*
+        (?:\?|%s|%\(\w+\)s|:\w|\$\d|@\w|\ue000|'|\d|\(|now\b|current_|true\b|false\b|null\b|[\w."]+\s*$)
+      | [\w."]+\s+(?:not\s+)?(?:in|like|ilike|between|is|similar\s+to)\s
+        (?:\s*(?:\?|%s|%\(\w+\)s|:\w|\$\d|@\w|\ue000|'|\d|\(|null\b|not\s+null\b|true\b|false\b))
+      | [\w."]+\s+(?:asc|desc)\b
+      | (?:exists|coalesce|lower|upper|count|sum|date_trunc)\s*\(
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Something only SQL has, so that "where to go" or "order by phone" given to .text() is not a fragment.
+_FRAGMENT_SIGN = re.compile(r"[=<>?(\ue000']|%s|%\(\w+\)s|:\w|\$\d|@\w|\b(?:in|is|like|ilike|asc|desc|null)\b|\w\.\w")
+FRAGMENT = "fragment"  # Candidate.hint of a string given to a query API that does not start a statement
+
+
+def query_api_verdict(text: str) -> str | None:
+    """What a string passed straight to a query API (execute, .query, where, ...) is worth.
+
+    "sql": it starts a statement, analyse it as usual; FRAGMENT: a piece of a query, kept apart
+    with the reason; None: neither (a name, a word, a sentence): nothing to report.
+    """
+    head = strip_leading_noise(text)
+    if _SQL_SHAPE.match(head) or _OTHER_STATEMENT.match(head):
+        return "sql"
+    if _FRAGMENT_SHAPE.match(head) and _FRAGMENT_SIGN.search(head) and not _looks_like_prose(head):
+        return FRAGMENT
+    return None
+
+
 _BARE_IN = re.compile(r"(\bIN\s+)(\$\d+)(?!\s*\()", re.IGNORECASE)
 _TOKEN_STARTS = re.compile("[-/'\"$:%?@#{\ue000]")
 
@@ -359,12 +403,17 @@ def analyse(text: str, *, hint: str = "", keep_plumbing: bool = False) -> Analys
 @lru_cache(maxsize=8192)
 def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
     # An interpolation inside a SQL literal ('%$name%') stays a literal: mark it plainly.
+    if hint == FRAGMENT:
+        built = "fragment of a query built by concatenation" if PARAM_SENTINEL in text else "fragment"
+        return Analysis([], f"{built}: does not start a statement")
     prepared = to_parameters(text).replace(PARAM_SENTINEL, "?")
     if "{{" in prepared or "{%" in prepared:
         return Analysis([], "a template (Jinja/Handlebars), not plain SQL")
     try:
         json_text = parser.parse_sql_json(prepared)
     except parser.ParseError as exc:
+        if PARAM_SENTINEL in text:  # e.g. "SELECT * FROM " + table: only the running program knows the rest
+            return Analysis([], f"fragment of a query built by concatenation: does not parse alone ({exc.args[0]})")
         return Analysis([], f"does not parse as PostgreSQL: {exc.args[0]}")
     fast = _single_dml(prepared, json_text, hint)
     if fast is not None:
