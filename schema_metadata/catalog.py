@@ -95,7 +95,9 @@ referring AS (
     JOIN pg_class rc ON rc.oid = con.confrelid
     JOIN pg_namespace rn ON rn.oid = rc.relnamespace
     JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.ref_attnum
-    WHERE con.contype = 'f'
+    WHERE con.contype = 'f' AND NOT EXISTS (  -- PostgreSQL's internal clones of a foreign key to a partitioned table
+        SELECT 1 FROM pg_constraint parent WHERE parent.oid = con.conparentid AND parent.conrelid = con.conrelid
+    )
     ORDER BY con.conrelid, k.attnum, con.conname
 ),
 columns AS (
@@ -222,7 +224,9 @@ JOIN pg_namespace rn ON rn.oid = rc.relnamespace
 CROSS JOIN unnest(con.conkey, con.confkey) WITH ORDINALITY AS k(attnum, ref_attnum, ord)
 JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
 JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = k.ref_attnum
-WHERE con.contype = 'f' AND {_USER_RELATION}
+WHERE con.contype = 'f' AND {_USER_RELATION} AND NOT EXISTS (  -- PostgreSQL's internal clones of a foreign key to a partitioned table
+    SELECT 1 FROM pg_constraint parent WHERE parent.oid = con.conparentid AND parent.conrelid = con.conrelid
+)
 GROUP BY con.oid, con.conname, con.conrelid, rn.nspname, rc.relname, con.confdeltype, con.confupdtype
 ORDER BY con.conrelid, con.conname
 """

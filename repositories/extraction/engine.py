@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from repositories.extraction.literals import COMPILED, literal_candidates
 from repositories.extraction.python_lang import python_candidates
-from repositories.extraction.sql import SQL_KEYWORDS_BYTES, analyse
+from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse
 from repositories.extraction.sqlfile import sql_file_candidates
 from repositories.extraction.types import Candidate, FileResult, Occurrence, Rejected
 
@@ -67,7 +67,12 @@ _FOLD = bytes.maketrans(
     bytes(range(ord("a"), ord("z") + 1)) + b'""',
 )
 _LEAD = rb"(?:[\s(]|\\[nrt]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, (, escapes, SQL comments
-_QUOTE_GATE = re.compile(b'"' + _LEAD + _STATEMENT)
+# A literal opening with a statement keyword, or one right after `(`, `[` or a `sql` tag: that one
+# may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both.
+_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=[(\[]")|(?<=[(\[][ rbuf@$]")|(?<=sql"))')
+_QUERY_API_BEFORE = re.compile(
+    rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
+)
 # Ruby's %q(...), %Q{...}, %[...] literals.
 _PERCENT_GATE = re.compile(rb"%q?[({\[](?:[\s(])*" + _STATEMENT)
 # A heredoc marker (<<~SQL, <<-SQL, <<<SQL) whose first body line starts with a statement keyword.
@@ -96,7 +101,11 @@ def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]
         matches.sort(key=lambda m: m.start())
     opening_lines, lines = set(), set()
     line, position = 1, 0
+    api_before = _QUERY_API_BEFORE.search
     for match in matches:
+        start = match.start()
+        if match.end() == start + 1 and api_before(folded, max(0, start - 48), start + 1) is None:
+            continue  # a literal after `(` that is not given to a query API
         line += folded.count(b"\n", position, match.start())
         position = match.start()
         opening_lines.add(line)

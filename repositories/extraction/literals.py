@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from itertools import accumulate
 
-from repositories.extraction.sql import PARAM_SENTINEL, looks_like_sql
+from repositories.extraction.sql import FRAGMENT, PARAM_SENTINEL, given_to_query_api, looks_like_sql, query_api_verdict
 from repositories.extraction.types import Candidate
 
 _LINE_COMMENT = r"(?P<comment>//[^\n]*|/\*[\s\S]*?\*/)"
@@ -241,6 +241,10 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
         if looks_like_sql(value):
             line, column = counter.at(start)
             candidates.append(Candidate(value, line, column, hint=_hint(language, source, start, end)))
+        elif given_to_query_api(source, start) and (verdict := query_api_verdict(value)):
+            # A piece of a query, or a statement we do not look for, given straight to a query API.
+            line, column = counter.at(start)
+            candidates.append(Candidate(value, line, column, hint=FRAGMENT if verdict == FRAGMENT else ""))
         group.clear()
 
     def search_end(line_end: int) -> int:

@@ -157,8 +157,30 @@ _FRAGMENT_SHAPE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # Something only SQL has, so that "where to go" or "order by phone" given to .text() is not a fragment.
-_FRAGMENT_SIGN = re.compile(r"[=<>?(\ue000']|%s|%\(\w+\)s|:\w|\$\d|@\w|\b(?:in|is|like|ilike|asc|desc|null)\b|\w\.\w")
-FRAGMENT = "fragment"  # Candidate.hint of a string given to a query API that does not start a statement
+_FRAGMENT_SIGN = re.compile(
+    r"[=<>?(\ue000']|%s|%\(\w+\)s|:\w|\$\d|@\w|\b(?:in|is|like|ilike|asc|desc|null)\b|\w\.\w", re.IGNORECASE
+)
+FRAGMENT = "fragment"
+# Calls of every language whose string argument is SQL, whole or in pieces, lower-cased, as a regex
+# alternation: DB-API/Django/SQLAlchemy/pandas, node drivers and knex, JDBC/JPA/Spring, ActiveRecord,
+# PDO, database/sql and gorm, ADO.NET and EF Core.
+QUERY_API_NAMES = (
+    r"execute(?:many|script|query|update|scalar|nonquery|reader|sqlraw(?:async)?|_query)?|raw|text|extra|rawsql"
+    r"|read_sql(?:_query)?|query(?:row)?(?:context)?|query(?:forobject|forlist|formap|forrowset)|exec(?:context)?"
+    r"|prepare(?:context)?|find_by_sql|select_(?:all|rows|value|values|one)|where(?:raw|not)?|(?:order_?by|having"
+    r"|select|group_?by|join)raw|createnativequery|fromsql(?:raw|interpolated)?|sqlcommand|sqlquery(?:raw)?"
+)
+_QUERY_API_BEFORE = re.compile(
+    r"(?:\b(?:" + QUERY_API_NAMES + r")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql\s*)\Z", re.IGNORECASE
+)
+
+
+def given_to_query_api(source: str, start: int) -> bool:
+    """Whether the literal starting at `start` (its prefix included) is the first argument of a query
+    API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
+    return (
+        _QUERY_API_BEFORE.search(source, max(0, start - 64), start) is not None
+    )  # Candidate.hint of a string given to a query API that does not start a statement
 
 
 def query_api_verdict(text: str) -> str | None:
@@ -170,7 +192,10 @@ def query_api_verdict(text: str) -> str | None:
     head = strip_leading_noise(text)
     if _SQL_SHAPE.match(head) or _OTHER_STATEMENT.match(head):
         return "sql"
-    if _FRAGMENT_SHAPE.match(head) and _FRAGMENT_SIGN.search(head) and not _looks_like_prose(head):
+    shape = _FRAGMENT_SHAPE.match(head)
+    # A clause keyword in capitals (WHERE, ORDER BY) is sign enough; "Order by phone" is not.
+    signed = shape and (shape.group(0).split(None, 1)[0].isupper() or _FRAGMENT_SIGN.search(head))
+    if signed and not _looks_like_prose(head):
         return FRAGMENT
     return None
 

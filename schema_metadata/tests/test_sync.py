@@ -396,3 +396,21 @@ def test_a_whole_sync_sends_a_constant_number_of_statements(project, local_targe
     assert sync.stats["tables"] == n_tables + 1
     # Two sessions sharing one snapshot: BEGIN, timeouts, export/import, 4 catalog reads, ROLLBACK.
     assert _statements_sent(scratch_database) - before == 12
+
+
+def test_foreign_key_to_a_partitioned_table_is_one_foreign_key(shop_connection):
+    # PostgreSQL clones such a key once per partition (pg_constraint.conparentid); the clones are internal.
+    run_sql(
+        shop_connection.url,
+        """
+        CREATE TABLE p (id int, k int, PRIMARY KEY (id, k)) PARTITION BY HASH (k);
+        CREATE TABLE p0 PARTITION OF p FOR VALUES WITH (MODULUS 2, REMAINDER 0);
+        CREATE TABLE p1 PARTITION OF p FOR VALUES WITH (MODULUS 2, REMAINDER 1);
+        CREATE TABLE child (id int PRIMARY KEY, pid int, pk int, FOREIGN KEY (pid, pk) REFERENCES p);
+        """,
+    )
+    sync = _sync(shop_connection)
+    assert sync.status == "succeeded", sync.error
+    keys = DbForeignKey.objects.filter(connection=shop_connection, table_name="child")
+    assert [(k.referred_table, k.columns) for k in keys] == [("p", ["pid", "pk"])]
+    assert _columns(shop_connection, "child")["pid"].referred_table == "p"
