@@ -68,8 +68,9 @@ _FOLD = bytes.maketrans(
 )
 _LEAD = rb"(?:[\s(]|\\[nrt]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, (, escapes, SQL comments
 # A literal opening with a statement keyword, or one right after `(`, `[` or a `sql` tag: that one
-# may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both.
-_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=[(\[]")|(?<=[(\[][ rbuf@$]")|(?<=sql"))')
+# may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both;
+# one fixed-width lookbehind (`ql"` stands for `sql"`) is cheaper than three.
+_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=(?:.[(\[]|[(\[][ rbuf@$]|ql)"))')
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -77,8 +78,10 @@ _QUERY_API_BEFORE = re.compile(
 _PERCENT_GATE = re.compile(rb"%q?[({\[](?:[\s(])*" + _STATEMENT)
 # A heredoc marker (<<~SQL, <<-SQL, <<<SQL) whose first body line starts with a statement keyword.
 _HEREDOC_GATE = re.compile(rb"<<[~<-]?[ \t]*\"?\w+\"?[^\n]*\n\s*" + _STATEMENT)
+# Python's `cursor.execute(where)`: the string may be a piece of a query assigned to the name above.
+_EXECUTE_NAME_GATE = re.compile(rb"execute(?:many)?\(\s*[a-z_]\w*\s*[,)]")
 # Only these languages have heredocs or %-literals: the other files are spared two more passes.
-_EXTRA_GATES = {"ruby": (_HEREDOC_GATE, _PERCENT_GATE), "php": (_HEREDOC_GATE,)}
+_EXTRA_GATES = {"ruby": (_HEREDOC_GATE, _PERCENT_GATE), "php": (_HEREDOC_GATE,), "python": (_EXECUTE_NAME_GATE,)}
 
 
 def fold(data: bytes) -> bytes:

@@ -100,10 +100,15 @@ def _api_name(call: ast.Call) -> str | None:
     return name if name in QUERY_APIS else None
 
 
+# Keyword arguments that hold SQL; extra()'s where/select hold lists and dicts of pieces.
+_SQL_KEYWORDS = frozenset(("sql", "query", "statement", "operation", "text", "where", "select", "order_by", "tables"))
+
+
 def _api_arguments(call: ast.Call) -> list:
-    """The expressions a query API reads SQL from: its positional and keyword arguments, and the
-    items of lists and dicts among them (Django's extra(where=[...], select={...}))."""
-    values = [*call.args, *(keyword.value for keyword in call.keywords)]
+    """The expressions a query API reads SQL from: its first argument and SQL keyword arguments,
+    with the items of lists and dicts among them (Django's extra(where=[...], select={...})).
+    The other arguments are parameters, data that may well look like SQL."""
+    values = [*call.args[:1], *(keyword.value for keyword in call.keywords if keyword.arg in _SQL_KEYWORDS)]
     found = []
     for value in values:
         if isinstance(value, (ast.List, ast.Tuple)):
@@ -117,8 +122,9 @@ def _api_arguments(call: ast.Call) -> list:
 
 def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list[Candidate]:
     candidates = []
-    strings: dict[str, ast.AST] = {}  # name -> the string last assigned to it that does not start a statement
-    passed: list[tuple[str, ast.AST]] = []  # names given to a query API
+    api_arguments: set[int] = set()  # ids of the string expressions given straight to a query API
+    strings: dict[str, ast.AST] = {}  # name -> a value assigned to it (read as a string when passed)
+    passed: list[str] = []  # names given to a query API
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -128,35 +134,45 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
         if text is not None:
             if looks_like_sql(text):
                 candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1))
+            elif id(node) in api_arguments and query_api_verdict(text):
+                candidates.append(_api_candidate(text, node, line_shift))
             continue
         if isinstance(node, ast.Call) and _api_name(node):
-            _api_fragments(node, candidates, passed, line_shift)
+            for argument in _api_arguments(node):
+                if isinstance(argument, ast.Name):
+                    passed.append(argument.id)
+                else:
+                    api_arguments.add(id(argument))
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             strings[node.targets[0].id] = node.value
         stack.extend(child for child in ast.iter_child_nodes(node) if _touches(child, hit_lines))
-    for name in dict.fromkeys(name for name, _ in passed):
-        value = strings.get(name)
-        text = _string_of(value) if value is not None else None
-        if text is not None and not looks_like_sql(text) and query_api_verdict(text):
-            candidates.append(_api_candidate(text, value, line_shift))
+    if passed:
+        candidates.extend(_passed_by_name(tree, passed, strings, line_shift))
     return candidates
 
 
+def _passed_by_name(tree, passed: list[str], strings: dict, line_shift: int) -> list[Candidate]:
+    """Strings assigned to a name that is then given to a query API, and that the walk did not
+    report already (those that start a statement were)."""
+    if any(name not in strings for name in passed):
+        # The walk only went down to the lines the gate pointed at; the assignment may be elsewhere.
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                strings.setdefault(node.targets[0].id, node.value)
+    found = []
+    for name in dict.fromkeys(passed):
+        value = strings.get(name)
+        text = _string_of(value) if value is not None else None
+        if text is not None and not looks_like_sql(text) and query_api_verdict(text):
+            found.append(_api_candidate(text, value, line_shift))
+    return found
+
+
 def _api_candidate(text: str, node, line_shift: int) -> Candidate:
+    """A string given to a query API that does not look like a statement to the plain walk: a
+    piece of a query (kept apart with the reason) or a statement it does not look for."""
     hint = FRAGMENT if query_api_verdict(text) == FRAGMENT else ""
     return Candidate(text, node.lineno + line_shift, node.col_offset + 1, hint=hint)
-
-
-def _api_fragments(call: ast.Call, candidates: list, passed: list, line_shift: int) -> None:
-    """Strings given straight to a query API that the plain walk would drop: pieces of queries
-    and statements it does not look for; names are resolved against assignments afterwards."""
-    for argument in _api_arguments(call):
-        if isinstance(argument, ast.Name):
-            passed.append((argument.id, call))
-            continue
-        text = _string_of(argument)
-        if text is not None and not looks_like_sql(text) and query_api_verdict(text):
-            candidates.append(_api_candidate(text, argument, line_shift))
 
 
 def _parse(source: str):

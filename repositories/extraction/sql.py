@@ -93,6 +93,13 @@ STATEMENT_TYPES = {
     "ExplainStmt": "EXPLAIN",
     "DoStmt": "DO",
     "CallStmt": "CALL",
+    "RefreshMatViewStmt": "REFRESH MATERIALIZED VIEW",
+    "VacuumStmt": "VACUUM",
+    "LockStmt": "LOCK",
+    "GrantStmt": "GRANT",
+    "CommentStmt": "COMMENT",
+    "ClusterStmt": "CLUSTER",
+    "ReindexStmt": "REINDEX",
 }
 # Statements of a .sql file that are session plumbing, not queries: not counted, not rejected.
 PLUMBING = {"TransactionStmt", "VariableSetStmt", "VariableShowStmt", "DiscardStmt", "CheckPointStmt"}
@@ -429,7 +436,7 @@ def analyse(text: str, *, hint: str = "", keep_plumbing: bool = False) -> Analys
 def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
     # An interpolation inside a SQL literal ('%$name%') stays a literal: mark it plainly.
     if hint == FRAGMENT:
-        built = "fragment of a query built by concatenation" if PARAM_SENTINEL in text else "fragment"
+        built = "fragment of a query built by concatenation or interpolation" if PARAM_SENTINEL in text else "fragment"
         return Analysis([], f"{built}: does not start a statement")
     prepared = to_parameters(text).replace(PARAM_SENTINEL, "?")
     if "{{" in prepared or "{%" in prepared:
@@ -438,7 +445,9 @@ def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
         json_text = parser.parse_sql_json(prepared)
     except parser.ParseError as exc:
         if PARAM_SENTINEL in text:  # e.g. "SELECT * FROM " + table: only the running program knows the rest
-            return Analysis([], f"fragment of a query built by concatenation: does not parse alone ({exc.args[0]})")
+            return Analysis(
+                [], f"fragment of a query built by concatenation or interpolation: does not parse alone ({exc.args[0]})"
+            )
         return Analysis([], f"does not parse as PostgreSQL: {exc.args[0]}")
     fast = _single_dml(prepared, json_text, hint)
     if fast is not None:
