@@ -167,7 +167,7 @@ _FRAGMENT_SHAPE = re.compile(
 _FRAGMENT_SIGN = re.compile(
     r"[=<>?(\ue000']|%s|%\(\w+\)s|:\w|\$\d|@\w|\b(?:in|is|like|ilike|asc|desc|null)\b|\w\.\w", re.IGNORECASE
 )
-FRAGMENT = "fragment"
+FRAGMENT = "fragment"  # Candidate.hint of a string given to a query API that does not start a statement
 # Calls of every language whose string argument is SQL, whole or in pieces, lower-cased, as a regex
 # alternation: DB-API/Django/SQLAlchemy/pandas, node drivers and knex, JDBC/JPA/Spring, ActiveRecord,
 # PDO, database/sql and gorm, ADO.NET and EF Core.
@@ -185,9 +185,7 @@ _QUERY_API_BEFORE = re.compile(
 def given_to_query_api(source: str, start: int) -> bool:
     """Whether the literal starting at `start` (its prefix included) is the first argument of a query
     API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
-    return (
-        _QUERY_API_BEFORE.search(source, max(0, start - 64), start) is not None
-    )  # Candidate.hint of a string given to a query API that does not start a statement
+    return _QUERY_API_BEFORE.search(source, max(0, start - 64), start) is not None
 
 
 def query_api_verdict(text: str) -> str | None:
@@ -434,10 +432,10 @@ def analyse(text: str, *, hint: str = "", keep_plumbing: bool = False) -> Analys
 
 @lru_cache(maxsize=8192)
 def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
-    # An interpolation inside a SQL literal ('%$name%') stays a literal: mark it plainly.
-    if hint == FRAGMENT:
+    if hint == FRAGMENT:  # a piece of a query: pglast could only say it is not a statement
         built = "fragment of a query built by concatenation or interpolation" if PARAM_SENTINEL in text else "fragment"
         return Analysis([], f"{built}: does not start a statement")
+    # An interpolation inside a SQL literal ('%$name%') stays a literal: mark it plainly.
     prepared = to_parameters(text).replace(PARAM_SENTINEL, "?")
     if "{{" in prepared or "{%" in prepared:
         return Analysis([], "a template (Jinja/Handlebars), not plain SQL")
