@@ -328,8 +328,11 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
         extra = [c for c in ask.referenced if c not in key_cols]
         if not ask.star and extra and len(extra) <= MAX_INCLUDE and len(keys) + len(extra) <= 6:
             add(keys, reason + ", INCLUDE for an index-only scan", include=[_ident(c) for c in extra])
-        # Partial: a constant predicate on a low-cardinality column moves into WHERE.
-        partial = [c for c in eq if c in ask.eq_constants and _low_cardinality(table, c)]
+        # Partial: the constant predicate on the column with the fewest values (status-like) moves into WHERE.
+        # Only one: moving every constant in fits this query's values and serves no other instance of it
+        # (`country = 'US'` today, 'DE' tomorrow); the other constants stay key columns.
+        constants = [c for c in eq if c in ask.eq_constants and _low_cardinality(table, c)]
+        partial = [min(constants, key=table.distinct)] if constants else []
         if partial:
             rest = [k for k in keys if k.split(" ")[0].strip('"') not in partial]
             if not rest:

@@ -17,6 +17,7 @@ def _orders(**kwargs) -> dict:
         "total": ColumnStats("total", "numeric", 1000),
         "meta": ColumnStats("meta", "jsonb", None),
         "email": ColumnStats("email", "text", -1),
+        "country": ColumnStats("country", "text", 30),
     }
     info = TableInfo("public", "orders", kwargs.get("rows", 100000), 10**7, columns, kwargs.get("indexes", []))
     return {(None, "orders"): info}
@@ -46,6 +47,14 @@ def test_partial_expression_include_gin():
     # SELECT * cannot be covered: no INCLUDE candidates.
     ddls, _ = _ddls("SELECT * FROM orders WHERE customer_id = 1")
     assert not any("INCLUDE" in d for d in ddls)
+
+
+def test_only_the_lowest_cardinality_constant_moves_into_a_partial_predicate():
+    # `country = 'US'` varies between calls of the same query; `status = 'failed'` is the fixed part.
+    ddls, _ = _ddls("SELECT count(*) FROM orders WHERE status = 'failed' AND country = 'US'")
+    partial = [d for d in ddls if " WHERE " in d]
+    assert any(d.endswith("(country) WHERE status = 'failed'") for d in partial), partial
+    assert not any("country = 'US'" in d for d in partial), partial
 
 
 def test_existing_prefix_and_tiny_tables_are_skipped():
