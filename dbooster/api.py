@@ -26,6 +26,13 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+def paginated_response(queryset, serializer_class, request, view) -> Response:
+    """One page of `queryset`, serialized, as the API's paginated list body."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
 _CONVERTERS = {"int": "[0-9]+", "str": "[^/]+", "slug": "[-a-zA-Z0-9_]+", "uuid": "[0-9a-f-]{36}"}
 
 

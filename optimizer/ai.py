@@ -26,6 +26,17 @@ SYSTEM_PROMPT = (
     "matches the schema; use empty lists when you have nothing to propose."
 )
 
+# Each proposal, whatever its kind: the SQL to apply and why.
+_PROPOSALS = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["sql", "rationale"],
+        "properties": {"sql": {"type": "string"}, "rationale": {"type": "string"}},
+    },
+}
+
 RESPONSE_SCHEMA = {
     "name": "optimization",
     "strict": True,
@@ -35,33 +46,9 @@ RESPONSE_SCHEMA = {
         "required": ["summary", "indexes", "rewrites", "settings"],
         "properties": {
             "summary": {"type": "string"},
-            "indexes": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["sql", "rationale"],
-                    "properties": {"sql": {"type": "string"}, "rationale": {"type": "string"}},
-                },
-            },
-            "rewrites": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["sql", "rationale"],
-                    "properties": {"sql": {"type": "string"}, "rationale": {"type": "string"}},
-                },
-            },
-            "settings": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["sql", "rationale"],
-                    "properties": {"sql": {"type": "string"}, "rationale": {"type": "string"}},
-                },
-            },
+            "indexes": _PROPOSALS,
+            "rewrites": _PROPOSALS,
+            "settings": _PROPOSALS,
         },
     },
 }

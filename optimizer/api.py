@@ -3,7 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination
+from dbooster.api import paginated_response
 from dbooster.permissions import OrganizationRole
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
@@ -141,9 +141,7 @@ class ProjectOptimizationsView(APIView):
         runs = selectors.project_runs(
             org=request.user.organization, project=project, fingerprint=request.query_params.get("fingerprint")
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(runs, request, view=self)
-        return paginator.get_paginated_response(OptimizationListSerializer(page, many=True).data)
+        return paginated_response(runs, OptimizationListSerializer, request, self)
 
 
 class WorkloadInputSerializer(serializers.Serializer):

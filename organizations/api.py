@@ -6,7 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination
+from dbooster.api import Pagination, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from organizations import selectors, services
@@ -88,9 +88,9 @@ class OrganizationListView(APIView):
 
     @extend_schema(responses={200: OrganizationSerializer(many=True)}, tags=["organizations"])
     def get(self, request):
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.organization_list_for(user=request.user), request, view=self)
-        return paginator.get_paginated_response(OrganizationSerializer(page, many=True).data)
+        return paginated_response(
+            selectors.organization_list_for(user=request.user), OrganizationSerializer, request, self
+        )
 
     @extend_schema(
         request=OrganizationInputSerializer,
@@ -132,9 +132,7 @@ class MemberListView(APIView):
 
     @extend_schema(responses={200: MemberSerializer(many=True)}, tags=["organizations"])
     def get(self, request):
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.member_list(org=request.user.organization), request, view=self)
-        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
+        return paginated_response(selectors.member_list(org=request.user.organization), MemberSerializer, request, self)
 
 
 class MemberDetailView(APIView):

@@ -3,7 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination
+from dbooster.api import paginated_response
 from dbooster.openapi import paginated
 from dbooster.permissions import OrganizationRole
 from projects import selectors, services
@@ -37,9 +37,9 @@ class ProjectListView(APIView):
 
     @extend_schema(responses={200: paginated(ProjectSerializer)}, operation_id="projects_list", tags=["projects"])
     def get(self, request):
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.project_list(org=request.user.organization), request, view=self)
-        return paginator.get_paginated_response(ProjectSerializer(page, many=True).data)
+        return paginated_response(
+            selectors.project_list(org=request.user.organization), ProjectSerializer, request, self
+        )
 
     @extend_schema(request=ProjectInputSerializer, responses={201: ProjectSerializer}, tags=["projects"])
     def post(self, request):

@@ -4,7 +4,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination
+from dbooster.api import paginated_response
 from dbooster.permissions import OrganizationRole
 from projects.selectors import project_or_sole
 from repositories import github, selectors, services
@@ -152,9 +152,7 @@ class ProjectRepositoryListView(APIView):
     @extend_schema(responses={200: RepositorySerializer(many=True)}, tags=["repositories"])
     def get(self, request, pk):
         project = selectors.project_for(org=request.user.organization, pk=pk)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.repository_list(project=project), request, view=self)
-        return paginator.get_paginated_response(RepositorySerializer(page, many=True).data)
+        return paginated_response(selectors.repository_list(project=project), RepositorySerializer, request, self)
 
     @extend_schema(request=RepositoryConnectSerializer, responses={201: RepositorySerializer}, tags=["repositories"])
     def post(self, request, pk):
@@ -223,9 +221,7 @@ class ProjectScanListView(APIView):
     @extend_schema(responses={200: ScanSerializer(many=True)}, tags=["repositories"])
     def get(self, request, pk):
         project = selectors.project_for(org=request.user.organization, pk=pk)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.scan_list(project=project), request, view=self)
-        return paginator.get_paginated_response(ScanSerializer(page, many=True).data)
+        return paginated_response(selectors.scan_list(project=project), ScanSerializer, request, self)
 
 
 class ProjectQueryListView(APIView):
@@ -250,6 +246,4 @@ class ProjectQueryListView(APIView):
             q=request.query_params.get("q", ""),
             scan=request.query_params.get("scan"),
         )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(queries, request, view=self)
-        return paginator.get_paginated_response(QuerySerializer(page, many=True).data)
+        return paginated_response(queries, QuerySerializer, request, self)

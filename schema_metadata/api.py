@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination
+from dbooster.api import paginated_response
 from dbooster.errors import InvalidInput, NotFound
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
@@ -205,9 +205,7 @@ class ConnectionListView(APIView):
     @extend_schema(responses={200: ConnectionSerializer(many=True)}, tags=["connections"])
     def get(self, request, pk):
         project = selectors.project_get(org=request.user.organization, pk=pk)
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.connection_list(project=project), request, view=self)
-        return paginator.get_paginated_response(ConnectionSerializer(page, many=True).data)
+        return paginated_response(selectors.connection_list(project=project), ConnectionSerializer, request, self)
 
     @extend_schema(request=ConnectionInputSerializer, responses={201: ConnectionSerializer}, tags=["connections"])
     def post(self, request, pk):
@@ -309,9 +307,9 @@ class SyncListView(APIView):
             connection = selectors.metadata_connection(
                 project=project, connection_id=request.query_params["connection"]
             )
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.sync_list(project=project, connection=connection), request, self)
-        return paginator.get_paginated_response(SchemaSyncSerializer(page, many=True).data)
+        return paginated_response(
+            selectors.sync_list(project=project, connection=connection), SchemaSyncSerializer, request, self
+        )
 
 
 class SyncDetailView(APIView):
@@ -340,9 +338,7 @@ class _MetadataListView(APIView):
         project = selectors.project_from_param(org=request.user.organization, value=params.get("project"))
         connection = selectors.metadata_connection(project=project, connection_id=params.get("connection"))
         qs = type(self).selector(connection=connection, table=params.get("table"), schema=params.get("schema"))
-        paginator = Pagination()
-        page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(self.serializer_class(page, many=True).data)
+        return paginated_response(qs, self.serializer_class, request, self)
 
 
 class MetadataListView(_MetadataListView):
@@ -446,9 +442,7 @@ class AnalysisListView(APIView):
     )
     def get(self, request):
         project = selectors.project_from_param(org=request.user.organization, value=request.query_params.get("project"))
-        paginator = Pagination()
-        page = paginator.paginate_queryset(selectors.analysis_list(project=project), request, view=self)
-        return paginator.get_paginated_response(QueryAnalysisListSerializer(page, many=True).data)
+        return paginated_response(selectors.analysis_list(project=project), QueryAnalysisListSerializer, request, self)
 
 
 class AnalysisDetailView(APIView):

@@ -15,7 +15,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination
+from dbooster.api import Pagination, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from workflow import audit, notifications, selectors, services
@@ -183,9 +183,7 @@ class AuditListView(AuditAdminView):
     @extend_schema(parameters=_AUDIT_PARAMETERS, responses={200: AuditEventSerializer(many=True)}, tags=["audit"])
     def get(self, request):
         events = selectors.audit_events(org=request.user.organization, filters=request.query_params.dict())
-        paginator = Pagination()
-        page = paginator.paginate_queryset(events, request, view=self)
-        return paginator.get_paginated_response(AuditEventSerializer(page, many=True).data)
+        return paginated_response(events, AuditEventSerializer, request, self)
 
 
 CSV_COLUMNS = [
@@ -408,9 +406,7 @@ class ProposalListView(APIView):
     @extend_schema(parameters=_PROPOSAL_PARAMETERS, responses={200: ProposalSerializer(many=True)}, tags=["approvals"])
     def get(self, request):
         items = selectors.proposals(org=request.user.organization, filters=request.query_params.dict())
-        paginator = Pagination()
-        page = paginator.paginate_queryset(items, request, view=self)
-        return paginator.get_paginated_response(ProposalSerializer(page, many=True).data)
+        return paginated_response(items, ProposalSerializer, request, self)
 
     @extend_schema(request=ProposalSubmitSerializer, responses={201: ProposalDetailSerializer}, tags=["approvals"])
     def post(self, request):
