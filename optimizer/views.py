@@ -81,6 +81,9 @@ def optimize_page(request):
     can_run = role_at_least(request.user.role, Role.MEMBER)
     initial = {"ai": True, "verify": True}
     project_id = request.GET.get("project")
+    if not project_id and len(projects) == 1:
+        # One project: plan against its default connection without making the user pick it.
+        project_id = str(projects[0].pk)
     picks = _picked_queries(org, project_id) if project_id and project_id.isdigit() else []
     if project_id and project_id.isdigit():
         initial["project"] = int(project_id)

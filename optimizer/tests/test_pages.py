@@ -110,3 +110,10 @@ def test_workload_page(member, project, connection_for, shop_database):
     rows = html.split('class="workload-query"')[1:]
     best = max(record.queries.all(), key=lambda q: q.saving_ms or 0)
     assert best.saving_ms and f"{best.saving_ms:.1f} ms" in rows[0]
+
+
+@pytest.mark.django_db
+def test_the_only_project_is_chosen_for_the_user(member, project):
+    page = _session(member).get("/app/optimize/")
+    assert page.status_code == 200
+    assert page.context["form"]["project"].value() == project.pk
