@@ -20,7 +20,7 @@ from billing.quotas import enforce_quota
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from schema_metadata import catalog as catalog_reader
 from schema_metadata import explain as explain_engine
-from schema_metadata import snapshot, target
+from schema_metadata import snapshot, sql_guard, target
 from schema_metadata.models import (
     DatabaseConnection,
     DbForeignKey,
@@ -540,7 +540,8 @@ def explain_query(
             target=connection,
             outcome="failure",
             request=request,
-            metadata={"error": exc.code},
+            # A query that does not parse has no fingerprint (""); the error code says why.
+            metadata={"error": exc.code, "fingerprint": sql_guard.fingerprint(query)},
         )
         raise
     summary = result["summary"]

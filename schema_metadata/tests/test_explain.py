@@ -11,6 +11,7 @@ from schema_metadata import services
 from schema_metadata.models import QueryAnalysis
 from schema_metadata.tests.conftest import database_name, run_sql
 from tests.factories import ProjectFactory
+from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -239,3 +240,10 @@ def test_database_errors_are_4xx_with_the_message(member_client, project, shop_c
 
 def test_viewer_cannot_run_queries(client_for, viewer, project, shop_connection):
     assert _explain(client_for(viewer), project, PAID).status_code == 403
+
+
+def test_a_refused_explain_is_audited_with_its_fingerprint(member_client, project, shop_connection):
+    assert _explain(member_client, project, "TRUNCATE orders").status_code == 400
+    event = AuditEvent.objects.get(action="query.explain", outcome="failure")
+    assert event.metadata["error"] == "utility_statement"
+    assert event.metadata["fingerprint"] and len(event.metadata["fingerprint"]) == 16
