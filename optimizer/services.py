@@ -22,11 +22,13 @@ from django.utils import timezone
 from pglast.stream import RawStream
 
 from billing.quotas import enforce_quota
-from dbooster.errors import DomainError, InvalidInput, NotFound, PaymentRequired
+from dbooster.errors import DomainError, InvalidInput, PaymentRequired
 from optimizer import advisor
 from optimizer import ai as ai_client
 from optimizer import verify as verifier
 from optimizer.models import AICache, OptimizationRun, Suggestion
+from projects.selectors import project_get
+from schema_metadata.selectors import connection_in_org
 from workflow import audit
 
 logger = logging.getLogger(__name__)
@@ -37,22 +39,12 @@ logger = logging.getLogger(__name__)
 
 def resolve_target(*, org, project_id=None, connection_id=None):
     """(project, connection) for the request, both in `org`; the project's default connection if none named."""
-    from projects.models import Project
     from schema_metadata.models import DatabaseConnection
 
-    project = None
+    project = project_get(org=org, pk=project_id) if project_id is not None else None
     connection = None
-    if project_id is not None:
-        project = Project.objects.filter(organization=org, pk=project_id).first()
-        if project is None:
-            raise NotFound("Project not found.")
     if connection_id is not None:
-        qs = DatabaseConnection.objects.select_related("project").filter(project__organization=org, pk=connection_id)
-        if project is not None:
-            qs = qs.filter(project=project)
-        connection = qs.first()
-        if connection is None:
-            raise NotFound("Database connection not found.")
+        connection = connection_in_org(org=org, pk=connection_id, project=project)
         project = project or connection.project
     elif project is not None:
         connection = DatabaseConnection.objects.filter(project=project, is_default=True).first()

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from dbooster.api import paginated_response
 from dbooster.permissions import OrganizationRole
+from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from repositories import github, selectors, services
 from repositories.models import ExtractedQuery, QueryOccurrence, Repository, ScanRun
@@ -151,12 +152,12 @@ class ProjectRepositoryListView(APIView):
 
     @extend_schema(responses={200: RepositorySerializer(many=True)}, tags=["repositories"])
     def get(self, request, pk):
-        project = selectors.project_for(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.repository_list(project=project), RepositorySerializer, request, self)
 
     @extend_schema(request=RepositoryConnectSerializer, responses={201: RepositorySerializer}, tags=["repositories"])
     def post(self, request, pk):
-        project = selectors.project_for(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         data = RepositoryConnectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         repository = services.repository_connect(
@@ -200,7 +201,7 @@ class ScanUploadView(APIView):
     def post(self, request):
         data = ScanUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = selectors.project_for(org=request.user.organization, pk=data.validated_data["project"])
+        project = project_selectors.project_get(org=request.user.organization, pk=data.validated_data["project"])
         scan = services.scan_start_upload(
             project=project, uploaded=data.validated_data["file"], actor=request.user, request=request
         )
@@ -220,7 +221,7 @@ class ProjectScanListView(APIView):
 
     @extend_schema(responses={200: ScanSerializer(many=True)}, tags=["repositories"])
     def get(self, request, pk):
-        project = selectors.project_for(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.scan_list(project=project), ScanSerializer, request, self)
 
 
@@ -238,7 +239,7 @@ class ProjectQueryListView(APIView):
         tags=["repositories"],
     )
     def get(self, request, pk):
-        project = selectors.project_for(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         queries = selectors.query_list(
             project=project,
             table=request.query_params.get("table", ""),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import Count, Max, Prefetch, Q
 
-from dbooster.api import get_for_org
 from dbooster.errors import NotFound
 from repositories.models import ExtractedQuery, QueryOccurrence, Repository, ScanRun
 
@@ -68,9 +67,3 @@ def scan_for_project(*, project, pk) -> ScanRun:
         return ScanRun.objects.get(pk=int(pk), project=project)
     except (ScanRun.DoesNotExist, ValueError, TypeError):
         raise NotFound("Scan not found in this project.") from None
-
-
-def project_for(*, org, pk):
-    from projects.models import Project
-
-    return get_for_org(Project.objects.all(), org, pk=pk)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role, role_at_least
 from organizations.page_access import not_found, role_required
+from projects import selectors as project_selectors
 from projects.selectors import project_list
 from repositories import github, selectors, services
 from repositories.highlight import highlight_sql
@@ -21,7 +22,7 @@ REPOSITORIES_PAGE = "/app/repositories/"
 
 def _project(request, pk):
     try:
-        return selectors.project_for(org=request.user.organization, pk=pk)
+        return project_selectors.project_get(org=request.user.organization, pk=pk)
     except NotFound:
         return None
 

@@ -11,6 +11,7 @@ from dbooster.api import paginated_response
 from dbooster.errors import InvalidInput, NotFound
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
+from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from schema_metadata import selectors, services
 from schema_metadata.models import (
@@ -204,12 +205,12 @@ class ConnectionListView(APIView):
 
     @extend_schema(responses={200: ConnectionSerializer(many=True)}, tags=["connections"])
     def get(self, request, pk):
-        project = selectors.project_get(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.connection_list(project=project), ConnectionSerializer, request, self)
 
     @extend_schema(request=ConnectionInputSerializer, responses={201: ConnectionSerializer}, tags=["connections"])
     def post(self, request, pk):
-        project = selectors.project_get(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         data = ConnectionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -223,7 +224,7 @@ class ConnectionDetailView(APIView):
     write_role = Role.ADMIN
 
     def _connection(self, request, pk, cid):
-        project = selectors.project_get(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return selectors.connection_get(project=project, pk=cid)
 
     @extend_schema(responses={200: ConnectionSerializer}, tags=["connections"])
@@ -256,7 +257,7 @@ class ConnectionTestView(APIView):
 
     @extend_schema(request=None, responses={200: ConnectionTestSerializer}, tags=["connections"])
     def post(self, request, pk, cid):
-        project = selectors.project_get(org=request.user.organization, pk=pk)
+        project = project_selectors.project_get(org=request.user.organization, pk=pk)
         connection = selectors.connection_get(project=project, pk=cid)
         return Response(services.connection_test(connection=connection, actor=request.user, request=request))
 
@@ -393,7 +394,7 @@ def explain_target(*, org, project_id=None, connection_id=None):
                 code="project_required",
             ) from None
     if project_id is not None:
-        return selectors.project_get(org=org, pk=project_id), connection_id
+        return project_selectors.project_get(org=org, pk=project_id), connection_id
     connection = (
         DatabaseConnection.objects.select_related("project").filter(project__organization=org, pk=connection_id).first()
     )

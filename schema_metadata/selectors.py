@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dbooster.errors import InvalidInput, NotFound
-from projects import selectors as project_selectors
+from projects.selectors import project_get
 from schema_metadata.models import (
     DatabaseConnection,
     DbForeignKey,
@@ -15,16 +15,23 @@ from schema_metadata.models import (
 )
 
 
-def project_get(*, org, pk):
-    return project_selectors.project_get(org=org, pk=pk)
-
-
 def connection_list(*, project):
     return (
         DatabaseConnection.objects.filter(project=project)
         .select_related("project")
         .order_by("-is_default", "name", "id")
     )
+
+
+def connection_in_org(*, org, pk, project=None) -> DatabaseConnection:
+    """A connection of any project in `org` (of `project` when given); another tenant's is a 404."""
+    qs = DatabaseConnection.objects.select_related("project").filter(project__organization=org)
+    if project is not None:
+        qs = qs.filter(project=project)
+    try:
+        return qs.get(pk=pk)
+    except (DatabaseConnection.DoesNotExist, ValueError, TypeError):
+        raise NotFound("Connection not found.") from None
 
 
 def connection_get(*, project, pk) -> DatabaseConnection:

@@ -21,6 +21,8 @@ from django.utils import timezone
 
 from dbooster.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unprocessable
 from dbooster.roles import Role, role_at_least
+from projects.selectors import project_get
+from schema_metadata.selectors import connection_in_org
 from workflow import applying, audit, exports
 from workflow.models import ApplyAttempt, NotificationKind, Proposal, ProposalEvent
 from workflow.notifications import notify
@@ -179,29 +181,6 @@ def _source_fields(occurrence) -> dict:
     }
 
 
-def _connection_in(org, connection_id):
-    from schema_metadata.models import DatabaseConnection
-
-    if connection_id is None:
-        return None
-    found = DatabaseConnection.objects.select_related("project").filter(pk=connection_id, project__organization=org)
-    connection = found.first()
-    if connection is None:
-        raise NotFound("Connection not found.")
-    return connection
-
-
-def _project_in(org, project_id):
-    from projects.models import Project
-
-    if project_id is None:
-        return None
-    project = Project.objects.filter(pk=project_id, organization=org).first()
-    if project is None:
-        raise NotFound("Project not found.")
-    return project
-
-
 def _create(*, org, actor, request, comment: str = "", **fields) -> Proposal:
     try:
         with transaction.atomic():
@@ -319,8 +298,8 @@ def proposal_submit_sql(
     if not (reason or "").strip():
         raise InvalidInput("reason: say why this change is needed.", code="reason_required")
     _validate_sql(kind, sql)
-    connection = _connection_in(org, connection_id)
-    project = _project_in(org, project_id)
+    connection = connection_in_org(org=org, pk=connection_id) if connection_id is not None else None
+    project = project_get(org=org, pk=project_id) if project_id is not None else None
     if connection is not None and project is not None and connection.project_id != project.pk:
         raise InvalidInput("The connection belongs to another project.", code="project_mismatch")
     project = project or (connection.project if connection else None)
