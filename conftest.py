@@ -7,10 +7,14 @@ import uuid
 import psycopg
 import pytest
 from django.conf import settings
+from django.test import Client
 from psycopg import sql
 from rest_framework.test import APIClient
 
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
+
+# The scratch target database holding the seed's `orders` table, for tests of every app.
+pytest_plugins = ["tests.targets"]
 
 
 @pytest.fixture
@@ -57,6 +61,30 @@ def client_for():
     def make(user) -> APIClient:
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_pair(user)['access_token']}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def callers(admin_user, member, viewer, other_org_user, client_for):
+    """An API client for each role of the role matrix, plus another tenant's admin and no one."""
+    return {
+        "admin": client_for(admin_user),
+        "member": client_for(member),
+        "viewer": client_for(viewer),
+        "other": client_for(other_org_user),
+        "anonymous": APIClient(),
+    }
+
+
+@pytest.fixture
+def browser_for():
+    """`browser_for(user)`: a Django test client signed in with a session, as the pages are used."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
         return client
 
     return make

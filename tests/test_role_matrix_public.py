@@ -1,10 +1,8 @@
 """The root's public routes in the role matrix: docs, schema and health answer everyone, signed in or not."""
 
-# ruff: noqa: F811 - the shared fixtures imported below are taken as test arguments
-
 import pytest
 
-from organizations.tests.test_role_matrix import ROLES, Row, callers, check_row, expect  # noqa: F401 (fixture)
+from organizations.tests.test_role_matrix import ROLES, Row, check_row, expect
 
 PUBLIC = expect(admin=200, member=200, viewer=200, other=200, anonymous=200)
 

@@ -5,12 +5,10 @@ saves theirs. The organization's billing (overview, checkout, portal) is for its
 another organization acts on their own organization there. The webhook is public and checked by signature.
 """
 
-# ruff: noqa: F811 - the shared fixtures imported below are taken as test arguments
-
 import pytest
 
 from billing.models import BillingCustomer
-from organizations.tests.test_role_matrix import ROLES, Row, callers, check_row, expect  # noqa: F401 (fixture)
+from organizations.tests.test_role_matrix import ROLES, Row, check_row, expect
 
 SEED_DETAILS = {"provider": "stripe", "payment_identifier": "cus_ABC123"}
 ADMINS_OF_ANY_ORG = expect(admin=201, member=403, viewer=403, other=201)

@@ -4,14 +4,11 @@ Members run optimizations and workload advice; viewers read them; another organi
 workloads and projects are 404. The rule catalogue is public documentation.
 """
 
-# ruff: noqa: F811 - the shared fixtures imported below are taken as test arguments
-
 import pytest
 
 from optimizer.models import OptimizationRun, WorkloadImport
 from optimizer.rules import RULES
-from organizations.tests.test_role_matrix import ROLES, Row, callers, check_row, expect  # noqa: F401 (fixture)
-from tests.targets import orders_connection, orders_database  # noqa: F401 (fixtures)
+from organizations.tests.test_role_matrix import ROLES, Row, check_row, expect
 
 READ_OWN = expect(admin=200, member=200, viewer=200, other=404)
 PUBLIC = expect(admin=200, member=200, viewer=200, other=200, anonymous=200)

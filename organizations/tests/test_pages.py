@@ -4,7 +4,6 @@ import copy
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import Client
 
 from organizations.models import Invitation, Organization
 from tests.factories import OrganizationFactory, UserFactory
@@ -13,16 +12,6 @@ from workflow.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def browser_for():
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 # --- sign-in, sign-up, sign-out --------------------------------------------------

@@ -143,17 +143,6 @@ def targets(org, admin_user, member, viewer, project):
     return {"project": project.id, "member": member.id, "invitation": invitation.id, "token": invitation.token}
 
 
-@pytest.fixture
-def callers(admin_user, member, viewer, other_org_user, client_for):
-    return {
-        "admin": client_for(admin_user),
-        "member": client_for(member),
-        "viewer": client_for(viewer),
-        "other": client_for(other_org_user),
-        "anonymous": APIClient(),
-    }
-
-
 def _fill(value, targets):
     if isinstance(value, str):
         return value.format(**targets)

@@ -1,21 +1,10 @@
 import pytest
-from django.test import Client
 
 from projects.models import Project
 from tests.factories import ProjectFactory
 from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def browser_for():
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
 
 
 def test_list_shows_only_my_organizations_projects(browser_for, viewer, project, other_org_user):

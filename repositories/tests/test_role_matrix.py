@@ -4,12 +4,10 @@ Reads need a viewer, starting scans and connecting repositories a member; anothe
 projects and scans are 404.
 """
 
-# ruff: noqa: F811 - the shared fixtures imported below are taken as test arguments
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from organizations.tests.test_role_matrix import ROLES, Row, callers, check_row, expect  # noqa: F401 (fixture)
+from organizations.tests.test_role_matrix import ROLES, Row, check_row, expect
 from repositories.models import ScanRun
 from repositories.tests.conftest import GOOD_TOKEN, make_tarball
 

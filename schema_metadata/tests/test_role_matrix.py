@@ -4,13 +4,10 @@ Admins add, edit and remove connections; members test them, sync and EXPLAIN; vi
 organization's projects, connections, syncs and analyses are 404.
 """
 
-# ruff: noqa: F811 - the shared fixtures imported below are taken as test arguments
-
 import pytest
 
-from organizations.tests.test_role_matrix import ROLES, Row, callers, check_row, expect  # noqa: F401 (fixture)
+from organizations.tests.test_role_matrix import ROLES, Row, check_row, expect
 from schema_metadata.models import QueryAnalysis, SchemaSync
-from tests.targets import orders_connection, orders_database  # noqa: F401 (fixtures)
 
 READ_OWN = expect(admin=200, member=200, viewer=200, other=404)
 ADMIN_ONLY = expect(admin=200, member=403, viewer=403, other=404)

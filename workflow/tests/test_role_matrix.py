@@ -1,7 +1,6 @@
 """Role x method on one proposal and one notification (the id-less rows are in organizations' MATRIX)."""
 
 import pytest
-from rest_framework.test import APIClient
 
 from organizations.tests.test_role_matrix import ROLES, Row, _fill, _json, expect
 from workflow import services
@@ -38,17 +37,6 @@ def targets(org, admin_user, member, viewer, make_connection):
     approved = services.proposal_approve(proposal=submit("ALTER TABLE film ADD COLUMN b int"), actor=admin_user)
     notification, *_ = notify(recipients=[member], kind=NotificationKind.SCAN_FINISHED, title="Scan done")
     return {"proposal": proposal.pk, "approved": approved.pk, "notification": notification.pk}
-
-
-@pytest.fixture
-def callers(admin_user, member, viewer, other_org_user, client_for):
-    return {
-        "admin": client_for(admin_user),
-        "member": client_for(member),
-        "viewer": client_for(viewer),
-        "other": client_for(other_org_user),
-        "anonymous": APIClient(),
-    }
 
 
 @pytest.mark.parametrize(
