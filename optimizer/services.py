@@ -28,6 +28,7 @@ from optimizer import ai as ai_client
 from optimizer import verify as verifier
 from optimizer.models import AICache, OptimizationRun, Suggestion
 from projects.selectors import project_get
+from schema_metadata import sql_guard
 from schema_metadata.selectors import connection_in_org
 from workflow import audit
 
@@ -712,6 +713,8 @@ def advise_workload(
     project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
     if connection is None:
         raise InvalidInput("Workload advice needs a database connection: name one or set the project's default.")
+    for position, given in enumerate(queries or (), start=1):
+        sql_guard.check_parse_limits(given, what=f"query #{position}")
     sandbox = sandbox_allowed(connection)
     with target.session(
         connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
@@ -728,6 +731,8 @@ def advise_workload(
                 items, total = wl.top_queries(conn, limit=limit)
             except LookupError as exc:
                 raise InvalidInput(str(exc), code="no_pg_stat_statements") from None
+        # Texts read from the target or a scan are untrusted too: never hand an over-limit one to the parser.
+        items = [item for item in items if sql_guard.within_parse_limits(item.query)]
         advice = wl.advise_workload(
             conn,
             items,

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import psycopg
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.visitors import Visitor
 from psycopg import sql as pgsql
+
+from schema_metadata import sql_guard
 
 SAME = "same"
 DIFFERENT = "different"
@@ -52,7 +54,7 @@ class Equivalence:
 
 
 def _single_select(sql: str):
-    statements = parse_sql(sql)
+    statements = sql_guard.parse_sql(sql)
     if len(statements) != 1:
         raise ValueError("it is not exactly one statement")
     stmt = statements[0].stmt

@@ -1,5 +1,9 @@
 """What may be sent to a user's database: exactly one plain statement, parsed by pglast first.
 
+`parse_sql(sql)` -> pglast statements: the ONE entry point for untrusted SQL. pglast turns the C parse
+tree into Python objects recursively and a deep enough tree (26,000 `+` in a 52 KB query) overflows the
+C stack and kills the process, so size, token count and expression depth are measured with the scanner
+(iterative) first and anything past the limits is refused with a 413 naming the limit.
 `parse_single_statement(sql)` -> (pglast node, kind), kind in KINDS.
 `to_positional_params(sql)` -> (sql with $n placeholders, number of parameters), turning
 the placeholder styles ORMs and drivers use (`%s`, `%(name)s`, `?`, `:name`) into PostgreSQL's.
@@ -11,13 +15,17 @@ import re
 
 import pglast
 from pglast import ast, visitors
-from pglast.parser import ParseError
+from pglast.parser import ParseError, scan
 
-from dbooster.errors import InvalidInput
+from dbooster.errors import InvalidInput, PayloadTooLarge
 
 KINDS = ("select", "insert", "update", "delete", "merge", "utility")
 DML_KINDS = ("insert", "update", "delete", "merge")
 MAX_QUERY_CHARS = 100_000
+# A 5,000-value IN list of placeholders is about 10,000 tokens; real queries stay far below these.
+MAX_QUERY_TOKENS = 30_000
+# Estimated depth of the parse tree (see _depth_estimate); pglast crashed near 24,000, real SQL stays under 100.
+MAX_EXPRESSION_DEPTH = 1_000
 
 _DML_NODES = {
     ast.InsertStmt: "insert",
@@ -42,16 +50,93 @@ def _kind_of(stmt) -> str:
     return "utility"
 
 
+# Tokens that open or close a nesting level of the parse tree, and those that start a new list element or
+# conjunct at the current level (AND/OR chains are flattened by the parser, lists are flat).
+_OPENERS = {"ASCII_40", "ASCII_91", "CASE"}
+_CLOSERS = {"ASCII_41", "ASCII_93", "END_P"}
+_SEPARATORS = {"ASCII_44", "ASCII_59", "AND", "OR", "WHEN", "THEN", "ELSE"}
+_OPERATORS = {
+    "Op", "ASCII_43", "ASCII_45", "ASCII_42", "ASCII_47", "ASCII_37", "ASCII_94", "ASCII_60", "ASCII_62",
+    "ASCII_61", "LESS_EQUALS", "GREATER_EQUALS", "NOT_EQUALS", "TYPECAST", "NOT", "IS", "COLLATE", "AT",
+    "LIKE", "ILIKE", "SIMILAR", "BETWEEN", "IN_P", "ASCII_46",
+}  # fmt: skip
+
+
+def _depth_estimate(tokens) -> int:
+    """An upper estimate of the parse tree's depth, from the token stream alone.
+
+    Every operator in a chain (`1+1+1`, `a||b||c`, `NOT NOT x`) is one more level, every bracket or CASE
+    too; commas, AND/OR and CASE arms start a new element at their level. The estimate at a token is the
+    sum over the open levels, so a chain inside a chain counts fully.
+    """
+    chains = [0]
+    deepest = 0
+    for token in tokens:
+        name = token.name
+        if name in _OPENERS:
+            chains.append(0)
+        elif name in _CLOSERS:
+            if len(chains) > 1:
+                chains.pop()
+            chains[-1] += 1  # the bracketed expression is an operand of the enclosing chain
+        elif name in _SEPARATORS:
+            chains[-1] = 0
+        elif name in _OPERATORS:
+            chains[-1] += 1
+        else:
+            continue
+        deepest = max(deepest, sum(chains) + len(chains))
+    return deepest
+
+
+def check_parse_limits(sql: str, *, what: str = "query") -> None:
+    """PayloadTooLarge (413) when `sql` is past a limit the parser can take safely; cheap, never parses."""
+    if len(sql) > MAX_QUERY_CHARS:
+        raise PayloadTooLarge(
+            f"The {what} is {len(sql):,} characters long; the limit is {MAX_QUERY_CHARS:,} (MAX_QUERY_CHARS).",
+            code="query_too_long",
+        )
+    try:
+        tokens = scan(sql)
+    except ParseError as exc:
+        raise InvalidInput(f"The {what} could not be parsed: {exc}.", code="parse_error") from None
+    if len(tokens) > MAX_QUERY_TOKENS:
+        raise PayloadTooLarge(
+            f"The {what} has {len(tokens):,} tokens; the limit is {MAX_QUERY_TOKENS:,} (MAX_QUERY_TOKENS).",
+            code="query_too_complex",
+        )
+    depth = _depth_estimate(tokens)
+    if depth > MAX_EXPRESSION_DEPTH:
+        raise PayloadTooLarge(
+            f"The {what} nests expressions about {depth:,} levels deep (long operator chains or brackets); "
+            f"the limit is {MAX_EXPRESSION_DEPTH:,} (MAX_EXPRESSION_DEPTH).",
+            code="query_too_complex",
+        )
+
+
+def within_parse_limits(sql: str) -> bool:
+    """True when `sql` may be parsed (texts read from a target, e.g. pg_stat_statements, are untrusted too)."""
+    try:
+        check_parse_limits(sql)
+    except (InvalidInput, PayloadTooLarge):
+        return False
+    return True
+
+
+def parse_sql(sql: str, *, what: str = "query"):
+    """pglast's statements for untrusted `sql`, after the limits; InvalidInput when it does not parse."""
+    check_parse_limits(sql, what=what)
+    try:
+        return pglast.parse_sql(sql)
+    except ParseError as exc:
+        raise InvalidInput(f"The {what} could not be parsed: {exc}.", code="parse_error") from None
+
+
 def parse_single_statement(sql: str):
     """The one statement in `sql` and its kind; InvalidInput for zero, several or unparsable."""
     if not isinstance(sql, str) or not sql.strip():
         raise InvalidInput("The query is empty: send exactly one SQL statement.", code="empty_query")
-    if len(sql) > MAX_QUERY_CHARS:
-        raise InvalidInput(f"The query is longer than {MAX_QUERY_CHARS} characters.", code="query_too_long")
-    try:
-        statements = pglast.parse_sql(sql)
-    except ParseError as exc:
-        raise InvalidInput(f"The query could not be parsed: {exc}.", code="parse_error") from None
+    statements = parse_sql(sql)
     if len(statements) != 1:
         raise InvalidInput(
             f"Send exactly one statement; this text holds {len(statements)}.", code="not_single_statement"
@@ -283,6 +368,7 @@ def _code_only(sql: str) -> str:
 
 def fingerprint(sql: str) -> str:
     try:
+        check_parse_limits(sql)
         return pglast.fingerprint(sql)
-    except ParseError:
+    except (ParseError, InvalidInput, PayloadTooLarge):
         return ""
