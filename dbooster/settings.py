@@ -257,6 +257,8 @@ TARGET_ALLOWED_NETWORKS = env.list(
 )
 # Loopback and Unix sockets: allowed in development only.
 TARGET_ALLOW_LOCAL = env.bool("TARGET_ALLOW_LOCAL", default=DEBUG)
+# The only directory a connection's sslrootcert may name a CA file in (empty: sslrootcert refused).
+TARGET_SSLROOTCERT_DIR = env.str("TARGET_SSLROOTCERT_DIR", default="")
 
 # --- AI ----------------------------------------------------------------------
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")

@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import socket
 import threading
 from contextlib import contextmanager
@@ -43,8 +45,23 @@ _ALWAYS_REFUSED = [
     ipaddress.ip_network("ff00::/8"),
 ]
 _METADATA_HOSTNAMES = {"metadata", "metadata.google.internal", "metadata.goog", "instance-data"}
-# Parameters that make libpq read files or services on DBooster's own machine.
-_REFUSED_PARAMS = {"service", "servicefile", "passfile", "sslkey", "sslcert", "sslrootcert", "sslcrl", "sslcrldir"}
+# libpq options a connection may set, each with what it may hold; every other option (sslkeylogfile,
+# passfile, service, sslkey, sslcert, sslcrl, hostaddr, ...) makes libpq read or write files or services on
+# DBooster's own machine, or change where it connects, and is refused by name.
+_CORE_PARAMS = {"user", "password", "host", "port", "dbname"}
+_SSLMODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+_SESSION_ATTRS = {"any", "read-write", "read-only", "primary", "standby", "prefer-standby"}
+_OPTION_PARAMS = {"sslmode", "sslrootcert", "connect_timeout", "application_name", "target_session_attrs", "options"}
+# Settings `options=-c name=value` may set: per-session behaviour only, nothing that reads files or needs a
+# superuser (session_preload_libraries, log_*, ...).
+SAFE_SESSION_SETTINGS = frozenset(
+    {
+        "statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout", "search_path",
+        "application_name", "timezone", "datestyle", "intervalstyle", "work_mem", "jit", "random_page_cost",
+        "effective_cache_size", "default_statistics_target", "enable_seqscan", "enable_indexscan",
+        "enable_bitmapscan", "enable_hashjoin", "enable_mergejoin", "enable_nestloop", "plan_cache_mode",
+    }
+)  # fmt: skip
 _SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -138,23 +155,96 @@ def _resolve(host: str, port: int) -> list[ipaddress._BaseAddress]:
     return addresses
 
 
+def _refuse_option(name: str, why: str):
+    raise InvalidInput(f"The connection URL may not set {name}: {why}", code="invalid_url", extra={"option": name})
+
+
+def _check_options_setting(value: str) -> None:
+    """`options` may hold only `-c name=value` (or `--name=value`) of SAFE_SESSION_SETTINGS."""
+    words = re.findall(r"(?:\\.|[^\s\\])+", value)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word == "-c" and i + 1 < len(words):
+            assignment, i = words[i + 1], i + 2
+        elif word.startswith("-c") and len(word) > 2:
+            assignment, i = word[2:], i + 1
+        elif word.startswith("--") and "=" in word:
+            assignment, i = word[2:], i + 1
+        else:
+            _refuse_option("options", f"only -c name=value of a few session settings is allowed (found {word!r}).")
+        name = assignment.split("=", 1)[0].strip().lower().replace("-", "_")
+        if "=" not in assignment or name not in SAFE_SESSION_SETTINGS:
+            _refuse_option(
+                "options",
+                f"the setting {name!r} is not one of {', '.join(sorted(SAFE_SESSION_SETTINGS))}.",
+            )
+
+
+def _sslrootcert_path(value: str) -> str:
+    """The CA file inside the operator's TARGET_SSLROOTCERT_DIR (or `system`, the system's CA store)."""
+    if value == "system":
+        return value
+    directory = str(getattr(settings, "TARGET_SSLROOTCERT_DIR", "") or "")
+    if not directory:
+        _refuse_option("sslrootcert", "no CA directory is configured (TARGET_SSLROOTCERT_DIR).")
+    root = os.path.realpath(directory)
+    path = os.path.realpath(os.path.join(root, value))
+    if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
+        _refuse_option("sslrootcert", "name a CA file inside the configured TARGET_SSLROOTCERT_DIR.")
+    return path
+
+
+def _check_params(params: dict) -> dict:
+    """The parameters with every option checked against the allow-list; InvalidInput naming the first refused."""
+    for name in sorted(set(params) - _CORE_PARAMS - _OPTION_PARAMS):
+        _refuse_option(
+            name,
+            "only sslmode, sslrootcert, connect_timeout, application_name, target_session_attrs and options "
+            "are allowed.",
+        )
+    checked = dict(params)
+    value = str(params.get("dbname") or "")
+    if "=" in value or value.lower().startswith(_SCHEMES):
+        _refuse_option("dbname", "a database name, not a connection string.")
+    if "sslmode" in params and params["sslmode"] not in _SSLMODES:
+        _refuse_option("sslmode", f"use one of {', '.join(sorted(_SSLMODES))}.")
+    if "target_session_attrs" in params and params["target_session_attrs"] not in _SESSION_ATTRS:
+        _refuse_option("target_session_attrs", f"use one of {', '.join(sorted(_SESSION_ATTRS))}.")
+    if "connect_timeout" in params and not re.fullmatch(r"\d{1,3}", str(params["connect_timeout"])):
+        _refuse_option("connect_timeout", "give a number of seconds.")
+    if len(str(params.get("application_name") or "")) > 64:
+        _refuse_option("application_name", "at most 64 characters.")
+    if "options" in params:
+        _check_options_setting(str(params["options"]))
+    if "sslrootcert" in params:
+        checked["sslrootcert"] = _sslrootcert_path(str(params["sslrootcert"]))
+    return checked
+
+
 def _parse(url: str) -> dict:
     if not isinstance(url, str) or not url.strip():
         raise InvalidInput("The connection URL is empty.", code="invalid_url")
     url = url.strip()
-    if not url.lower().startswith(_SCHEMES):
+    if "://" in url.split("?", 1)[0] and not url.lower().startswith(_SCHEMES):
         raise InvalidInput(
             "The connection URL must look like postgresql://user:password@host:5432/dbname.", code="invalid_url"
         )
     try:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
-        raise InvalidInput(f"The connection URL is not valid: {exc}", code="invalid_url") from None
-    refused = sorted(_REFUSED_PARAMS & set(params))
-    if refused:
+        unknown = re.search(r'invalid (?:URI query parameter: |connection option )"([A-Za-z_]+)"', str(exc))
+        if unknown:
+            _refuse_option(unknown.group(1), "libpq does not know it, and only a few options are allowed.")
+        # Any other message of libpq quotes the offending part, which may be the password: never echo it.
         raise InvalidInput(
-            f"The connection URL may not set {', '.join(refused)}: it would read files on DBooster's server.",
-            code="invalid_url",
+            "The connection URL is not valid: check its percent-escapes (%XX) and quoting.", code="invalid_url"
+        ) from None
+    # Both forms (URL and key=value) reach libpq the same way: the same allow-list applies to both.
+    params = _check_params(params)
+    if not url.lower().startswith(_SCHEMES):
+        raise InvalidInput(
+            "The connection URL must look like postgresql://user:password@host:5432/dbname.", code="invalid_url"
         )
     return params
 
@@ -163,8 +253,6 @@ def _guard(url: str) -> _Target:
     params = _parse(url)
     hosts = [h.strip() for h in str(params.get("host") or "").split(",")]
     ports = [p.strip() for p in str(params.get("port") or "").split(",")]
-    if params.get("hostaddr"):
-        raise InvalidInput("The connection URL may not set hostaddr; give the host instead.", code="invalid_url")
     if len(hosts) > 1:
         raise InvalidInput("Give one host in the connection URL.", code="invalid_url")
     host = hosts[0]
@@ -236,7 +324,9 @@ def connect(url: str, *, connect_timeout: int | None = None, autocommit: bool = 
     timeout = connect_timeout if connect_timeout is not None else settings.TARGET_CONNECT_TIMEOUT
     params = dict(target.params)
     params.setdefault("application_name", "dbooster")
-    params["connect_timeout"] = str(max(1, int(timeout)))
+    # The URL may ask for less time than the operator's limit, never more (0 would mean forever).
+    asked = int(params.get("connect_timeout") or 0)
+    params["connect_timeout"] = str(max(1, min(int(timeout), asked) if asked > 0 else int(timeout)))
     # A dead peer is noticed instead of hanging forever.
     params.setdefault("keepalives", "1")
     params.setdefault("keepalives_idle", "10")
