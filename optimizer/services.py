@@ -308,6 +308,12 @@ def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is
         from optimizer.query_shape import tables_of
 
         state.tables = advisor.load_tables(conn, tables_of(sql))
+        measure_time = sandbox and connection.allow_analyze and is_select
+        if measure_time:
+            verdict = sql_guard.execution_verdict(conn, sql)
+            if not verdict.allowed:
+                measure_time = False
+                state.notes.append(f"The query was not timed (never executed): {verdict.reason}.")
         result = advisor.advise(
             conn,
             sql,
@@ -316,7 +322,7 @@ def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is
             min_rows=settings.OPTIMIZER_MIN_TABLE_ROWS,
             tables=state.tables,
             # Sandboxed indexes are real: where the connection lets queries run, time the query with them.
-            measure_time=sandbox and connection.allow_analyze and is_select,
+            measure_time=measure_time,
         )
     state.plan_status = OptimizationRun.PlanStatus.PLANNED
     state.plan_before = result.plan_before
@@ -519,6 +525,9 @@ def _measure_rewrite(conn, sql: str, d: _Draft) -> None:
     try:
         before = advisor.explain_json(conn, sql)
         after = advisor.explain_json(conn, d.sql)
+        d.cost_before, d.cost_after = before["Plan"]["Total Cost"], after["Plan"]["Total Cost"]
+        if not (sql_guard.executable(conn, sql) and sql_guard.executable(conn, d.sql)):
+            return  # costs only: the guard refuses to execute one of them
         # Warmed and the median of a few runs each, as for indexes: one cold sample is not a comparison.
         time_before = advisor.median_execution_ms(conn, sql, runs=REWRITE_TIMED_RUNS)
         time_after = advisor.median_execution_ms(conn, d.sql, runs=REWRITE_TIMED_RUNS)
