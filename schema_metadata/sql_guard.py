@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import pglast
 from pglast import ast, visitors
 from pglast.enums import A_Expr_Kind
-from pglast.stream import RawStream
 from pglast.parser import ParseError, scan
+from pglast.stream import RawStream
 
 from dbooster.errors import InvalidInput, PayloadTooLarge
 
@@ -355,7 +355,7 @@ class _CatalogCheck:
 
     def _check_relations(self, relations, *, dml_targets) -> None:
         rows = self.conn.execute(_RELATIONS_SQL, self._pairs(relations)).fetchall()
-        for oid, qualified, relkind, viewdef, rules, defaults, triggers in rows:
+        for oid, qualified, _relkind, viewdef, rules, defaults, triggers in rows:
             if oid in self.seen_relations:
                 continue
             self.seen_relations.add(oid)
