@@ -250,6 +250,9 @@ PROCRASTINATE_ON_APP_READY = None
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds
 TARGET_STATEMENT_TIMEOUT_MS = env.int("TARGET_STATEMENT_TIMEOUT_MS", default=30_000)
 TARGET_LOCK_TIMEOUT_MS = env.int("TARGET_LOCK_TIMEOUT_MS", default=2_000)
+# Client-side deadline of every wait on a target: its statement timeout plus this (a frozen server, whose
+# statement_timeout cannot fire, then answers 504 instead of hanging the request).
+TARGET_CLIENT_DEADLINE_GRACE_S = env.float("TARGET_CLIENT_DEADLINE_GRACE_S", default=10.0)
 # Networks a connection may target (CIDR). Link-local and metadata are always refused.
 TARGET_ALLOWED_NETWORKS = env.list(
     "TARGET_ALLOWED_NETWORKS",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pglast
 from pglast import ast, visitors
-from pglast.enums import A_Expr_Kind
+from pglast.enums import A_Expr_Kind, CmdType
 from pglast.parser import ParseError, scan
 from pglast.stream import RawStream
 
@@ -302,7 +302,9 @@ _RELATIONS_SQL = """
 SELECT c.oid, format('%%I.%%I', n.nspname, c.relname), c.relkind,
        CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
        ARRAY(SELECT pg_get_ruledef(r.oid) FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN'),
-       ARRAY(SELECT pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d WHERE d.adrelid = c.oid),
+       ARRAY(SELECT ARRAY[a.attname::text, pg_get_expr(d.adbin, d.adrelid)] FROM pg_attrdef d
+             JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+             WHERE d.adrelid = c.oid AND a.attgenerated = ''),
        ARRAY(SELECT format('%%s (%%I.%%I, %%s)', t.tgname, pn.nspname, p.proname, p.provolatile)
              FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
              WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND p.provolatile = 'v')
@@ -320,10 +322,11 @@ def _harmless(schema: str, name: str) -> bool:
 class _CatalogCheck:
     """Walks a statement and, through the catalog, every view and rule it reaches."""
 
-    def __init__(self, conn, *, kind: str):
+    def __init__(self, conn, *, kind: str, inserts: bool, given_columns: set[str] | None = None):
         self.conn = conn
+        self.given_columns = given_columns  # columns an INSERT gives values for (None: any may take its default)
         self.writes = kind in DML_KINDS  # DML executed in a rolled-back transaction: triggers fire too
-        self.inserts = kind in ("insert", "merge")  # and column defaults are evaluated
+        self.inserts = inserts  # and, for new rows, column defaults are evaluated (nextval!)
         self.offending: list[str] = []
         self.seen_relations: set[int] = set()
         self.expanded = 0
@@ -368,8 +371,9 @@ class _CatalogCheck:
             for rule in rules or ():
                 self._check_text(rule, where=f"a rule on {qualified}")
             if self.inserts and is_target:
-                for default in defaults or ():
-                    self._check_text(f"SELECT {default}", where=f"a column default of {qualified}")
+                for column, default in defaults or ():
+                    if self.given_columns is None or column not in self.given_columns:
+                        self._check_text(f"SELECT {default}", where=f"a column default of {qualified}")
             if self.writes and is_target:
                 for trigger in triggers or ():
                     self._flag(f"trigger {trigger} on {qualified}")
@@ -399,6 +403,32 @@ def _dml_targets(stmt) -> set[str]:
     return targets
 
 
+def _inserts_rows(stmt) -> bool:
+    """An INSERT, a MERGE with an INSERT action, or a statement with such a CTE: column defaults run."""
+    if isinstance(stmt, ast.InsertStmt):
+        return True
+    if isinstance(stmt, ast.MergeStmt):
+        return any(w.commandType == CmdType.CMD_INSERT for w in stmt.mergeWhenClauses or ())
+    with_clause = getattr(stmt, "withClause", None)
+    return any(_inserts_rows(cte.ctequery) for cte in (with_clause.ctes if with_clause is not None else None) or ())
+
+
+class _Defaults(visitors.Visitor):
+    found = False
+
+    def visit_SetToDefault(self, ancestors, node):
+        self.found = True
+
+
+def _given_columns(stmt) -> set[str] | None:
+    """The columns a plain INSERT lists (their defaults never run), or None when any default may run."""
+    if not isinstance(stmt, ast.InsertStmt) or not stmt.cols:
+        return None
+    defaults = _Defaults()
+    defaults(stmt)
+    return None if defaults.found else {col.name for col in stmt.cols}
+
+
 def execution_verdict(conn, sql: str) -> ExecutionVerdict:
     """May `sql` be executed on `conn`'s database inside a transaction that is rolled back?
 
@@ -409,7 +439,7 @@ def execution_verdict(conn, sql: str) -> ExecutionVerdict:
     The catalog is read inside a savepoint of the caller's transaction; any doubt refuses.
     """
     stmt, kind = parse_single_statement(sql)
-    check = _CatalogCheck(conn, kind=kind)
+    check = _CatalogCheck(conn, kind=kind, inserts=_inserts_rows(stmt), given_columns=_given_columns(stmt))
     conn.execute("SAVEPOINT dbooster_guard")
     try:
         check.check_tree(stmt, dml_targets=_dml_targets(stmt))

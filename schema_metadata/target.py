@@ -13,7 +13,6 @@ import ipaddress
 import os
 import re
 import socket
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -31,6 +30,50 @@ class TargetTimeout(DomainError):
 
     status_code = 504
     code = "target_timeout"
+
+
+class _DeadlineConnection(psycopg.Connection):
+    """A connection whose every wait on the server is bounded by a client-side deadline.
+
+    The server's statement_timeout cannot fire in a server process that is stopped (SIGSTOP, a frozen VM,
+    a black-holed network: the kernel still acknowledges keepalives). Past `deadline_s` without an answer
+    the query is cancelled, the connection closed, and TargetTimeout (504) names the deadline.
+    """
+
+    deadline_s: float = 60.0
+
+    def wait(self, gen, interval=0.1, timeout=None):
+        limit = self.deadline_s if timeout is None else min(timeout, self.deadline_s)
+        try:
+            return super().wait(gen, interval, timeout=limit)
+        except pg_errors._WaitTimeout:  # psycopg's own signal that `timeout` passed (used by psycopg too)
+            _abandon(self)
+            raise TargetTimeout(
+                f"The database did not answer within the client-side deadline of {self.deadline_s:g} s "
+                "(TARGET_CLIENT_DEADLINE_GRACE_S past the statement timeout): the query was cancelled and the "
+                "connection closed.",
+                code="target_deadline",
+                extra={"deadline_s": self.deadline_s},
+            ) from None
+
+
+def _abandon(conn: psycopg.Connection) -> None:
+    """Cancel what runs (best effort, bounded) and close the connection without waiting on the server."""
+    try:
+        conn.cancel_safe(timeout=2)
+    except Exception:  # noqa: BLE001 - a frozen server does not answer the cancel request either
+        pass
+    try:
+        conn.pgconn.finish()  # closes the socket; conn.close() could try to talk to the server
+    except Exception:  # noqa: BLE001
+        pass
+    conn.close()
+
+
+def default_deadline_s(statement_timeout_ms: int | None = None) -> float:
+    """The client-side deadline for one wait: the statement timeout plus a grace for the network."""
+    statement_ms = int(statement_timeout_ms or settings.TARGET_STATEMENT_TIMEOUT_MS)
+    return statement_ms / 1000 + float(settings.TARGET_CLIENT_DEADLINE_GRACE_S)
 
 
 # Always refused: link-local (cloud metadata lives there), plus the metadata addresses
@@ -318,8 +361,15 @@ def map_connect_error(exc: psycopg.OperationalError) -> DomainError:
     return UpstreamError(f"Could not connect to the database: {message}", code="target_unreachable")
 
 
-def connect(url: str, *, connect_timeout: int | None = None, autocommit: bool = False, **kwargs) -> psycopg.Connection:
-    """A connection to the user's database, after the network guard."""
+def connect(
+    url: str,
+    *,
+    connect_timeout: int | None = None,
+    autocommit: bool = False,
+    deadline_s: float | None = None,
+    **kwargs,
+) -> psycopg.Connection:
+    """A connection to the user's database, after the network guard; every wait bounded by `deadline_s`."""
     target = _guard(url)
     timeout = connect_timeout if connect_timeout is not None else settings.TARGET_CONNECT_TIMEOUT
     params = dict(target.params)
@@ -333,9 +383,11 @@ def connect(url: str, *, connect_timeout: int | None = None, autocommit: bool = 
     params.setdefault("keepalives_interval", "5")
     params.setdefault("keepalives_count", "3")
     try:
-        return psycopg.connect(make_conninfo(**params), autocommit=autocommit, **kwargs)
+        conn = _DeadlineConnection.connect(make_conninfo(**params), autocommit=autocommit, **kwargs)
     except psycopg.OperationalError as exc:
         raise map_connect_error(exc) from None
+    conn.deadline_s = float(deadline_s) if deadline_s else default_deadline_s()
+    return conn
 
 
 def map_query_error(exc: psycopg.Error) -> DomainError:
@@ -392,15 +444,14 @@ def session(
     """A connection inside one transaction that is ALWAYS rolled back.
 
     SET LOCAL statement_timeout / lock_timeout bound every statement; READ ONLY unless
-    asked otherwise. `repeatable_read` gives one consistent view (pg_export_snapshot can
-    share it); `snapshot` joins such a view from another session (SET TRANSACTION SNAPSHOT). A client-side watchdog cancels a statement the server did not stop
-    in time, so a caller never hangs. Database errors inside come out as DomainErrors.
+    asked otherwise; every wait on the server has a client-side deadline (the statement timeout plus
+    TARGET_CLIENT_DEADLINE_GRACE_S) past which the query is cancelled and the connection closed. `repeatable_read` gives one consistent view (pg_export_snapshot can
+    share it); `snapshot` joins such a view from another session (SET TRANSACTION SNAPSHOT).
+    Database errors inside come out as DomainErrors.
     """
     statement_ms = int(statement_timeout_ms or settings.TARGET_STATEMENT_TIMEOUT_MS)
     lock_ms = int(lock_timeout_ms or settings.TARGET_LOCK_TIMEOUT_MS)
-    conn = connect(url, connect_timeout=connect_timeout, autocommit=True)
-    watchdog = threading.Timer(statement_ms / 1000 + 10, _cancel_quietly, args=(conn,))
-    watchdog.daemon = True
+    conn = connect(url, connect_timeout=connect_timeout, autocommit=True, deadline_s=default_deadline_s(statement_ms))
     try:
         isolation = " ISOLATION LEVEL REPEATABLE READ" if (repeatable_read or snapshot) else ""
         conn.execute(f"BEGIN{isolation} {'READ ONLY' if read_only else 'READ WRITE'}")
@@ -412,12 +463,10 @@ def session(
             "set_config('idle_in_transaction_session_timeout', %s, true)",
             [f"{statement_ms}ms", f"{lock_ms}ms", f"{statement_ms * 2}ms"],
         )
-        watchdog.start()
         yield conn
     except psycopg.Error as exc:
         raise map_query_error(exc) from None
     finally:
-        watchdog.cancel()
         try:
             if not conn.closed:
                 conn.execute("ROLLBACK")
@@ -425,10 +474,3 @@ def session(
             pass  # the connection is gone: nothing was committed
         finally:
             conn.close()
-
-
-def _cancel_quietly(conn: psycopg.Connection) -> None:
-    try:
-        conn.cancel_safe(timeout=5)
-    except Exception:  # noqa: BLE001 - best effort from a timer thread
-        pass

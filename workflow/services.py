@@ -519,7 +519,7 @@ def _execute(proposal: Proposal, attempt: ApplyAttempt) -> str:
     lock_ms, statement_ms = apply_timeouts()
 
     def connect():
-        return target.connect(url, autocommit=True)
+        return target.connect(url, autocommit=True, deadline_s=target.default_deadline_s(statement_ms))
 
     if proposal.kind == Kind.INDEX or applying.is_single_index(proposal.sql):
         plan = applying.prepare_index(proposal.sql, fallback_name=f"dbooster_proposal_{proposal.pk}_idx")
