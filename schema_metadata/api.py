@@ -31,12 +31,16 @@ class ConnectionSerializer(serializers.ModelSerializer):
     """A connection as the API shows it: the URL only ever masked."""
 
     masked_url = serializers.CharField(read_only=True)
+    role_warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Risks of the role, from the last test."
+    )
 
     class Meta:
         model = DatabaseConnection
         fields = [
             "id", "project", "name", "engine", "masked_url", "environment", "allow_analyze", "allow_dml_analyze",
-            "read_only", "is_default", "last_tested_at", "last_test_ok", "last_synced_at", "created_at", "updated_at",
+            "read_only", "is_default", "last_tested_at", "last_test_ok", "role_warnings", "last_synced_at",
+            "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -98,6 +102,10 @@ ConnectionTestSerializer = inline_serializer(
         "read_only": serializers.BooleanField(),
         "in_recovery": serializers.BooleanField(),
         "superuser": serializers.BooleanField(),
+        "can_signal_backends": serializers.BooleanField(
+            help_text="The role may cancel or terminate other sessions (a superuser or in pg_signal_backend)."
+        ),
+        "role_warnings": serializers.ListField(child=serializers.CharField()),
         "extensions": serializers.DictField(child=ExtensionSerializer),
     },
 )

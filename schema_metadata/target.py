@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import psycopg
 from django.conf import settings
+from django.db import connections as db_connections
+from django.db import transaction as db_transaction
 from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -387,7 +389,64 @@ def connect(
     except psycopg.OperationalError as exc:
         raise map_connect_error(exc) from None
     conn.deadline_s = float(deadline_s) if deadline_s else default_deadline_s()
+    try:
+        _refuse_dbooster_database(conn)
+    except psycopg.Error as exc:
+        conn.close()
+        raise map_query_error(exc) from None
     return conn
+
+
+# Which cluster and database a connection reached: the system identifier (pg_control_system, readable by
+# every role unless revoked) and the postmaster's start time identify the cluster, the name the database.
+_IDENTITY_SQL = "SELECT pg_postmaster_start_time()::text, current_database()"
+_SYSTEM_ID_SQL = "SELECT system_identifier::text FROM pg_control_system()"
+_own_identity: tuple | None = None
+
+
+def _identity(cursor_execute) -> tuple[str | None, str, str]:
+    """(system identifier or None, postmaster start time, database name) through `cursor_execute(sql)`."""
+    started, database = cursor_execute(_IDENTITY_SQL)
+    try:
+        system_id = cursor_execute(_SYSTEM_ID_SQL)[0]
+    except Exception:  # noqa: BLE001 - execute revoked: the start time still identifies the cluster
+        system_id = None
+    return system_id, started, database
+
+
+def _dbooster_identity() -> tuple:
+    """DBooster's own database, read once per process through Django's connection."""
+    global _own_identity
+    if _own_identity is None:
+
+        def run(text):
+            # A savepoint of its own: a refused pg_control_system() must not abort the caller's transaction.
+            with db_transaction.atomic(using="default"), db_connections["default"].cursor() as cur:
+                cur.execute(text)
+                return cur.fetchone()
+
+        _own_identity = _identity(run)
+    return _own_identity
+
+
+def _refuse_dbooster_database(conn: psycopg.Connection) -> None:
+    """PermissionDenied when `conn` reached DBooster's own database (whatever name or address it was given)."""
+
+    def run(text):
+        if conn.autocommit:
+            return conn.execute(text).fetchone()
+        with conn.transaction():
+            return conn.execute(text).fetchone()
+
+    system_id, started, database = _identity(run)
+    own_system_id, own_started, own_database = _dbooster_identity()
+    same_cluster = (system_id is not None and system_id == own_system_id) or started == own_started
+    if same_cluster and database == own_database:
+        conn.close()
+        raise PermissionDenied(
+            "This is DBooster's own database: it can never be a target (not even in development).",
+            code="target_is_dbooster",
+        )
 
 
 def map_query_error(exc: psycopg.Error) -> DomainError:

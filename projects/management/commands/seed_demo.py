@@ -43,13 +43,19 @@ class Command(BaseCommand):
 
         name = settings.DEMO_SHOP_DATABASE
         call_command("demo_shop", database=name, stdout=self.stdout)
-        if DatabaseConnection.objects.filter(project=project, name="Demo shop database").exists():
+        # Its own unprivileged role that owns only the demo database, never the cluster's superuser.
+        role, password = demo_shop.ensure_owner_role(name)
+        url = demo_shop.database_url(name, user=role, password=password)
+        existing = DatabaseConnection.objects.filter(project=project, name="Demo shop database").first()
+        if existing is not None:
+            # The role's password is new: store it (encrypted, like any connection's URL).
+            services.connection_update(connection=existing, url=url, actor=user)
             return
         try:
             services.connection_create(
                 project=project,
                 name="Demo shop database",
-                url=demo_shop.database_url(name),
+                url=url,
                 environment="development",
                 allow_analyze=True,
                 allow_dml_analyze=True,
