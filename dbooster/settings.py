@@ -245,6 +245,10 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # --- Background work (procrastinate on the same PostgreSQL) ------------------
 PROCRASTINATE_ON_APP_READY = None
+# DBooster-wide jobs (recovering jobs whose worker died) live outside the apps.
+PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
+# A running job whose worker sent no heartbeat for this long lost its worker: it is retried or failed.
+JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
 
 # --- Target databases --------------------------------------------------------
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import logging
 import os
@@ -15,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from billing.quotas import enforce_quota
+from dbooster import jobs
 from dbooster.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge
 from repositories import github, sources
 from repositories.archives import ArchiveRefused
@@ -300,6 +303,28 @@ def _finish(scan: ScanRun, *, status: str, error: str = "") -> None:
         outcome="success" if status == ScanRun.Status.SUCCEEDED else "failure",
         metadata={"status": status, "files": scan.files_done, "queries": scan.queries_found, "error": error[:300]},
     )
+
+
+def scan_lost(lost: jobs.LostJob) -> str:
+    """The worker died mid-scan: fail the scan with the reason and remove its scratch files.
+
+    Not retried: a file that killed one worker would kill the next.
+    """
+    scan = (
+        ScanRun.objects.select_related("project__organization", "created_by")
+        .filter(pk=lost.args.get("scan_id"))
+        .first()
+    )
+    if scan is None:
+        return jobs.FAIL
+    for leftover in glob.glob(os.path.join(glob.escape(str(settings.SCAN_SCRATCH_DIR)), f"scan-{scan.pk}-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if scan.upload_path:
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(settings.SCAN_UPLOAD_DIR, scan.upload_path))
+    if scan.is_active:
+        _finish(scan, status=ScanRun.Status.FAILED, error=f"The scan was stopped: {lost.reason}. Start it again.")
+    return jobs.FAIL
 
 
 def scan_execute(*, scan_id: int) -> ScanRun:

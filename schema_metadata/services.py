@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing.quotas import enforce_quota
+from dbooster import jobs
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from schema_metadata import catalog as catalog_reader
 from schema_metadata import explain as explain_engine
@@ -484,6 +485,25 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
         _record_failure(sync, "unexpected")
     schema_sync_finished.send(sender=SchemaSync, sync=sync)
     return sync
+
+
+# A sync whose worker died is run again once (it only reads the target); a second loss fails it.
+SYNC_RETRIES_AFTER_LOST_WORKER = 1
+
+
+def sync_lost(lost: jobs.LostJob) -> str:
+    """The worker died mid-sync: retry it once, then fail it with the reason (never left `running`)."""
+    sync = SchemaSync.objects.filter(pk=lost.args.get("sync_id")).first()
+    if sync is None or sync.status not in (SchemaSync.Status.QUEUED, SchemaSync.Status.RUNNING):
+        return jobs.FAIL
+    if lost.attempts < SYNC_RETRIES_AFTER_LOST_WORKER:
+        SchemaSync.objects.filter(pk=sync.pk).update(
+            status=SchemaSync.Status.QUEUED, stage=f"queued again: {lost.reason}"[:64]
+        )
+        return jobs.RETRY
+    _fail(sync, f"The sync was stopped: {lost.reason}.")
+    _record_failure(sync, "worker_lost")
+    return jobs.FAIL
 
 
 def _record_failure(sync: SchemaSync, code: str) -> None:

@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from dbooster import jobs
 from dbooster.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Unprocessable
 from dbooster.roles import Role, role_at_least
 from projects.selectors import project_get
@@ -557,6 +558,26 @@ def run_apply_attempt(*, attempt_id: int) -> str:
         return "failed"
     _finish(attempt, proposal, requester, ok=True, error="", cleanup=note)
     return "applied"
+
+
+def apply_lost(lost: jobs.LostJob) -> str:
+    """The worker died mid-apply: the attempt and the proposal fail with the reason (never retried by itself:
+    a person decides; a retry drops an INVALID index an interrupted CONCURRENTLY build left behind)."""
+    attempt = ApplyAttempt.objects.filter(
+        pk=lost.args.get("attempt_id"), status__in=(ApplyAttempt.Status.QUEUED, ApplyAttempt.Status.RUNNING)
+    ).first()
+    if attempt is None:
+        return jobs.FAIL
+    proposal = Proposal.objects.select_related("organization", "connection", "proposer").get(pk=attempt.proposal_id)
+    _finish(
+        attempt,
+        proposal,
+        attempt.requested_by,
+        ok=False,
+        error=f"The apply was stopped: {lost.reason}. The change may be partly applied; retry to finish or undo it.",
+        cleanup="",
+    )
+    return jobs.FAIL
 
 
 @transaction.atomic

@@ -11,6 +11,8 @@ from django.utils import timezone
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
+from dbooster import jobs
+from workflow import services as workflow_services
 from workflow.models import Notification
 from workflow.notifications import site_link
 
@@ -52,3 +54,6 @@ def apply_proposal(attempt_id: int) -> str:
     from workflow.services import run_apply_attempt
 
     return run_apply_attempt(attempt_id=attempt_id)
+
+
+jobs.on_lost_job("workflow.apply_proposal", workflow_services.apply_lost)
