@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import psycopg
 from django.conf import settings
 from django.db import connections as db_connections
-from django.db import transaction as db_transaction
 from psycopg import errors as pg_errors
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -415,28 +414,27 @@ def _identity(cursor_execute) -> tuple[str | None, str, str]:
 
 
 def _dbooster_identity() -> tuple:
-    """DBooster's own database, read once per process through Django's connection."""
+    """DBooster's own database, read once per process on a connection of its own (no Django transaction)."""
     global _own_identity
-    if _own_identity is None:
-
-        def run(text):
-            # A savepoint of its own: a refused pg_control_system() must not abort the caller's transaction.
-            with db_transaction.atomic(using="default"), db_connections["default"].cursor() as cur:
-                cur.execute(text)
-                return cur.fetchone()
-
-        _own_identity = _identity(run)
-    return _own_identity
+    db = db_connections["default"].settings_dict
+    key = (db.get("HOST"), db.get("PORT"), db.get("NAME"))
+    if _own_identity is None or _own_identity[0] != key:
+        params = {"host": db.get("HOST"), "port": db.get("PORT"), "user": db.get("USER"),
+                  "password": db.get("PASSWORD"), "dbname": db.get("NAME")}  # fmt: skip
+        with psycopg.connect(**{k: str(v) for k, v in params.items() if v}, autocommit=True) as own:
+            _own_identity = (key, _identity(lambda text: own.execute(text).fetchone()))
+    return _own_identity[1]
 
 
 def _refuse_dbooster_database(conn: psycopg.Connection) -> None:
     """PermissionDenied when `conn` reached DBooster's own database (whatever name or address it was given)."""
 
     def run(text):
+        # A plain cursor: the caller's cursor_factory (which may count or log statements) is not involved.
         if conn.autocommit:
-            return conn.execute(text).fetchone()
+            return psycopg.Cursor(conn).execute(text).fetchone()
         with conn.transaction():
-            return conn.execute(text).fetchone()
+            return psycopg.Cursor(conn).execute(text).fetchone()
 
     system_id, started, database = _identity(run)
     own_system_id, own_started, own_database = _dbooster_identity()
