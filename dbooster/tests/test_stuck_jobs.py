@@ -130,24 +130,49 @@ def test_a_scan_whose_worker_is_killed_fails_with_the_reason_and_leaves_no_files
 
 def test_a_sync_whose_worker_died_is_retried_once_then_failed(project, orders_connection):
     sync = schema_services.sync_request(project=project, defer=True)
-    with django_connection.cursor() as cur:
-        # A worker that took the job, then died: its job is `doing`, its row `running`, its heartbeat old.
-        cur.execute("SELECT procrastinate_register_worker_v1()")
-        worker_id = cur.fetchone()[0]
-        cur.execute(
-            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE task_name = %s",
-            [worker_id, "schema_metadata.run_schema_sync"],
-        )
+    _take_and_die("schema_metadata.run_schema_sync")
     SchemaSync.objects.filter(pk=sync.pk).update(status="running")
-    _age_worker_heartbeats()
     assert jobs.recover_stalled_jobs()["retried"] == 1
     assert SchemaSync.objects.get(pk=sync.pk).status == "queued"
     assert job_status("schema_metadata.run_schema_sync", sync_id=sync.pk) == ["todo"]
     # Lost a second time: failed with the reason, never `running` forever.
-    with django_connection.cursor() as cur:
-        cur.execute("UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s", [worker_id])
+    _take_and_die("schema_metadata.run_schema_sync")
     SchemaSync.objects.filter(pk=sync.pk).update(status="running")
     assert jobs.recover_stalled_jobs()["failed"] == 1
     failed = SchemaSync.objects.get(pk=sync.pk)
     assert failed.status == "failed" and "heartbeat" in failed.error
     assert job_status("schema_metadata.run_schema_sync", sync_id=sync.pk) == ["failed"]
+
+
+def _take_and_die(task_name: str) -> None:
+    """What a worker that took the jobs of `task_name` and was then killed leaves behind."""
+    with django_connection.cursor() as cur:
+        cur.execute("SELECT procrastinate_register_worker_v1()")
+        worker_id = cur.fetchone()[0]
+        cur.execute(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE task_name = %s",
+            [worker_id, task_name],
+        )
+    _age_worker_heartbeats()
+
+
+def test_an_apply_whose_worker_died_fails_visibly_with_its_proposal(admin_user, member, orders_connection):
+    from schema_metadata.models import DatabaseConnection
+    from workflow import services as workflow_services
+    from workflow.models import ApplyAttempt
+
+    DatabaseConnection.objects.filter(pk=orders_connection.pk).update(read_only=False)
+    proposal = workflow_services.proposal_submit_sql(
+        actor=member, kind="index", sql="CREATE INDEX orders_total_idx ON orders (total)", reason="faster",
+        connection_id=orders_connection.pk,
+    )  # fmt: skip
+    proposal = workflow_services.proposal_approve(proposal=proposal, actor=admin_user, comment="go")
+    attempt = workflow_services.proposal_apply(proposal=proposal, actor=admin_user)
+    _take_and_die("workflow.apply_proposal")
+    ApplyAttempt.objects.filter(pk=attempt.pk).update(status="running")
+    assert jobs.recover_stalled_jobs()["failed"] == 1
+    attempt.refresh_from_db()
+    proposal.refresh_from_db()
+    assert attempt.status == "failed" and "stopped" in attempt.error and attempt.finished_at is not None
+    assert proposal.state == "failed" and "heartbeat" in proposal.apply_error
+    assert job_status("workflow.apply_proposal", attempt_id=attempt.pk) == ["failed"]
