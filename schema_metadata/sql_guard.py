@@ -305,7 +305,7 @@ SELECT c.oid, format('%%I.%%I', n.nspname, c.relname), c.relkind,
        ARRAY(SELECT ARRAY[a.attname::text, pg_get_expr(d.adbin, d.adrelid)] FROM pg_attrdef d
              JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
              WHERE d.adrelid = c.oid AND a.attgenerated = ''),
-       ARRAY(SELECT format('%%s (%%I.%%I, %%s)', t.tgname, pn.nspname, p.proname, p.provolatile)
+       ARRAY(SELECT ARRAY[t.tgname::text, format('%%I.%%I', pn.nspname, p.proname), t.tgtype::text]
              FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
              WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND p.provolatile = 'v')
 FROM unnest(%s::text[], %s::text[]) AS want(schema, name)
@@ -313,6 +313,10 @@ JOIN pg_class c ON c.oid = to_regclass(CASE WHEN want.schema IS NULL THEN format
                                            ELSE format('%%I.%%I', want.schema, want.name) END)
 JOIN pg_namespace n ON n.oid = c.relnamespace
 """
+
+
+# pg_trigger.tgtype: 4 INSERT, 8 DELETE, 16 UPDATE (a MERGE may do any of them).
+_TRIGGER_EVENTS = {"insert": 4, "delete": 8, "update": 16, "merge": 4 | 8 | 16}
 
 
 def _harmless(schema: str, name: str) -> bool:
@@ -324,6 +328,7 @@ class _CatalogCheck:
 
     def __init__(self, conn, *, kind: str, inserts: bool, given_columns: set[str] | None = None):
         self.conn = conn
+        self.trigger_events = _TRIGGER_EVENTS.get(kind, 0)  # the pg_trigger.tgtype bits this statement fires
         self.given_columns = given_columns  # columns an INSERT gives values for (None: any may take its default)
         self.writes = kind in DML_KINDS  # DML executed in a rolled-back transaction: triggers fire too
         self.inserts = inserts  # and, for new rows, column defaults are evaluated (nextval!)
@@ -375,8 +380,9 @@ class _CatalogCheck:
                     if self.given_columns is None or column not in self.given_columns:
                         self._check_text(f"SELECT {default}", where=f"a column default of {qualified}")
             if self.writes and is_target:
-                for trigger in triggers or ():
-                    self._flag(f"trigger {trigger} on {qualified}")
+                for trigger, function, tgtype in triggers or ():
+                    if int(tgtype) & self.trigger_events:
+                        self._flag(f"trigger {trigger} ({function}(), volatile) on {qualified}")
 
     def _check_text(self, sql: str, *, where: str) -> None:
         before = len(self.offending)
