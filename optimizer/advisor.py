@@ -39,6 +39,12 @@ MAX_INCLUDE = 4
 # Key width caps: at most this many key columns and this many bytes of average key width (pg_stats).
 MAX_KEY_COLUMNS = 4
 MAX_KEY_BYTES = 1000
+# An index on equality columns that keep this fraction of the rows or more does not beat the scan.
+LOW_SELECTIVITY = 0.25
+# A statement the planner already costs under this is not worth an index (well under a millisecond).
+MIN_BASE_COST = 100.0
+# An unmeasurable (estimate-only) index is proposed only where the planner expects its filter to keep less.
+ESTIMATE_ONLY_MAX_FRACTION = 0.1
 MAX_INDEXES_PER_QUERY = 3
 # Building real indexes is slow on big tables: the sandbox measures at most this many per query.
 MAX_SANDBOX_CANDIDATES = 12
@@ -354,6 +360,7 @@ class _TableAsk:
         self.group: list[str] = []
         self.trgm: list[str] = []
         self.jsonb: list[str] = []
+        self.jsonb_key: list[str] = []
         self.prefix: list[str] = []
         self.partials: list[str] = []  # `NOT hidden`, `status <> 'removed'`: WHERE of a partial index only
         self.pinned: list[str] = []  # the columns those predicates pin: never keys of that partial index
@@ -429,6 +436,14 @@ def _low_cardinality(table: TableInfo, column: str) -> bool:
     return table.distinct(column) <= 50
 
 
+def _fraction(table: TableInfo, columns) -> float:
+    """The fraction of rows an equality on all `columns` keeps (independence assumed, as the planner does)."""
+    fraction = 1.0
+    for c in columns:
+        fraction *= table.eq_selectivity(c)
+    return fraction
+
+
 def _key_column(key: str) -> str:
     return key.split(" ")[0].strip('"')
 
@@ -458,6 +473,8 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
     def add(keys, reason, include=(), where=None, method="btree"):
         keys = tuple(_capped(table, list(dict.fromkeys(keys))))
         key_columns = {_key_column(k) for k in keys}
+        if where is None and keys and key_columns <= set(eq) and _fraction(table, key_columns) > LOW_SELECTIVITY:
+            return  # equality on columns that keep a quarter of the rows or more: the scan is as good
         include = [i for i in include if i.strip('"') not in key_columns]
         if keys:
             ordered = bool(sort_keys) and keys[-len(sort_keys) :] == tuple(sort_keys)
@@ -527,7 +544,9 @@ def _add_partials(table, ask, keys, reason, extra, sort_keys, ranges, add) -> No
     on the column with the fewest values (status-like). Only one such constant: moving every constant in fits this
     query's values and serves no other instance of it (`country = 'US'` today, 'DE' tomorrow). A parameter never
     becomes a predicate, and the index is never keyed on a column its predicate pins."""
-    constants = [c for c in ask.eq if c in ask.eq_constants and _low_cardinality(table, c)]
+    constants = [
+        c for c in ask.eq if c in ask.eq_constants and (ask.eq_constants[c] == "IS NULL" or _low_cardinality(table, c))
+    ]
     pinned_eq = [min(constants, key=table.distinct)] if constants else []
     predicates = [f"{_ident(c)} {ask.eq_constants[c]}" for c in pinned_eq] + ask.partials
     if not predicates:
@@ -559,9 +578,13 @@ def _add_gin_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool, 
         if not trgm_available:
             reason += " (needs CREATE EXTENSION pg_trgm first)"
         out.append(Candidate(s, t, (f"{_ident(c)} gin_trgm_ops",), (), None, "gin", reason, **extra))
+    for c in ask.jsonb_key:
+        out.append(
+            Candidate(s, t, (_ident(c),), (), None, "gin", f"GIN (jsonb_ops) for the ? operators on {c}", **extra)
+        )
     for c in ask.jsonb:
         column_type = table.columns[c].type if c in table.columns else ""
-        if column_type == "jsonb":
+        if column_type == "jsonb" and c not in ask.jsonb_key:
             out.append(
                 Candidate(s, t, (f"{_ident(c)} jsonb_path_ops",), (), None, "gin", f"GIN for jsonb @> on {c}", **extra)
             )
@@ -575,7 +598,8 @@ def _normalize_key(key: str) -> str:
 
 
 def covered_by_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex | None:
-    """An existing index whose leading keys already are the candidate's keys (and whose columns cover it)."""
+    """An existing index whose leading keys already are the candidate's keys: it serves the same lookups, and a
+    variant that only adds INCLUDE columns or a partial predicate would mostly duplicate it."""
     want = [_normalize_key(k) for k in candidate.keys]
     mixed = len({" desc" in k for k in want}) > 1
     if not mixed:
@@ -588,10 +612,7 @@ def covered_by_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex
         have = [_normalize_key(k) for k in index.keys]
         if not mixed:
             have = [k.replace(" desc", "") for k in have]
-        if have[: len(want)] != want:
-            continue
-        have_all = {k.split(" ")[0] for k in have + [_normalize_key(i) for i in index.include]}
-        if all(_normalize_key(i) in have_all for i in candidate.include):
+        if have[: len(want)] == want:
             return index
     return None
 
@@ -979,6 +1000,14 @@ def advise(
         )
     base = whatif.measure(query)
     result.cost_before, result.plan_before = base.cost, base.plan
+    if base.cost < MIN_BASE_COST and candidates:
+        result.notes.append(
+            f"The planner already costs this statement at {base.cost:.0f}: it reads little, and no index would "
+            "save measurable time."
+        )
+        result.rejected.extend({"index": c.ddl(), "reason": "the statement is already cheap"} for c in candidates)
+        _note_existing_indexes(result, base)
+        return result
     if not hypopg and not allow_sandbox:
         result.suggestions = [IndexAdvice(c, ESTIMATE_ONLY, cost_before=base.cost) for c in _estimate_pick(candidates)]
         result.cost_after = None
@@ -1059,7 +1088,7 @@ def advise(
         for s in result.suggestions:
             s.time_before_ms = before_ms
         _drop_if_not_faster(result)
-    _add_estimate_only(result, unmeasurable, base)
+    _add_estimate_only(result, unmeasurable, base, context.tables)
     if not result.suggestions:
         _note_existing_indexes(result, base)
     return result
@@ -1079,15 +1108,45 @@ def _add_or_shorten(whatif: WhatIf, cand: Candidate) -> tuple[Candidate, str, in
             )
 
 
-def _add_estimate_only(result: AdviceResult, candidates: list[Candidate], base: Measurement) -> None:
+def _scan_fraction(plan: dict, table: TableInfo) -> float | None:
+    """The largest fraction of `table`'s rows a scan of it (or of its partitions) returns in `plan`."""
+    names = {(table.schema, table.name), *table.partitions}
+    rows: list[float] = []
+
+    def walk(node):
+        if (node.get("Schema"), node.get("Relation Name")) in names or (
+            node.get("Relation Name") == table.name and "Schema" not in node
+        ):
+            rows.append(float(node.get("Plan Rows", 0)))
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan["Plan"])
+    if not rows or table.rows <= 0:
+        return None
+    return max(rows) / table.rows
+
+
+def _add_estimate_only(
+    result: AdviceResult, candidates: list[Candidate], base: Measurement, tables: dict | None = None
+) -> None:
     """GIN, GiST and trigram indexes HypoPG cannot simulate, where the sandbox is not allowed: proposed, labelled
-    estimate-only with the reason, one per column (the first kind written for it)."""
+    estimate-only with the reason, one per column (the first kind written for it). Where the planner expects the
+    filter to keep a large share of the table, no index would beat the scan: rejected with that reason."""
     seen: set[tuple] = set()
+    by_name = {(t.schema, t.name): t for t in (tables or {}).values()}
     for cand in candidates:
         column = (cand.schema, cand.table, _key_column(cand.keys[0]))
         if column in seen:
             continue
         seen.add(column)
+        table = by_name.get((cand.schema, cand.table))
+        fraction = _scan_fraction(base.plan, table) if table is not None else None
+        if fraction is not None and fraction > ESTIMATE_ONLY_MAX_FRACTION:
+            result.rejected.append(
+                {"index": cand.ddl(), "reason": f"the planner expects the filter to keep {fraction:.0%} of the rows"}
+            )
+            continue
         if "pg_trgm first" in cand.reason:
             why = "the pg_trgm extension is not installed on the target, so the index cannot be built or measured"
         else:

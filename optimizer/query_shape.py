@@ -27,7 +27,7 @@ class Predicate:
 
     alias: str | None
     column: str
-    kind: str  # eq | range | isnull | trgm | jsonb | prefix | bool | ne
+    kind: str  # eq | range | isnull | trgm | jsonb | jsonb_key | prefix | bool | ne
     expression: str | None = None  # "lower(email)" when the predicate is on an expression
     constant: str | None = None  # the literal SQL for `col = <literal>`: a partial index may use it
     negated: bool = False
@@ -248,12 +248,12 @@ class _ShapeBuilder:
                 )
             return
         if kind == enums.A_Expr_Kind.AEXPR_OP_ANY and op == "=":
-            ref = _column_ref(left)
+            ref = _column_ref(_without_text_cast(left))
             if ref and self._local(ref[0]) and self._value_side(right):
                 self.shape.predicates.append(Predicate(ref[0], ref[1], "eq"))
             return
         if kind == enums.A_Expr_Kind.AEXPR_IN and op == "=":
-            ref = _column_ref(left)
+            ref = _column_ref(_without_text_cast(left))
             if ref:
                 self.shape.predicates.append(Predicate(ref[0], ref[1], "eq"))
             return
@@ -263,7 +263,7 @@ class _ShapeBuilder:
                 self.shape.predicates.append(Predicate(ref[0], ref[1], "range"))
             return
         if kind in (enums.A_Expr_Kind.AEXPR_LIKE, enums.A_Expr_Kind.AEXPR_ILIKE) or op in TEXT_MATCH_OPS:
-            ref = _column_ref(left)
+            ref = _column_ref(_without_text_cast(left))
             if not ref or op.startswith("!"):
                 return
             pattern = _string_literal(right)
@@ -275,7 +275,9 @@ class _ShapeBuilder:
         if kind == enums.A_Expr_Kind.AEXPR_OP and op in JSON_CONTAINS_OPS:
             ref = _column_ref(left)
             if ref and self._value_side(right):
-                self.shape.predicates.append(Predicate(ref[0], ref[1], "jsonb"))
+                # `?`, `?|`, `?&` need the default jsonb_ops class; `@>` is served by jsonb_path_ops too.
+                kind = "jsonb_key" if op.startswith("?") else "jsonb"
+                self.shape.predicates.append(Predicate(ref[0], ref[1], kind))
 
     def _boolean(self, cond) -> bool:
         """`WHERE starred`, `NOT hidden`, `starred IS TRUE`, `deleted_at IS NOT NULL`: partial-index predicates."""
@@ -297,7 +299,7 @@ class _ShapeBuilder:
 
     def _column_predicate(self, col_side, val_side, op, flipped) -> None:
         kind = "eq" if op == "=" else "range"
-        ref = _column_ref(col_side)
+        ref = _column_ref(_without_text_cast(col_side))
         constant = _literal_sql(val_side) if kind == "eq" and _is_literal(val_side) else None
         if ref:
             if not self._local(ref[0]):
@@ -311,6 +313,20 @@ class _ShapeBuilder:
             self.shape.predicates.append(
                 Predicate(alias, column, kind, expression=_strip_alias(col_side, alias), constant=constant)
             )
+
+
+# Casts the planner adds to compare a varchar or char column with text: the column's own index serves them.
+_TEXT_TYPES = {"text", "varchar", "bpchar"}
+
+
+def _without_text_cast(node):
+    while (
+        isinstance(node, ast.TypeCast)
+        and isinstance(node.arg, (ast.ColumnRef, ast.TypeCast))
+        and node.typeName.names[-1].sval in _TEXT_TYPES
+    ):
+        node = node.arg
+    return node
 
 
 def _strip_alias(node, alias: str | None) -> str:
