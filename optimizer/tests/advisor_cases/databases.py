@@ -28,6 +28,7 @@ DATASETS = SHARED / "datasets"
 CORPORA = SHARED / "corpora"
 
 GROW_PAGILA = """
+SELECT setseed(0.11);
 -- rentals of a few popular films and loyal customers: ten times the dump, skewed by power()
 INSERT INTO rental (rental_date, inventory_id, customer_id, return_date, staff_id, last_update)
 SELECT r.rental_date + (n * interval '37 days'), 1 + floor(4581 * power(random(), 2))::int,
@@ -39,6 +40,7 @@ ON CONFLICT DO NOTHING;
 """
 
 GROW_CHINOOK = """
+SELECT setseed(0.13);
 INSERT INTO "Invoice" ("InvoiceId", "CustomerId", "InvoiceDate", "BillingAddress", "BillingCity", "BillingState",
                        "BillingCountry", "BillingPostalCode", "Total")
 SELECT "InvoiceId" + n * 1000, 1 + floor(59 * power(random(), 2))::int, "InvoiceDate" + n * interval '400 days',
@@ -51,6 +53,7 @@ SELECT "InvoiceLineId" + n * 10000, "InvoiceId" + n * 1000, 1 + floor(3503 * pow
 """
 
 GROW_NORTHWIND = """
+SELECT setseed(0.19);
 ALTER TABLE order_details ALTER order_id TYPE int;
 ALTER TABLE orders ALTER order_id TYPE int;
 INSERT INTO orders (order_id, customer_id, employee_id, order_date, required_date, shipped_date, ship_via, freight,
