@@ -24,6 +24,7 @@ from psycopg import sql as pgsql
 from optimizer.query_shape import (
     SelectShape,
     param_count,
+    parameterize,
     plan_relations,
     plan_shape,
     select_shapes,
@@ -45,6 +46,8 @@ LOW_SELECTIVITY = 0.25
 MIN_BASE_COST = 100.0
 # An unmeasurable (estimate-only) index is proposed only where the planner expects its filter to keep less.
 ESTIMATE_ONLY_MAX_FRACTION = 0.1
+# An index that extends (and so replaces) an existing one needs only this share of the usual cost gain.
+EXTENSION_GAIN_FACTOR = 0.25
 MAX_INDEXES_PER_QUERY = 3
 # Building real indexes is slow on big tables: the sandbox measures at most this many per query.
 MAX_SANDBOX_CANDIDATES = 12
@@ -276,6 +279,8 @@ class Candidate:
     reason: str = ""
     # The keys end with the query's ORDER BY: robust when a skewed value has many rows to sort.
     provides_order: bool = field(default=False, compare=False)
+    # The existing index this one extends (its keys lead this one's): building this one lets that one go.
+    extends: str | None = field(default=None, compare=False)
     # A partitioned table's leaf partitions: CONCURRENTLY is built per partition, then attached.
     partitions: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     partitioned: bool = field(default=False, compare=False)
@@ -436,11 +441,15 @@ def _low_cardinality(table: TableInfo, column: str) -> bool:
     return table.distinct(column) <= 50
 
 
-def _fraction(table: TableInfo, columns) -> float:
-    """The fraction of rows an equality on all `columns` keeps (independence assumed, as the planner does)."""
+def _fraction(table: TableInfo, columns, ask: _TableAsk) -> float:
+    """The fraction of rows an equality (or IS NULL) on all `columns` keeps (independent, as the planner assumes)."""
     fraction = 1.0
     for c in columns:
-        fraction *= table.eq_selectivity(c)
+        if ask.eq_constants.get(c) == "IS NULL":
+            stats = table.columns.get(c)
+            fraction *= (stats.null_frac or 0.0) if stats and stats.null_frac is not None else 0.01
+        else:
+            fraction *= table.eq_selectivity(c)
     return fraction
 
 
@@ -473,7 +482,7 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
     def add(keys, reason, include=(), where=None, method="btree"):
         keys = tuple(_capped(table, list(dict.fromkeys(keys))))
         key_columns = {_key_column(k) for k in keys}
-        if where is None and keys and key_columns <= set(eq) and _fraction(table, key_columns) > LOW_SELECTIVITY:
+        if where is None and keys and key_columns <= set(eq) and _fraction(table, key_columns, ask) > LOW_SELECTIVITY:
             return  # equality on columns that keep a quarter of the rows or more: the scan is as good
         include = [i for i in include if i.strip('"') not in key_columns]
         if keys:
@@ -660,7 +669,7 @@ def _with_context(cand: Candidate, table: TableInfo, view: str | None) -> Candid
             f"; extends existing index {extended.name} (its keys lead this one): once this one is built, "
             f"DROP INDEX CONCURRENTLY {_ident(table.schema)}.{_ident(extended.name)} serves nothing it does not"
         )
-    return replace(cand, reason=reason) if reason != cand.reason else cand
+    return replace(cand, reason=reason, extends=extended.name if extended else None)
 
 
 def extended_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex | None:
@@ -1049,8 +1058,8 @@ def advise(
         if cand.signature in chosen_signatures:
             continue
         gain = (base.cost - m.cost) / base.cost if base.cost else 0.0
-        if gain < min_gain:
-            reason = f"cost gain {gain:.0%} is under {min_gain:.0%}"
+        if gain < _threshold(cand, min_gain):
+            reason = f"cost gain {gain:.0%} is under {_threshold(cand, min_gain):.0%}"
         else:
             reason = f"a cheaper or smaller candidate was chosen (cost {m.cost:.2f})"
         result.rejected.append({"index": cand.ddl(), "reason": reason})
@@ -1076,6 +1085,8 @@ def advise(
                 )
             )
         if result.suggestions:
+            _check_other_values(conn, query, result, context.tables)
+        if result.suggestions:
             result.cost_after, result.plan_after = final.cost, final.plan
             if measure_time and all(s.verification == SANDBOX for s in result.suggestions) and param_count(query) == 0:
                 after_ms = median_execution_ms(conn, query)
@@ -1092,6 +1103,97 @@ def advise(
     if not result.suggestions:
         _note_existing_indexes(result, base)
     return result
+
+
+_STATS_SQL = """
+SELECT most_common_vals::text::text[], most_common_freqs, histogram_bounds::text::text[]
+  FROM pg_stats WHERE schemaname = %s AND tablename = %s AND attname = %s
+ ORDER BY inherited DESC LIMIT 1
+"""
+
+
+def representative_values(conn, table: TableInfo, column: str) -> dict[str, tuple[str, str]]:
+    """A most-common value and a rare one for `column`, from pg_stats: {"common": (value, why), "rare": ...}."""
+    row = conn.execute(_STATS_SQL, [table.schema, table.name, column]).fetchone()
+    if row is None:
+        return {}
+    mcv, freqs, histogram = row
+    out = {}
+    if mcv:
+        out["common"] = (mcv[0], f"the most common value ({freqs[0]:.0%} of the rows)")
+    if histogram and len(histogram) > 2:
+        out["rare"] = (histogram[len(histogram) // 2], "a value outside the most common ones")
+    elif mcv and len(mcv) > 1:
+        out["rare"] = (mcv[-1], f"the least common of the frequent values ({freqs[-1]:.1%} of the rows)")
+    return out
+
+
+def _check_other_values(conn, query: str, result: AdviceResult, tables: dict) -> None:
+    """Advice for the query, not for one literal: with the chosen indexes in place, plan the statement's generic
+    form (PREPARE, plan_cache_mode = force_generic_plan: what a parameterized application runs) and, for each
+    equality literal, a most-common and a rare value from pg_stats. An index the planner uses neither in the
+    generic plan nor for the rare value fits only the pasted literal: it is dropped, with the reason."""
+    keep = set()
+    for advice in result.suggestions:
+        keep |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", (advice.candidate.where or "").replace('"', "")))
+    try:
+        text, literals = parameterize(query, keep)
+    except Exception:  # noqa: BLE001 - pglast's errors: nothing to check
+        return
+    if not literals:
+        return
+    name = "dbooster_forms_" + uuid.uuid4().hex[:10]
+    conn.execute("SAVEPOINT dbooster_forms")
+    try:
+        conn.execute(pgsql.SQL("PREPARE {} AS {}").format(pgsql.Identifier(name), pgsql.SQL(text)))
+        checks = _plan_forms(conn, name, query, literals, tables)
+        conn.execute(pgsql.SQL("DEALLOCATE {}").format(pgsql.Identifier(name)))
+    except psycopg.Error:
+        checks = None  # the rollback below also forgets a statement prepared inside the savepoint
+    conn.execute("ROLLBACK TO SAVEPOINT dbooster_forms")  # and undoes the SET LOCALs
+    if checks is None:
+        result.notes.append("The statement's generic form could not be planned: the advice is checked as written.")
+        return
+    kept = []
+    for advice in result.suggestions:
+        facts = [(kind, label, advice.used_as in used) for kind, label, used in checks]
+        generic = next((ok for kind, _, ok in facts if kind == "generic"), None)
+        rare = next((ok for kind, _, ok in facts if kind == "rare"), None)
+        said = "; ".join(f"{'used' if ok else 'not used'} for {label}" for _, label, ok in facts)
+        if generic is False and rare is not True:
+            result.rejected.append(
+                {"index": advice.candidate.ddl(), "reason": f"fits only the literal written in the query ({said})"}
+            )
+            continue
+        advice.candidate = replace(advice.candidate, reason=f"{advice.candidate.reason}; {said}")
+        kept.append(advice)
+    result.suggestions = kept
+
+
+def _plan_forms(conn, name: str, query: str, literals: list, tables: dict) -> list[tuple[str, str, set[str]]]:
+    """(generic | common | rare, what was planned, the indexes its plan uses) for the generic plan and for each
+    equality literal's representative values."""
+    own = param_count(query)
+    written = [pgsql.SQL("NULL")] * own + [pgsql.SQL(lit.sql) for lit in literals]
+    statement = pgsql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})")
+    conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    plan = conn.execute(statement.format(pgsql.Identifier(name), pgsql.SQL(", ").join(written))).fetchone()[0]
+    out = [("generic", "the generic plan", plan_indexes(_json(plan)[0]))]
+    if own:
+        return out  # custom plans would need values for the statement's own parameters
+    conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    by_name = {(t.schema, t.name): t for t in tables.values()}
+    for lit in literals:
+        owners = [t for t in by_name.values() if lit.column in t.columns]
+        if not lit.equality or len(owners) != 1:
+            continue
+        for kind, (value, why) in representative_values(conn, owners[0], lit.column).items():
+            args = [pgsql.SQL("NULL")] * own + [
+                pgsql.Literal(value) if other is lit else pgsql.SQL(other.sql) for other in literals
+            ]
+            plan = conn.execute(statement.format(pgsql.Identifier(name), pgsql.SQL(", ").join(args))).fetchone()[0]
+            out.append((kind, f"{why} {value!r} of {lit.column}", plan_indexes(_json(plan)[0])))
+    return out
 
 
 def _add_or_shorten(whatif: WhatIf, cand: Candidate) -> tuple[Candidate, str, int]:
@@ -1214,6 +1316,12 @@ def _node_types(plan: dict | None) -> str:
     return " > ".join(names)
 
 
+def _threshold(cand: Candidate, min_gain: float) -> float:
+    """The cost gain a candidate must bring. An extension of an existing index replaces it (one index either way,
+    no new write cost), so a smaller gain is worth it."""
+    return min_gain * EXTENSION_GAIN_FACTOR if cand.extends else min_gain
+
+
 def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, min_gain: float) -> list:
     """Greedy: add the candidate that lowers the cost most, given those already chosen, while each step
     lowers it by a clear margin; at most one index per table."""
@@ -1238,7 +1346,11 @@ def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, m
                 m = m_alone
             if step is None or _better((m, size, cand), (step[1], step[2], step[0])):
                 step = (cand, m, size, mode_c)
-        if step is None or not current.cost or (current.cost - step[1].cost) / current.cost < min_gain:
+        if (
+            step is None
+            or not current.cost
+            or (current.cost - step[1].cost) / current.cost < _threshold(step[0], min_gain)
+        ):
             break
         chosen.append(step)
         current = step[1]

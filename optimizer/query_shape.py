@@ -475,3 +475,48 @@ def plan_shape(plan: dict, relations: dict[str, tuple[str, str]]) -> SelectShape
     walk(plan["Plan"], False)
     shape.referenced = [r for r in shape.referenced if r.column not in ("ctid", "tableoid")]
     return shape
+
+
+# --- the statement the application runs ------------------------------------------------------------------------------
+
+
+@dataclass
+class Literal:
+    """A literal the statement compares a column with, replaced by `$number` in the parameterized form."""
+
+    alias: str | None
+    column: str
+    number: int
+    sql: str
+    equality: bool
+
+
+def parameterize(sql: str, keep: set[str] = frozenset()) -> tuple[str, list[Literal]]:
+    """The statement as an application sends it: each literal compared with a column becomes $n (numbered after the
+    statement's own), except literals on the columns in `keep` (a partial index's constants, which are part of the
+    query's text in every call). The literal's type cast is kept, so PREPARE infers the same types."""
+    statement = parse_sql(sql)[0].stmt
+    literals: list[Literal] = []
+    first = param_count(sql)
+
+    def replace(value, ref, equality):
+        if ref is None or ref[1] in keep or not _is_literal(value):
+            return value
+        number = first + len(literals) + 1
+        literals.append(Literal(ref[0], ref[1], number, _literal_sql(value), equality))
+        param = ast.ParamRef(number=number)
+        return ast.TypeCast(arg=param, typeName=value.typeName) if isinstance(value, ast.TypeCast) else param
+
+    class _Literals(Visitor):
+        def visit_A_Expr(self, ancestors, node):
+            op = node.name[-1].sval if node.name else ""
+            if node.kind == enums.A_Expr_Kind.AEXPR_OP and op in EQ_OPS | RANGE_OPS:
+                lref, rref = _column_ref(_without_text_cast(node.lexpr)), _column_ref(_without_text_cast(node.rexpr))
+                node.rexpr = replace(node.rexpr, lref, op == "=")
+                node.lexpr = replace(node.lexpr, rref, op == "=")
+            elif node.kind == enums.A_Expr_Kind.AEXPR_BETWEEN and isinstance(node.rexpr, (list, tuple)):
+                ref = _column_ref(_without_text_cast(node.lexpr))
+                node.rexpr = tuple(replace(v, ref, False) for v in node.rexpr)
+
+    _Literals()(statement)
+    return _deparse(statement), literals
