@@ -643,11 +643,16 @@ def generate_candidates(
         for alias, ask in asks.items():
             table = by_alias[alias]
             view = (via_views or {}).get((table.schema, table.name))
+            if table.rows < min_rows:
+                tiny = {
+                    "index": f"(any on {table.qualified})",
+                    "reason": f"{table.name} is tiny ({int(table.rows)} rows)",
+                }
+                if tiny not in skipped:
+                    skipped.append(tiny)
+                continue
             for cand in _table_candidates(table, ask, trgm_available):
                 if cand.signature in out:
-                    continue
-                if table.rows < min_rows:
-                    skipped.append({"index": cand.ddl(), "reason": f"{table.name} is tiny ({int(table.rows)} rows)"})
                     continue
                 existing = covered_by_existing(cand, table)
                 if existing is not None:
