@@ -279,6 +279,8 @@ class Candidate:
     reason: str = ""
     # The keys end with the query's ORDER BY: robust when a skewed value has many rows to sort.
     provides_order: bool = field(default=False, compare=False)
+    # An extension the target must install before this index can exist (pg_trgm for gin_trgm_ops).
+    needs_extension: str | None = field(default=None, compare=False)
     # The existing index this one extends (its keys lead this one's): building this one lets that one go.
     extends: str | None = field(default=None, compare=False)
     # A partitioned table's leaf partitions: CONCURRENTLY is built per partition, then attached.
@@ -586,7 +588,10 @@ def _add_gin_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool, 
         reason = f"trigram GIN for {c} LIKE/ILIKE '%...%'"
         if not trgm_available:
             reason += " (needs CREATE EXTENSION pg_trgm first)"
-        out.append(Candidate(s, t, (f"{_ident(c)} gin_trgm_ops",), (), None, "gin", reason, **extra))
+        needs = None if trgm_available else "pg_trgm"
+        out.append(
+            Candidate(s, t, (f"{_ident(c)} gin_trgm_ops",), (), None, "gin", reason, needs_extension=needs, **extra)
+        )
     for c in ask.jsonb_key:
         out.append(
             Candidate(s, t, (_ident(c),), (), None, "gin", f"GIN (jsonb_ops) for the ? operators on {c}", **extra)
@@ -1032,7 +1037,7 @@ def advise(
     sandboxed = 0
     for cand in candidates:
         mode_c = whatif.mode_for(cand)
-        if mode_c == ESTIMATE_ONLY or (cand.method == "gin" and "pg_trgm first" in cand.reason):
+        if mode_c == ESTIMATE_ONLY or cand.needs_extension:
             unmeasurable.append(cand)
             continue
         if mode_c == SANDBOX:
@@ -1254,8 +1259,11 @@ def _add_estimate_only(
                 {"index": cand.ddl(), "reason": f"the planner expects the filter to keep {fraction:.0%} of the rows"}
             )
             continue
-        if "pg_trgm first" in cand.reason:
-            why = "the pg_trgm extension is not installed on the target, so the index cannot be built or measured"
+        if cand.needs_extension:
+            why = (
+                f"the {cand.needs_extension} extension is not installed on the target, so the index cannot be "
+                "built or measured"
+            )
         else:
             why = (
                 f"HypoPG cannot simulate {cand.method.upper()} indexes and this connection does not allow "

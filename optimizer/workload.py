@@ -112,6 +112,7 @@ def advise_workload(
     cand_queries: dict[tuple, tuple[advisor.Candidate, list[int]]] = {}
     notes: list[str] = []
     skipped: list[dict] = []
+    unmeasured: dict[str, str] = {}  # GIN/GiST candidates nothing here can measure: reported, never dropped silently
     by_table: dict[tuple, list[int]] = {}
     timed = True
     for i, item in enumerate(items):
@@ -150,11 +151,17 @@ def advise_workload(
             if i not in queries:
                 queries.append(i)
         for c in cands:
-            if whatif.mode_for(c) == advisor.ESTIMATE_ONLY:
+            if whatif.mode_for(c) == advisor.ESTIMATE_ONLY or c.needs_extension:
+                unmeasured.setdefault(c.ddl(), c.reason)
                 continue
             cand_queries.setdefault(c.signature, (c, []))[1].append(i)
     for s in skipped:
         notes.append(f"query {s['position']} left out: {s['reason']}")
+    for ddl, reason in unmeasured.items():
+        notes.append(
+            f"Estimate-only, not in the measured set: {ddl} ({reason}); HypoPG cannot simulate this index kind and "
+            "this connection does not allow building it in a rolled-back transaction."
+        )
 
     ctx = _Selection(whatif, items, usable, base, tables, by_table, cand_queries, budget_bytes, max_indexes, min_gain)
     ctx.write_cost_ms_per_row = write_cost_ms_per_row if timed else 0.0
@@ -180,6 +187,7 @@ def advise_workload(
         "estimated_saving_ms": round(saved, 3),
         "notes": notes,
         "skipped": skipped,
+        "estimate_only": [{"sql": ddl, "rationale": reason} for ddl, reason in unmeasured.items()],
     }
 
 

@@ -108,7 +108,17 @@ def _cost_with(conn, query: str, candidates: list[advisor.Candidate], *, sandbox
         whatif.remove_all(added)
 
 
-def run_case(conn: psycopg.Connection, case: Case, *, allow_sandbox: bool = False) -> Outcome:
+def _build_for_real(conn, candidates: list[advisor.Candidate]) -> None:
+    """Every proposed index, built for real (without CONCURRENTLY, which a transaction refuses), then undone."""
+    for cand in candidates:
+        conn.execute("SAVEPOINT corpus_ddl")
+        conn.execute(cand.ddl(concurrently=False))
+        conn.execute("ROLLBACK TO SAVEPOINT corpus_ddl")
+
+
+def run_case(
+    conn: psycopg.Connection, case: Case, *, allow_sandbox: bool = False, execute_ddl: bool = False
+) -> Outcome:
     """Advise on one case inside a transaction that is rolled back; the verdict against the expected set."""
     try:
         for statement in case.setup:
@@ -119,6 +129,12 @@ def run_case(conn: psycopg.Connection, case: Case, *, allow_sandbox: bool = Fals
         return Outcome(case, "CRASH", error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     proposed = [s.candidate for s in result.suggestions]
     outcome = Outcome(case, "", [c.ddl(concurrently=False) for c in proposed], cost_base=result.cost_before)
+    if execute_ddl:
+        try:
+            _build_for_real(conn, proposed)
+        except psycopg.Error as exc:
+            conn.rollback()
+            return Outcome(case, "CRASH", outcome.proposed, error=f"proposed DDL failed: {exc}")
     signatures = {signature(c) for c in proposed}
     try:
         outcome.verdict = _verdict(conn, case, result, proposed, signatures, outcome, allow_sandbox)
@@ -143,13 +159,13 @@ def _verdict(conn, case, result, proposed, signatures, outcome, allow_sandbox) -
     return "BETTER" if outcome.cost_advisor <= outcome.cost_expected * 1.01 else "WORSE"
 
 
-def run_schema(url: str, cases: list[Case], *, allow_sandbox: bool = False) -> list[Outcome]:
+def run_schema(url: str, cases: list[Case], *, allow_sandbox: bool = False, execute_ddl: bool = False) -> list[Outcome]:
     outcomes = []
     with psycopg.connect(url) as conn:
         conn.execute("SET statement_timeout = '60s'")
         conn.commit()
         for case in cases:
-            outcomes.append(run_case(conn, case, allow_sandbox=allow_sandbox))
+            outcomes.append(run_case(conn, case, allow_sandbox=allow_sandbox, execute_ddl=execute_ddl))
     return outcomes
 
 
