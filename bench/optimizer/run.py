@@ -490,6 +490,7 @@ def listmonk_benchmark(base_url: str, runs: int, min_gain: float) -> None:
         f"{score(t_base, t_wl, t_or):.3f}"
     )
     print(f"listmonk index bytes: DBooster {db_bytes:,} | workload set {wl_bytes:,} | oracle {oracle_bytes:,}")
+    print("listmonk workload set: " + ("; ".join(i["sql"] for i in advice["indexes"]) or "-"))
 
 
 def corpus_table(base_url: str) -> None:
