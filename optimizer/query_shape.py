@@ -439,7 +439,7 @@ def plan_shape(plan: dict, relations: dict[str, tuple[str, str]]) -> SelectShape
     shape = builder.shape
     shape.relations.update(relations)
 
-    def walk(node, under_limit: bool):
+    def walk(node):
         for key in _CONDITION_KEYS:
             if key in node:
                 expr = _plan_expression(node[key])
@@ -470,9 +470,9 @@ def plan_shape(plan: dict, relations: dict[str, tuple[str, str]]) -> SelectShape
                     shape.referenced.extend(JoinColumn(*r) for r in _column_refs(expr) if r[0] in relations)
         shape.has_limit = shape.has_limit or node.get("Node Type") == "Limit"
         for child in node.get("Plans", ()):
-            walk(child, under_limit or node.get("Node Type") == "Limit")
+            walk(child)
 
-    walk(plan["Plan"], False)
+    walk(plan["Plan"])
     shape.referenced = [r for r in shape.referenced if r.column not in ("ctid", "tableoid")]
     return shape
 
