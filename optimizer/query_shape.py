@@ -341,6 +341,12 @@ def _strip_alias(node, alias: str | None) -> str:
             if len(ref.fields) > 1 and isinstance(ref.fields[-2], ast.String) and ref.fields[-2].sval == alias:
                 ref.fields = (ref.fields[-1],)
 
+        def visit_TypeCast(self, ancestors, cast):
+            # EXPLAIN's `'a'::text` inside `meta ->> 'a'::text`: the index expression reads as the query wrote it.
+            if isinstance(cast.arg, ast.A_Const) and cast.typeName.names[-1].sval in _TEXT_TYPES:
+                return cast.arg
+            return None
+
     _Unqualify()(copy)
     return _deparse(copy)
 
