@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from audit import services as audit
 from dbooster.errors import Conflict, InvalidInput
 from organizations.page_access import role_required, safe_next
-from workflow import audit
 
 logger = logging.getLogger(__name__)
 

@@ -21,15 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 from pglast.stream import RawStream
 
-from billing.quotas import enforce_quota
+from audit import services as audit
 from dbooster.errors import DomainError, InvalidInput, PaymentRequired
 from optimizer import advisor
 from optimizer import ai as ai_client
 from optimizer import verify as verifier
 from optimizer.models import AICache, OptimizationRun, Suggestion
+from plans.quotas import enforce_quota
 from projects.selectors import project_get
 from schema_metadata.selectors import connection_in_org
-from workflow import audit
 
 logger = logging.getLogger(__name__)
 
