@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -26,8 +27,6 @@ def sign_in_providers(next_url: str) -> list[dict]:
     `accounts.oauth.provider_status()` is the single source of truth; should it fail to
     import (a broken install), the buttons still show, disabled, with a clear hint.
     """
-    from urllib.parse import urlencode
-
     try:
         from accounts.oauth import provider_status
 

@@ -1,9 +1,19 @@
+"""The demo organization, user and project, and the demo shop database connected to it.
+
+Lives in schema_metadata, the lowest app that knows all it creates (organizations, projects, connections).
+"""
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from dbooster.errors import DomainError
 from organizations.models import Organization
 from projects.models import Project
+from schema_metadata import demo_shop, services
+from schema_metadata.models import DatabaseConnection
 
 DEMO_EMAIL = "demo@dbooster.local"
 DEMO_PASSWORD = "dbooster-demo-password"
@@ -34,13 +44,6 @@ class Command(BaseCommand):
 
     def _demo_database(self, user, project):
         """The demo shop target database and the demo project's default connection to it."""
-        from django.conf import settings
-        from django.core.management import call_command
-
-        from dbooster.errors import DomainError
-        from schema_metadata import demo_shop, services
-        from schema_metadata.models import DatabaseConnection
-
         name = settings.DEMO_SHOP_DATABASE
         call_command("demo_shop", database=name, stdout=self.stdout)
         if DatabaseConnection.objects.filter(project=project, name="Demo shop database").exists():
