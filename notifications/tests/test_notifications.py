@@ -4,7 +4,7 @@ from django.core import mail
 from dbooster.testing import run_pending_jobs
 from notifications.models import Notification, NotificationKind, NotificationPreference
 from notifications.services import notify, set_preferences
-from tests.factories import OrganizationFactory, UserFactory
+from tests.factories import UserFactory
 
 
 def _approval_requested(users, title="Approve index on film(title)"):
@@ -164,28 +164,6 @@ class TestPages:
         assert pref.in_app is True and pref.email is False
         page = client.get("/app/notifications/")
         assert b'data-unread="' not in page.content
-
-
-class TestInvitationNotification:
-    def test_existing_account_is_notified_once(self, admin_user, org):
-        from organizations.services import invitation_create
-
-        outsider = UserFactory(organization=OrganizationFactory(), email="someone@example.org")
-        invitation = invitation_create(org=org, email="Someone@Example.org", role="member", invited_by=admin_user)
-        notes = Notification.objects.filter(recipient=outsider, kind="invitation")
-        assert notes.count() == 1
-        assert org.name in notes[0].title
-        # A second call (e.g. the organizations service notifying as well) does not duplicate it.
-        from approvals.receivers import on_invitation_saved
-
-        on_invitation_saved(sender=None, instance=invitation, created=True)
-        assert notes.count() == 1
-
-    def test_no_account_no_notification(self, admin_user, org):
-        from organizations.services import invitation_create
-
-        invitation_create(org=org, email="nobody@example.org", role="viewer", invited_by=admin_user)
-        assert Notification.objects.filter(kind="invitation").count() == 0
 
 
 def test_open_follows_only_links_on_this_site(client, member):
