@@ -1,6 +1,8 @@
 import psycopg
 import pytest
 
+from optimizer.models import OptimizationRun, Suggestion
+from schema_metadata.models import DatabaseConnection
 from tests.factories import ProjectFactory
 
 
@@ -18,7 +20,6 @@ def film_db(scratch_database):
 @pytest.fixture
 def make_connection(project):
     """`make_connection(url, environment=..., read_only=...)`: a DatabaseConnection of `project`."""
-    from schema_metadata.models import DatabaseConnection
 
     def make(url, *, environment="development", read_only=False, name=None, on_project=None):
         target_project = on_project or project
@@ -36,7 +37,6 @@ def make_connection(project):
 @pytest.fixture
 def make_suggestion(org, project, admin_user):
     """`make_suggestion(kind, sql, connection=None, query=...)`: an optimizer suggestion of `org`."""
-    from optimizer.models import OptimizationRun, Suggestion
 
     def make(kind, sql, *, connection=None, query="SELECT * FROM film WHERE title = 'x'", fingerprint="", **fields):
         run = OptimizationRun.objects.create(

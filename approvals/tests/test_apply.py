@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from dbooster.errors import Conflict
 from dbooster.testing import run_pending_jobs
 from notifications.models import Notification
+from schema_metadata.models import DatabaseConnection
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,8 +32,6 @@ def team():
 
 @pytest.fixture
 def connect_target(team):
-    from schema_metadata.models import DatabaseConnection
-
     def make(url, *, environment="development", read_only=False):
         return DatabaseConnection.objects.create(
             project=team["project"],

@@ -6,6 +6,7 @@ import psycopg
 import pytest
 from rest_framework.test import APIClient
 
+from approvals.tests.test_audit_secrets import _audit_rows_containing
 from audit.models import AuditEvent
 from dbooster.testing import run_pending_jobs
 from tests.factories import UserFactory
@@ -92,6 +93,4 @@ def test_every_listed_action_is_recorded_with_ip_and_fingerprint(film_db, settin
     # Never the connection's password (the explain really used the password-bearing URL).
     with psycopg.connect(_with_password(film_db)) as conn:
         assert conn.execute("SELECT count(*) FROM film").fetchone()[0] == 2000
-    from approvals.tests.test_audit_secrets import _audit_rows_containing
-
     assert _audit_rows_containing(PASSWORD) == 0

@@ -10,6 +10,7 @@ from approvals import services
 from audit import services as audit
 from audit.models import AuditEvent
 from dbooster.testing import run_pending_jobs
+from schema_metadata import services as targets
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
 
 PASSWORD = "Pw-9f3c1e7a-never-log-me"
@@ -29,8 +30,6 @@ def _audit_rows_containing(text: str) -> int:
 
 @pytest.mark.django_db(transaction=True)
 def test_no_password_anywhere_in_the_audit_log(film_db, client_for):
-    from schema_metadata import services as targets
-
     org = OrganizationFactory()
     admin = UserFactory(organization=org, role="admin")
     member = UserFactory(organization=org, role="member")

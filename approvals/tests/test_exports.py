@@ -7,6 +7,8 @@ import pytest
 from approvals import exports, services
 from audit.models import AuditEvent
 from dbooster.errors import Unprocessable
+from repositories.extraction.engine import context_around
+from repositories.models import ExtractedQuery, QueryOccurrence, ScanRun
 
 CODE = """import db
 
@@ -26,9 +28,6 @@ REWRITE = "SELECT film_id, title\n  FROM film\n WHERE title = %s"
 
 @pytest.fixture
 def occurrence(project):
-    from repositories.extraction.engine import context_around
-    from repositories.models import ExtractedQuery, QueryOccurrence, ScanRun
-
     scan = ScanRun.objects.create(project=project, source="upload", status="succeeded", upload_name="app.zip")
     query = ExtractedQuery.objects.create(
         project=project, fingerprint="fp-slow", normalized_text=ORIGINAL, sql=ORIGINAL, statement_type="select"

@@ -3,10 +3,12 @@ import io
 import json
 
 import pytest
+from django.contrib.admin.sites import site
 from django.db import DatabaseError, connection, transaction
 
 from audit import services as audit
 from audit.admin import AuditEventAdmin
+from audit.api import csv_safe
 from audit.models import AppendOnlyError, AuditEvent
 from tests.factories import UserFactory
 
@@ -68,8 +70,6 @@ class TestAppendOnly:
         assert event.action == "project.create"
 
     def test_admin_cannot_add_change_or_delete(self, rf, events):
-        from django.contrib.admin.sites import site
-
         superuser = UserFactory(is_staff=True, is_superuser=True)
         request = rf.get("/admin/")
         request.user = superuser
@@ -184,8 +184,6 @@ class TestAuditApi:
         assert AuditEvent.objects.filter(action="audit.export", organization=org).count() == 1
 
     def test_csv_cell_that_looks_like_a_formula_is_defused(self):
-        from audit.api import csv_safe
-
         assert csv_safe("=1+1") == "'=1+1"
         assert csv_safe("@SUM(A1)") == "'@SUM(A1)"
         assert csv_safe("project.create") == "project.create"
