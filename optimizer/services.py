@@ -30,8 +30,7 @@ from optimizer import workload as wl
 from optimizer.models import AICache, OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from optimizer.query_shape import tables_of
 from optimizer.rewrites import rewrite
-from optimizer.rules import analyze
-from optimizer.rules.model import SchemaInfo
+from optimizer.rules import SchemaInfo, analyze
 from plans.quotas import enforce_quota
 from projects.selectors import project_get
 from repositories.models import ExtractedQuery
