@@ -19,6 +19,8 @@ import uuid
 from dataclasses import dataclass, field, replace
 
 import psycopg
+from pglast import ast, parse_sql
+from pglast.stream import RawStream
 from psycopg import sql as pgsql
 
 from optimizer.query_shape import (
@@ -1381,9 +1383,6 @@ def _estimate_pick(candidates: list[Candidate]) -> list[Candidate]:
 
 def parse_index_ddl(ddl: str) -> Candidate | None:
     """A Candidate from a CREATE INDEX statement (the AI's suggestions), or None if it is not one."""
-    from pglast import ast, parse_sql
-    from pglast.stream import RawStream
-
     try:
         stmts = parse_sql(ddl)
     except Exception:
