@@ -64,6 +64,8 @@ def test_the_corpus_is_what_the_issue_asks():
 
 @pytest.fixture(scope="session")
 def corpus_cluster():
+    if not (databases.DATASETS / "pagila.sql").exists() or not (databases.CORPORA / "knadh+listmonk.tar.gz").exists():
+        pytest.skip(f"the shared datasets and corpora are not at {databases.SHARED} (set DBOOSTER_SHARED)")
     return os.environ.get("HYPOPG_DATABASE_URL") or _start_hypopg_cluster()
 
 
