@@ -20,9 +20,13 @@ import psycopg
 from psycopg import sql
 
 # The shared inputs sit beside the checkout (../shared) or beside the worktrees' folder (../../shared).
-SHARED = next(
-    (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "datasets").is_dir()),
-    Path(os.environ.get("DBOOSTER_SHARED", "../shared")),
+SHARED = (
+    Path(os.environ["DBOOSTER_SHARED"])
+    if os.environ.get("DBOOSTER_SHARED")
+    else next(
+        (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "datasets").is_dir()),
+        Path("../shared"),
+    )
 )
 DATASETS = SHARED / "datasets"
 CORPORA = SHARED / "corpora"
