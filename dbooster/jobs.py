@@ -1,11 +1,15 @@
-"""Jobs whose worker died: found from procrastinate's worker heartbeats, then retried or failed with the reason.
+"""Background jobs, seen from the services: deferring by task name, and jobs whose worker died.
+
+Services queue work through `defer`, so a services module never imports a tasks module (the tasks
+module imports its services; importing back would be a cycle). procrastinate's Django app has
+loaded every app's `tasks` module by the time a request or a job runs.
 
 A worker killed mid-job (SIGKILL, OOM, a lost machine) leaves its procrastinate job `doing` and the row it was
 working on (a scan, a schema sync, an apply) `running` forever. procrastinate records a heartbeat per worker;
 a `doing` job whose worker's heartbeat is older than JOB_STALLED_AFTER_S (or whose worker row was pruned) is
 stalled. `recover_stalled_jobs()` (run every minute by the `dbooster.recover_stalled_jobs` periodic task) hands
-each one to the handler its app registered for the task name: the handler puts the row in a visible state,
-removes scratch files and says whether the job is retried or failed.
+each one to the handler its app registered for the task name (`on_lost_job`): the handler puts the row in a
+visible state, removes scratch files and says whether the job is retried or failed.
 """
 
 from __future__ import annotations
@@ -18,8 +22,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from procrastinate import sql as procrastinate_sql
+from procrastinate.contrib.django import app
 
 logger = logging.getLogger(__name__)
+
+
+def defer(task_name: str, **task_kwargs) -> int:
+    """Queue one job of the task registered as `task_name`; returns the job id."""
+    return app.configure_task(task_name, allow_unknown=False).defer(**task_kwargs)
+
 
 RETRY = "retry"
 FAIL = "fail"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from urllib.parse import quote
 
 import psycopg
 from django.conf import settings
@@ -175,8 +176,6 @@ def server_params() -> dict:
 
 def database_url(name: str, *, user: str | None = None, password: str | None = None) -> str:
     """A postgresql:// URL for database `name` on that server (as `user`, by default DBooster's own role)."""
-    from urllib.parse import quote
-
     params = server_params()
     if user is not None:
         params["user"] = user

@@ -20,6 +20,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection as django_connection
 
+from audit.models import AuditEvent
 from conftest import url_for_database
 from dbooster import jobs
 from dbooster.testing import job_status
@@ -27,7 +28,6 @@ from repositories.models import ScanRun
 from repositories.tests.conftest import SAMPLE_FILES, make_tarball
 from schema_metadata import services as schema_services
 from schema_metadata.models import SchemaSync
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -157,22 +157,22 @@ def _take_and_die(task_name: str) -> None:
 
 
 def test_an_apply_whose_worker_died_fails_visibly_with_its_proposal(admin_user, member, orders_connection):
+    from approvals import services as approvals_services
+    from approvals.models import ApplyAttempt
     from schema_metadata.models import DatabaseConnection
-    from workflow import services as workflow_services
-    from workflow.models import ApplyAttempt
 
     DatabaseConnection.objects.filter(pk=orders_connection.pk).update(read_only=False)
-    proposal = workflow_services.proposal_submit_sql(
+    proposal = approvals_services.proposal_submit_sql(
         actor=member, kind="index", sql="CREATE INDEX orders_total_idx ON orders (total)", reason="faster",
         connection_id=orders_connection.pk,
     )  # fmt: skip
-    proposal = workflow_services.proposal_approve(proposal=proposal, actor=admin_user, comment="go")
-    attempt = workflow_services.proposal_apply(proposal=proposal, actor=admin_user)
-    _take_and_die("workflow.apply_proposal")
+    proposal = approvals_services.proposal_approve(proposal=proposal, actor=admin_user, comment="go")
+    attempt = approvals_services.proposal_apply(proposal=proposal, actor=admin_user)
+    _take_and_die(approvals_services.APPLY_TASK)
     ApplyAttempt.objects.filter(pk=attempt.pk).update(status="running")
     assert jobs.recover_stalled_jobs()["failed"] == 1
     attempt.refresh_from_db()
     proposal.refresh_from_db()
     assert attempt.status == "failed" and "stopped" in attempt.error and attempt.finished_at is not None
     assert proposal.state == "failed" and "heartbeat" in proposal.apply_error
-    assert job_status("workflow.apply_proposal", attempt_id=attempt.pk) == ["failed"]
+    assert job_status(approvals_services.APPLY_TASK, attempt_id=attempt.pk) == ["failed"]

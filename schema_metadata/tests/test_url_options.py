@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
+from audit.models import AuditEvent
 from dbooster.errors import InvalidInput
 from schema_metadata import target
-from workflow.models import AuditEvent
 
 SECRET = "pw-Zq81secret"
 
