@@ -6,6 +6,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import VerifiedEmail
 from dbooster.api import Pagination, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
@@ -170,7 +171,7 @@ class MemberDetailView(APIView):
 
 
 class InvitationListView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
     write_role = Role.ADMIN
 
     @extend_schema(responses={200: InvitationSerializer(many=True)}, tags=["organizations"])

@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.permissions import verified_required
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role
 from organizations import selectors, services
@@ -135,6 +136,7 @@ def member_remove(request, pk: int):
 
 @require_POST
 @role_required(Role.ADMIN)
+@verified_required
 def invitation_create(request):
     form = InviteForm(request.POST)
     if not form.is_valid():

@@ -4,8 +4,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.permissions import VerifiedEmail
 from dbooster.api import paginated_response
 from dbooster.permissions import OrganizationRole
+from dbooster.ratelimit import RateLimit
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from repositories import github, selectors, services
@@ -167,7 +169,9 @@ class ProjectRepositoryListView(APIView):
 
 
 class ScanStartView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "scans"
 
     @extend_schema(
         request=ScanStartSerializer,
@@ -192,7 +196,9 @@ class ScanStartView(APIView):
 
 
 class ScanUploadView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "scans"
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(

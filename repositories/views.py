@@ -8,7 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import verified_required
 from dbooster.errors import DomainError, NotFound
+from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
@@ -79,6 +81,8 @@ def repository_connect(request):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("scans")
 def scan_start(request):
     project = _project(request, request.POST.get("project"))
     if project is None:
@@ -101,6 +105,8 @@ def scan_start(request):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("scans")
 def scan_upload(request):
     project = _project(request, request.POST.get("project"))
     if project is None:
