@@ -1,14 +1,15 @@
 """Queue the accounts e-mails for the worker (services call this; the job itself is in accounts/tasks.py).
 
-The mail holds a one-time code and link token, which the database must never hold in the
-clear: the job's arguments carry them encrypted with FIELD_ENCRYPTION_KEYS.
+The job row is written in the caller's transaction (procrastinate's Django connector uses
+Django's connection): the mail goes out if and only if the change that asked for it commits.
+It holds a one-time code and link token, which the database must never hold in the clear:
+the job's arguments carry them encrypted with FIELD_ENCRYPTION_KEYS.
 """
 
 from __future__ import annotations
 
 import json
 
-from django.db import transaction
 from procrastinate.contrib.django import app
 
 from dbooster import crypto
@@ -20,7 +21,4 @@ def defer_account_email(*, kind: str, to: str, user_id: int | None, secrets: dic
     """Send e-mail `kind` (see accounts/tasks.py) to `to` once the current transaction commits."""
     sealed = crypto.encrypt(json.dumps(secrets or {}))
 
-    def defer():
-        app.configure_task(name=SEND_EMAIL_TASK, queue="email").defer(kind=kind, to=to, user_id=user_id, sealed=sealed)
-
-    transaction.on_commit(defer)
+    app.configure_task(name=SEND_EMAIL_TASK, queue="email").defer(kind=kind, to=to, user_id=user_id, sealed=sealed)
