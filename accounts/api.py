@@ -547,7 +547,12 @@ class SessionListView(APIView):
         context = {"current_session_id": current_session_id(request)}
         return Response(SessionSerializer(sessions, many=True, context=context).data)
 
-    @extend_schema(responses={204: None}, tags=["users"], description="Sign out everywhere: every session ends.")
+    @extend_schema(
+        responses={204: None},
+        tags=["users"],
+        operation_id="users_me_sessions_revoke_all",
+        description="Sign out everywhere: every session ends.",
+    )
     def delete(self, request):
         services.sessions_revoke_all(user=request.user)
         audit.record(action="user.sessions_revoke_all", actor=request.user, target=request.user, request=request)
@@ -555,7 +560,9 @@ class SessionListView(APIView):
 
 
 class SessionDetailView(APIView):
-    @extend_schema(responses={204: None, 404: AuthErrorSerializer}, tags=["users"])
+    @extend_schema(
+        responses={204: None, 404: AuthErrorSerializer}, tags=["users"], operation_id="users_me_session_revoke"
+    )
     def delete(self, request, pk):
         services.session_revoke(user=request.user, session_id=pk)
         audit.record(action="user.session_revoke", actor=request.user, target=request.user, request=request)
