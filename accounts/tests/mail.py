@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlparse
 
 from django.core import mail
@@ -15,6 +16,7 @@ from django.db import connection
 
 from accounts.jobs import SEND_EMAIL_TASK
 from accounts.tasks import send_account_email
+from dbooster.testing import run_pending_jobs
 
 
 def deliver_account_emails() -> list:
@@ -48,3 +50,16 @@ def link_in(message) -> str:
 
 def token_in(message) -> str:
     return parse_qs(urlparse(link_in(message)).query)["token"][0]
+
+
+def _run_jobs_and_close(queues):
+    try:
+        return run_pending_jobs(queues=queues)
+    finally:
+        connection.close()  # this thread's own connection, or the test database cannot be dropped
+
+
+def run_pending_jobs_beside_an_event_loop(queues=("email",)) -> dict:
+    """A real worker run from a test whose thread already runs an event loop (Playwright's sync API)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(_run_jobs_and_close, list(queues)).result()
