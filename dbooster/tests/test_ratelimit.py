@@ -179,3 +179,23 @@ def test_openapi_documents_the_429_with_retry_after(api_client):
         assert "Retry-After" in response["headers"], path
         assert "per account" in response["description"] or "per address" in response["description"]
     assert "429" not in schema["paths"]["/projects"]["get"]["responses"]
+
+
+def test_openapi_document_is_built_once_per_process_and_rebuilt_when_settings_change(client, settings, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from dbooster import schema_view
+
+    schema_view._forget_documents()
+    calls = []
+    original = SchemaGenerator.get_schema
+    monkeypatch.setattr(SchemaGenerator, "get_schema", lambda self, **kw: calls.append(1) or original(self, **kw))
+    first = client.get("/openapi.json")
+    again = client.get("/openapi.json")
+    assert again.content == first.content and again["Content-Type"] == first["Content-Type"]
+    assert client.get("/openapi.json", HTTP_ACCEPT="application/json").json() == first.json()
+    assert len(calls) == 1
+    limit(settings, "sign_in", account="7/min", address="9/min")
+    changed = client.get("/openapi.json").json()
+    assert len(calls) == 2
+    assert "7 per minute per account" in changed["paths"]["/auth/login"]["post"]["responses"]["429"]["description"]
