@@ -174,9 +174,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dbooster.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "auth": env.str("AUTH_THROTTLE_RATE", default="30/min"),
-    },
+    # Rate limits: RATE_LIMITS below (dbooster/ratelimit.py), one store for every worker.
 }
 
 SIMPLE_JWT = {
