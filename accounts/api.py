@@ -481,6 +481,11 @@ def current_session_id(request) -> int | None:
 
 
 class MeView(APIView):
+    # A new e-mail address gets a code by mail: limited like the other code requests.
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "codes"
+    rate_limit_methods = ("PATCH",)
+
     @extend_schema(responses={200: UserSerializer}, tags=["users"])
     def get(self, request):
         return Response(UserSerializer(request.user).data)
@@ -515,9 +520,7 @@ class MeView(APIView):
     def delete(self, request):
         data = DeleteAccountSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = request.user
-        audit.record(action="user.delete", actor=user, target=user, request=request)
-        services.user_delete(user=user, password=data.validated_data.get("password", ""), request=request)
+        services.user_delete(user=request.user, password=data.validated_data.get("password", ""), request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

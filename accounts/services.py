@@ -22,6 +22,7 @@ from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound
 from dbooster.roles import Role
 from organizations.models import Organization
 from organizations.services import leave_current_organization, organization_create
+from workflow import audit
 
 # The refresh (and access) token claim naming the sign-in session.
 SESSION_CLAIM = "sid"
@@ -52,7 +53,10 @@ def token_pair(user: User, *, request=None) -> dict:
     Each pair starts a sign-in session (listed at GET /users/me/sessions); its id rides in the
     tokens as the `sid` claim, which refresh rotation keeps.
     """
-    session = SignInSession.objects.create(user=user, jti="", last_used_at=timezone.now(), **_request_origin(request))
+    now = timezone.now()
+    # Sessions idle longer than a refresh token lives can never be used again: forget them.
+    SignInSession.objects.filter(user=user, last_used_at__lt=now - api_settings.REFRESH_TOKEN_LIFETIME).delete()
+    session = SignInSession.objects.create(user=user, jti="", last_used_at=now, **_request_origin(request))
     refresh = RefreshToken.for_user(user)
     refresh[SESSION_CLAIM] = session.pk
     session.jti = refresh[api_settings.JTI_CLAIM]
@@ -413,6 +417,8 @@ def user_delete(*, user: User, password: str = "", request=None) -> None:
         )
     leave_current_organization(user=user, request=request)
     sessions_revoke_all(user=user)
+    # Recorded before the row goes (the event keeps the e-mail; its actor link becomes empty).
+    audit.record(action="user.delete", actor=user, target=user, request=request, metadata={"email": user.email})
     user.delete()
 
 

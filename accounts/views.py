@@ -393,7 +393,6 @@ def _account_delete(request):
     form.is_valid()
     user = request.user
     try:
-        audit.record(action="user.delete", actor=user, target=user, request=request)
         services.user_delete(user=user, password=form.cleaned_data.get("password", ""), request=request)
     except DomainError as exc:
         form.add_error("password" if exc.code == "wrong_password" else None, exc.detail)

@@ -11,7 +11,8 @@ statement (an upsert, or INCR), so concurrent workers never lose a count. The wi
 it starts at the first hit and `Retry-After` is the time left in it.
 
 API views opt in with `throttle_classes = [RateLimit]` and `rate_limit_scope = "sql"` (and
-`rate_limit_account_field = "email"` on anonymous endpoints); pages with `@rate_limited("sign_in")`.
+`rate_limit_account_field = "email"` on anonymous endpoints, `rate_limit_methods = ("PATCH",)` to limit
+only some methods); pages with `@rate_limited("sign_in")`.
 """
 
 from __future__ import annotations
@@ -200,7 +201,8 @@ class RateLimit(BaseThrottle):
 
     def allow_request(self, request, view):
         scope = getattr(view, "rate_limit_scope", None)
-        if scope is None:
+        methods = getattr(view, "rate_limit_methods", None)
+        if scope is None or (methods is not None and request.method not in methods):
             return True
         try:
             check(
@@ -243,9 +245,12 @@ _ERROR_SCHEMA = {
 }
 
 
-def _limited_scope(callback) -> str | None:
+def _limited_scope(callback, method: str) -> str | None:
     view_class = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     if view_class is None or RateLimit not in getattr(view_class, "throttle_classes", ()):
+        return None
+    methods = getattr(view_class, "rate_limit_methods", None)
+    if methods is not None and method.upper() not in methods:
         return None
     return getattr(view_class, "rate_limit_scope", None)
 
@@ -254,7 +259,7 @@ def document_rate_limits(result, generator, request, public):
     """drf-spectacular hook: every rate-limited operation documents its 429, limits and Retry-After."""
     result.setdefault("components", {}).setdefault("schemas", {})["RateLimited"] = _ERROR_SCHEMA
     for path, _regex, method, callback in generator.endpoints:
-        scope = _limited_scope(callback)
+        scope = _limited_scope(callback, method)
         operation = result["paths"].get(path.rstrip("/") or "/", {}).get(method.lower())
         if scope is None or operation is None:
             continue

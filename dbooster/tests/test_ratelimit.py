@@ -199,3 +199,13 @@ def test_openapi_document_is_built_once_per_process_and_rebuilt_when_settings_ch
     changed = client.get("/openapi.json").json()
     assert len(calls) == 2
     assert "7 per minute per account" in changed["paths"]["/auth/login"]["post"]["responses"]["429"]["description"]
+
+
+def test_only_the_limited_methods_count(settings, client_for, member, api_client):
+    limit(settings, "codes", account="1/min", address="100/min")
+    client = client_for(member)
+    assert client.patch("/users/me", {"email": "one@example.com"}, format="json").status_code == 200
+    assert client.patch("/users/me", {"email": "two@example.com"}, format="json").status_code == 429
+    assert [client.get("/users/me").status_code for _ in range(3)] == [200, 200, 200]
+    responses = api_client.get("/openapi.json").json()["paths"]["/users/me"]
+    assert "429" in responses["patch"]["responses"] and "429" not in responses["get"]["responses"]
