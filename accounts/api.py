@@ -17,9 +17,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import oauth, selectors, services
 from accounts.models import SignInSession, User
+from audit import services as audit
 from dbooster.errors import DomainError, InvalidInput, ServiceUnavailable
 from dbooster.ratelimit import RateLimit
-from workflow import audit
 
 
 class TokenPairSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""Queue the accounts e-mails for the worker (services call this; the job itself is in accounts/tasks.py).
+"""Queue the accounts e-mails for the worker (the job itself is accounts.tasks.send_account_email).
 
 The job row is written in the caller's transaction (procrastinate's Django connector uses
 Django's connection): the mail goes out if and only if the change that asked for it commits.
@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 
-from procrastinate.contrib.django import app
-
-from dbooster import crypto
+from dbooster import crypto, jobs
 
 SEND_EMAIL_TASK = "accounts.send_account_email"
 
 
 def defer_account_email(*, kind: str, to: str, user_id: int | None, secrets: dict | None = None) -> None:
-    """Send e-mail `kind` (see accounts/tasks.py) to `to` once the current transaction commits."""
+    """Queue e-mail `kind` (see accounts/tasks.py) to `to`, in the current transaction."""
     sealed = crypto.encrypt(json.dumps(secrets or {}))
-
-    app.configure_task(name=SEND_EMAIL_TASK, queue="email").defer(kind=kind, to=to, user_id=user_id, sealed=sealed)
+    jobs.defer(SEND_EMAIL_TASK, kind=kind, to=to, user_id=user_id, sealed=sealed)

@@ -17,12 +17,12 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.jobs import defer_account_email
 from accounts.models import EmailCode, OAuthExchangeCode, SignInSession, User
+from audit import services as audit
 from dbooster import ratelimit
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound
 from dbooster.roles import Role
 from organizations.models import Organization
 from organizations.services import leave_current_organization, organization_create
-from workflow import audit
 
 # The refresh (and access) token claim naming the sign-in session.
 SESSION_CLAIM = "sid"

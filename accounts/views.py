@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import selectors, services
 from accounts.api import CODE_SENT, RESET_SENT, SIGNUP_ACCEPTED
+from audit import services as audit
 from dbooster.errors import Conflict, DomainError, InvalidInput
 from dbooster.ratelimit import rate_limited
 from organizations.page_access import role_required, safe_next
-from workflow import audit
 
 logger = logging.getLogger(__name__)
 

@@ -3,10 +3,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import VerifiedEmail
 from dbooster.api import paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
+from dbooster.verified import VerifiedEmail
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from projects import selectors as project_selectors

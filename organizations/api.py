@@ -6,10 +6,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import VerifiedEmail
 from dbooster.api import Pagination, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
+from dbooster.verified import VerifiedEmail
 from organizations import selectors, services
 from organizations.models import Invitation, Organization
 

@@ -12,9 +12,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import verified_required
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role
+from dbooster.verified import verified_required
 from organizations import selectors, services
 from organizations.page_access import ORGANIZATION_PAGE, flash_domain_error, not_found, role_required
 

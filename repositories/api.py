@@ -4,10 +4,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import VerifiedEmail
 from dbooster.api import paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
+from dbooster.verified import VerifiedEmail
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from repositories import github, selectors, services

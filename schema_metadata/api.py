@@ -7,12 +7,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import VerifiedEmail
 from dbooster.api import paginated_response
 from dbooster.errors import InvalidInput, NotFound
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
 from dbooster.roles import Role
+from dbooster.verified import VerifiedEmail
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from schema_metadata import selectors, services

@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.permissions import verified_required
 from dbooster.errors import DomainError, NotFound
 from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
+from dbooster.verified import verified_required
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
 from schema_metadata import selectors, services

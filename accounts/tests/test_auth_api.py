@@ -3,8 +3,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.mail import deliver_account_emails
+from audit.models import AuditEvent
 from tests.factories import UserFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

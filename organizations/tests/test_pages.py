@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.tests.mail import code_in, deliver_account_emails
+from audit.models import AuditEvent
 from organizations.models import Invitation, Organization
 from tests.factories import OrganizationFactory, UserFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
