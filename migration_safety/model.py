@@ -34,6 +34,8 @@ class Facts:
     tables: dict[str, TableFacts] = field(default_factory=dict)
     code_queries: list[CodeQuery] = field(default_factory=list)
     server_version_num: int = 150000
+    # Whoever runs the script sets lock_timeout first (DBooster's own applier does).
+    runner_sets_lock_timeout: bool = False
 
     def table(self, name: str | None) -> TableFacts | None:
         return self.tables.get((name or "").lower()) if name else None

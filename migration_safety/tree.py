@@ -45,6 +45,8 @@ class Script:
         return self.statements[:index]
 
     def lock_timeout_set_before(self, index: int) -> bool:
+        if self.facts.runner_sets_lock_timeout:
+            return True
         return any(setting_name(s.node) == "lock_timeout" for s in self.before(index))
 
     def in_explicit_transaction(self, index: int) -> bool:
