@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from bisect import bisect_left, bisect_right
 
-from repositories.extraction.sql import FRAGMENT, PARAM_SENTINEL, looks_like_sql, query_api_verdict
+from repositories.extraction.sql import API, FRAGMENT, interpolation, looks_like_sql, query_api_verdict
 from repositories.extraction.types import Candidate
 
 _SIMPLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
@@ -17,6 +17,15 @@ _SIMPLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
 QUERY_APIS = frozenset(
     ("execute", "executemany", "executescript", "raw", "text", "extra", "RawSQL", "read_sql", "read_sql_query")
 )
+
+
+def _source_of(node) -> str:
+    """The code of an interpolated expression, as an f-string field (`{table}`)."""
+    inner = node.value if isinstance(node, ast.FormattedValue) else node
+    try:
+        return "{" + ast.unparse(inner) + "}"
+    except (ValueError, RecursionError):
+        return "{}"
 
 
 def _string_of(node) -> str | None:
@@ -29,16 +38,18 @@ def _string_of(node) -> str | None:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 parts.append(value.value)
             else:
-                parts.append(PARAM_SENTINEL)
+                parts.append(interpolation(_source_of(value)))
         return "".join(parts)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        return _string_of(node.func.value)  # "... {} ...".format(x): the fields are interpolations
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _string_of(node.left), _string_of(node.right)
         if left is None and right is None:
             return None
         if left is None:
-            left = PARAM_SENTINEL if isinstance(node.left, _SIMPLE) else None
+            left = interpolation(_source_of(node.left)) if isinstance(node.left, _SIMPLE) else None
         if right is None:
-            right = PARAM_SENTINEL if isinstance(node.right, _SIMPLE) else None
+            right = interpolation(_source_of(node.right)) if isinstance(node.right, _SIMPLE) else None
         if left is None or right is None:
             return None
         return left + right
@@ -125,6 +136,7 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
     api_arguments: set[int] = set()  # ids of the string expressions given straight to a query API
     strings: dict[str, ast.AST] = {}  # name -> a value assigned to it (read as a string when passed)
     passed: list[str] = []  # names given to a query API
+    plain: dict[int, Candidate] = {}  # SQL-looking strings not (yet) known to reach a query API
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -133,7 +145,10 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
         text = _string_of(node)
         if text is not None:
             if looks_like_sql(text):
-                candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1))
+                hint = API if id(node) in api_arguments else ""
+                candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1, hint=hint))
+                if not hint:
+                    plain[id(node)] = candidates[-1]
             elif id(node) in api_arguments and query_api_verdict(text):
                 candidates.append(_api_candidate(text, node, line_shift))
             continue
@@ -148,6 +163,11 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
         stack.extend(child for child in ast.iter_child_nodes(node) if _touches(child, hit_lines))
     if passed:
         candidates.extend(_passed_by_name(tree, passed, strings, line_shift))
+        for name in passed:  # `q = "SELECT ..."` then `cur.execute(q)`: q reaches a query API
+            value = strings.get(name)
+            found = plain.get(id(value)) if value is not None else None
+            if found is not None:
+                found.hint = API
     return candidates
 
 
