@@ -207,6 +207,17 @@ def erb_code(source: str) -> str:
     return "".join(pieces)
 
 
+def _statement_position(candidate: Candidate, text: str, offset: int, language: str) -> tuple[int, int]:
+    """Line and column of a statement that starts `offset` characters into its candidate's text. Exact
+    in SQL files; in a literal, escapes and concatenation can shift it by a line or a few columns."""
+    if offset == 0:
+        return candidate.line, candidate.column
+    newlines = text.count("\n", 0, offset)
+    if newlines:
+        return candidate.line + newlines, offset - text.rfind("\n", 0, offset)
+    return candidate.line, candidate.column + offset
+
+
 def extract_source(
     source: str, path: str, language: str, gate: tuple[list[int], list[int]] | None = None
 ) -> FileResult:
@@ -226,11 +237,12 @@ def extract_source(
             )
             continue
         for stmt in analysis.statements:
+            line, column = _statement_position(candidate, text, stmt.offset, language)
             result.occurrences.append(
                 Occurrence(
                     file=path,
-                    line=candidate.line,
-                    column=candidate.column,
+                    line=line,
+                    column=column,
                     language=language,
                     context=context,
                     sql=stmt.sql,
@@ -384,6 +396,44 @@ def _chunks(files: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[
         yield chunk
 
 
+_shared: dict[int, ProcessPoolExecutor] = {}
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool kept for the life of this process, one per size: a scan worker starts its extraction
+    processes once, not once per scan (starting them costs more CPU than scanning a small tree)."""
+    pool = _shared.get(workers)
+    if pool is None or getattr(pool, "_broken", False):
+        pool = _shared[workers] = _pool(workers)
+    return pool
+
+
+def _warm_up() -> int:
+    analyse("SELECT 1 FROM t WHERE id = $1")
+    return os.getpid()
+
+
+def warm_pool(workers: int) -> None:
+    """Start the shared pool's processes now (a scan worker does this before its first scan)."""
+    pool = shared_pool(workers)
+    for future in [pool.submit(_warm_up) for _ in range(workers * 2)]:
+        future.result()
+
+
+def close_shared_pools() -> None:
+    """Stop the shared pools' processes (at the end of a benchmark or a worker's life)."""
+    while _shared:
+        _, pool = _shared.popitem()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _discard_shared(pool: ProcessPoolExecutor) -> None:
+    for size, shared in list(_shared.items()):
+        if shared is pool:
+            del _shared[size]
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers never inherit the parent's open database connections or threads.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -449,27 +499,27 @@ def scan_tree(
             consume(extract_chunk(chunk))
         return totals
     workers = workers or os.cpu_count() or 1
-    pool = _pool(workers)
+    pool = shared_pool(workers)
     broken: list[list[tuple[str, str]]] = []
+    pending: dict = {}
+
+    def collect(futures):
+        nonlocal pool
+        for future in futures:
+            chunk = pending.pop(future)
+            try:
+                consume(future.result())
+            except BrokenProcessPool:
+                broken.append(chunk)
+        if broken:  # every chunk in flight fails with the pool: start a new one for the rest
+            for future in list(pending):
+                broken.append(pending.pop(future))
+            _discard_shared(pool)
+            pool = shared_pool(workers)
+            while broken:
+                consume(_extract_isolated(broken.pop()))
+
     try:
-        pending: dict = {}
-
-        def collect(futures):
-            nonlocal pool
-            for future in futures:
-                chunk = pending.pop(future)
-                try:
-                    consume(future.result())
-                except BrokenProcessPool:
-                    broken.append(chunk)
-            if broken:  # every chunk in flight fails with the pool: start a new one for the rest
-                pool.shutdown(wait=False, cancel_futures=True)
-                for future in list(pending):
-                    broken.append(pending.pop(future))
-                pool = _pool(workers)
-                while broken:
-                    consume(_extract_isolated(broken.pop()))
-
         for chunk in chunks:
             try:
                 pending[pool.submit(extract_chunk, chunk)] = chunk
@@ -481,6 +531,8 @@ def scan_tree(
                 done, _ = wait(set(pending), return_when=FIRST_COMPLETED)
                 collect(done)
         collect(list(pending))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        for future in pending:  # the scan stops (our side failed): its work left in the pool goes too
+            future.cancel()
+        raise
     return totals

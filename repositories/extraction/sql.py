@@ -142,6 +142,7 @@ class Statement:
     tables_read: tuple[str, ...]
     tables_written: tuple[str, ...]
     interpolations: int = 0  # > 0: a template, completed with stand-ins for its interpolated code
+    offset: int = 0  # where the statement starts in the text analysed
 
 
 @dataclass(slots=True)
@@ -507,22 +508,21 @@ def _char_offset(text: str, raw: bytes | None, byte_offset: int) -> int:
     return byte_offset if raw is None else len(raw[:byte_offset].decode("utf-8", errors="ignore"))
 
 
-def _as_written(original: str, prepared: Prepared, start: int, end: int) -> tuple[str, int]:
+def _as_written(original: str, prepared: Prepared, start: int, end: int) -> tuple[str, int, int]:
     """The statement spanning [start, end) of the prepared text, cut from the original as written
-    (interpolation marks dropped), and how many interpolations it holds."""
+    (interpolation marks dropped), how many interpolations it holds, and where it starts in the original."""
     text = prepared.text
     while start < end and text[start].isspace():
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] == ";"):
         end -= 1
     count = sum(1 for a, _ in prepared.interpolations if start <= a < end)
-    if not prepared.marks:
-        sql = original[start:end]
-    else:
-        sql = original[prepared.original_offset(start) : prepared.original_offset(end)]
+    if prepared.marks:
+        start, end = prepared.original_offset(start), prepared.original_offset(end)
+    sql = original[start:end]
     if PARAM_SENTINEL in sql:
         sql = sql.replace(PARAM_SENTINEL, "").replace(INTERPOLATION_END, "")
-    return sql, count
+    return sql, count, start
 
 
 def _is_jpql(sql: str) -> bool:
@@ -548,7 +548,7 @@ def _single_dml(original: str, prepared: Prepared, parsed: str, json_text: str, 
         if span and span.group(2)
         else len(parsed)
     )
-    sql, count = _as_written(original, prepared, start, end)
+    sql, count, offset = _as_written(original, prepared, start, end)
     check = parsed[start:end]
     if hint == "jpql" or (kind == "SelectStmt" and _is_jpql(check)):
         return Analysis([], JPQL_REASON)
@@ -558,7 +558,7 @@ def _single_dml(original: str, prepared: Prepared, parsed: str, json_text: str, 
     writes = kind != "SelectStmt" and json_text.startswith('{"relation":', head.end()) and names
     constants = '"A_Const"' in json_text
     statement = _statement(kind, check, names, ctes, [names[0]] if writes else [], constants=constants)
-    statement.sql, statement.interpolations = sql, count
+    statement.sql, statement.interpolations, statement.offset = sql, count, offset
     return Analysis([statement])
 
 
@@ -672,14 +672,14 @@ def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
         length = entry.get("stmt_len") or (len(raw) if raw is not None else len(parsed)) - start
         char_start = _char_offset(parsed, raw, start)
         char_end = _char_offset(parsed, raw, start + length)
-        sql, count = _as_written(text, prepared, char_start, char_end)
+        sql, count, offset = _as_written(text, prepared, char_start, char_end)
         check = parsed[char_start:char_end].strip().rstrip(";").rstrip()
         if hint == "jpql" or (kind == "SelectStmt" and _is_jpql(check)):
             return Analysis([], JPQL_REASON)
         if _looks_like_prose(check):
             return Analysis([], "looks like prose, not a query")
         statement = _describe(kind, body, check, json_text if single else None)
-        statement.sql, statement.interpolations = sql, count
+        statement.sql, statement.interpolations, statement.offset = sql, count, offset
         statements.append(statement)
     # Only session plumbing (BEGIN, SET ...): nothing to report either way.
     return Analysis(statements)
