@@ -208,9 +208,10 @@ def erb_code(source: str) -> str:
 
 
 def _statement_position(candidate: Candidate, text: str, offset: int, language: str) -> tuple[int, int]:
-    """Line and column of a statement that starts `offset` characters into its candidate's text. Exact
-    in SQL files; in a literal, escapes and concatenation can shift it by a line or a few columns."""
-    if offset == 0:
+    """Line and column of a statement that starts `offset` characters into its candidate's text, in a
+    SQL file; a statement of a literal is placed at the literal."""
+    if offset == 0 or language not in ("sql", "sql-template"):
+        # In a literal, a newline of the value may be an escape (`\n`) on the same source line.
         return candidate.line, candidate.column
     newlines = text.count("\n", 0, offset)
     if newlines:

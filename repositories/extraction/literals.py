@@ -152,6 +152,18 @@ def _unescape(body: str) -> str:
     return _ESCAPES.sub(lambda m: _ESCAPE_MAP.get(m.group(1), m.group(1)), body)
 
 
+# PHP keeps the backslash of an escape it does not know ('pg\_%' stays as written).
+_PHP_ESCAPES = re.compile(r"\\([nrtvef\\$\"])")
+_PHP_SINGLE_ESCAPES = re.compile(r"\\([\\'])")
+_PHP_ESCAPE_MAP = {"n": "\n", "r": "\r", "t": "\t", "v": "\v", "e": "\x1b", "f": "\f"}
+
+
+def _php_unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+    return _PHP_ESCAPES.sub(lambda m: _PHP_ESCAPE_MAP.get(m.group(1), m.group(1)), body)
+
+
 def _dedent_block(body: str) -> str:
     lines = body.split("\n")
     indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
@@ -164,8 +176,10 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
     text = match.group(0)
     if kind in ("comment", "rune"):
         return None
-    if kind in ("dq", "sq", "phpsq"):
+    if kind in ("dq", "sq"):
         return _unescape(text[1:-1]), 1
+    if kind == "phpsq":
+        return _PHP_SINGLE_ESCAPES.sub(r"\1", text[1:-1]), 1
     if kind == "template":
         return _unescape(_mark(_JS_INTERP, text[1:-1])), 1
     if kind == "pytriple":
@@ -190,7 +204,7 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
     if kind == "csinterp":
         return _mark(_CS_INTERP, _unescape(text[2:-1])), 2
     if kind == "phpdq":
-        return _mark(_PHP_INTERP, _unescape(text[1:-1])), 1
+        return _mark(_PHP_INTERP, _php_unescape(text[1:-1])), 1
     if kind == "heredoc":
         body = match.group("hbody")
         if not match.group("hq") or match.group("hq") == '"':

@@ -7,6 +7,7 @@ interpolations as parameters. Docstrings are prose and never looked at.
 from __future__ import annotations
 
 import ast
+import re
 from bisect import bisect_left, bisect_right
 
 from repositories.extraction.sql import API, FRAGMENT, interpolation, looks_like_sql, query_api_verdict
@@ -17,6 +18,9 @@ _SIMPLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
 QUERY_APIS = frozenset(
     ("execute", "executemany", "executescript", "raw", "text", "extra", "RawSQL", "read_sql", "read_sql_query")
 )
+
+
+_FORMAT_FIELD = re.compile(r"(?<!\{)\{[\w.\[\]]*(?:![rsa])?(?::[^{}]*)?\}(?!\})")
 
 
 def _source_of(node) -> str:
@@ -41,7 +45,8 @@ def _string_of(node) -> str | None:
                 parts.append(interpolation(_source_of(value)))
         return "".join(parts)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
-        return _string_of(node.func.value)  # "... {} ...".format(x): the fields are interpolations
+        text = _string_of(node.func.value)  # "... {} ...".format(x): the fields are interpolations
+        return _FORMAT_FIELD.sub(lambda m: interpolation(m.group(0)), text) if text else text
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _string_of(node.left), _string_of(node.right)
         if left is None and right is None:

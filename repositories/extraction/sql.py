@@ -516,11 +516,11 @@ def _as_written(original: str, prepared: Prepared, start: int, end: int) -> tupl
         start += 1
     while end > start and (text[end - 1].isspace() or text[end - 1] == ";"):
         end -= 1
-    count = sum(1 for a, _ in prepared.interpolations if start <= a < end)
     if prepared.marks:
         start, end = prepared.original_offset(start), prepared.original_offset(end)
     sql = original[start:end]
-    if PARAM_SENTINEL in sql:
+    count = sql.count(PARAM_SENTINEL)  # in names and clauses, and in literals ('%${name}%') too
+    if count:
         sql = sql.replace(PARAM_SENTINEL, "").replace(INTERPOLATION_END, "")
     return sql, count, start
 
