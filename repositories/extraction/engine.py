@@ -42,6 +42,11 @@ LANGUAGES = {
     ".ex": "elixir",
     ".exs": "elixir",
     ".rs": "rust",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "c",
+    ".cpp": "c",
+    ".hpp": "c",
     # Page and template files of web frameworks that carry SQL.
     ".spt": "python",  # Aspen simplates: Python pages, then a template
     ".erb": "erb",
@@ -229,12 +234,15 @@ def extract_source(
         return result
     lines = source.split("\n")
     for candidate in candidates:
-        text = candidate.text[:MAX_TEXT_CHARS]
+        # The whole text is analysed (never a cut of it: that would store a statement cut short);
+        # what is too large for the parser is refused by its size, see sql.too_large_to_parse.
+        text = candidate.text
         analysis = analyse(text, hint=candidate.hint)
         context = context_around(lines, candidate.line)
         if not analysis.ok:
+            shown = text[:MAX_TEXT_CHARS]
             result.rejected.append(
-                Rejected(path, candidate.line, candidate.column, language, text, analysis.reason, context)
+                Rejected(path, candidate.line, candidate.column, language, shown, analysis.reason, context)
             )
             continue
         for stmt in analysis.statements:

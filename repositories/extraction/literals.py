@@ -13,6 +13,7 @@ from itertools import accumulate
 from repositories.extraction.sql import (
     API,
     FRAGMENT,
+    MOCK,
     given_to_query_api,
     interpolation,
     looks_like_sql,
@@ -35,7 +36,7 @@ _TEMPLATE = r"`(?:[^`\\$]|\\.|\$(?!\{)|" + _JS_INTERPOLATION + r")*`|`(?:[^`\\]|
 # Each pattern names the kind of literal, which says how to unescape and interpolate it.
 PATTERNS = {
     "javascript": _LINE_COMMENT + rf"|(?P<template>{_TEMPLATE})|(?P<dq>{_DQ})|(?P<sq>{_SQ})",
-    "go": _LINE_COMMENT + rf"|(?P<raw>`[^`]*`)|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
+    "go": _LINE_COMMENT + rf"|(?P<raw>`[^`]*`)|(?P<godq>{_DQ})|(?P<rune>{_SQ})",
     "java": _LINE_COMMENT + rf'|(?P<block>"""[\s\S]*?""")|(?P<dq>{_DQ})|(?P<rune>{_SQ})',
     "kotlin": _LINE_COMMENT + rf'|(?P<kraw>"""[\s\S]*?""")|(?P<kdq>{_DQ})|(?P<rune>{_SQ})',
     "csharp": _LINE_COMMENT
@@ -55,6 +56,7 @@ PATTERNS = {
     + r'|(?P<exheredoc>"""[\s\S]*?""")'
     + r"|(?P<exsigil>~[sSqQ](?:\((?P<sp>[^()]*)\)|\[(?P<sk>[^\[\]]*)\]|\{(?P<sb>[^{}]*)\}|\"(?P<sd>(?:[^\"\\]|\\.)*)\"))"
     + r'|(?P<rdq>"(?:[^"\\]|\\.)*")',
+    "c": _LINE_COMMENT + rf"|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
     "rust": _LINE_COMMENT
     + r'|(?P<rsraw>r(?P<hashes>#*)"[\s\S]*?"(?P=hashes))|(?P<dq>"(?:[^"\\]|\\.)*")|(?P<rune>\'(?:[^\'\\\n]|\\.){1,8}\')',
 }
@@ -81,6 +83,7 @@ _STARTS = {
     "python": r"[#\"']",
     "elixir": r"[#\"~]",
     "rust": r"[/\"'r]",
+    "c": r"[/\"']",
 }
 STARTS = {lang: re.compile(p) for lang, p in _STARTS.items()}
 
@@ -103,6 +106,8 @@ def _next_token(pattern: re.Pattern, starts: re.Pattern, source: str, position: 
 _ESCAPES = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPE_MAP = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 _JS_INTERP = re.compile(_JS_INTERPOLATION)
+# Go's fmt verbs: pgx and database/sql take $1 or ?, so a %s in a query is fmt.Sprintf's.
+_GO_VERB = re.compile(r"%[-+# 0]*\d*(?:\.\d+)?[sdvqx]")
 _KOTLIN_INTERP = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_]\w*")
 _RUBY_INTERP = re.compile(r"#\{[^}]*\}")
 _PHP_INTERP = re.compile(r"\{\$[^}]*\}|\$[A-Za-z_]\w*(?:->\w+|\[[^\]\n]*\])*")
@@ -110,6 +115,7 @@ _CS_INTERP = re.compile(r"(?<!\{)\{[^{}\n]*\}(?!\})")
 
 # What may stand between two literals for them to be one string.
 _JOIN_PLAIN = {
+    "c": re.compile(r"(?:\s|//[^\n]*|/\*[\s\S]*?\*/)*"),  # C joins adjacent literals
     "php": re.compile(r"(?:\s|//[^\n]*|\#[^\n]*)*\.(?:\s|//[^\n]*|\#[^\n]*)*"),
     "ruby": re.compile(r"\s*(?:\+|\\\n)?\s*"),
 }
@@ -125,6 +131,8 @@ _TRAILING_VARIABLE_DEFAULT = re.compile(r"\s*\+\s*[\w.]+(?:\(\))?\s*[;,)\n]")
 _JPQL_BEFORE = re.compile(r"(?:createQuery|createDQL|@NamedQuery\([^)]*query\s*=)\s*\(?\s*$")
 _QUERY_ANNOTATION = re.compile(r"@Query\s*\(\s*(?:value\s*=\s*)?$")
 _NATIVE = re.compile(r"nativeQuery\s*=\s*true")
+# sqlmock/pgxmock expectations: the string is a regular expression matched against queries.
+_MOCK_BEFORE = re.compile(r"\bExpect(?:Query|Exec|Prepare)\s*\(\s*$")
 _NATIVE_BEFORE = re.compile(r"(?:createNativeQuery|createSQLQuery|createNativeMutationQuery)\s*\(\s*$")
 
 
@@ -137,8 +145,8 @@ _VARIABLE_EDGES = re.compile(r"^[\s.+]+|[\s.+;,)]+$")
 
 
 def _variable(joined: str) -> str:
-    """The code concatenated between two literals (`" + table + "` gives `table`)."""
-    return _VARIABLE_EDGES.sub("", joined)
+    """The code concatenated between two literals, in braces (`" + table + "` gives `{table}`)."""
+    return "{" + _VARIABLE_EDGES.sub("", joined) + "}"
 
 
 def _mark(pattern: re.Pattern, body: str) -> str:
@@ -186,7 +194,9 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
         quote = text.index(text[-1])
         return text[quote + 3 : -3], quote + 3
     if kind == "raw":
-        return text[1:-1], 1
+        return _mark(_GO_VERB, text[1:-1]), 1
+    if kind == "godq":
+        return _mark(_GO_VERB, _unescape(text[1:-1])), 1
     if kind == "block":
         return _dedent_block(_unescape(text[3:-3])), 3
     if kind == "kraw":
@@ -233,10 +243,21 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
     return None
 
 
+# `sqlDropTable = "..."`, `const QUERY = ...`, `$sql = ...`: a name that says the string is SQL.
+_SQL_NAME_BEFORE = re.compile(r"(?i:\w*(?:sql|query|stmt|statement)s?\w*)\s*(?::=|=|:)\s*(?:fmt\.Sprintf\(\s*)?$")
+
+
+def _reaches_query_api(source: str, start: int) -> bool:
+    """Given straight to a query API, or kept under a name that says it is SQL."""
+    return given_to_query_api(source, start) or _SQL_NAME_BEFORE.search(source, max(0, start - 80), start) is not None
+
+
 def _hint(language: str, source: str, start: int, end: int) -> str:
+    before = source[max(0, start - 120) : start]
+    if _MOCK_BEFORE.search(before):
+        return MOCK
     if language not in ("java", "kotlin", "php"):
         return ""
-    before = source[max(0, start - 120) : start]
     if _JPQL_BEFORE.search(before):
         return "jpql"
     if _QUERY_ANNOTATION.search(before):
@@ -305,7 +326,7 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
             value += interpolation(_variable(tail.group(0)))
         if looks_like_sql(value):
             line, column = counter.at(start)
-            hint = _hint(language, source, start, end) or (API if given_to_query_api(source, start) else "")
+            hint = _hint(language, source, start, end) or (API if _reaches_query_api(source, start) else "")
             candidates.append(Candidate(value, line, column, hint=hint))
         elif given_to_query_api(source, start) and (verdict := query_api_verdict(value)):
             # A piece of a query, or a statement we do not look for, given straight to a query API.

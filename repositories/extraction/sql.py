@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from pglast import parser
@@ -25,7 +25,8 @@ _LEADING_NOISE = re.compile(r"(?:\s+|--[^\n]*\n?|/\*[\s\S]*?\*/|\()*")
 _SQL_SHAPE = re.compile(
     r"""(?:
         select\b[\s\S]{0,3000}?\bfrom\b
-      | select\s+(?:distinct\s+)?(?:\d|\*|count\s*\(|now\s*\(|exists\b|current_|nextval|\$|[a-z_][\w.]*\s*\()
+      | select\s+(?:distinct\s+)?(?:\d|\*|count\s*\(|now\s*\(|exists\b|current_|nextval|\$|[a-z_][\w.]*\s*\(
+          |'[^'\n]{0,200}'\s*(?:as\b|,|;|::|=|\)|$))
       | insert\s+into\b
       | update\s+(?:only\s+)?[\w."]+(?:\s+(?:as\s+)?\w+)?\s+set\b
       | delete\s+from\b
@@ -78,7 +79,7 @@ _TOKENS = re.compile(
     | (?P<jsonb>\?[|&]|\?(?=\s*'))
     | (?P<interp>"""
     + _MARK
-    + r""" | \$\{[^}]*\} | \{[\w.\[\]]*(?:![rsa])?(?::[^{}'\n]*)?\}(?!\}))
+    + r""" | %[A-Za-z_]\w*% | \$\{[^}]*\} | \{[\w.\[\]]*(?:![rsa])?(?::[^{}'\n]*)?\}(?!\}))
     | (?P<param>
           %\(\w+\)s | %[sdvq](?![\w]) | \? | :(?<![:\w]:)[A-Za-z_]\w* | @(?<![\w@]@)[A-Za-z_]\w*
         | \#\{[^}]*\} | \{\{\s*[\w.]+(?:::\w+)?\s*\}\} | \ue000
@@ -198,6 +199,7 @@ _FRAGMENT_SIGN = re.compile(
     r"[=<>?(\ue000']|%s|%\(\w+\)s|:\w|\$\d|@\w|\b(?:in|is|like|ilike|asc|desc|null)\b|\w\.\w", re.IGNORECASE
 )
 API = "api"  # Candidate.hint of a string given straight to a query API (or a sql`` tag)
+MOCK = "mock"  # Candidate.hint of a pattern given to a SQL mock's expectation (sqlmock, pgxmock)
 FRAGMENT = "fragment"  # Candidate.hint of a string given to a query API that does not start a statement
 # Calls of every language whose string argument is SQL, whole or in pieces, lower-cased, as a regex
 # alternation: DB-API/Django/SQLAlchemy/pandas, node drivers and knex, JDBC/JPA/Spring, ActiveRecord,
@@ -211,7 +213,7 @@ QUERY_API_NAMES = (
 _QUERY_API_BEFORE = re.compile(
     r"(?:\b(?:"
     + QUERY_API_NAMES
-    + r")!?(?:<[\w<>, .?\[\]]*>)?\s*\(\s*(?:where\s*=\s*\[\s*)?|\b(?:sql|(?:query|execute)raw(?:unsafe)?)\s*)\Z",
+    + r")!?(?:<[\w<>, .?\[\]]*>)?\s*\(\s*(?:(?:ctx|context\.\w+\(\)|\w*ctx)\s*,\s*)?(?:where\s*=\s*\[\s*)?|\b(?:sql|(?:query|execute)raw(?:unsafe)?)\s*)\Z",
     re.IGNORECASE,
 )
 
@@ -258,6 +260,7 @@ class Prepared:
     marks: list[tuple[int, int, int, int]]  # (start, end) in text, (start, end) in the original
     interpolations: list[tuple[int, int]]
     clauses: tuple[int, ...] = ()  # indexes of the interpolations that are template blocks ({% if %})
+    params: list[tuple[int, int]] = field(default_factory=list)  # spans of the placeholders' parameters
 
     def original_offset(self, offset: int) -> int:
         position = bisect_right(self.marks, (offset, float("inf"))) - 1
@@ -277,7 +280,7 @@ def prepare(text: str) -> Prepared:
     """
     counter = max((int(n) for n in _POSITIONAL.findall(text)), default=0) if "$" in text else 0
     search, match_at = _TOKEN_STARTS.search, _TOKENS.match
-    pieces, marks, interpolations, clauses = [], [], [], []
+    pieces, marks, interpolations, clauses, params = [], [], [], [], []
     position = copied = length = 0
     while (start := search(text, position)) is not None:
         index = start.start()
@@ -308,6 +311,9 @@ def prepare(text: str) -> Prepared:
             if _TEMPLATE_BLOCK.match(token.group(0)):
                 clauses.append(len(interpolations))
             interpolations.append((length + inner, length + len(replacement) - inner))
+        elif kind == "param":
+            inner = 1 if replacement.startswith("(") else 0
+            params.append((length + inner, length + len(replacement) - inner))
         pieces.append(replacement)
         marks.append((length, length + len(replacement), index, position))
         length += len(replacement)
@@ -315,7 +321,7 @@ def prepare(text: str) -> Prepared:
     if not pieces:
         return Prepared(text, [], [])
     pieces.append(text[copied:])
-    return Prepared("".join(pieces), marks, interpolations, tuple(clauses))
+    return Prepared("".join(pieces), marks, interpolations, tuple(clauses), params)
 
 
 def to_parameters(text: str) -> str:
@@ -532,7 +538,9 @@ def _is_jpql(sql: str) -> bool:
     return _JPQL_ONLY.search(sql) is not None
 
 
-def _single_dml(original: str, prepared: Prepared, parsed: str, json_text: str, hint: str) -> Analysis | None:
+def _single_dml(
+    original: str, prepared: Prepared, parsed: str, json_text: str, hint: str, named: list[int]
+) -> Analysis | None:
     head = _SINGLE_DML.match(json_text)
     if head is None or json_text.count('{"stmt":') != 1:
         return None
@@ -549,6 +557,7 @@ def _single_dml(original: str, prepared: Prepared, parsed: str, json_text: str, 
         else len(parsed)
     )
     sql, count, offset = _as_written(original, prepared, start, end)
+    count += sum(1 for at in named if start <= at < end)
     check = parsed[start:end]
     if hint == "jpql" or (kind == "SelectStmt" and _is_jpql(check)):
         return Analysis([], JPQL_REASON)
@@ -568,37 +577,47 @@ _STAND_INS = ("${n}", "tpl{n}", "", "true")
 MAX_TEMPLATE_TRIES = 24
 
 
-def _render(prepared: Prepared, choices: list[int]) -> str:
-    if not any(choices):
+def _render(prepared: Prepared, choices: list[int], names: set[int]) -> str:
+    """The prepared text with the chosen stand-ins: for interpolations (see _STAND_INS), and a name
+    (`$4` becomes `_4`, the same length) for placeholders that stand where a name must be."""
+    edits = [
+        (start, end, _STAND_INS[choice].format(n=number))
+        for number, ((start, end), choice) in enumerate(zip(prepared.interpolations, choices, strict=True), 1)
+        if choice
+    ]
+    edits.extend(
+        (start, end, "_" + prepared.text[start + 1 : end]) for start, end in map(prepared.params.__getitem__, names)
+    )
+    if not edits:
         return prepared.text
     pieces, copied = [], 0
-    for number, ((start, end), choice) in enumerate(zip(prepared.interpolations, choices, strict=True), 1):
+    for start, end, stand_in in sorted(edits):
         pieces.append(prepared.text[copied:start])
-        stand_in = _STAND_INS[choice].format(n=number)
         # Keep the length: the statement's offsets still point into the prepared text.
-        pieces.append(stand_in.ljust(end - start) if len(stand_in) <= end - start else stand_in)
+        pieces.append(stand_in.ljust(end - start))
         copied = end
     pieces.append(prepared.text[copied:])
     return "".join(pieces)
 
 
-def _parse_template(prepared: Prepared) -> tuple[str, str]:
-    """Parse the prepared text, trying stand-ins for the interpolations where the parser stops.
+def _parse_template(prepared: Prepared) -> tuple[str, str, set[int]]:
+    """Parse the prepared text, trying stand-ins for the interpolations where the parser stops, then
+    a name for a placeholder there (`FROM %s` of a string formatted before it is run).
 
-    Returns (the text that parsed, its JSON); ParseError when no stand-in makes it parse. The text
-    differs from prepared.text when an interpolation stands for a name or a clause, not a value.
+    Returns (the text that parsed, its JSON, the placeholders made names); ParseError when nothing
+    makes it parse. The text differs from prepared.text when a stand-in other than a value was used.
     """
     choices = [0] * len(prepared.interpolations)
     for index in prepared.clauses:
         choices[index] = 2
-    text = _render(prepared, choices)
-    for _ in range(MAX_TEMPLATE_TRIES if choices else 1):
+    names: set[int] = set()
+    text = _render(prepared, choices, names)
+    for _ in range(MAX_TEMPLATE_TRIES):
         try:
-            return text, parser.parse_sql_json(text)
+            return text, parser.parse_sql_json(text), names
         except parser.ParseError as exc:
-            if not choices:
+            if not choices and not prepared.params:
                 raise
-            error = exc
             stop = exc.args[1] if len(exc.args) > 1 and exc.args[1] else len(text)
             stop = _char_offset(text, None if text.isascii() else text.encode(), stop)
             # The last interpolation before the place the parser stopped, that has a stand-in left.
@@ -607,14 +626,19 @@ def _parse_template(prepared: Prepared) -> tuple[str, str]:
                  if prepared.interpolations[i][0] <= stop and choices[i] < len(_STAND_INS) - 1),
                 None,
             )  # fmt: skip
-            if index is None:
-                raise
-            choices[index] += 1
-            text = _render(prepared, choices)
-            if len(text) != len(prepared.text):
-                # A stand-in longer than its parameter would shift every later offset.
-                raise error from None
-    raise error
+            if index is not None:
+                choices[index] += 1
+            else:
+                param = next(
+                    (i for i in range(len(prepared.params) - 1, -1, -1)
+                     if prepared.params[i][0] <= stop and i not in names),
+                    None,
+                )  # fmt: skip
+                if param is None:
+                    raise
+                names.add(param)
+            text = _render(prepared, choices, names)
+    raise parser.ParseError("too many interpolations to complete", 0)
 
 
 def _has_template_tag(text: str) -> bool:
@@ -633,6 +657,8 @@ def analyse(text: str, *, hint: str = "", keep_plumbing: bool = False) -> Analys
 
 @lru_cache(maxsize=8192)
 def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
+    if hint == MOCK:
+        return Analysis([], "a pattern given to a SQL mock (ExpectQuery/ExpectExec), not a query")
     if hint == FRAGMENT:  # a piece of a query: pglast could only say it is not a statement
         built = "fragment of a query built by concatenation or interpolation" if PARAM_SENTINEL in text else "fragment"
         return Analysis([], f"{built}: does not start a statement")
@@ -643,7 +669,7 @@ def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
     if refused:
         return Analysis([], refused)
     try:
-        parsed, json_text = _parse_template(prepared)
+        parsed, json_text, names = _parse_template(prepared)
         if parsed != prepared.text and hint != API and hint != "jpql":
             # Names or clauses pasted in, and nothing says a database runs it: a message, a log line.
             return Analysis([], TEMPLATE_NOT_RUN)
@@ -653,7 +679,8 @@ def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
                 [], f"fragment of a query built by concatenation or interpolation: does not parse alone ({exc.args[0]})"
             )
         return Analysis([], f"does not parse as PostgreSQL: {exc.args[0]}")
-    fast = _single_dml(text, prepared, parsed, json_text, hint)
+    named = [prepared.params[i][0] for i in names]
+    fast = _single_dml(text, prepared, parsed, json_text, hint, named)
     if fast is not None:
         return fast
     tree = json.loads(json_text)
@@ -673,6 +700,7 @@ def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
         char_start = _char_offset(parsed, raw, start)
         char_end = _char_offset(parsed, raw, start + length)
         sql, count, offset = _as_written(text, prepared, char_start, char_end)
+        count += sum(1 for at in named if char_start <= at < char_end)
         check = parsed[char_start:char_end].strip().rstrip(";").rstrip()
         if hint == "jpql" or (kind == "SelectStmt" and _is_jpql(check)):
             return Analysis([], JPQL_REASON)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from repositories.extraction.sql import interpolation, looks_like_sql
+from repositories.extraction.sql import API, interpolation, looks_like_sql
 from repositories.extraction.types import Candidate
 
 _PIECES = re.compile(
@@ -71,7 +71,7 @@ def sql_file_candidates(source: str) -> list[Candidate]:
             if text:
                 line = source.count("\n", 0, first_code) + 1
                 column = first_code - source.rfind("\n", 0, first_code)
-                candidates.append(Candidate(text, line, column, name=name))
+                candidates.append(Candidate(text, line, column, hint=API, name=name))  # a SQL file is run as it is
         start, first_code, name = end + 1, None, ""
 
     for match in _pieces(source):

@@ -7,10 +7,8 @@ import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pglast import parser
-
 from repositories.extraction import scan_tree
-from repositories.extraction.sql import prepare
+from repositories.extraction.sql import API, analyse
 from repositories.extraction.types import FileResult
 
 CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
@@ -71,12 +69,9 @@ _ESCAPE = re.compile(r"\\[ntr]")
 
 
 def cut_short(sql: str, fingerprint: str) -> bool:
-    """Whether a stored statement without interpolations is not the whole statement its fingerprint
-    says: read alone, it must parse to the same fingerprint."""
-    try:
-        return parser.fingerprint(prepare(sql).text) != fingerprint
-    except parser.ParseError:
-        return True
+    """Whether a stored statement is not the whole statement its fingerprint says: read alone, as
+    written, it must analyse to the same fingerprint."""
+    return fingerprint not in {statement.fingerprint for statement in analyse(sql, hint=API).statements}
 
 
 def words_in_order(sql: str, source: str, line: int) -> bool:
