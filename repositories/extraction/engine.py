@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from repositories.extraction.literals import COMPILED, literal_candidates
-from repositories.extraction.python_lang import python_candidates
+from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
 from repositories.extraction.sqlfile import sql_file_candidates, sql_template_candidates
 from repositories.extraction.types import Candidate, FileResult, Occurrence, Rejected
@@ -95,6 +95,8 @@ def sniff(data: bytes) -> str | None:
     """The language of a file whose name does not say: a shebang's interpreter, or SQL when its first
     statement (after comments) starts like one; None when it is neither."""
     shebang = _SHEBANG.match(data)
+    if shebang is None and b"\n>>> " in data:
+        return "doctest"  # a doctest text file: its examples are Python that runs
     if shebang:
         word = shebang.group(1)
         return "python" if word.startswith(b"python") else _SHEBANG_LANGUAGES[word]
@@ -141,6 +143,7 @@ _SIGIL_GATE = re.compile(rb"~[sq][(\[{\"|/](?:[\s(])*" + _STATEMENT)
 _EXECUTE_NAME_GATE = re.compile(rb"execute(?:many)?\(\s*[a-z_]\w*\s*[,)]")
 # Only these languages have heredocs or %-literals: the other files are spared two more passes.
 _EXTRA_GATES = {
+    "doctest": (_EXECUTE_NAME_GATE,),
     "ruby": (_HEREDOC_GATE, _PERCENT_GATE),
     "erb": (_HEREDOC_GATE, _PERCENT_GATE),
     "php": (_HEREDOC_GATE,),
@@ -191,6 +194,8 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
     if language == "python":
         found = python_candidates(source, gate[1] if gate else None)
         return found if found is not None else literal_candidates(source, "python")
+    if language == "doctest":
+        return doctest_candidates(source)
     if language == "erb":
         return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None)
     if language in COMPILED:

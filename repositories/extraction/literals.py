@@ -37,7 +37,7 @@ _TEMPLATE = r"`(?:[^`\\$]|\\.|\$(?!\{)|" + _JS_INTERPOLATION + r")*`|`(?:[^`\\]|
 PATTERNS = {
     "javascript": _LINE_COMMENT + rf"|(?P<template>{_TEMPLATE})|(?P<dq>{_DQ})|(?P<sq>{_SQ})",
     "go": _LINE_COMMENT + rf"|(?P<raw>`[^`]*`)|(?P<godq>{_DQ})|(?P<rune>{_SQ})",
-    "java": _LINE_COMMENT + rf'|(?P<block>"""[\s\S]*?""")|(?P<dq>{_DQ})|(?P<rune>{_SQ})',
+    "java": _LINE_COMMENT + rf'|(?P<block>"""[\s\S]*?""")|(?P<jdq>{_DQ})|(?P<rune>{_SQ})',
     "kotlin": _LINE_COMMENT + rf'|(?P<kraw>"""[\s\S]*?""")|(?P<kdq>{_DQ})|(?P<rune>{_SQ})',
     "csharp": _LINE_COMMENT
     + r'|(?P<csraw>\$*"""[\s\S]*?""")'
@@ -107,10 +107,12 @@ _ESCAPES = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPE_MAP = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
 _JS_INTERP = re.compile(_JS_INTERPOLATION)
 # Go's fmt verbs: pgx and database/sql take $1 or ?, so a %s in a query is fmt.Sprintf's.
-_GO_VERB = re.compile(r"%[-+# 0]*\d*(?:\.\d+)?[sdvqx]")
+_GO_VERB = re.compile(r"%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[sdvqx]")
+# Java and Kotlin: JDBC takes ? and :name, so a %s in a query is String.format's.
+_FORMAT_VERB = re.compile(r"(?<!%)%[sd](?![\w])")
 _KOTLIN_INTERP = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_]\w*")
 _RUBY_INTERP = re.compile(r"#\{[^}]*\}")
-_PHP_INTERP = re.compile(r"\{\$[^}]*\}|\$[A-Za-z_]\w*(?:->\w+|\[[^\]\n]*\])*")
+_PHP_INTERP = re.compile(r"\{\$[^}]*\}|\$\{[^}]*\}|\$[A-Za-z_]\w*(?:->\w+|\[[^\]\n]*\])*")
 _CS_INTERP = re.compile(r"(?<!\{)\{[^{}\n]*\}(?!\})")
 
 # What may stand between two literals for them to be one string.
@@ -198,7 +200,9 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
     if kind == "godq":
         return _mark(_GO_VERB, _unescape(text[1:-1])), 1
     if kind == "block":
-        return _dedent_block(_unescape(text[3:-3])), 3
+        return _mark(_FORMAT_VERB, _dedent_block(_unescape(text[3:-3]))), 3
+    if kind == "jdq":
+        return _mark(_FORMAT_VERB, _unescape(text[1:-1])), 1
     if kind == "kraw":
         return _mark(_KOTLIN_INTERP, text[3:-3]), 3
     if kind == "kdq":
@@ -244,7 +248,9 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
 
 
 # `sqlDropTable = "..."`, `const QUERY = ...`, `$sql = ...`: a name that says the string is SQL.
-_SQL_NAME_BEFORE = re.compile(r"(?i:\w*(?:sql|query|stmt|statement)s?\w*)\s*(?::=|=|:)\s*(?:fmt\.Sprintf\(\s*)?$")
+_SQL_NAME_BEFORE = re.compile(
+    r"(?i:\w*(?:sql|query|stmt|statement)s?\w*)\s*(?::=|=|:)\s*(?:(?:fmt\.Sprintf|String\.format|sprintf)\(\s*)?$"
+)
 
 
 def _reaches_query_api(source: str, start: int) -> bool:

@@ -7,6 +7,7 @@ interpolations as parameters. Docstrings are prose and never looked at.
 from __future__ import annotations
 
 import ast
+import doctest
 import re
 from bisect import bisect_left, bisect_right
 
@@ -16,7 +17,7 @@ from repositories.extraction.types import Candidate
 _SIMPLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
 # Calls whose string arguments are SQL, whole or in pieces (DB-API, Django, SQLAlchemy, pandas).
 QUERY_APIS = frozenset(
-    ("execute", "executemany", "executescript", "raw", "text", "extra", "RawSQL", "read_sql", "read_sql_query")
+    ("execute", "executemany", "executescript", "raw", "text", "extra", "RawSQL", "read_sql", "read_sql_query", "SQL")
 )
 
 
@@ -232,3 +233,25 @@ def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[C
         candidates = _walk_candidates(tree, hit_lines, 0)
     candidates.sort(key=lambda c: (c.line, c.column))
     return candidates
+
+
+def doctest_candidates(source: str) -> list[Candidate]:
+    """Strings given to a query API in the `>>>` examples of a doctest text file: the examples run,
+    so their queries are real; other strings there are sample data and are left alone."""
+    try:
+        examples = doctest.DocTestParser().get_examples(source)
+    except ValueError:
+        return []
+    lines = [""] * (source.count("\n") + 1)
+    for example in examples:
+        for offset, line in enumerate(example.source.rstrip("\n").split("\n")):
+            if example.lineno + offset < len(lines):
+                lines[example.lineno + offset] = line
+    code = "\n".join(lines)
+    found = python_candidates(code) if _parse(code) is not None else None
+    if found is None:  # examples that do not make one module: each alone
+        found = []
+        for example in examples:
+            block = "\n" * example.lineno + example.source
+            found.extend(python_candidates(block) or [])
+    return [candidate for candidate in found if candidate.hint == API]

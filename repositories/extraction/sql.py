@@ -26,18 +26,20 @@ _SQL_SHAPE = re.compile(
     r"""(?:
         select\b[\s\S]{0,3000}?\bfrom\b
       | select\s+(?:distinct\s+)?(?:\d|\*|count\s*\(|now\s*\(|exists\b|current_|nextval|\$|[a-z_][\w.]*\s*\(
-          |'[^'\n]{0,200}'\s*(?:as\b|,|;|::|=|\)|$))
+          |'[^'\n]{0,200}'\s*(?:as\b|,|;|::|=|\)|$)|\{\{)
       | insert\s+into\b
       | update\s+(?:only\s+)?[\w."]+(?:\s+(?:as\s+)?\w+)?\s+set\b
       | delete\s+from\b
       | with\s+(?:recursive\s+)?[\w"]+(?:\s*\([^)]*\))?\s+as\s+(?:not\s+)?(?:materialized\s+)?\(
       | create\s+(?:or\s+replace\s+)?(?:unique\s+)?(?:temp(?:orary)?\s+|unlogged\s+|constraint\s+)?
         (?:table|index|view|materialized\s+view|function|procedure|trigger|sequence|schema|type|extension|policy
-          |role|domain|aggregate|rule|publication|subscription|statistics|collation|event\s+trigger)\b
+          |role|domain|aggregate|rule|publication|subscription|statistics|collation|event\s+trigger|database
+          |tablespace|cast|conversion|language|operator|text\s+search)\s
       | alter\s+(?:table|index|sequence|view|type|materialized\s+view|policy|role|function|schema|domain
-          |extension|publication|subscription|database|system)\b
+          |extension|publication|subscription|database|system|trigger|user|group|sequence|tablespace|aggregate)\b
       | drop\s+(?:table|index|view|sequence|function|type|schema|materialized\s+view|trigger|policy|role
-          |domain|extension|aggregate|rule|publication|subscription|procedure|statistics|owned)\b
+          |domain|extension|aggregate|rule|publication|subscription|procedure|statistics|owned|database|tablespace
+          |text\s+search\s+(?:configuration|dictionary|parser|template)|cast|conversion|language|operator|user|group)\s
       | truncate\s+(?:table\s+)?[\w."]+
       | merge\s+into\b
       | copy\s+[\w."]+(?:\s*\([^)]*\))?\s+(?:from|to)\b
@@ -79,10 +81,10 @@ _TOKENS = re.compile(
     | (?P<jsonb>\?[|&]|\?(?=\s*'))
     | (?P<interp>"""
     + _MARK
-    + r""" | %[A-Za-z_]\w*% | \$\{[^}]*\} | \{[\w.\[\]]*(?:![rsa])?(?::[^{}'\n]*)?\}(?!\}))
+    + r""" | %[A-Za-z_]\w*% | \$\{[^}]*\} | \$[A-Za-z_]\w*(?![\w$]) | \{[\w.\[\]]*(?:![rsa])?(?::[^{}'\n]*)?\}(?!\}))
     | (?P<param>
-          %\(\w+\)s | %[sdvq](?![\w]) | \? | :(?<![:\w]:)[A-Za-z_]\w* | @(?<![\w@]@)[A-Za-z_]\w*
-        | \#\{[^}]*\} | \{\{\s*[\w.]+(?:::\w+)?\s*\}\} | \ue000
+          %\(\w+\)s | %%?[sdvq](?![\w]) | \? | :(?<![:\w]:)[A-Za-z_]\w* | @(?<![\w@]@)[A-Za-z_]\w*
+        | \#\{[^}]*\} | \{\{\s*[\w.-]+(?:::\w+)?\s*\}\} | \ue000
       )
     """,
     re.VERBOSE,
@@ -166,6 +168,8 @@ def strip_leading_noise(text: str) -> str:
 
 def looks_like_sql(text: str) -> bool:
     """Starts like a SQL statement: worth asking pglast about, and worth reporting if it fails."""
+    if PARAM_SENTINEL in text:  # an interpolated name reads as a name (`UPDATE "{$table}" SET`)
+        text = _INTERPOLATION.sub("x", text)
     return _SQL_SHAPE.match(strip_leading_noise(text)) is not None
 
 
@@ -176,6 +180,7 @@ _OTHER_STATEMENT = re.compile(
       | refresh\s+materialized\s+view\b | lock\s+(?:table\s+)?[\w."]+ | call\s+[\w."]+\s*\(
       | explain\b | (?:grant|revoke)\s+\w+[\w\s,]*\s(?:on|to|from)\b | comment\s+on\b
       | (?:listen|notify|unlisten)\s+[\w"]+ | do\s+\$
+      | set\s+(?:session\s+|local\s+)?[\w.]+\s*(?:to|=)\s | show\s+\w+ | (?:begin|commit|rollback)\s*;?\s*$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -207,13 +212,13 @@ FRAGMENT = "fragment"  # Candidate.hint of a string given to a query API that do
 QUERY_API_NAMES = (
     r"execute(?:many|script|query|update|scalar|nonquery|reader|sqlraw(?:async)?|_query)?|raw|text|extra|rawsql"
     r"|read_sql(?:_query)?|query(?:row)?(?:context)?|query(?:forobject|forlist|formap|forrowset)|exec(?:context)?"
-    r"|prepare(?:context)?|fragment|query_as|query_scalar|rawquery|(?:query|execute)raw(?:unsafe)?|find_by_sql|select_(?:all|rows|value|values|one)|where(?:raw|not)?|(?:order_?by|having"
+    r"|prepare(?:context)?|fragment|get(?:one|row|all|col|assoc)|select(?:set|field|limit)|pg_(?:exec|query(?:_params)?|send_query)|mysqli?_query|query_as|query_scalar|\w*rawquery|(?:query|execute)raw(?:unsafe)?|find_by_sql|select_(?:all|rows|value|values|one)|where(?:raw|not)?|(?:order_?by|having"
     r"|select|group_?by|join)raw|createnativequery|fromsql(?:raw|interpolated)?|sqlcommand|sqlquery(?:raw)?"
 )
 _QUERY_API_BEFORE = re.compile(
     r"(?:\b(?:"
     + QUERY_API_NAMES
-    + r")!?(?:<[\w<>, .?\[\]]*>)?\s*\(\s*(?:(?:ctx|context\.\w+\(\)|\w*ctx)\s*,\s*)?(?:where\s*=\s*\[\s*)?|\b(?:sql|(?:query|execute)raw(?:unsafe)?)\s*)\Z",
+    + r")!?(?:<[^()\n]{0,200}?>)?\s*\(\s*(?:(?:ctx|context\.\w+\(\)|\w*ctx|\$[\w\->]+)\s*,\s*)?(?:where\s*=\s*\[\s*)?|\b(?:sql|(?:query|execute)raw(?:unsafe)?)\s*)\Z",
     re.IGNORECASE,
 )
 
@@ -221,7 +226,7 @@ _QUERY_API_BEFORE = re.compile(
 def given_to_query_api(source: str, start: int) -> bool:
     """Whether the literal starting at `start` (its prefix included) is the first argument of a query
     API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
-    return _QUERY_API_BEFORE.search(source, max(0, start - 64), start) is not None
+    return _QUERY_API_BEFORE.search(source, max(0, start - 200), start) is not None
 
 
 def query_api_verdict(text: str) -> str | None:
@@ -295,7 +300,7 @@ def prepare(text: str) -> Prepared:
             counter += 1
             replacement = f"${counter}"
             if interpolated:  # room for the widest stand-in (see _STAND_INS), so offsets never move
-                replacement = replacement.ljust(len(f"tpl{counter}"))
+                replacement = replacement.ljust(max(len(f"tpl{counter}"), _STAND_IN_WIDTH))
             wrapped = _IN_BEFORE.search(text, max(0, index - 12), index) and not _PAREN_AFTER.match(text, position)
             if wrapped:
                 replacement = f"({replacement})"
@@ -337,11 +342,17 @@ def _looks_like_prose(sql: str) -> bool:
         if not stripped or stripped[0].islower() or stripped.split(None, 1)[0].isupper():
             return False
     bare = _QUOTED.sub(" ", sql) if ("'" in sql or '"' in sql or "-" in sql or "/*" in sql or "$" in sql) else sql
-    if _PROSE_WORDS.search(bare.lower()):
+    lowered = bare.lower()
+    words = set(_PROSE_WORDS.findall(lowered))
+    # A word the statement qualifies names with (`we.session_id`) is a table alias, not English.
+    if words and any(f"{word}." not in lowered for word in words):
         return True
     # "Select items from your cart" style: a capitalised first word and nothing else SQL-like.
     first = bare.lstrip().split(None, 1)[0] if bare.strip() else ""
-    return first[:1].isupper() and first[1:].islower() and not re.search(r"[*=(),;$<>']|\b[A-Z]{2,}\b", bare[6:])
+    rest = bare[6:]
+    if rest.strip().isdigit():  # "Select 1": a probe query, not a sentence
+        return False
+    return first[:1].isupper() and first[1:].islower() and not re.search(r"[*=(),;$<>']|\b[A-Z]{2,}\b", rest)
 
 
 def _table_name(rangevar: dict) -> str:
@@ -572,8 +583,9 @@ def _single_dml(
 
 
 # What an interpolation may stand for, tried in turn where the parser stops: a value, a name
-# (`FROM ${table}`), nothing (`${where}`, an optional clause), a condition.
-_STAND_INS = ("${n}", "tpl{n}", "", "true")
+# (`FROM ${table}`), nothing (`${where}`, an optional clause), a condition, a subquery.
+_STAND_INS = ("${n}", "tpl{n}", "", "true", "select 1")
+_STAND_IN_WIDTH = len("select 1")
 MAX_TEMPLATE_TRIES = 24
 
 
