@@ -175,8 +175,12 @@ def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]
     api_before = _QUERY_API_BEFORE.search
     for match in matches:
         start = match.start()
-        if match.end() == start + 1 and api_before(folded, max(0, start - 48), start + 1) is None:
-            continue  # a literal after `(` that is not given to a query API
+        if match.end() == start + 1:
+            # `$lang['key']`, `row["id"]`: a subscript, unless it is Django's extra(where=[...]).
+            if folded[start - 1 : start] == b"[" and b"where" not in folded[max(0, start - 16) : start]:
+                continue
+            if api_before(folded, max(0, start - 48), start + 1) is None:
+                continue  # a literal after `(` that is not given to a query API
         line += folded.count(b"\n", position, match.start())
         position = match.start()
         opening_lines.add(line)

@@ -212,7 +212,7 @@ FRAGMENT = "fragment"  # Candidate.hint of a string given to a query API that do
 QUERY_API_NAMES = (
     r"execute(?:many|script|query|update|scalar|nonquery|reader|sqlraw(?:async)?|_query)?|raw|text|extra|rawsql"
     r"|read_sql(?:_query)?|query(?:row)?(?:context)?|query(?:forobject|forlist|formap|forrowset)|exec(?:context)?"
-    r"|prepare(?:context)?|fragment|get(?:one|row|all|col|assoc)|select(?:set|field|limit)|pg_(?:exec|query(?:_params)?|send_query)|mysqli?_query|query_as|query_scalar|\w*rawquery|(?:query|execute)raw(?:unsafe)?|find_by_sql|select_(?:all|rows|value|values|one)|where(?:raw|not)?|(?:order_?by|having"
+    r"|prepare(?:context)?|fragment|get(?:one|row|all|col|assoc)|select(?:set|field|limit)|pg_(?:exec|query(?:_params)?|send_query)|mysqli?_query|query_as|query_scalar|(?:paged)?rawquery|(?:query|execute)raw(?:unsafe)?|find_by_sql|select_(?:all|rows|value|values|one)|where(?:raw|not)?|(?:order_?by|having"
     r"|select|group_?by|join)raw|createnativequery|fromsql(?:raw|interpolated)?|sqlcommand|sqlquery(?:raw)?"
 )
 _QUERY_API_BEFORE = re.compile(
@@ -226,7 +226,12 @@ _QUERY_API_BEFORE = re.compile(
 def given_to_query_api(source: str, start: int) -> bool:
     """Whether the literal starting at `start` (its prefix included) is the first argument of a query
     API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
-    return _QUERY_API_BEFORE.search(source, max(0, start - 200), start) is not None
+    low = max(0, start - 200)
+    paren = source.rfind("(", low, start)
+    # The API's name sits right before its "(" (a generic type argument may come between); a tag
+    # (sql`...`) right before the literal. Searching only there keeps this cheap on long lines.
+    low = max(low, paren - 120) if paren != -1 else max(low, start - 40)
+    return _QUERY_API_BEFORE.search(source, low, start) is not None
 
 
 def query_api_verdict(text: str) -> str | None:
