@@ -101,7 +101,9 @@ def sniff(data: bytes) -> str | None:
         word = shebang.group(1)
         return "python" if word.startswith(b"python") else _SHEBANG_LANGUAGES[word]
     head = data[_SQL_COMMENTS.match(data, 0, 4096).end() :][:4096].decode("utf-8", errors="replace")
-    return "sql" if looks_like_sql(head) else None
+    first = head.split(None, 1)[0] if head.strip() else ""
+    # SQL opens with SELECT or select; "Select rows from ..." opens a sentence.
+    return "sql" if (first.isupper() or first.islower()) and looks_like_sql(head) else None
 
 
 def template_language(data: bytes) -> str | None:
