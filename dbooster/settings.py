@@ -126,7 +126,11 @@ else:
 
     DATABASES = {"default": ensure_database(EMBEDDED_PGDATA, DATABASE_NAME)}
     USING_EMBEDDED_POSTGRES = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections: opening one costs more than the few indexed queries of a typical API request.
+# Each gunicorn worker (sync, one thread) keeps one. A connection that fails is closed at the end of the request
+# that saw the error (Django); CONN_HEALTH_CHECKS=true also checks it before each request, for one more round trip.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 # Several test runs may share one server (xdist workers get their own suffix too).
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_dbooster")}
 
@@ -166,7 +170,7 @@ CORS_ALLOW_CREDENTIALS = True
 # --- REST framework and JWT -------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "dbooster.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
