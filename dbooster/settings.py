@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dbooster.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dbooster.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dbooster.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("AUTH_THROTTLE_RATE", default="30/min"),
@@ -203,6 +203,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A PATCH body is documented as the serializer its view validates (required fields stay required);
+    # views that take partial bodies validate with a serializer whose fields are all optional.
+    "COMPONENT_SPLIT_PATCH": False,
 }
 
 # --- Sign-in (allauth) ------------------------------------------------------
@@ -302,6 +305,8 @@ if GITHUB_WEB_URL.rstrip("/") != "https://github.com":
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "dbooster.openapi.documented_paths",
+    "dbooster.openapi.documented_errors",
+    "dbooster.openapi.json_request_bodies",
 ]
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {"HealthStatusEnum": ["ok", "error"], "QueueStatusEnum": ["ok", "no_worker", "error"]}

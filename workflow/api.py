@@ -8,14 +8,14 @@ import json
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination, paginated_response
+from dbooster.api import Pagination, paginated_list, paginated_response, query_flag
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from workflow import audit, notifications, selectors, services
@@ -74,7 +74,7 @@ class NotificationListView(APIView):
         tags=["notifications"],
     )
     def get(self, request):
-        unread_only = request.query_params.get("unread", "").lower() in ("1", "true", "yes")
+        unread_only = query_flag(request, "unread")
         paginator = Pagination()
         page = paginator.paginate_queryset(
             selectors.notifications_for(user=request.user, unread_only=unread_only), request, view=self
@@ -180,7 +180,7 @@ class AuditAdminView(APIView):
 
 
 class AuditListView(AuditAdminView):
-    @extend_schema(parameters=_AUDIT_PARAMETERS, responses={200: AuditEventSerializer(many=True)}, tags=["audit"])
+    @paginated_list(AuditEventSerializer, parameters=_AUDIT_PARAMETERS, tags=["audit"])
     def get(self, request):
         events = selectors.audit_events(org=request.user.organization, filters=request.query_params.dict())
         return paginated_response(events, AuditEventSerializer, request, self)
@@ -296,8 +296,8 @@ class ProposalSerializer(serializers.ModelSerializer):
     proposer = UserBriefSerializer(read_only=True, allow_null=True)
     decided_by = UserBriefSerializer(read_only=True, allow_null=True)
     connection = ConnectionBriefSerializer(read_only=True, allow_null=True)
-    project = serializers.PrimaryKeyRelatedField(read_only=True)
-    source_suggestion = serializers.PrimaryKeyRelatedField(read_only=True)
+    project = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    source_suggestion = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Proposal
@@ -403,7 +403,7 @@ _PROPOSAL_PARAMETERS = [
 class ProposalListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(parameters=_PROPOSAL_PARAMETERS, responses={200: ProposalSerializer(many=True)}, tags=["approvals"])
+    @paginated_list(ProposalSerializer, parameters=_PROPOSAL_PARAMETERS, tags=["approvals"])
     def get(self, request):
         items = selectors.proposals(org=request.user.organization, filters=request.query_params.dict())
         return paginated_response(items, ProposalSerializer, request, self)
@@ -517,7 +517,10 @@ class ProposalExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["sql", "django", "patch"])],
-        responses={(200, "text/plain"): OpenApiTypes.STR},
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            409: OpenApiResponse(description="Only an approved or applied change is exported."),
+        },
         tags=["approvals"],
     )
     def get(self, request, pk):
