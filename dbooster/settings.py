@@ -309,7 +309,11 @@ SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "dbooster.openapi.json_request_bodies",
 ]
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {"HealthStatusEnum": ["ok", "error"], "QueueStatusEnum": ["ok", "no_worker", "error"]}
+    {
+        "HealthStatusEnum": ["ok", "error"],
+        "QueueStatusEnum": ["ok", "no_worker", "error"],
+        "ConnectionEngineEnum": ["postgresql"],
+    }
 )
 # Static files (the /docs and /redoc assets, the pages' CSS) served by the app itself under
 # gunicorn too, so the Docker image needs no separate web server.

@@ -204,7 +204,7 @@ def point_at_real_objects(case, ids: dict) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=12, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=6, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_operation_answers_as_documented(case, world, wsgi_in_test_transaction):
     if case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE:
         point_at_real_objects(case, world["ids"])
