@@ -104,8 +104,8 @@ def target_database():
 
 def _create_world(org, url: str) -> dict:
     """One of every object, created through the API the way a user would; returns their ids and a token."""
+    from notifications.models import Notification
     from schema_metadata.models import DatabaseConnection
-    from workflow.models import Notification
 
     admin = UserFactory(organization=org, role="admin")
     project = ProjectFactory(organization=org, created_by=admin)

@@ -11,11 +11,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from approvals.models import Proposal
+from audit import services as audit
+from notifications.models import Notification
 from organizations.models import Invitation
 from schema_metadata.models import DatabaseConnection
 from tests.factories import ProjectFactory, UserFactory
-from workflow import audit
-from workflow.models import Notification, Proposal
 
 pytestmark = pytest.mark.django_db
 _numbers = itertools.count()

@@ -23,9 +23,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.services import token_pair  # noqa: E402
+from notifications.models import Notification, NotificationKind  # noqa: E402
 from organizations.models import Organization  # noqa: E402
 from projects.models import Project  # noqa: E402
-from workflow.models import Notification, NotificationKind  # noqa: E402
 
 READS = ["/users/me", "/projects", "/notifications"]
 
