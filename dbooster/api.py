@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import re_path
@@ -130,6 +131,10 @@ def exception_handler(exc, context):
             else f"The request has more fields than the server accepts ({settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
         )
         return error_response(detail, "too_large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, DataError):
+        # PostgreSQL refused a value from the request (a NUL character, a number out of range...): the input is bad.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid value"
+        return error_response(f"A value in the request cannot be used: {reason}.", "invalid_value", 400)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.messages)
     if isinstance(exc, Http404):
