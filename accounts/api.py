@@ -293,7 +293,14 @@ class PasswordCheckView(AuthThrottled):
 
 
 class LoginView(AuthThrottled):
-    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        request=LoginSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="Wrong e-mail or password."),
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -320,7 +327,14 @@ class LoginView(AuthThrottled):
 class RefreshView(AuthThrottled):
     rate_limit_account_field = None
 
-    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="Invalid, expired or already used refresh token."),
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -390,7 +404,10 @@ class ProviderStartView(AuthThrottled):
             )
         django_request = request._request
         next_url = oauth.safe_next(request, request.query_params.get("next"))
-        if request.query_params.get("process") == AuthProcess.CONNECT:
+        process = request.query_params.get("process", AuthProcess.LOGIN)
+        if process not in (AuthProcess.LOGIN, AuthProcess.CONNECT):
+            raise InvalidInput(f"process: {process!r} is not one of 'login', 'connect'.", code="invalid_process")
+        if process == AuthProcess.CONNECT:
             return self._connect(request, provider, next_url or "/app/")
         frontend = next_url is None
         if frontend:

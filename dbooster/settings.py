@@ -130,7 +130,11 @@ else:
 
     DATABASES = {"default": ensure_database(EMBEDDED_PGDATA, DATABASE_NAME)}
     USING_EMBEDDED_POSTGRES = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections: opening one costs more than the few indexed queries of a typical API request.
+# Each gunicorn worker (sync, one thread) keeps one. A connection that fails is closed at the end of the request
+# that saw the error (Django); CONN_HEALTH_CHECKS=true also checks it before each request, for one more round trip.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 # Several test runs may share one server (xdist workers get their own suffix too).
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_dbooster")}
 
@@ -170,13 +174,13 @@ CORS_ALLOW_CREDENTIALS = True
 # --- REST framework and JWT -------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "dbooster.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dbooster.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dbooster.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dbooster.api.exception_handler",
     # Rate limits: RATE_LIMITS below (dbooster/ratelimit.py), one store for every worker.
 }
@@ -201,6 +205,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A PATCH body is documented as the serializer its view validates (required fields stay required);
+    # views that take partial bodies validate with a serializer whose fields are all optional.
+    "COMPONENT_SPLIT_PATCH": False,
 }
 
 # --- Sign-in (allauth) ------------------------------------------------------
@@ -300,9 +307,15 @@ if GITHUB_WEB_URL.rstrip("/") != "https://github.com":
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "dbooster.openapi.documented_paths",
+    "dbooster.openapi.documented_errors",
+    "dbooster.openapi.json_request_bodies",
 ]
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {"HealthStatusEnum": ["ok", "error"], "QueueStatusEnum": ["ok", "no_worker", "error"]}
+    {
+        "HealthStatusEnum": ["ok", "error"],
+        "QueueStatusEnum": ["ok", "no_worker", "error"],
+        "ConnectionEngineEnum": ["postgresql"],
+    }
 )
 # Static files (the /docs and /redoc assets, the pages' CSS) served by the app itself under
 # gunicorn too, so the Docker image needs no separate web server.

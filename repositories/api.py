@@ -1,10 +1,10 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
 from dbooster.verified import VerifiedEmail
@@ -172,7 +172,10 @@ class GitHubRepositoryListView(APIView):
     permission_classes = [OrganizationRole]
 
     @extend_schema(
-        responses={200: GitHubRepositorySerializer(many=True)},
+        responses={
+            200: GitHubRepositorySerializer(many=True),
+            400: OpenApiResponse(description="No GitHub account is connected to the user."),
+        },
         tags=["repositories"],
         description="The signed-in user's GitHub repositories (401 on a bad token, 429 on a rate limit).",
     )
@@ -184,7 +187,7 @@ class GitHubRepositoryListView(APIView):
 class ProjectRepositoryListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: RepositorySerializer(many=True)}, tags=["repositories"])
+    @paginated_list(RepositorySerializer, tags=["repositories"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.repository_list(project=project), RepositorySerializer, request, self)
@@ -257,7 +260,7 @@ class ScanDetailView(APIView):
 class ProjectScanListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: ScanSerializer(many=True)}, tags=["repositories"])
+    @paginated_list(ScanSerializer, tags=["repositories"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.scan_list(project=project), ScanSerializer, request, self)
@@ -266,14 +269,14 @@ class ProjectScanListView(APIView):
 class ProjectQueryListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(
+    @paginated_list(
+        QuerySerializer,
         parameters=[
             OpenApiParameter("table", str, description="Only queries reading or writing this table."),
             OpenApiParameter("file", str, description="Only queries occurring in files whose path contains this."),
             OpenApiParameter("q", str, description="Text the normalized query contains."),
             OpenApiParameter("scan", int, description="One scan's queries (default: the latest scan of each source)."),
         ],
-        responses={200: QuerySerializer(many=True)},
         tags=["repositories"],
     )
     def get(self, request, pk):
