@@ -15,7 +15,7 @@ import math
 import re
 from collections import Counter, deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "Column",
@@ -26,6 +26,7 @@ __all__ = [
     "Table",
     "ground",
     "render_schema",
+    "tables_from_catalog",
     "tokenize",
 ]
 
@@ -52,6 +53,8 @@ class Table:
     columns: tuple[Column, ...] = ()
     comment: str = ""
     foreign_keys: tuple[ForeignKey, ...] = ()
+    # A partition names its parent ("schema.table"): it is never selected, its parent stands for it.
+    partition_of: str = ""
 
     @property
     def qualified(self) -> str:
@@ -86,7 +89,7 @@ class Grounding:
 # Words that say nothing about which table is meant.
 STOPWORDS = frozenset(
     """a an the of in on at to for from by with and or not no is are was were be been do does did have has
-    had which what who whom whose where when how many much most least more less than each every per all any
+    had which what who whom whose when how many much most least more less than each every per all any
     list show give find get top their its his her them they this that these those there it me my our we
     number count total average avg sum max min named name called ever never yet only over under above below
     after before between into out up id ids""".split()
@@ -136,9 +139,29 @@ SYNONYMS = {
     "record": "album",
     "stock": "stock",
     "language": "language",
+    # Where someone or something is: the address (and its city and country) tables.
+    "live": "address",
+    "located": "address",
+    "location": "address",
+    "where": "address",
 }
 
-IRREGULAR_SINGULARS = {"people": "person", "children": "child", "men": "man", "women": "woman", "data": "data"}
+# A country named in a question points at the tables with a country.
+COUNTRIES = frozenset(
+    """usa us america canada mexico brazil argentina uk britain england ireland france germany spain portugal
+    italy netherlands belgium switzerland austria poland sweden norway denmark finland russia india china japan
+    australia""".split()
+)
+
+IRREGULAR_SINGULARS = {
+    "people": "person",
+    "children": "child",
+    "men": "man",
+    "women": "woman",
+    "data": "data",
+    "movies": "movie",
+    "cookies": "cookie",
+}
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
@@ -163,7 +186,7 @@ def tokenize(text: str) -> list[str]:
             word = singular(part.lower())
             if word in STOPWORDS or part.isdigit():
                 continue
-            tokens.append(SYNONYMS.get(word, word))
+            tokens.append("country" if word in COUNTRIES else SYNONYMS.get(word, word))
     return tokens
 
 
@@ -313,6 +336,19 @@ def _connect(seeds: list[SelectedTable], graph: dict[str, set[str]], max_hops: i
     return list(added.values())
 
 
+def _fold_partitions(tables: Sequence[Table]) -> dict[str, Table]:
+    """Tables by qualified name, partitions left out; foreign keys declared only on partitions go to the parent."""
+    by_name = {t.qualified: t for t in tables if not t.partition_of}
+    for partition in tables:
+        parent = by_name.get(partition.partition_of)
+        if parent is None:
+            continue
+        extra = tuple(fk for fk in partition.foreign_keys if fk not in parent.foreign_keys)
+        if extra:
+            by_name[parent.qualified] = replace(parent, foreign_keys=parent.foreign_keys + extra)
+    return by_name
+
+
 def _examples_for(queries: Sequence[ScannedQuery], per_table: int) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for query in queries:
@@ -329,9 +365,9 @@ def ground(
     queries: Sequence[ScannedQuery] = (),
     *,
     char_budget: int = 8000,
-    max_seeds: int = 6,
+    max_seeds: int = 10,
     min_ratio: float = 0.2,
-    max_hops: int = 3,
+    max_hops: int = 4,
     examples_per_table: int = 2,
     example_chars: int = 300,
 ) -> Grounding:
@@ -341,7 +377,7 @@ def ground(
     """
     if char_budget <= 0:
         raise ValueError("char_budget must be positive")
-    by_name = {t.qualified: t for t in tables}
+    by_name = _fold_partitions(tables)
     seeds = _top(_rank(tokenize(question), list(by_name.values())), max_seeds, min_ratio)
     candidates = seeds + _connect(seeds, _fk_graph(by_name), max_hops)
 
@@ -361,3 +397,27 @@ def ground(
         parts.append(text)
         used += len(text)
     return Grounding(tables=selected, context="".join(parts))
+
+
+def tables_from_catalog(tables: Iterable[dict], columns: Iterable[dict], foreign_keys: Iterable[dict]) -> list[Table]:
+    """Tables from the records schema_metadata's catalog reader gives (and the sync stores), as plain dicts."""
+    by_key = {(t["schema_name"], t["name"]): t for t in tables}
+    cols: dict[tuple[str, str], list[Column]] = {k: [] for k in by_key}
+    for c in sorted(columns, key=lambda c: c["ordinal_position"]):
+        cols.setdefault((c["schema_name"], c["table_name"]), []).append(Column(c["column_name"], c["column_type"]))
+    fks: dict[tuple[str, str], list[ForeignKey]] = {k: [] for k in by_key}
+    for fk in foreign_keys:
+        fks.setdefault((fk["schema_name"], fk["table_name"]), []).append(
+            ForeignKey(tuple(fk["columns"]), fk["referred_schema"], fk["referred_table"], tuple(fk["referred_columns"]))
+        )
+    return [
+        Table(
+            schema=schema,
+            name=name,
+            columns=tuple(cols[(schema, name)]),
+            comment=record.get("comment", ""),
+            foreign_keys=tuple(fks[(schema, name)]),
+            partition_of=f"{record['parent_schema']}.{record['parent_table']}" if record.get("parent_table") else "",
+        )
+        for (schema, name), record in by_key.items()
+    ]

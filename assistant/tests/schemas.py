@@ -58,6 +58,7 @@ def parse_tables(sql: str, *, schema: str | None = None) -> list[Table]:
     columns: dict[tuple[str, str], list[Column]] = {}
     fks: dict[tuple[str, str], list[ForeignKey]] = {}
     comments: dict[tuple[str, str], str] = {}
+    parents: dict[tuple[str, str], str] = {}
 
     def key(relation: ast.RangeVar) -> tuple[str, str]:
         return (schema or relation.schemaname or "public", relation.relname)
@@ -77,7 +78,10 @@ def parse_tables(sql: str, *, schema: str | None = None) -> list[Table]:
                     fks[k].append(_foreign_key(element, None, k[0]))
         elif isinstance(stmt, ast.AlterTableStmt):
             for cmd in stmt.cmds:
-                if cmd.subtype == enums.AlterTableType.AT_AddConstraint and _is_fk(cmd.def_):
+                if cmd.subtype == enums.AlterTableType.AT_AttachPartition:
+                    parent = key(stmt.relation)
+                    parents[key(cmd.def_.name)] = f"{parent[0]}.{parent[1]}"
+                elif cmd.subtype == enums.AlterTableType.AT_AddConstraint and _is_fk(cmd.def_):
                     k = key(stmt.relation)
                     fks.setdefault(k, []).append(_foreign_key(cmd.def_, None, k[0]))
         elif isinstance(stmt, ast.CommentStmt) and stmt.objtype == enums.ObjectType.OBJECT_TABLE:
@@ -92,6 +96,7 @@ def parse_tables(sql: str, *, schema: str | None = None) -> list[Table]:
             foreign_keys=tuple(
                 ForeignKey(fk.columns, schema or fk.ref_schema, fk.ref_table, fk.ref_columns) for fk in fks[(s, n)]
             ),
+            partition_of=parents.get((s, n), ""),
         )
         for (s, n), cols in columns.items()
     ]
