@@ -19,7 +19,10 @@ from pglast.stream import RawStream
 from assistant.grounding import Column, ForeignKey, Table
 from schema_metadata import demo_shop
 
-DATASETS_DIR = Path("/work/shared/datasets")
+# The work tree lives beside shared/ (CI clones it there too).
+DATASETS_DIR = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+if not DATASETS_DIR.exists():
+    DATASETS_DIR = Path("/work/shared/datasets")
 DATASETS = ("pagila", "chinook", "northwind", "demo_shop")
 QUESTIONS_FILE = Path(__file__).with_name("grounding_questions.yaml")
 
