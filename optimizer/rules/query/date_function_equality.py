@@ -14,13 +14,59 @@ from optimizer.rules.tree import (
     date_wrapped_column,
     func_name,
     is_constant_expr,
+    op_name,
+    sql_of,
 )
+
+# The operator seen from the wrapped column's side: `'2024-01-01' < date(x)` is `date(x) > '2024-01-01'`.
+FLIPPED = {"=": "=", "<": ">", ">": "<", "<=": ">=", ">=": "<="}
+TRUNC_UNITS = {"day", "week", "month", "quarter", "year", "hour", "minute", "second"}
+
+
+def half_open_range(column: str, op: str, start: str, end: str) -> str:
+    """The bare-column condition equal to `period(column) op value`, the period running from start to end."""
+    return {
+        "=": f"{column} >= {start} AND {column} < {end}",
+        ">=": f"{column} >= {start}",
+        ">": f"{column} >= {end}",
+        "<": f"{column} < {start}",
+        "<=": f"{column} < {end}",
+    }[op]
+
+
+def range_fix(side, op: str, other) -> str | None:
+    """The fix for this comparison written on the bare column, or None when no range is equivalent."""
+    col = date_wrapped_column(side)
+    column, value = sql_of(col), sql_of(other)
+    name = func_name(side)
+    if name in ("extract", "date_part"):
+        year = const_value(other)
+        if str(const_value(side.args[0])).lower() != "year" or not isinstance(year, int) or isinstance(year, bool):
+            return None
+        start, end = f"'{year}-01-01'", f"'{year + 1}-01-01'"
+    elif name == "date_trunc":
+        unit = const_value(side.args[0])
+        if not isinstance(unit, str) or unit.lower() not in TRUNC_UNITS or op != "=":
+            return None  # a range bound is only exact on a unit boundary: equality alone is safe
+        start, end = f"({value})::timestamp", f"({value})::timestamp + interval '1 {unit.lower()}'"
+    else:  # date(col) or col::date
+        start, end = f"({value})::date", f"({value})::date + 1"
+    return f"Compare the bare column with a half-open range: `{half_open_range(column, op, start, end)}`."
+
+
+def expression_index_fix(ctx: RuleContext, side) -> str:
+    resolved = ctx.resolve(date_wrapped_column(side))
+    table = resolved[0] if resolved else "the table"
+    return f"Create an expression index on exactly that expression: `CREATE INDEX CONCURRENTLY ON {table} (({sql_of(side)}))`."
 
 
 def check(ctx: RuleContext) -> list[Finding]:
     out = []
     for expr in comparisons(ctx):
-        for side, other in ((expr.lexpr, expr.rexpr), (expr.rexpr, expr.lexpr)):
+        for side, other, op in (
+            (expr.lexpr, expr.rexpr, op_name(expr)),
+            (expr.rexpr, expr.lexpr, FLIPPED[op_name(expr)]),
+        ):
             col = date_wrapped_column(side)
             if col is not None and is_constant_expr(other):
                 what = func_name(side) or "a cast"
@@ -33,7 +79,8 @@ def check(ctx: RuleContext) -> list[Finding]:
                     )
                 else:
                     message = f"{what} on {name} hides the column from its index; compare a range."
-                out.append(ctx.finding(expr, message))
+                fix = range_fix(side, op, other) or expression_index_fix(ctx, side)
+                out.append(ctx.finding(expr, message, fix=fix))
                 break
     return out
 

@@ -11,6 +11,24 @@ from optimizer.rules.model import Finding, Rule
 from optimizer.rules.tree import column_equalities
 
 
+def is_key(ctx: RuleContext, column: tuple[str, str]) -> bool:
+    """A column some foreign key refers to, or alone in a unique index: the side whose type the other adopts."""
+    table = ctx.table(column[0])
+    referenced = any(
+        ref == column[0] and ref_cols == [column[1]]
+        for info in (ctx.schema.tables.values() if ctx.schema else ())
+        for _, ref, ref_cols in info.foreign_keys
+    )
+    return referenced or bool(table and any(i.unique and i.columns == [column[1]] for i in table.indexes))
+
+
+def key_side(ctx: RuleContext, left, right):
+    """(key side, other side), each (column, type): the right side is the key only if it is one and left is not."""
+    if is_key(ctx, right[0]) and not is_key(ctx, left[0]):
+        return right, left
+    return left, right
+
+
 def check(ctx: RuleContext) -> list[Finding]:
     out = []
     for expr in column_equalities(ctx):
@@ -22,14 +40,16 @@ def check(ctx: RuleContext) -> list[Finding]:
         if lf is None or rf is None or lf == rf or {lf, rf} == {"json", "jsonb"}:
             continue
         severity = "critical" if "text" in (lf, rf) or "uuid" in (lf, rf) else "warning"
-        out.append(
-            ctx.finding(
-                expr,
-                f"{left[0]}.{left[1]} ({left_info.type}) = {right[0]}.{right[1]} ({right_info.type}): "
-                "one side is cast for every row.",
-                severity=severity,
-            )
+        (key, key_type), (other, _) = key_side(ctx, (left, left_info.type), (right, right_info.type))
+        fix = (
+            f"Give both columns the same type, the key's: `ALTER TABLE {other[0]} ALTER COLUMN {other[1]} TYPE "
+            f"{key_type} USING {other[1]}::{key_type}` (then {other[0]}.{other[1]} matches {key[0]}.{key[1]})."
         )
+        message = (
+            f"{left[0]}.{left[1]} ({left_info.type}) = {right[0]}.{right[1]} ({right_info.type}): "
+            "one side is cast for every row."
+        )
+        out.append(ctx.finding(expr, message, severity=severity, fix=fix))
     return out
 
 

@@ -27,9 +27,12 @@ def check(ctx: RuleContext) -> list[Finding]:
                 if covered or (child, parent) in reported:
                     continue
                 reported.add((child, parent))
-                out.append(
-                    ctx.finding(expr, f"Foreign key {child[0]}.{child[1]} -> {parent[0]}.{parent[1]} has no index.")
+                fix = (
+                    f"Index the foreign key column: `CREATE INDEX CONCURRENTLY ON {child[0]} ({child[1]})`; it serves "
+                    f"this join from {parent[0]} and the foreign key check when a row of {parent[0]} is deleted."
                 )
+                message = f"Foreign key {child[0]}.{child[1]} -> {parent[0]}.{parent[1]} has no index."
+                out.append(ctx.finding(expr, message, fix=fix))
     return out
 
 
