@@ -287,18 +287,36 @@ def _aliases(node: dict) -> dict[str, str]:
     return found
 
 
-def _condition_text(node: dict) -> str:
-    parts = [str(node[key]) for key in _JOIN_CONDITIONS if node.get(key)]
-    # The inner side of a nested loop carries the join condition on its own scan.
-    for child in node.get("Plans") or []:
-        if node.get("Node Type") == "Nested Loop":
-            parts += [str(child[key]) for key in ("Index Cond", "Filter", "Recheck Cond") if child.get(key)]
-    return " ".join(parts)
+_WRAPPERS = ("Memoize", "Materialize", "Result", "Sort")
 
 
-def _references(condition: str, alias: str, column: str) -> bool:
+def _inner_scans(node: dict) -> list[dict]:
+    """The scans a nested loop's inner side runs per outer row, seen through caches and materializations."""
+    while node.get("Node Type") in _WRAPPERS and node.get("Plans"):
+        node = node["Plans"][0]
+    return [node] if node.get("Relation Name") else []
+
+
+def _join_conditions(node: dict) -> list[tuple[str, str | None]]:
+    """(condition text, alias its unqualified columns belong to) for the conditions that do this join's work.
+
+    A hash or merge join states them itself, qualified. A nested loop pushes them into its inner scan, which
+    names its own columns without a qualifier (`Index Cond: (customer_id = c.customer_id)` on rental r).
+    """
+    found = [(str(node[key]), None) for key in ("Hash Cond", "Merge Cond", "Join Filter") if node.get(key)]
+    children = node.get("Plans") or []
+    if node.get("Node Type") == "Nested Loop" and len(children) >= 2:
+        for scan in _inner_scans(children[1]):
+            owner = scan.get("Alias") or scan.get("Relation Name")
+            found += [(str(scan[key]), owner) for key in ("Index Cond", "Recheck Cond", "Filter") if scan.get(key)]
+    return found
+
+
+def _references(condition: str, alias: str, column: str, owner: str | None = None) -> bool:
     quoted = re.escape(column) if re.fullmatch(r"[a-z_][a-z0-9_]*", column) else re.escape(f'"{column}"')
     pattern = rf"(?<![\w\"]){re.escape(alias)}\.{quoted}(?![\w\"])"
+    if owner == alias:  # the scan's own column, written bare
+        pattern += rf"|(?<![\w\".]){quoted}(?![\w\"])"
     return re.search(pattern, condition) is not None
 
 
@@ -318,8 +336,8 @@ def _fk_side_candidates(node: dict) -> dict[str, str]:
 def _unindexed_fk_warnings(node_id, node, foreign_keys) -> list[dict]:
     if not foreign_keys or node.get("Node Type") not in ("Hash Join", "Merge Join", "Nested Loop"):
         return []
-    condition = _condition_text(node)
-    if not condition:
+    conditions = _join_conditions(node)
+    if not conditions:
         return []
     warnings = []
     aliases = _fk_side_candidates(node)
@@ -330,7 +348,7 @@ def _unindexed_fk_warnings(node_id, node, foreign_keys) -> list[dict]:
         for alias, relation in aliases.items():
             if relation != table or not columns:
                 continue
-            if all(_references(condition, alias, column) for column in columns):
+            if all(any(_references(text, alias, column, owner) for text, owner in conditions) for column in columns):
                 cols = ", ".join(columns)
                 warnings.append(
                     _warn(
