@@ -27,6 +27,7 @@ from optimizer import advisor
 from optimizer import ai as ai_client
 from optimizer import verify as verifier
 from optimizer.models import AICache, OptimizationRun, Suggestion
+from optimizer.rules import SchemaInfo, analyze
 from projects.selectors import project_get
 from schema_metadata.selectors import connection_in_org
 from workflow import audit
@@ -71,7 +72,6 @@ def sandbox_allowed(connection) -> bool:
 
 def schema_from_metadata(connection):
     """The rule engine's SchemaInfo from the last sync of `connection` (None if never synced)."""
-    from optimizer.rules.model import SchemaInfo
     from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
 
     tables: dict[str, dict] = {}
@@ -108,8 +108,6 @@ def schema_from_metadata(connection):
 
 def schema_from_catalog(tables: dict) -> object:
     """SchemaInfo from the advisor's live catalog read (a connection that was never synced)."""
-    from optimizer.rules.model import SchemaInfo
-
     data = {}
     for info in tables.values():
         data[info.name] = {
@@ -203,8 +201,6 @@ class _State:
 
 
 def _findings(sql: str, schema, original: str | None = None) -> list[dict]:
-    from optimizer.rules import analyze
-
     findings = [f.as_dict() for f in analyze(sql, schema)]
     if original is not None and not original.startswith(sql):
         _locate_in_original(findings, sql, original)

@@ -12,7 +12,6 @@ from optimizer.rules.tree import canonical
 
 SMALL_TABLE_ROWS = 1000
 
-
 BIG_TABLE_ROWS = 100_000
 
 

@@ -8,11 +8,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, SubLinkType
 from pglast.stream import RawStream
 
-COMPARISON_OPS = {"=", "<", ">", "<=", ">=", "<>", "!="}
-
-
 RANGE_OPS = {"=", "<", ">", "<=", ">="}
-
 
 AGGREGATES = {
     "count",
@@ -224,20 +220,6 @@ def not_exists_text(ctx, sub) -> str:
     if select.whereClause is not None:
         where += f" AND {sql_of(select.whereClause)}"
     return f"`NOT EXISTS (SELECT 1 FROM {sql_of(item)} WHERE {where})`"
-
-
-def is_in_sublink_kind(ctx, select, kinds) -> bool:
-    sub = ctx.sublink_of(select)
-    return sub is not None and sub.subLinkType in kinds
-
-
-EXISTS_KINDS = (SubLinkType.EXISTS_SUBLINK,)
-
-
-IN_KINDS = (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK)
-
-
-OP_KIND = A_Expr_Kind.AEXPR_OP
 
 
 DATE_FUNCTIONS = {"date_trunc", "date", "extract", "date_part"}
