@@ -54,9 +54,29 @@ def range_fix(side, op: str, other) -> str | None:
     return f"Compare the bare column with a half-open range: `{half_open_range(column, op, start, end)}`."
 
 
+def at_fixed_zone(side) -> str:
+    """The query's date function applied to its column read in UTC: immutable, so it can be indexed."""
+    col = f"{sql_of(date_wrapped_column(side))} AT TIME ZONE 'UTC'"
+    name = func_name(side)
+    if name == "extract":
+        return f"EXTRACT({str(const_value(side.args[0])).upper()} FROM {col})"
+    if name is None:  # col::date
+        return f"({col})::date"
+    return f"{name}({', '.join([*(sql_of(a) for a in side.args[:-1]), col])})"
+
+
 def expression_index_fix(ctx: RuleContext, side) -> str:
-    resolved = ctx.resolve(date_wrapped_column(side))
+    """An expression index on what the query computes. On a timestamptz column the value depends on the
+    session's time zone, which PostgreSQL refuses to index: the expression is pinned to one zone instead."""
+    resolved, info = ctx.column_info(date_wrapped_column(side))
     table = resolved[0] if resolved else "the table"
+    if info is not None and info.type.lower() in ("timestamp with time zone", "timestamptz"):
+        expression = at_fixed_zone(side)
+        return (
+            f"{resolved[0]}.{resolved[1]} is a timestamp with time zone, so {func_name(side) or 'the cast'} depends on "
+            f"the session's time zone and cannot be indexed as written: index `CREATE INDEX CONCURRENTLY ON {table} "
+            f"(({expression}))` and write the condition on `{expression}`."
+        )
     return f"Create an expression index on exactly that expression: `CREATE INDEX CONCURRENTLY ON {table} (({sql_of(side)}))`."
 
 
