@@ -9,7 +9,13 @@ from django.views.decorators.http import require_http_methods
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role, role_at_least
 from optimizer import selectors, services
+from optimizer.models import WorkloadQuery
 from organizations.page_access import not_found, role_required
+from projects.models import Project
+from repositories.models import ExtractedQuery
+from schema_metadata.models import DatabaseConnection
+from schema_metadata.plan import summarize
+from schema_metadata.views import plan_rows
 
 
 class OptimizeForm(forms.Form):
@@ -42,9 +48,6 @@ class WorkloadForm(forms.Form):
 
 
 def _choices(org):
-    from projects.models import Project
-    from schema_metadata.models import DatabaseConnection
-
     projects = list(Project.objects.filter(organization=org).order_by("name"))
     connections = list(DatabaseConnection.objects.filter(project__organization=org).select_related("project"))
     return projects, connections
@@ -52,9 +55,6 @@ def _choices(org):
 
 def _picked_queries(org, project_id):
     """The project's scanned queries, to pick one instead of pasting."""
-    from optimizer.models import WorkloadQuery
-    from repositories.models import ExtractedQuery
-
     if not project_id:
         return []
     queries = list(
@@ -143,9 +143,6 @@ def _tree(plan: dict | None):
     """The plan drawn as the explain page draws it (the same summarizer and rows)."""
     if not plan:
         return []
-    from schema_metadata.plan import summarize
-    from schema_metadata.views import plan_rows
-
     return plan_rows(summarize([plan]))
 
 
