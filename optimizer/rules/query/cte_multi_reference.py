@@ -31,7 +31,12 @@ def check(ctx: RuleContext) -> list[Finding]:
             continue
         refs = _cte_references(ctx, cte)
         if refs >= 2:
-            out.append(ctx.finding(cte, f"CTE {cte.ctename} is referenced {refs} times, so it is materialized."))
+            fix = (
+                f"If each reference filters {cte.ctename} differently, write `WITH {cte.ctename} AS NOT MATERIALIZED "
+                f"(...)` so the planner inlines it into each; keep `AS MATERIALIZED` when computing it once is the point."
+            )
+            message = f"CTE {cte.ctename} is referenced {refs} times, so it is materialized."
+            out.append(ctx.finding(cte, message, fix=fix))
     return out
 
 

@@ -13,7 +13,11 @@ from optimizer.rules.model import Finding, Rule
 
 def check(ctx: RuleContext) -> list[Finding]:
     return [
-        ctx.finding(s.relation, f"DELETE FROM {s.relation.relname} removes every row.")
+        ctx.finding(
+            s.relation,
+            f"DELETE FROM {s.relation.relname} removes every row.",
+            fix=f"Add the WHERE clause, or empty the table with `TRUNCATE {s.relation.relname}`.",
+        )
         for s in ctx.of(ast.DeleteStmt)
         if s.whereClause is None
     ]

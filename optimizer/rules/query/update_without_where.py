@@ -13,7 +13,11 @@ from optimizer.rules.model import Finding, Rule
 
 def check(ctx: RuleContext) -> list[Finding]:
     return [
-        ctx.finding(s.relation, f"UPDATE {s.relation.relname} changes every row.")
+        ctx.finding(
+            s.relation,
+            f"UPDATE {s.relation.relname} changes every row.",
+            fix=f"Add the WHERE clause; if every row of {s.relation.relname} must change, batch it by primary key ranges.",
+        )
         for s in ctx.of(ast.UpdateStmt)
         if s.whereClause is None
     ]

@@ -16,6 +16,7 @@ from optimizer.rules.tree import (
     func_name,
     is_constant_expr,
     predicate_comparisons,
+    sql_of,
     wrapped_column,
 )
 
@@ -78,7 +79,12 @@ def check(ctx: RuleContext) -> list[Finding]:
         seen.add(id(expr))
         index = indexes_led_by(table, resolved[1])[0].name or "an index"
         what = "a cast" if isinstance(side, ast.TypeCast) else f"{func_name(side) or 'coalesce'}()"
-        out.append(ctx.finding(side, f"{what} around {resolved[0]}.{resolved[1]} stops {index} from being used."))
+        fix = (
+            f"Write the condition on the bare column {resolved[1]} (move the function to the constant side, or use a "
+            f"range) so {index} serves it, or create an expression index on exactly {sql_of(side)}."
+        )
+        message = f"{what} around {resolved[0]}.{resolved[1]} stops {index} from being used."
+        out.append(ctx.finding(side, message, fix=fix))
     return out
 
 
