@@ -5,6 +5,8 @@ from rest_framework.views import APIView
 
 from dbooster.api import paginated_response
 from dbooster.permissions import OrganizationRole
+from dbooster.ratelimit import RateLimit
+from dbooster.verified import VerifiedEmail
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from projects import selectors as project_selectors
@@ -104,7 +106,9 @@ class OptimizationListSerializer(serializers.ModelSerializer):
 
 
 class OptimizeView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "optimize"
 
     @extend_schema(request=OptimizeInputSerializer, responses={201: OptimizationSerializer}, tags=["optimizer"])
     def post(self, request):
@@ -185,7 +189,9 @@ class WorkloadSerializer(serializers.ModelSerializer):
 
 
 class WorkloadAdviseView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "optimize"
 
     @extend_schema(request=WorkloadInputSerializer, responses={201: WorkloadSerializer}, tags=["optimizer"])
     def post(self, request):

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from dbooster.api import Pagination, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
+from dbooster.verified import VerifiedEmail
 from organizations import selectors, services
 from organizations.models import Invitation, Organization
 
@@ -170,7 +171,7 @@ class MemberDetailView(APIView):
 
 
 class InvitationListView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
     write_role = Role.ADMIN
 
     @extend_schema(responses={200: InvitationSerializer(many=True)}, tags=["organizations"])

@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 from dbooster.api import paginated_response
 from dbooster.errors import InvalidInput, NotFound
 from dbooster.permissions import OrganizationRole
+from dbooster.ratelimit import RateLimit
 from dbooster.roles import Role
+from dbooster.verified import VerifiedEmail
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from schema_metadata import selectors, services
@@ -200,7 +202,7 @@ class QueryAnalysisListSerializer(QueryAnalysisSerializer):
 
 
 class ConnectionListView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
     write_role = Role.ADMIN  # a connection reaches into a database: admins add them
 
     @extend_schema(responses={200: ConnectionSerializer(many=True)}, tags=["connections"])
@@ -220,7 +222,7 @@ class ConnectionListView(APIView):
 
 
 class ConnectionDetailView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
     write_role = Role.ADMIN
 
     def _connection(self, request, pk, cid):
@@ -253,7 +255,9 @@ class ConnectionDetailView(APIView):
 
 
 class ConnectionTestView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sql"
 
     @extend_schema(request=None, responses={200: ConnectionTestSerializer}, tags=["connections"])
     def post(self, request, pk, cid):
@@ -266,7 +270,9 @@ class ConnectionTestView(APIView):
 
 
 class MetadataSyncView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sql"
 
     @extend_schema(
         request=SyncRequestSerializer,
@@ -404,7 +410,9 @@ def explain_target(*, org, project_id=None, connection_id=None):
 
 
 class ExplainView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sql"
 
     @extend_schema(
         request=ExplainRequestSerializer,
