@@ -176,10 +176,10 @@ class _Draft:
     drop_reason: str = ""
 
     def speedup(self) -> float | None:
+        """Measured time before over after; None when the query was not timed both ways. A ratio of planner
+        costs is an estimate, not a speed-up: pages show it apart, as the planner's cost divided by N."""
         if self.time_before_ms and self.time_after_ms:
             return round(self.time_before_ms / max(self.time_after_ms, 0.001), 2)
-        if self.cost_before and self.cost_after:
-            return round(self.cost_before / max(self.cost_after, 0.01), 2)
         return None
 
 
