@@ -10,6 +10,7 @@ import copy
 import json
 from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import pytest
 from django.db import connection as django_db
 
