@@ -43,7 +43,7 @@ def test_text_plan_reads_as_its_json(case):
     want = json.loads(case.with_suffix(".json").read_text())[0]
     got_nodes, want_nodes = list(_walk(got["Plan"])), list(_walk(want["Plan"]))
     assert len(got_nodes) == len(want_nodes)
-    for (ours, _), (theirs, parallel) in zip(got_nodes, want_nodes):
+    for (ours, _), (theirs, parallel) in zip(got_nodes, want_nodes, strict=True):
         for key in COMPARED:
             expected = theirs.get(key)
             if key in BLOCKS and expected == 0:
