@@ -12,4 +12,6 @@ urlpatterns = [
     path("projects/<int:pk>/schema/", views.schema_browser, name="page-schema"),
     path("projects/<int:pk>/explain/", views.explain_page, name="page-explain"),
     path("analyses/<int:pk>/", views.analysis_detail, name="page-analysis"),
+    path("analyses/compare/", views.compare_analyses_page, name="page-analyses-compare"),
+    path("plans/", views.paste_plan_page, name="page-paste-plan"),
 ]

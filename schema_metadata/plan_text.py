@@ -17,6 +17,7 @@ The format, as PostgreSQL prints it (explain.c):
 
 from __future__ import annotations
 
+import json
 import re
 
 _NUMBER = r"-?\d+(?:\.\d+)?"
@@ -351,8 +352,16 @@ def parse(text: str) -> list[dict]:
     return [{"Plan": root, **root_info}]
 
 
-def _add_json_defaults(node: dict) -> None:
+def _add_json_defaults(root: dict) -> None:
     """What the JSON format always says and the text format leaves out when it is the default."""
+    stack = [root]  # a loop, not recursion: a pasted plan can be thousands of nodes deep
+    while stack:
+        node = stack.pop()
+        _defaults_of(node)
+        stack.extend(node.get("Plans") or [])
+
+
+def _defaults_of(node: dict) -> None:
     if node.get("Node Type") == "Aggregate":
         node.setdefault("Partial Mode", "Simple")
     if node.get("Node Type") in ("Index Scan", "Index Only Scan"):
@@ -367,8 +376,6 @@ def _add_json_defaults(node: dict) -> None:
         ):
             if condition in node:
                 node.setdefault(removed, 0)
-    for child in node.get("Plans") or []:
-        _add_json_defaults(child)
 
 
 def _has_numbers(match: re.Match | None) -> bool:
@@ -405,3 +412,20 @@ def _footer(info: dict, line: str) -> None:
                 "Calls": int(trigger["calls"]),
             }
         )
+
+
+def load(value) -> list | dict:
+    """A pasted plan in either format: EXPLAIN's JSON (text or already decoded) or its text output."""
+    if isinstance(value, (list, dict)):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise PlanTextError("Paste a plan: the output of EXPLAIN (ANALYZE, BUFFERS), as text or FORMAT JSON.")
+    stripped = value.strip()
+    if stripped[0] in "[{":
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise PlanTextError(
+                f"The plan looks like JSON but is not valid JSON: {exc.msg} at line {exc.lineno}."
+            ) from None
+    return parse(value)
