@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from dbooster.errors import Conflict, InvalidInput
-from organizations.page_access import role_required, safe_next
+from organizations.page_access import safe_next
 from workflow import audit
 
 logger = logging.getLogger(__name__)
@@ -72,11 +72,6 @@ class SignupForm(forms.Form):
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
             self.add_error("password2", "The two passwords differ.")
         return data
-
-
-@role_required(needs_organization=False)
-def home(request):
-    return render(request, "home.html")
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("accounts.pages_urls")),
+    path("", include("dashboard.pages_urls")),
     path("", include("organizations.pages_urls")),
     path("", include("projects.pages_urls")),
     path("", include("repositories.pages_urls")),

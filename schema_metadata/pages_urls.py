@@ -5,6 +5,7 @@ from schema_metadata import views
 urlpatterns = [
     path("databases/", views.databases, name="page-databases"),
     path("projects/<int:pk>/connections/new/", views.connection_create, name="page-connection-create"),
+    path("projects/<int:pk>/connections/demo/", views.connection_create_demo, name="page-connection-demo"),
     path("projects/<int:pk>/connections/<int:cid>/", views.connection_edit, name="page-connection-edit"),
     path("projects/<int:pk>/connections/<int:cid>/test/", views.connection_test, name="page-connection-test"),
     path("projects/<int:pk>/connections/<int:cid>/sync/", views.connection_sync, name="page-connection-sync"),

@@ -61,7 +61,8 @@ def advice(node: dict) -> list[str]:
         says.append("Visits many table pages: a more selective or covering index reads fewer.")
     if node_type == "Aggregate" and node.get("actual_rows") and node["actual_rows"] > 100_000:
         says.append("Groups many rows: filter before grouping, or keep a summary table for reports.")
-    if _read_share(node) >= READ_HEAVY_SHARE:
+    # Buffers include the children's: only a scan's own figures say where its pages came from.
+    if node.get("relation") and _read_share(node) >= READ_HEAVY_SHARE:
         says.append(
             "Most of its pages came from disk rather than memory: a second run is usually faster; an index reads "
             "fewer pages."
@@ -72,6 +73,13 @@ def advice(node: dict) -> list[str]:
             f"The planner's row estimate was off {misestimate['factor']:,.0f}x: run ANALYZE on the tables, or "
             "CREATE STATISTICS for correlated columns, so it picks a better plan."
         )
+    if node_type == "Hash":
+        says.append(
+            "Builds a hash table of the rows below it: selecting fewer rows or fewer columns makes it smaller; "
+            "more than one batch means it did not fit in work_mem."
+        )
+    if node_type in ("Gather", "Gather Merge"):
+        says.append("Collects the parallel workers' rows: its time is mostly waiting for the nodes below it.")
     if not says:
         says.append("Does its job in proportion to the rows it handles: look at the nodes that feed it rows.")
     return says

@@ -16,7 +16,7 @@ from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role, role_at_least
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
-from schema_metadata import plan_insights, selectors, services
+from schema_metadata import demo_shop, plan_insights, selectors, services, target
 from schema_metadata.models import DatabaseConnection
 
 
@@ -90,6 +90,31 @@ def _form_values(form, *, creating: bool) -> dict:
     return values
 
 
+def demo_offered() -> bool:
+    """Whether to offer the demo shop: it is built on this server and this server may connect to it."""
+    try:
+        target.check_url(demo_shop.connection_url())
+    except DomainError:
+        return False
+    return demo_shop.is_ready()
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def connection_create_demo(request, pk):
+    project = _project(request, pk)
+    if project is None:
+        return not_found(request, "project")
+    try:
+        connection = services.demo_connection_create(project=project, actor=request.user, request=request)
+    except DomainError:
+        # Whatever stopped it is the operator's to fix; the user is told what they can do instead.
+        messages.error(request, "The demo shop database is not available on this server: connect your own database.")
+        return redirect(f"/app/projects/{project.pk}/connections/new/")
+    messages.success(request, f"Connected to the demo shop ({connection.name}). Next: sync its schema.")
+    return redirect(f"/app/projects/{project.pk}/connections/{connection.pk}/")
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(Role.ADMIN)
 def connection_create(request, pk):
@@ -112,7 +137,11 @@ def connection_create(request, pk):
             )
         messages.success(request, f"Connection {connection.name} added. Test it, then sync its schema.")
         return redirect(f"/app/projects/{project.pk}/connections/{connection.pk}/")
-    return render(request, "schema_metadata/connection_form.html", {"form": form, "project": project, "creating": True})
+    return render(
+        request,
+        "schema_metadata/connection_form.html",
+        {"form": form, "project": project, "creating": True, "demo_offered": demo_offered()},
+    )
 
 
 def _edit_context(request, project, connection, form, test_result=None, test_error=None):
@@ -290,12 +319,23 @@ def plan_rows(summary: dict) -> list[dict]:
                 "misestimate": misestimate,
                 "misestimate_level": _misestimate_level(misestimate),
                 "buffer_parts": _buffer_parts(node.get("buffers") or {}),
-                "details": {
-                    k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in node["details"].items()
-                },
+                "details": {key: _detail_text(key, value) for key, value in node["details"].items()},
             }
         )
     return rows
+
+
+_KILOBYTE_DETAILS = ("Sort Space Used", "Peak Memory Usage")
+
+
+def _detail_text(key: str, value) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if key in _KILOBYTE_DETAILS and isinstance(value, (int, float)):
+        return f"{value:,.0f} kB"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
 
 
 def plan_insights_misestimate(node: dict) -> dict | None:
