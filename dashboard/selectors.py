@@ -7,6 +7,7 @@ repository scans, analyses and optimizations, approvals.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 import psycopg
@@ -24,6 +25,11 @@ log = logging.getLogger(__name__)
 
 TOP = 5
 STATS_TIMEOUT_MS = 1_500  # the home page waits this long at most for pg_stat_statements
+# DBooster's own reads of a target (schema sync, connection tests) are not the user's workload.
+OWN_QUERIES = re.compile(
+    r"\bpg_(catalog|class|index|namespace|attribute|extension|constraint|export_snapshot|stat|settings|database|am)\b|\bset_config\(|information_schema",
+    re.I,
+)
 
 
 @dataclass
@@ -86,6 +92,7 @@ def _pg_stat_statements(connection) -> list[dict] | None:
             "share": item.total_time_ms / total if total else None,
         }
         for item in items
+        if not OWN_QUERIES.search(item.query)
     ]
 
 

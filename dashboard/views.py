@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
+from accounts import oauth
 from dashboard import selectors
-from dbooster.errors import NotFound
+from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
 from projects import services as project_services
+from schema_metadata import plan as plan_analyser
+from schema_metadata import services as schema_services
+from schema_metadata import views as schema_views
+from workflow import selectors as workflow_selectors
 
 
 def _project_context(project) -> dict:
@@ -53,3 +61,83 @@ def explain_entry(request):
     if current is not None:
         return redirect(f"/app/projects/{current.pk}/explain/")
     return redirect("/app/projects/?next=explain")
+
+
+def _plan_before(proposal) -> dict | None:
+    """The plan measured when the change was suggested: the optimization run's plan of the query."""
+    suggestion = proposal.source_suggestion
+    run = suggestion.run if suggestion is not None else None
+    return run.plan_before if run is not None and run.plan_before else None
+
+
+@require_POST
+@role_required(Role.MEMBER)
+def measure_again(request, pk):
+    """After a change is applied: run its query again and show the new plan beside the one from before."""
+    try:
+        proposal = workflow_selectors.proposal_get(org=request.user.organization, pk=pk)
+    except DomainError:
+        return not_found(request, "proposal")
+    query = (proposal.evidence or {}).get("query") or proposal.original_query
+    if not query or proposal.connection is None or proposal.project is None:
+        messages.error(request, "This change has no query and database to measure again.")
+        return redirect(f"/app/approvals/{proposal.pk}/")
+    try:
+        analysis = schema_services.explain_query(
+            project=proposal.project,
+            connection_id=proposal.connection_id,
+            query=query,
+            analyze=proposal.connection.allow_analyze,
+            actor=request.user,
+            request=request,
+        )
+    except DomainError as exc:
+        messages.error(request, f"The query could not be measured again: {exc.detail}")
+        return redirect(f"/app/approvals/{proposal.pk}/")
+    before = _plan_before(proposal)
+    context = {
+        "proposal": proposal,
+        "analysis": analysis,
+        "project": proposal.project,
+        **schema_views.plan_context(analysis.summary, analysis.plan),
+        "summary": analysis.summary,
+    }
+    if before is not None:
+        before_summary = plan_analyser.summarize([before] if isinstance(before, dict) else before)
+        context["comparison"] = schema_views.comparison_context(before_summary, analysis.summary)
+    return render(request, "dashboard/measure.html", context)
+
+
+# What each outside service needs from the operator, in words; the setting names are shown to staff only.
+SERVICES = {
+    "google": ("Google sign-in", "an OAuth client ID and secret from the Google Cloud console",
+               ("GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"), "Sign in with a Google account."),
+    "github": ("GitHub", "an OAuth app's client ID and secret from GitHub's developer settings",
+               ("GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"),
+               "Sign in with GitHub, list your repositories and scan private ones."),
+    "stripe": ("Payments (Stripe)", "a Stripe secret key, the webhook signing secret and the price of each plan",
+               ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "STRIPE_PRICE_PRO", "STRIPE_PRICE_TEAM"),
+               "Upgrade the organization's plan and manage invoices."),
+}  # fmt: skip
+
+
+def _service_configured(service: str) -> bool:
+    if service == "stripe":
+        return bool(settings.STRIPE_SECRET_KEY)
+    return oauth.is_configured(service)
+
+
+def setup_page(request, service: str):
+    """What an unconfigured outside service needs: in words for everyone, the setting names for staff."""
+    if service not in SERVICES:
+        return not_found(request, "page")
+    title, needs, names, gives = SERVICES[service]
+    context = {
+        "service": service,
+        "title": title,
+        "needs": needs,
+        "gives": gives,
+        "configured": _service_configured(service),
+        "setting_names": names if getattr(request.user, "is_staff", False) else (),
+    }
+    return render(request, "dashboard/setup.html", context, status=200 if context["configured"] else 503)

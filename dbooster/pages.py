@@ -2,7 +2,10 @@
 
 from django.urls import include, path
 
+from dbooster import progress
+
 urlpatterns = [
+    path("progress/<str:token>/", progress.progress_view, name="page-progress"),
     path("", include("accounts.pages_urls")),
     path("", include("dashboard.pages_urls")),
     path("", include("organizations.pages_urls")),

@@ -6,6 +6,7 @@ from django import forms
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from dbooster import progress
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role, role_at_least
 from optimizer import selectors, services
@@ -91,6 +92,10 @@ def optimize_page(request):
         chosen = next((q for q in picks if str(q.pk) == pick), None)
         if chosen is not None:
             initial["query"] = chosen.sql or chosen.normalized_text
+    if request.GET.get("query"):
+        initial["query"] = request.GET["query"]  # "Optimize this query" from an explain result or the home page
+    if (request.GET.get("connection") or "").isdigit():
+        initial["connection"] = int(request.GET["connection"])
     form = OptimizeForm(request.POST or None, initial=initial, projects=projects, connections=connections)
     status = 200
     if request.method == "POST":
@@ -108,6 +113,7 @@ def optimize_page(request):
                     use_ai=data["ai"],
                     verify=data["verify"],
                     request=request,
+                    on_step=progress.reporter(request.user, request.POST.get("progress_token")),
                 )
             except DomainError as exc:
                 form.add_error("query" if exc.status_code == 400 else None, exc.detail)
@@ -117,7 +123,14 @@ def optimize_page(request):
         else:
             status = 400
     recent = selectors.recent_runs(org=org, limit=15)
-    context = {"form": form, "picks": picks, "can_run": can_run, "recent": recent, "project_id": project_id}
+    context = {
+        "form": form,
+        "picks": picks,
+        "can_run": can_run,
+        "recent": recent,
+        "project_id": project_id,
+        "progress_token": progress.new_token(),
+    }
     return render(request, "optimizer/optimize.html", context, status=status)
 
 

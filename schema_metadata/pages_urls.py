@@ -14,5 +14,6 @@ urlpatterns = [
     path("projects/<int:pk>/explain/", views.explain_page, name="page-explain"),
     path("analyses/<int:pk>/", views.analysis_detail, name="page-analysis"),
     path("analyses/compare/", views.compare_analyses_page, name="page-analyses-compare"),
+    path("syncs/<int:pk>/status.json", views.sync_status, name="page-sync-status"),
     path("plans/", views.paste_plan_page, name="page-paste-plan"),
 ]

@@ -9,6 +9,7 @@ import json
 
 from django import forms
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -503,3 +504,15 @@ def compare_analyses_page(request):
         "same_query": before.fingerprint == after.fingerprint,
     }
     return render(request, "schema_metadata/compare.html", context)
+
+
+@role_required(Role.VIEWER)
+def sync_status(request, pk):
+    """A sync's state for the page that polls it: {"text", "progress", "final"}."""
+    try:
+        sync = selectors.sync_get(org=request.user.organization, pk=pk)
+    except NotFound:
+        return JsonResponse({"detail": "Sync not found.", "code": "not_found"}, status=404)
+    final = sync.status in (sync.Status.SUCCEEDED, sync.Status.FAILED)
+    text = f"{sync.status}" + (f" · {sync.stage}" if sync.stage and not final else "")
+    return JsonResponse({"status": sync.status, "text": text, "progress": sync.progress, "final": final})
