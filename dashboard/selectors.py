@@ -18,7 +18,7 @@ from optimizer import workload
 from optimizer.models import OptimizationRun, Suggestion
 from repositories.models import ExtractedQuery, ScanRun
 from schema_metadata import target
-from schema_metadata.models import DatabaseConnection, QueryAnalysis, SchemaSync
+from schema_metadata.models import DatabaseConnection, DbTable, QueryAnalysis, SchemaSync
 from workflow.models import Proposal
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ TOP = 5
 STATS_TIMEOUT_MS = 1_500  # the home page waits this long at most for pg_stat_statements
 # DBooster's own reads of a target (schema sync, connection tests) are not the user's workload.
 OWN_QUERIES = re.compile(
-    r"\bpg_(catalog|class|index|namespace|attribute|extension|constraint|export_snapshot|stat|settings|database|am)\b|\bset_config\(|information_schema",
+    r"\bpg_(catalog|class|index|namespace|attribute|extension|constraint|export_snapshot|stat|settings|database|am"
+    r"|relation_size)\b|\b(set_config|setseed|to_regclass)\(|information_schema|demo_shop_meta",
     re.I,
 )
 
@@ -75,8 +76,17 @@ def checklist(project) -> list[Step]:
     return steps
 
 
+def _mentions_a_table(query: str, tables: set[str]) -> bool:
+    words = set(re.findall(r"[a-z_][a-z0-9_$]*", query.lower()))
+    return bool(words & tables)
+
+
 def _pg_stat_statements(connection) -> list[dict] | None:
     """The target's top statements, or None when it has no pg_stat_statements (or cannot be reached quickly)."""
+    # The user's workload reads the user's tables (as synced); the rest is DBooster's own or the server's.
+    tables = {name.lower() for name in DbTable.objects.filter(connection=connection).values_list("name", flat=True)}
+    if not tables:
+        return None
     try:
         with target.session(connection.url, statement_timeout_ms=STATS_TIMEOUT_MS, connect_timeout=2) as conn:
             items, total = workload.top_queries(conn, limit=50)
@@ -92,7 +102,7 @@ def _pg_stat_statements(connection) -> list[dict] | None:
             "share": item.total_time_ms / total if total else None,
         }
         for item in items
-        if not OWN_QUERIES.search(item.query)
+        if not OWN_QUERIES.search(item.query) and _mentions_a_table(item.query, tables)
     ]
 
 
@@ -147,3 +157,14 @@ def open_findings(project) -> list[dict]:
 
 def pending_approvals(project) -> list[Proposal]:
     return list(Proposal.objects.filter(project=project, state__in=Proposal.OPEN_STATES).order_by("-created_at")[:TOP])
+
+
+def analysis_before_change(*, proposal, fingerprint: str, exclude=None) -> QueryAnalysis | None:
+    """The last analysis of the query on the proposal's connection made before the change was applied."""
+    applied = proposal.attempts.filter(status="succeeded").order_by("-id").first()
+    analyses = QueryAnalysis.objects.filter(connection_id=proposal.connection_id, fingerprint=fingerprint)
+    if applied is not None and applied.started_at is not None:
+        analyses = analyses.filter(created_at__lt=applied.started_at)
+    if exclude is not None:
+        analyses = analyses.exclude(pk=exclude)
+    return analyses.order_by("-created_at", "-id").first()

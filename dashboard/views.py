@@ -63,11 +63,17 @@ def explain_entry(request):
     return redirect("/app/projects/?next=explain")
 
 
-def _plan_before(proposal) -> dict | None:
-    """The plan measured when the change was suggested: the optimization run's plan of the query."""
+def _summary_before(proposal, after) -> dict | None:
+    """The query's plan from before the change: its last analysis on that connection before the change was
+    applied (measured, with times), else the plan the optimizer planned when it suggested the change."""
+    earlier = selectors.analysis_before_change(proposal=proposal, fingerprint=after.fingerprint, exclude=after.pk)
+    if earlier is not None:
+        return earlier.summary
     suggestion = proposal.source_suggestion
     run = suggestion.run if suggestion is not None else None
-    return run.plan_before if run is not None and run.plan_before else None
+    if run is None or not run.plan_before:
+        return None
+    return plan_analyser.summarize([run.plan_before] if isinstance(run.plan_before, dict) else run.plan_before)
 
 
 @require_POST
@@ -94,7 +100,7 @@ def measure_again(request, pk):
     except DomainError as exc:
         messages.error(request, f"The query could not be measured again: {exc.detail}")
         return redirect(f"/app/approvals/{proposal.pk}/")
-    before = _plan_before(proposal)
+    before = _summary_before(proposal, analysis)
     context = {
         "proposal": proposal,
         "analysis": analysis,
@@ -103,8 +109,7 @@ def measure_again(request, pk):
         "summary": analysis.summary,
     }
     if before is not None:
-        before_summary = plan_analyser.summarize([before] if isinstance(before, dict) else before)
-        context["comparison"] = schema_views.comparison_context(before_summary, analysis.summary)
+        context["comparison"] = schema_views.comparison_context(before, analysis.summary)
     return render(request, "dashboard/measure.html", context)
 
 

@@ -8,6 +8,7 @@ from dbooster.permissions import OrganizationRole
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from projects import selectors as project_selectors
+from schema_metadata.explain import check_syntax
 
 
 class OptimizeInputSerializer(serializers.Serializer):
@@ -119,7 +120,7 @@ class OptimizeView(APIView):
         data = OptimizeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        services.prepare(v["query"])  # a syntax error is the first thing to hear about
+        check_syntax(v["query"])  # before which project: a query that does not parse is the news
         project_id = v["project"]
         if project_id is None and v["connection"] is None and "project" not in request.data:
             project_id = default_project_id(request.user)

@@ -419,7 +419,7 @@ class ExplainView(APIView):
         data = ExplainRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        explain_engine.prepare_query(values["query"])  # a syntax error is the first thing to hear about
+        explain_engine.check_syntax(values["query"])  # before which project: a query that does not parse
         project, connection_id = explain_target(
             org=request.user.organization,
             project_id=values.get("project"),
