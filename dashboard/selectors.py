@@ -66,7 +66,7 @@ def checklist(project) -> list[Step]:
              f"{base}/queries/" if scanned else "/app/repositories/"),
         Step("optimize", "Optimize a query", optimized is not None,
              "Find the index or rewrite that makes a slow query fast, measured on your database." if not optimized
-             else f"Last: {optimized.query[:80]}",
+             else "Last: " + (optimized.query if len(optimized.query) <= 80 else optimized.query[:79].rstrip() + "…"),
              "See the result" if optimized else "Optimize a query",
              f"/app/optimize/{optimized.pk}/" if optimized else f"/app/optimize/?project={project.pk}"),
     ]  # fmt: skip

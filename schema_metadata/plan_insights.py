@@ -59,8 +59,13 @@ def advice(node: dict) -> list[str]:
         says.append("The index finds rows the filter then drops: an index covering the filter too avoids them.")
     if node_type == "Bitmap Heap Scan" and details.get("Recheck Cond"):
         says.append("Visits many table pages: a more selective or covering index reads fewer.")
-    if node_type == "Aggregate" and node.get("actual_rows") and node["actual_rows"] > 100_000:
-        says.append("Groups many rows: filter before grouping, or keep a summary table for reports.")
+    if node_type == "Aggregate":
+        says.append(
+            "Aggregates the rows below it: filter them earlier, or keep a summary table for reports that "
+            "group many rows."
+        )
+    if node_type in ("Hash Join", "Merge Join", "Nested Loop") and not kinds:
+        says.append("Joins its two inputs: its time grows with their rows; filter before the join where you can.")
     # Buffers include the children's: only a scan's own figures say where its pages came from.
     if node.get("relation") and _read_share(node) >= READ_HEAVY_SHARE:
         says.append(
