@@ -287,7 +287,8 @@ def test_first_session_from_sign_up_to_a_measured_index(live_server, page, demo_
     check_both_sizes(page, "20-setup-google")
     for path, name in (("/app/approvals/", "21-approvals"), ("/app/databases/", "22-databases"),
                        ("/app/billing/", "23-billing"), ("/app/repositories/", "24-repositories"),
-                       ("/app/notifications/", "25-notifications")):  # fmt: skip
+                       ("/app/notifications/", "25-notifications"), ("/app/organization/", "26-organization"),
+                       ("/app/rules/", "27-rules"), ("/app/workload/", "28-workload")):  # fmt: skip
         page.goto(f"{base}{path}")
         check_both_sizes(page, name)
     expect(page.locator("main")).not_to_contain_text("GITHUB_CLIENT_ID")

@@ -96,3 +96,17 @@ def test_demo_button_is_offered_only_when_the_demo_is_there(browser_for, admin_u
     response = browser.post(f"/app/projects/{project.pk}/connections/demo/")
     assert response.status_code == 302 and response["Location"].endswith("/connections/new/")
     assert not project.connections.exists()
+
+
+def test_optimize_page_reports_its_steps_under_the_forms_token(browser_for, member, project, orders_connection):
+    cache.clear()
+    browser = browser_for(member)
+    page = browser.get(f"/app/optimize/?project={project.pk}&query=SELECT+1").content.decode()
+    token = page.split('name="progress_token" value="')[1].split('"')[0]
+    assert "SELECT 1" in page  # "Optimize this query" links arrive with the query filled in
+    response = browser.post(
+        "/app/optimize/",
+        {"query": "SELECT * FROM orders WHERE status = 'paid'", "project": project.pk, "progress_token": token},
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    assert browser.get(f"/app/progress/{token}/").json() == {"step": "Saving the result"}
