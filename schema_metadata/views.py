@@ -394,10 +394,22 @@ def explain_page(request, pk):
             "form": form,
             "analysis": analysis,
             **(plan_context(analysis.summary, analysis.plan) if analysis else {}),
+            "same_query": _other_runs(analysis) if analysis else [],
             "history": selectors.analysis_list(project=project)[:10],
             "connections": connections,
         },
         status=status,
+    )
+
+
+def _other_runs(analysis) -> list:
+    """Earlier and later analyses of the same query, to compare this one with."""
+    if not analysis.fingerprint:
+        return []
+    return list(
+        selectors.analysis_list(project=analysis.project)
+        .filter(fingerprint=analysis.fingerprint)
+        .exclude(pk=analysis.pk)[:10]
     )
 
 
@@ -421,9 +433,7 @@ def analysis_detail(request, pk):
             "form": form,
             "analysis": analysis,
             **plan_context(analysis.summary, analysis.plan),
-            "same_query": selectors.analysis_list(project=analysis.project)
-            .filter(fingerprint=analysis.fingerprint)
-            .exclude(pk=analysis.pk)[:10],
+            "same_query": _other_runs(analysis),
             "history": selectors.analysis_list(project=analysis.project)[:10],
             "connections": connections,
         },

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseForbidden, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
 
 from dbooster.errors import DomainError
@@ -221,7 +222,7 @@ def approval_detail(request, pk):
     except DomainError:
         raise Http404("Proposal not found.") from None
     evidence = [
-        (_evidence_label(k), _evidence_value(v), _evidence_link(k, v))
+        (_evidence_label(k), filesizeformat(v) if k == "size_bytes" else _evidence_value(v), _evidence_link(k, v))
         for k, v in (proposal.evidence or {}).items()
         if k != "query"
     ]
@@ -229,7 +230,8 @@ def approval_detail(request, pk):
     applying = next((a for a in attempts if a.status in _APPLYING), None)
     can = api.actions_for(request.user, proposal)
     if applying is not None:
-        can = {**can, "apply": False}  # one apply at a time: the page follows the running one
+        # While the database works on it the page follows the apply; deciding again waits for its outcome.
+        can = {**can, "apply": False, "approve": False, "reject": False, "withdraw": False}
     return render(
         request,
         "workflow/approval_detail.html",
