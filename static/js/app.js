@@ -86,11 +86,13 @@
   function pollers() {
     document.querySelectorAll("[data-poll]").forEach(function (block) {
       var url = block.getAttribute("data-poll");
+      var delay = 1000;  /* slower and slower while nothing changes: a stopped worker costs little */
+      var later = function () { setTimeout(tick, delay); delay = Math.min(delay * 1.3, 10000); };
       var tick = function () {
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
           .then(function (r) { return r.ok ? r.json() : null; })
           .then(function (data) {
-            if (!data) return setTimeout(tick, 3000);
+            if (!data) return later();
             var text = block.querySelector("[data-poll-text]");
             var bar = block.querySelector("[data-poll-bar]");
             if (text && data.text) text.textContent = data.text;
@@ -98,10 +100,10 @@
             if (data.final) {
               window.location.reload();
             } else {
-              setTimeout(tick, 1000);
+              later();
             }
           })
-          .catch(function () { setTimeout(tick, 3000); });
+          .catch(later);
       };
       setTimeout(tick, 700);
     });
