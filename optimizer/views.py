@@ -11,6 +11,8 @@ from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role, role_at_least
 from optimizer import selectors, services
 from organizations.page_access import not_found, role_required
+from schema_metadata.plan import summarize
+from schema_metadata.views import comparison_context
 
 
 class OptimizeForm(forms.Form):
@@ -156,7 +158,6 @@ def _tree(plan: dict | None):
     """The plan drawn as the explain page draws it (the same summarizer and rows)."""
     if not plan:
         return []
-    from schema_metadata.plan import summarize
     from schema_metadata.views import plan_rows
 
     return plan_rows(summarize([plan]))
@@ -189,8 +190,16 @@ def optimization_page(request, pk: int):
         "history": selectors.past_runs(run=run),
         "tree_before": _tree(run.plan_before),
         "tree_after": _tree(run.plan_after),
+        "comparison": _comparison(run.plan_before, run.plan_after),
     }
     return render(request, "optimizer/result.html", context)
+
+
+def _comparison(before: dict | None, after: dict | None) -> dict | None:
+    """The plans before and after the best suggestion, step by step, as the compare page shows them."""
+    if not before or not after:
+        return None
+    return comparison_context(summarize([before]), summarize([after]))
 
 
 @require_http_methods(["GET", "POST"])
