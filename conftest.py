@@ -38,6 +38,11 @@ def viewer(org):
 
 
 @pytest.fixture
+def second_admin(org):
+    return UserFactory(organization=org, role="admin")
+
+
+@pytest.fixture
 def other_org_user(db):
     """Someone in another organization: every object of `org` must be a 404 to them."""
     return UserFactory(organization=OrganizationFactory(), role="admin")

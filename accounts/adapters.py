@@ -21,7 +21,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 
 from accounts import oauth, services
-from workflow import audit
+from audit import services as audit
 
 _ERROR_DETAILS = {
     "cancelled": "Sign-in was cancelled at the provider.",

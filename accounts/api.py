@@ -17,8 +17,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import oauth, services
 from accounts.models import User
+from audit import services as audit
 from dbooster.errors import DomainError, InvalidInput, ServiceUnavailable
-from workflow import audit
 
 
 class TokenPairSerializer(serializers.Serializer):

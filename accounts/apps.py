@@ -6,6 +6,7 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
+        # Receivers connect once the app registry is ready (Django's documented place), hence the late imports.
         from allauth.socialaccount.signals import social_account_added
 
         from accounts.adapters import on_social_account_added

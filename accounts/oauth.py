@@ -53,6 +53,8 @@ def get_provider(provider_id: str) -> Provider:
 
 def is_configured(provider_id: str) -> bool:
     """True when allauth has an app (id and secret) for the provider, from settings or the database."""
+    # allauth's adapter module loads Django's auth models: imported when asked, so importing this module
+    # never needs the app registry (accounts.views shows the buttons even when this module is broken).
     from allauth.socialaccount.adapter import get_adapter
 
     apps = get_adapter().list_apps(None, provider=provider_id)

@@ -14,6 +14,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts.models import OAuthExchangeCode, User
 from dbooster.errors import Conflict, DomainError, InvalidInput
 from dbooster.roles import Role
+from organizations.models import Organization
+from organizations.services import organization_create
 
 
 def token_pair(user: User) -> dict:
@@ -27,8 +29,6 @@ def token_pair(user: User) -> dict:
 
 
 def _personal_organization_name(email: str) -> str:
-    from organizations.models import Organization
-
     base = f"{email.split('@')[0]}'s organization"
     name, n = base, 1
     while Organization.objects.filter(name=name).exists():
@@ -46,8 +46,6 @@ def user_signup(
     Everyone works inside an organization; a user who is invited elsewhere later
     moves there when accepting the invitation.
     """
-    from organizations.services import organization_create
-
     email = User.objects.normalize_email(email).lower()
     candidate = User(email=email, full_name=full_name)
     try:
@@ -109,8 +107,6 @@ def oauth_code_exchange(*, code: str) -> User:
 @transaction.atomic
 def personal_organization_give(*, user: User) -> None:
     """A user who arrived without an invitation gets an organization of their own, as its admin."""
-    from organizations.services import organization_create
-
     if user.organization_id is None:
         organization_create(name=_personal_organization_name(user.email), creator=user, role=Role.ADMIN)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -11,9 +12,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
+from audit import services as audit
 from dbooster.errors import Conflict, InvalidInput
 from organizations.page_access import safe_next
-from workflow import audit
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +27,6 @@ def sign_in_providers(next_url: str) -> list[dict]:
     `accounts.oauth.provider_status()` is the single source of truth; should it fail to
     import (a broken install), the buttons still show, disabled, with a clear hint.
     """
-    from urllib.parse import urlencode
-
     try:
         from accounts.oauth import provider_status
 

@@ -7,8 +7,8 @@ from contextlib import contextmanager
 import stripe
 from django.conf import settings
 
-from billing.plans import PLANS
 from dbooster.errors import InvalidInput, ServiceUnavailable, UpstreamError
+from plans.limits import PLANS
 
 PAID_PLANS = ("pro", "team")
 _PRICE_SETTINGS = {"pro": "STRIPE_PRICE_PRO", "team": "STRIPE_PRICE_TEAM"}

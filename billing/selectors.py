@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from billing.models import BillingCustomer, PaymentHistory, Subscription, UserPaymentDetails
-from billing.plans import PLANS
 from billing.usage import usage_for
+from plans.limits import PLANS
 
 
 def payment_details_for(*, user) -> UserPaymentDetails | None:

@@ -10,15 +10,18 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 
+from audit import services as audit
 from billing import gateway
 from billing.models import BillingCustomer, Subscription, UserPaymentDetails, WebhookEvent
-from billing.plans import PLANS
+from dbooster import jobs
 from dbooster.errors import Conflict, InvalidInput, ServiceUnavailable
 from organizations.models import Organization
-from workflow import audit
+from plans.limits import PLANS
 
 # What each known provider's identifier looks like. Stripe: a customer id. PayPal: a payer id
 # (13 capital letters or digits) or a billing agreement id (B- and 17 more).
+PROCESS_EVENT_TASK = "billing.process_stripe_event"  # billing/tasks.py
+
 IDENTIFIER_FORMATS = {
     "stripe": (re.compile(r"cus_[A-Za-z0-9]+"), "a Stripe customer id such as cus_ABC123"),
     "paypal": (
@@ -179,8 +182,6 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> tuple[WebhookEv
 
     A replayed or redelivered event finds its row and queues nothing, so it changes nothing.
     """
-    from billing.tasks import process_stripe_event
-
     data = _verify_signature(payload, signature)
     with transaction.atomic():
         event, created = WebhookEvent.objects.get_or_create(
@@ -194,16 +195,14 @@ def webhook_receive(*, payload: bytes, signature: str | None) -> tuple[WebhookEv
         )
         if created:
             # Deferred through Django's connection: the job exists exactly when the row does.
-            process_stripe_event.defer(event_pk=event.pk)
+            jobs.defer(PROCESS_EVENT_TASK, event_pk=event.pk)
     return event, created
 
 
 def webhook_event_requeue(*, event: WebhookEvent, actor=None) -> bool:
     """Queue an unprocessed (pending or failed) event again; a processed one is left alone."""
-    from billing.tasks import process_stripe_event
-
     if event.status not in (WebhookEvent.Status.PENDING, WebhookEvent.Status.FAILED):
         return False
-    process_stripe_event.defer(event_pk=event.pk)
+    jobs.defer(PROCESS_EVENT_TASK, event_pk=event.pk)
     audit.record(action="billing.webhook_requeue", actor=actor, target=event, metadata={"event": event.event_id})
     return True

@@ -7,6 +7,7 @@ from procrastinate import BaseRetryStrategy, RetryDecision
 from procrastinate.contrib.django import app
 
 from billing import webhooks
+from billing.services import PROCESS_EVENT_TASK
 
 
 class SettingsBackoff(BaseRetryStrategy):
@@ -23,6 +24,6 @@ class SettingsBackoff(BaseRetryStrategy):
         return RetryDecision(retry_in={"seconds": settings.BILLING_RETRY_BASE_SECONDS * 2**job.attempts})
 
 
-@app.task(name="billing.process_stripe_event", queue="billing", retry=SettingsBackoff())
+@app.task(name=PROCESS_EVENT_TASK, queue="billing", retry=SettingsBackoff())
 def process_stripe_event(event_pk: int) -> str:
     return webhooks.process_event(event_pk=event_pk)

@@ -16,7 +16,8 @@ from django.apps import apps
 from django.core.exceptions import FieldError
 from django.utils import timezone
 
-from billing.plans import PLANS, limit_for
+from organizations.selectors import seats_used
+from plans.limits import PLANS, limit_for
 
 logger = logging.getLogger(__name__)
 _COUNTERS: dict[str, Callable] = {}
@@ -36,8 +37,6 @@ def _count_projects(org) -> int:
 
 def _count_seats(org) -> int:
     # The same count the invitation service enforces: members plus pending invitations.
-    from organizations.selectors import seats_used
-
     return seats_used(org=org)
 
 

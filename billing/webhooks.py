@@ -15,11 +15,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audit import services as audit
 from billing import gateway
 from billing.models import BillingCustomer, PaymentHistory, Subscription, WebhookEvent
 from dbooster.roles import Role
 from organizations.models import Organization
-from workflow import audit
 
 logger = logging.getLogger(__name__)
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import psycopg
 from django.db.models import Count, Max
 
+from approvals.models import Proposal
 from dbooster.errors import DomainError
 from optimizer import workload
 from optimizer.models import OptimizationRun, Suggestion
 from repositories.models import ExtractedQuery, ScanRun
 from schema_metadata import target
 from schema_metadata.models import DatabaseConnection, DbTable, QueryAnalysis, SchemaSync
-from workflow.models import Proposal
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import oauth
+from approvals import selectors as approval_selectors
 from dashboard import selectors
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role
@@ -17,7 +18,6 @@ from projects import services as project_services
 from schema_metadata import plan as plan_analyser
 from schema_metadata import services as schema_services
 from schema_metadata import views as schema_views
-from workflow import selectors as workflow_selectors
 
 
 def _project_context(project) -> dict:
@@ -81,7 +81,7 @@ def _summary_before(proposal, after) -> dict | None:
 def measure_again(request, pk):
     """After a change is applied: run its query again and show the new plan beside the one from before."""
     try:
-        proposal = workflow_selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = approval_selectors.proposal_get(org=request.user.organization, pk=pk)
     except DomainError:
         return not_found(request, "proposal")
     query = (proposal.evidence or {}).get("query") or proposal.original_query

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.urls import re_path
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -131,8 +132,6 @@ def _is_page(request) -> bool:
 
 def _error(request, status_code: int, title: str, detail: str, code: str):
     if _is_page(request):
-        from django.shortcuts import render
-
         context = {"title": title, "message": detail, "status": status_code}
         return render(request, "accounts/page_error.html", context, status=status_code)
     return JsonResponse({"detail": detail, "code": code}, status=status_code)

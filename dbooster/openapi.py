@@ -1,5 +1,7 @@
 """OpenAPI schema adjustments (drf-spectacular hooks, listed in SPECTACULAR_SETTINGS)."""
 
+from rest_framework import serializers
+
 
 def documented_paths(result, generator, request, public):
     """Show each path as the seed documents it: `/auth/refresh`, not `/auth/refresh/`.
@@ -21,8 +23,6 @@ def paginated(serializer_class):
     `@extend_schema(responses={200: paginated(ProjectSerializer)}, operation_id="projects_list")`
     (the operation_id, because drf-spectacular names a non-array GET like the detail view's).
     """
-    from rest_framework import serializers
-
     if serializer_class not in _paginated_cache:
         name = serializer_class.__name__.removesuffix("Serializer")
         _paginated_cache[serializer_class] = type(

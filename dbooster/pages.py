@@ -14,5 +14,7 @@ urlpatterns = [
     path("", include("schema_metadata.pages_urls")),
     path("", include("optimizer.pages_urls")),
     path("", include("billing.pages_urls")),
-    path("", include("workflow.pages_urls")),
+    path("", include("audit.pages_urls")),
+    path("", include("notifications.pages_urls")),
+    path("", include("approvals.pages_urls")),
 ]

@@ -14,3 +14,8 @@ RANK = {Role.VIEWER: 0, Role.MEMBER: 1, Role.ADMIN: 2}
 
 def role_at_least(role: str, needed: str) -> bool:
     return RANK.get(role, -1) >= RANK[needed]
+
+
+def is_org_admin(user) -> bool:
+    """Whether `user` is an admin of an organization (the audit log and applying changes need one)."""
+    return user.organization_id is not None and role_at_least(user.role, Role.ADMIN)

@@ -71,14 +71,18 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.google",
     "allauth.socialaccount.providers.github",
     "procrastinate.contrib.django",
+    # Ours; docs/architecture.md draws their layers.
+    "audit",
+    "notifications",
     "accounts",
     "organizations",
     "projects",
     "repositories",
     "schema_metadata",
     "optimizer",
+    "approvals",
     "billing",
-    "workflow",
+    "workflow",  # migration history only (its models moved to audit, notifications, approvals)
 ]
 
 MIDDLEWARE = [
@@ -352,7 +356,7 @@ SCAN_GIT_TIMEOUT = env.int("SCAN_GIT_TIMEOUT", default=300)  # seconds
 SCAN_ALLOW_LOCAL_REPOSITORIES = env.bool("SCAN_ALLOW_LOCAL_REPOSITORIES", default=False)
 SCAN_WORKERS = env.int("SCAN_WORKERS", default=0) or None  # None: every core
 
-# --- workflow ---
+# --- approvals ---
 # Applying an approved index or DDL change: a short wait for locks, a long bound for the build.
 APPROVAL_APPLY_LOCK_TIMEOUT_MS = env.int("APPROVAL_APPLY_LOCK_TIMEOUT_MS", default=5_000)
 APPROVAL_APPLY_STATEMENT_TIMEOUT_MS = env.int("APPROVAL_APPLY_STATEMENT_TIMEOUT_MS", default=30 * 60 * 1000)
@@ -368,9 +372,9 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "PaymentStatusEnum": "billing.models.PaymentHistory.Status",
         "WebhookEventStatusEnum": "billing.models.WebhookEvent.Status",
         "PlanStatusEnum": "optimizer.models.OptimizationRun.PlanStatus",
-        "NotificationKindEnum": "workflow.models.NotificationKind",
-        "ProposalKindEnum": "workflow.models.Proposal.Kind",
-        "ProposalStateEnum": "workflow.models.Proposal.State",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "ProposalKindEnum": "approvals.models.Proposal.Kind",
+        "ProposalStateEnum": "approvals.models.Proposal.State",
         "SuggestionKindEnum": "optimizer.models.Suggestion.Kind",
         "QueryAnalysisKindEnum": "schema_metadata.models.QueryAnalysis.Kind",
         "DbTableKindEnum": "schema_metadata.models.DbTable.Kind",

@@ -19,7 +19,9 @@ urlpatterns = [
     path("", include("schema_metadata.urls")),
     path("", include("optimizer.urls")),
     path("", include("billing.urls")),
-    path("", include("workflow.urls")),
+    path("", include("audit.urls")),
+    path("", include("notifications.urls")),
+    path("", include("approvals.urls")),
     # Server-rendered pages.
     path("app/", include("dbooster.pages")),
 ]

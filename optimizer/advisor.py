@@ -19,9 +19,11 @@ import uuid
 from dataclasses import dataclass, field
 
 import psycopg
+from pglast import ast, parse_sql
+from pglast.stream import RawStream
 from psycopg import sql as pgsql
 
-from optimizer.query_shape import SelectShape, param_count, select_shapes
+from optimizer.query_shape import SelectShape, param_count, select_shapes, tables_of
 
 HYPOPG = "hypopg"
 SANDBOX = "sandbox"
@@ -647,8 +649,6 @@ def advise(
     extra_candidates: list[Candidate] = (),
 ) -> AdviceResult:
     """Index suggestions for one query, each measured; the caller rolls the connection back after."""
-    from optimizer.query_shape import tables_of
-
     hypopg = has_extension(conn, "hypopg")
     trgm = has_extension(conn, "pg_trgm")
     tables = tables if tables is not None else load_tables(conn, tables_of(query))
@@ -840,9 +840,6 @@ def _estimate_pick(candidates: list[Candidate]) -> list[Candidate]:
 
 def parse_index_ddl(ddl: str) -> Candidate | None:
     """A Candidate from a CREATE INDEX statement (the AI's suggestions), or None if it is not one."""
-    from pglast import ast, parse_sql
-    from pglast.stream import RawStream
-
     try:
         stmts = parse_sql(ddl)
     except Exception:

@@ -143,7 +143,7 @@ def ask(*, query: str, plan_summary: dict | None, findings: list[dict], schema: 
     model = settings.OPENAI_MODEL
     if not configured():
         return AIAnswer(ok=False, model=model, reason="no OpenAI API key is configured (OPENAI_API_KEY)")
-    import openai
+    import openai  # heavy, and only needed once a key is configured: loaded on the first call
 
     client = openai.OpenAI(
         api_key=settings.OPENAI_API_KEY,

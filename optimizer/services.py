@@ -21,15 +21,25 @@ from django.db import transaction
 from django.utils import timezone
 from pglast.stream import RawStream
 
-from billing.quotas import enforce_quota
+from audit import services as audit
 from dbooster.errors import DomainError, InvalidInput, PaymentRequired
 from optimizer import advisor
 from optimizer import ai as ai_client
 from optimizer import verify as verifier
-from optimizer.models import AICache, OptimizationRun, Suggestion
+from optimizer import workload as wl
+from optimizer.models import AICache, OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
+from optimizer.query_shape import tables_of
+from optimizer.rewrites import rewrite
+from optimizer.rules import SchemaInfo, analyze
+from plans.quotas import enforce_quota
 from projects.selectors import project_get
+from repositories.models import ExtractedQuery
+from schema_metadata import plan as plan_analyser
+from schema_metadata import target
+from schema_metadata.explain import prepare_query
+from schema_metadata.models import DatabaseConnection, DbForeignKey, DbIndex, DbTable, SchemaMetadata
 from schema_metadata.selectors import connection_in_org
-from workflow import audit
+from schema_metadata.sql_guard import to_positional_params
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +49,6 @@ logger = logging.getLogger(__name__)
 
 def resolve_target(*, org, project_id=None, connection_id=None):
     """(project, connection) for the request, both in `org`; the project's default connection if none named."""
-    from schema_metadata.models import DatabaseConnection
-
     project = project_get(org=org, pk=project_id) if project_id is not None else None
     connection = None
     if connection_id is not None:
@@ -53,8 +61,6 @@ def resolve_target(*, org, project_id=None, connection_id=None):
 
 def prepare(query: str) -> dict:
     """The statement as the target will see it; InvalidInput for anything that must not be sent."""
-    from schema_metadata.explain import prepare_query
-
     prepared = prepare_query(query)
     stmt = pglast.parse_sql(prepared["sql"])[0].stmt
     prepared["normalized"] = RawStream()(stmt)
@@ -71,9 +77,6 @@ def sandbox_allowed(connection) -> bool:
 
 def schema_from_metadata(connection):
     """The rule engine's SchemaInfo from the last sync of `connection` (None if never synced)."""
-    from optimizer.rules.model import SchemaInfo
-    from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
-
     tables: dict[str, dict] = {}
     for col in SchemaMetadata.objects.filter(connection=connection).order_by("table_name", "ordinal_position"):
         t = tables.setdefault(col.table_name, {"columns": {}, "indexes": [], "foreign_keys": []})
@@ -108,8 +111,6 @@ def schema_from_metadata(connection):
 
 def schema_from_catalog(tables: dict) -> object:
     """SchemaInfo from the advisor's live catalog read (a connection that was never synced)."""
-    from optimizer.rules.model import SchemaInfo
-
     data = {}
     for info in tables.values():
         data[info.name] = {
@@ -203,8 +204,6 @@ class _State:
 
 
 def _findings(sql: str, schema, original: str | None = None) -> list[dict]:
-    from optimizer.rules import analyze
-
     findings = [f.as_dict() for f in analyze(sql, schema)]
     if original is not None and not original.startswith(sql):
         _locate_in_original(findings, sql, original)
@@ -250,11 +249,6 @@ def _locate_in_original(findings: list[dict], sql: str, original: str) -> None:
 
 
 def _rule_rewrites(sql: str, schema) -> list[_Draft]:
-    try:
-        from optimizer.rewrites import rewrite
-    except ImportError:  # the rewrite module ships separately; lint and indexes work without it
-        logger.warning("optimizer.rewrites is not available: no deterministic rewrites")
-        return []
     drafts = []
     for r in rewrite(sql, schema):
         drafts.append(
@@ -297,15 +291,10 @@ def _index_drafts(result: advisor.AdviceResult, source=Suggestion.Source.RULES, 
 
 
 def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is_select: bool = True) -> None:
-    from schema_metadata import plan as plan_analyser
-    from schema_metadata import target
-
     sandbox = sandbox_allowed(connection)
     with target.session(
         connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
     ) as conn:
-        from optimizer.query_shape import tables_of
-
         state.tables = advisor.load_tables(conn, tables_of(sql))
         result = advisor.advise(
             conn,
@@ -403,8 +392,6 @@ def _ai_drafts(state: _State, answer: ai_client.AIAnswer, connection, sql: str, 
 
 
 def _measure_ai_indexes(state, index_candidates, connection, sql, *, min_gain) -> list[_Draft]:
-    from schema_metadata import target
-
     drafts = []
     known = {d.sql for d in state.drafts if d.kind == Suggestion.Kind.INDEX}
     sandbox = sandbox_allowed(connection)
@@ -446,8 +433,6 @@ def _measure_ai_indexes(state, index_candidates, connection, sql, *, min_gain) -
 
 
 def _verify_rewrites(state: _State, connection, sql: str, *, measure: bool) -> None:
-    from schema_metadata import target
-
     rewrites = [d for d in state.drafts if d.kind == Suggestion.Kind.REWRITE and not d.dropped]
     pending = []
     for d in rewrites:
@@ -480,8 +465,6 @@ def _verify_rewrites(state: _State, connection, sql: str, *, measure: bool) -> N
 
 def _advise_rewrites(state: _State, connection, *, min_gain: float) -> None:
     """A verified rewrite may need its own index (a sargable range, a UNION ALL arm): measure those too."""
-    from schema_metadata import target
-
     verified = [d for d in state.drafts if d.kind == Suggestion.Kind.REWRITE and d.verified and not d.dropped]
     if not verified:
         return
@@ -686,9 +669,6 @@ def validate_options(data: dict) -> None:
 
 def _scanned_selects(project, *, limit: int) -> list[str]:
     """The project's scanned SELECT statements, with placeholders as PostgreSQL's $n."""
-    from repositories.models import ExtractedQuery
-    from schema_metadata.sql_guard import to_positional_params
-
     out = []
     for q in ExtractedQuery.objects.filter(project=project, statement_type__iexact="select").order_by("id")[:limit]:
         try:
@@ -712,11 +692,6 @@ def advise_workload(
 ):
     """Import the target's top queries (or take the given ones, or the project's scanned SELECTs), match them to
     the project's code, and advise one index set."""
-    from optimizer import workload as wl
-    from optimizer.models import WorkloadImport, WorkloadQuery
-    from repositories.models import ExtractedQuery
-    from schema_metadata import target
-
     org = user.organization
     project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
     if connection is None:

@@ -10,9 +10,13 @@ from dbooster import progress
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role, role_at_least
 from optimizer import selectors, services
+from optimizer.models import WorkloadQuery
 from organizations.page_access import not_found, role_required
+from projects.models import Project
+from repositories.models import ExtractedQuery
+from schema_metadata.models import DatabaseConnection
 from schema_metadata.plan import summarize
-from schema_metadata.views import comparison_context
+from schema_metadata.views import comparison_context, plan_rows
 
 
 class OptimizeForm(forms.Form):
@@ -45,9 +49,6 @@ class WorkloadForm(forms.Form):
 
 
 def _choices(org):
-    from projects.models import Project
-    from schema_metadata.models import DatabaseConnection
-
     projects = list(Project.objects.filter(organization=org).order_by("name"))
     connections = list(DatabaseConnection.objects.filter(project__organization=org).select_related("project"))
     return projects, connections
@@ -55,9 +56,6 @@ def _choices(org):
 
 def _picked_queries(org, project_id):
     """The project's scanned queries, to pick one instead of pasting."""
-    from optimizer.models import WorkloadQuery
-    from repositories.models import ExtractedQuery
-
     if not project_id:
         return []
     queries = list(
@@ -158,8 +156,6 @@ def _tree(plan: dict | None):
     """The plan drawn as the explain page draws it (the same summarizer and rows)."""
     if not plan:
         return []
-    from schema_metadata.views import plan_rows
-
     return plan_rows(summarize([plan]))
 
 

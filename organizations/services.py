@@ -22,12 +22,15 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from billing.quotas import enforce_quota
+from audit import services as audit
+from dbooster import jobs
 from dbooster.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from dbooster.roles import Role
 from organizations import selectors
 from organizations.models import Invitation, Organization
-from workflow import audit
+from plans.quotas import enforce_quota
+
+INVITATION_EMAIL_TASK = "organizations.send_invitation_email"  # organizations/tasks.py
 
 
 def _clean_name(name: str) -> str:
@@ -226,8 +229,6 @@ def invitation_create(
     *, org: Organization, email: str, role: str = Role.MEMBER, invited_by, request=None
 ) -> Invitation:
     """Invite `email` into `org` with `role`; the e-mail goes out from a background job after commit."""
-    from organizations.tasks import send_invitation_email
-
     email = _normalize_email(email)
     role = _check_role(role)
     # Serialise invitations per organization so two at once cannot both squeeze under the seat limit.
@@ -253,7 +254,7 @@ def invitation_create(
         metadata={"email": email, "role": role},
     )
     invitation_id = invitation.pk
-    transaction.on_commit(lambda: send_invitation_email.defer(invitation_id=invitation_id))
+    transaction.on_commit(lambda: jobs.defer(INVITATION_EMAIL_TASK, invitation_id=invitation_id))
     return invitation
 
 

@@ -11,12 +11,13 @@ from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
 from organizations.models import Invitation
+from organizations.services import INVITATION_EMAIL_TASK, invitation_link
 
 logger = logging.getLogger(__name__)
 
 
 @app.task(
-    name="organizations.send_invitation_email",
+    name=INVITATION_EMAIL_TASK,
     queue="email",
     # A mail server that is briefly down should not lose the invitation: 10 s, 100 s, 1000 s, ...
     retry=RetryStrategy(max_attempts=5, exponential_wait=10),
@@ -27,8 +28,6 @@ def send_invitation_email(invitation_id: int) -> bool:
     The invitation may have been revoked (or deleted with its organization) since the
     job was queued: then there is nothing to send.
     """
-    from organizations.services import invitation_link
-
     invitation = (
         Invitation.objects.select_related("organization", "invited_by")
         .filter(pk=invitation_id, status=Invitation.Status.PENDING)

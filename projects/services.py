@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from billing.quotas import enforce_quota
+from audit import services as audit
 from dbooster.errors import Conflict
+from plans.quotas import enforce_quota
 from projects.models import CurrentProject, Project
-from workflow import audit
 
 
 def _name_taken(name: str) -> Conflict:

@@ -14,16 +14,19 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from billing.quotas import enforce_quota
+from audit import services as audit
+from dbooster import jobs
 from dbooster.errors import Conflict, DomainError, InvalidInput, PayloadTooLarge
+from plans.quotas import enforce_quota
 from repositories import github, sources
 from repositories.archives import ArchiveRefused
 from repositories.extraction import count_source_files, scan_tree
 from repositories.models import ExtractedQuery, QueryOccurrence, RejectedCandidate, Repository, ScanRun
 from repositories.signals import scan_finished
-from workflow import audit
 
 logger = logging.getLogger(__name__)
+
+RUN_SCAN_TASK = "repositories.run_scan"  # repositories/tasks.py
 
 UPLOAD_SUFFIXES = (".zip", ".tar.gz", ".tgz")
 WRITE_BATCH = 1000
@@ -88,9 +91,7 @@ def _lock_key(project_id: int, url: str, branch: str) -> int:
 
 
 def _defer(scan_id: int) -> None:
-    from repositories.tasks import run_scan
-
-    run_scan.defer(scan_id=scan_id)
+    jobs.defer(RUN_SCAN_TASK, scan_id=scan_id)
 
 
 def _record_start(scan: ScanRun, actor, request) -> None:

@@ -5,7 +5,7 @@ from procrastinate.contrib.django import app
 from repositories import services
 
 
-@app.task(name="repositories.run_scan", queue="scans", pass_context=False)
+@app.task(name=services.RUN_SCAN_TASK, queue="scans", pass_context=False)
 def run_scan(scan_id: int) -> None:
     """Carry out a queued scan; its outcome (and any error) is recorded on the ScanRun."""
     services.scan_execute(scan_id=scan_id)

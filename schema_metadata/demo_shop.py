@@ -9,6 +9,7 @@ order_items.product_id, payments.order_id, events.customer_id and the jsonb payl
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import psycopg
 from django.conf import settings
@@ -174,8 +175,6 @@ def server_params() -> dict:
 
 def database_url(name: str) -> str:
     """A postgresql:// URL for database `name` on that server (what the demo connection stores)."""
-    from urllib.parse import quote
-
     params = server_params()
     auth = quote(params["user"], safe="")
     if params.get("password"):

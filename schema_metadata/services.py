@@ -16,8 +16,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.quotas import enforce_quota
+from audit import services as audit
+from dbooster import jobs
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from plans.quotas import enforce_quota
 from schema_metadata import catalog as catalog_reader
 from schema_metadata import demo_shop, snapshot, sql_guard, target
 from schema_metadata import explain as explain_engine
@@ -29,9 +31,10 @@ from schema_metadata.models import (
     SchemaSync,
 )
 from schema_metadata.signals import schema_sync_finished
-from workflow import audit
 
 logger = logging.getLogger(__name__)
+
+RUN_SYNC_TASK = "schema_metadata.run_schema_sync"  # schema_metadata/tasks.py
 
 Environment = DatabaseConnection.Environment
 CONNECTION_FIELDS = ("name", "url", "environment", "allow_analyze", "allow_dml_analyze", "read_only", "is_default")
@@ -310,9 +313,7 @@ def sync_request(*, project, connection_id=None, actor=None, request=None, defer
 
 
 def _defer_sync(sync_id: int) -> None:
-    from schema_metadata.tasks import run_schema_sync
-
-    job_id = run_schema_sync.defer(sync_id=sync_id)
+    job_id = jobs.defer(RUN_SYNC_TASK, sync_id=sync_id)
     SchemaSync.objects.filter(pk=sync_id).update(job_id=job_id)
 
 

@@ -1,4 +1,4 @@
-"""Signals other apps connect to (notifications, workflow)."""
+"""Signals other apps connect to (notifications)."""
 
 from django.dispatch import Signal
 

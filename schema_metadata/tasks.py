@@ -5,7 +5,7 @@ from procrastinate.contrib.django import app
 from schema_metadata import services
 
 
-@app.task(name="schema_metadata.run_schema_sync", queue="schema_sync", pass_context=False)
+@app.task(name=services.RUN_SYNC_TASK, queue="schema_sync", pass_context=False)
 def run_schema_sync(sync_id: int) -> None:
     """Carry out a queued schema sync; its outcome (and any error) is recorded on the sync."""
     services.sync_execute(sync_id=sync_id)

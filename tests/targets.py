@@ -3,6 +3,8 @@
 import psycopg
 import pytest
 
+from schema_metadata.models import DatabaseConnection
+
 ORDERS_SQL = """
 CREATE TABLE customers (id serial PRIMARY KEY, email text NOT NULL UNIQUE);
 CREATE TABLE orders (
@@ -30,8 +32,6 @@ def orders_database(scratch_database, settings):
 @pytest.fixture
 def orders_connection(project, orders_database):
     """The project's default connection, pointing at `orders_database`."""
-    from schema_metadata.models import DatabaseConnection
-
     return DatabaseConnection.objects.create(
         project=project, name="orders db", url=orders_database, environment="development", is_default=True
     )

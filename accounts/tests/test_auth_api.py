@@ -2,8 +2,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
+from audit.models import AuditEvent
 from tests.factories import UserFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

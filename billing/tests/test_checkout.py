@@ -1,10 +1,10 @@
 import pytest
 from django.test import Client
 
+from audit.models import AuditEvent
 from billing.models import BillingCustomer, Subscription, UserPaymentDetails
 from billing.tests.conftest import PRICE_PRO
 from tests.factories import ProjectFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,8 @@
 import pytest
 from django.db import connection
 
+from audit.models import AuditEvent
 from billing.models import UserPaymentDetails
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

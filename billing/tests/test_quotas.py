@@ -3,10 +3,10 @@
 import pytest
 
 from billing.models import BillingCustomer
-from billing.quotas import QuotaExceeded, enforce_quota
 from billing.tests.conftest import stripe_event, subscription_object
 from billing.usage import usage_for
 from dbooster.testing import run_pending_jobs
+from plans.quotas import QuotaExceeded, enforce_quota
 from tests.factories import ProjectFactory, UserFactory
 
 

@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from audit.models import AuditEvent
 from billing.models import BillingCustomer, PaymentHistory, Subscription, WebhookEvent
 from billing.tests.conftest import PRICE_TEAM, invoice_object, stripe_event, subscription_object
 from dbooster.testing import run_pending_jobs
 from organizations.models import Organization
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -3,8 +3,8 @@
 import psycopg
 import pytest
 
+from audit.models import AuditEvent
 from optimizer.models import OptimizationRun, Suggestion
-from workflow.models import AuditEvent
 
 PENDING = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from workflow.models import AuditEvent
+from audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

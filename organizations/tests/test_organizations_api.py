@@ -1,10 +1,10 @@
 import pytest
 from django.core import mail
 
+from audit.models import AuditEvent
 from organizations.models import Invitation, Organization
 from projects.models import Project
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ import copy
 import pytest
 from django.contrib.auth import get_user_model
 
+from audit.models import AuditEvent
 from organizations.models import Invitation, Organization
 from tests.factories import OrganizationFactory, UserFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -87,7 +87,7 @@ MATRIX: list[Row] = [
     ),
     # The invitation is for someone else's address, whoever asks.
     Row("POST", "/invitations/accept", {"token": "{token}"}, expect(admin=403, member=403, viewer=403, other=403)),
-    # workflow: approvals, notifications, audit (rows on one proposal: workflow/tests/test_role_matrix.py)
+    # approvals, notifications, audit (rows on one proposal: approvals/tests/test_role_matrix.py)
     Row("GET", "/approvals", None, READ_ALL),
     Row(
         "POST",
@@ -113,12 +113,14 @@ COVERED_URLCONFS = (
     "schema_metadata.urls",
     "optimizer.urls",
     "billing.urls",
-    "workflow.urls",
+    "audit.urls",
+    "notifications.urls",
+    "approvals.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
     "organizations.tests.test_role_matrix",
-    "workflow.tests.test_role_matrix",
+    "approvals.tests.test_role_matrix",
     "repositories.tests.test_role_matrix",
     "schema_metadata.tests.test_role_matrix",
     "optimizer.tests.test_role_matrix",

@@ -1,8 +1,8 @@
 import pytest
 
+from audit.models import AuditEvent
 from projects.models import Project
 from tests.factories import ProjectFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

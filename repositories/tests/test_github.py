@@ -2,9 +2,9 @@
 
 import pytest
 
+from audit.models import AuditEvent
 from repositories.models import Repository
 from repositories.tests.conftest import GOOD_TOKEN, RATE_LIMITED_TOKEN
-from workflow.models import AuditEvent
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audit.models import AuditEvent
 from dbooster.testing import run_pending_jobs
 from repositories.models import ExtractedQuery, QueryOccurrence, RejectedCandidate, Repository, ScanRun
 from repositories.signals import scan_finished
 from repositories.tests.conftest import GOOD_TOKEN, SAMPLE_FILES, make_tarball
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,8 +5,8 @@ import json
 import pytest
 from django.db import connection as django_db
 
+from audit.models import AuditEvent
 from schema_metadata.models import DatabaseConnection
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

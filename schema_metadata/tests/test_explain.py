@@ -6,12 +6,12 @@ import time
 import psycopg
 import pytest
 
+from audit.models import AuditEvent
 from schema_metadata import explain as explain_engine
 from schema_metadata import services
 from schema_metadata.models import QueryAnalysis
 from schema_metadata.tests.conftest import database_name, run_sql
 from tests.factories import ProjectFactory
-from workflow.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
