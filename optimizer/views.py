@@ -8,7 +8,9 @@ from django.views.decorators.http import require_http_methods
 
 from dbooster import progress
 from dbooster.errors import DomainError, NotFound
+from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
+from dbooster.verified import verified_required
 from optimizer import selectors, services
 from optimizer.models import WorkloadQuery
 from organizations.page_access import not_found, role_required
@@ -76,6 +78,8 @@ def _picked_queries(org, project_id):
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
+@rate_limited("optimize")
 def optimize_page(request):
     org = request.user.organization
     projects, connections = _choices(org)
@@ -200,6 +204,8 @@ def _comparison(before: dict | None, after: dict | None) -> dict | None:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
+@rate_limited("optimize")
 def workload_page(request):
     org = request.user.organization
     projects, connections = _choices(org)

@@ -14,7 +14,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dbooster.errors import DomainError, NotFound
+from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
+from dbooster.verified import verified_required
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
 from schema_metadata import demo_shop, plan_insights, selectors, services, target
@@ -118,6 +120,7 @@ def connection_create_demo(request, pk):
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.ADMIN)
+@verified_required
 def connection_create(request, pk):
     project = _project(request, pk)
     if project is None:
@@ -166,6 +169,7 @@ def _initial(connection) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
 def connection_edit(request, pk, cid):
     project = _project(request, pk)
     connection = _connection(request, project, cid) if project else None
@@ -195,6 +199,8 @@ def connection_edit(request, pk, cid):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("sql")
 def connection_test(request, pk, cid):
     project = _project(request, pk)
     connection = _connection(request, project, cid) if project else None
@@ -228,6 +234,8 @@ def connection_delete(request, pk, cid):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("sql")
 def connection_sync(request, pk, cid):
     project = _project(request, pk)
     connection = _connection(request, project, cid) if project else None
@@ -359,6 +367,8 @@ def plan_context(summary: dict, plan_json) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
+@rate_limited("sql")
 def explain_page(request, pk):
     project = _project(request, pk)
     if project is None:

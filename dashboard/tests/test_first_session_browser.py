@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from django import db
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from psycopg import sql
 
 from dbooster.testing import run_pending_jobs
@@ -143,6 +144,8 @@ def test_first_session_from_sign_up_to_a_measured_index(live_server, page, demo_
     page.get_by_label("Organization name (optional)").fill("First Session Org")
     page.get_by_role("button", name="Sign up").click()
     expect(page.locator(".msg.success")).to_contain_text("You are the admin of First Session Org")
+    # Verifying the address by its e-mailed code is the accounts tests' subject; here it is taken as done.
+    get_user_model().objects.filter(email__startswith="a.very.long.first.name").update(email_verified=True)
     page.goto(f"{base}/app/")
     expect(page.get_by_role("link", name="Create a project")).to_be_visible()
     check_both_sizes(page, "02-home-empty")

@@ -126,6 +126,7 @@ MATRIX_MODULES = (
     "optimizer.tests.test_role_matrix",
     "billing.tests.test_role_matrix",
     "tests.test_role_matrix_public",
+    "accounts.tests.test_role_matrix",
 )
 NOT_ROLE_SCOPED = {
     # Sign-in endpoints: anonymous by design, tested in accounts.
