@@ -71,7 +71,9 @@ def provider_status() -> list[dict]:
                 "id": provider.id,
                 "name": provider.name,
                 "configured": configured,
-                "hint": "" if configured else provider.hint,
+                # People signing in are told it is not available; what to set is on the operator's page.
+                "hint": "" if configured else f"{provider.name} sign-in is not set up on this server.",
+                "setup_url": f"/app/setup/{provider.id}/",
                 "start_url": f"/auth/{provider.id}",
             }
         )

@@ -78,11 +78,6 @@ class SignupForm(forms.Form):
         return data
 
 
-@role_required(needs_organization=False)
-def home(request):
-    return render(request, "home.html")
-
-
 @require_http_methods(["GET", "POST"])
 @rate_limited("sign_in", account_field="email")
 def login_page(request):

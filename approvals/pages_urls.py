@@ -6,6 +6,7 @@ urlpatterns = [
     path("approvals/", views.approval_list, name="approvals"),
     path("approvals/new/", views.approval_submit, name="approval-submit-page"),
     path("approvals/<int:pk>/", views.approval_detail, name="approval-page"),
+    path("approvals/<int:pk>/status.json", views.approval_status, name="approval-status-page"),
     path(
         "approvals/<int:pk>/<str:action>/",
         views.approval_action,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_POST
 
 from approvals import api, selectors, services
@@ -116,20 +117,75 @@ def approval_detail(request, pk):
         proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
     except DomainError:
         raise Http404("Proposal not found.") from None
-    evidence = [(k.replace("_", " "), v) for k, v in (proposal.evidence or {}).items() if k not in ("query",)]
+    evidence = [
+        (_evidence_label(k), filesizeformat(v) if k == "size_bytes" else _evidence_value(v), _evidence_link(k, v))
+        for k, v in (proposal.evidence or {}).items()
+        if k != "query"
+    ]
+    attempts = list(proposal.attempts.all())
+    applying = next((a for a in attempts if a.status in _APPLYING), None)
+    can = api.actions_for(request.user, proposal)
+    if applying is not None:
+        # While the database works on it the page follows the apply; deciding again waits for its outcome.
+        can = {**can, "apply": False, "approve": False, "reject": False, "withdraw": False}
     return render(
         request,
         "approvals/approval_detail.html",
         {
             "proposal": proposal,
             "events": proposal.events.all(),
-            "attempts": proposal.attempts.all(),
+            "attempts": attempts,
+            "applying": applying,
             "evidence": evidence,
             "review": proposal.safety_review or None,
-            "can": api.actions_for(request.user, proposal),
+            "can": can,
             "export_formats": services.EXPORT_FORMATS[proposal.kind],
         },
     )
+
+
+_APPLYING = ("queued", "running")
+
+
+def _evidence_label(key: str) -> str:
+    return key.replace("_", " ").replace(" ms", " (ms)")
+
+
+def _evidence_link(key: str, value) -> str | None:
+    """Ids in the evidence are links to what they name."""
+    if key == "optimization_run_id" and isinstance(value, int):
+        return f"/app/optimize/{value}/"
+    if key == "rule_id" and isinstance(value, str):
+        return f"/app/rules/{value}/"
+    return None
+
+
+def _evidence_value(value):
+    """Numbers with separators, booleans as words: what a person reads, not Python's repr."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return value
+
+
+@login_required
+def approval_status(request, pk):
+    """The proposal's apply state for the page that polls it: {"text", "final"}."""
+    if request.user.organization_id is None:
+        raise Http404("Not found.")
+    try:
+        proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
+    except DomainError:
+        raise Http404("Proposal not found.") from None
+    attempt = proposal.attempts.order_by("-id").first()
+    applying = attempt is not None and attempt.status in _APPLYING
+    text = f"Applying: {attempt.status}…" if applying else proposal.get_state_display()
+    return JsonResponse({"state": proposal.state, "text": text, "final": not applying})
 
 
 @login_required

@@ -42,6 +42,8 @@ def _admin_redirect(request, start):
     try:
         session = start()
     except DomainError as exc:
+        if exc.code == "billing_disabled":
+            return redirect("/app/setup/stripe/")  # the operator's to fix: never a setting name for the user
         messages.error(request, exc.detail)
         return redirect("/app/billing/")
     return redirect(session["url"])

@@ -2,8 +2,12 @@
 
 from django.urls import include, path
 
+from dbooster import progress
+
 urlpatterns = [
+    path("progress/<str:token>/", progress.progress_view, name="page-progress"),
     path("", include("accounts.pages_urls")),
+    path("", include("dashboard.pages_urls")),
     path("", include("organizations.pages_urls")),
     path("", include("projects.pages_urls")),
     path("", include("repositories.pages_urls")),

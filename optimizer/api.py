@@ -10,6 +10,7 @@ from dbooster.verified import VerifiedEmail
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from projects import selectors as project_selectors
+from schema_metadata.explain import check_syntax
 
 
 class OptimizeInputSerializer(serializers.Serializer):
@@ -105,6 +106,14 @@ class OptimizationListSerializer(serializers.ModelSerializer):
         return max(speedups) if speedups else None
 
 
+def default_project_id(user) -> int | None:
+    """The seed's body is {"query"} alone: it runs on the user's current project (the only one when they have
+    not chosen); an organization without projects gets rules only; several projects and no choice is a 400."""
+    if not project_selectors.project_list(org=user.organization).exists():
+        return None
+    return project_selectors.project_or_sole(org=user.organization, user=user).pk
+
+
 class OptimizeView(APIView):
     permission_classes = [OrganizationRole, VerifiedEmail]
     throttle_classes = [RateLimit]
@@ -115,10 +124,14 @@ class OptimizeView(APIView):
         data = OptimizeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        check_syntax(v["query"])  # before which project: a query that does not parse is the news
+        project_id = v["project"]
+        if project_id is None and v["connection"] is None and "project" not in request.data:
+            project_id = default_project_id(request.user)
         run = services.optimize_query(
             user=request.user,
             query=v["query"],
-            project_id=v["project"],
+            project_id=project_id,
             connection_id=v["connection"],
             use_ai=v["ai"],
             verify=v["verify"],

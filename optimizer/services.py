@@ -531,8 +531,12 @@ def optimize_query(
     use_ai: bool = True,
     verify: bool = True,
     request=None,
+    on_step=None,
 ) -> OptimizationRun:
+    """Plan, lint, ask the AI, verify rewrites and store the run; `on_step(text)` hears each step as it starts."""
+    step = on_step or (lambda text: None)
     org = user.organization
+    step("Reading the query")
     prepared = prepare(query)
     sql = prepared["sql"]
     project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
@@ -541,6 +545,7 @@ def optimize_query(
 
     schema = schema_from_metadata(connection) if connection is not None else None
     if connection is not None:
+        step("Planning the query and measuring candidate indexes")
         try:
             _plan_and_advise(state, connection, sql, min_gain=min_gain, is_select=prepared["kind"] == "select")
         except DomainError as exc:
@@ -551,10 +556,12 @@ def optimize_query(
     else:
         state.notes.append("No database connection: findings and rewrites only, no plan and no index measurement.")
 
+    step("Checking the query against the rules")
     state.findings = _findings(sql, schema, original=query)
     state.drafts.extend(_rule_rewrites(sql, schema))
 
     if use_ai:
+        step("Asking the AI for rewrites and indexes")
         answer = _ai_answer(state, org=org, sql=sql, fingerprint=prepared["fingerprint"])
         state.ai_model = answer.model
         if answer.ok:
@@ -571,6 +578,7 @@ def optimize_query(
             state.notes.append(f"Rules-only answer: {answer.reason}.")
 
     if verify and prepared["kind"] == "select":
+        step("Verifying rewrites on the database (same results, faster plan)")
         live = connection if state.plan_status == OptimizationRun.PlanStatus.PLANNED else None
         try:
             _verify_rewrites(state, live, sql, measure=prepared["parameters"] == 0)
@@ -586,6 +594,7 @@ def optimize_query(
         reason = "verification was turned off" if not verify else "only SELECT rewrites are verified by results"
         _mark_unverified(state, reason)
 
+    step("Saving the result")
     run = _store(state, org=org, user=user, project=project, connection=connection, query=query, prepared=prepared)
     audit.record(
         action="optimizer.optimize",

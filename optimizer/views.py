@@ -6,6 +6,7 @@ from django import forms
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from dbooster import progress
 from dbooster.errors import DomainError, NotFound
 from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
@@ -17,7 +18,7 @@ from projects.models import Project
 from repositories.models import ExtractedQuery
 from schema_metadata.models import DatabaseConnection
 from schema_metadata.plan import summarize
-from schema_metadata.views import plan_rows
+from schema_metadata.views import comparison_context, plan_rows
 
 
 class OptimizeForm(forms.Form):
@@ -95,6 +96,10 @@ def optimize_page(request):
         chosen = next((q for q in picks if str(q.pk) == pick), None)
         if chosen is not None:
             initial["query"] = chosen.sql or chosen.normalized_text
+    if request.GET.get("query"):
+        initial["query"] = request.GET["query"]  # "Optimize this query" from an explain result or the home page
+    if (request.GET.get("connection") or "").isdigit():
+        initial["connection"] = int(request.GET["connection"])
     form = OptimizeForm(request.POST or None, initial=initial, projects=projects, connections=connections)
     status = 200
     if request.method == "POST":
@@ -112,6 +117,7 @@ def optimize_page(request):
                     use_ai=data["ai"],
                     verify=data["verify"],
                     request=request,
+                    on_step=progress.reporter(request.user, request.POST.get("progress_token")),
                 )
             except DomainError as exc:
                 form.add_error("query" if exc.status_code == 400 else None, exc.detail)
@@ -121,7 +127,14 @@ def optimize_page(request):
         else:
             status = 400
     recent = selectors.recent_runs(org=org, limit=15)
-    context = {"form": form, "picks": picks, "can_run": can_run, "recent": recent, "project_id": project_id}
+    context = {
+        "form": form,
+        "picks": picks,
+        "can_run": can_run,
+        "recent": recent,
+        "project_id": project_id,
+        "progress_token": progress.new_token(),
+    }
     return render(request, "optimizer/optimize.html", context, status=status)
 
 
@@ -177,8 +190,16 @@ def optimization_page(request, pk: int):
         "history": selectors.past_runs(run=run),
         "tree_before": _tree(run.plan_before),
         "tree_after": _tree(run.plan_after),
+        "comparison": _comparison(run.plan_before, run.plan_after),
     }
     return render(request, "optimizer/result.html", context)
+
+
+def _comparison(before: dict | None, after: dict | None) -> dict | None:
+    """The plans before and after the best suggestion, step by step, as the compare page shows them."""
+    if not before or not after:
+        return None
+    return comparison_context(summarize([before]), summarize([after]))
 
 
 @require_http_methods(["GET", "POST"])

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
+from dbooster.roles import Role
 from projects import selectors, services
 from projects.models import Project
 
@@ -70,3 +71,24 @@ class ProjectDetailView(APIView):
         project = selectors.project_get(org=request.user.organization, pk=pk)
         services.project_delete(project=project, actor=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CurrentProjectSerializer(serializers.Serializer):
+    project = serializers.IntegerField(help_text="The project requests without a project now use.")
+
+
+class CurrentProjectView(APIView):
+    permission_classes = [OrganizationRole]
+    write_role = Role.VIEWER  # a personal preference: every role chooses where it works
+
+    @extend_schema(
+        request=None,
+        responses={200: CurrentProjectSerializer},
+        tags=["projects"],
+        description="Make this project your current one: `POST /query/explain`, `/query/optimize`, "
+        "`/metadata/sync` and `/repos/scan` without a project run on it.",
+    )
+    def post(self, request, pk):
+        project = selectors.project_get(org=request.user.organization, pk=pk)
+        services.set_current_project(user=request.user, project=project)
+        return Response({"project": project.pk})

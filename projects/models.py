@@ -17,3 +17,17 @@ class Project(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CurrentProject(models.Model):
+    """The project a user works in: where the seed's bodies without a project run, and what /app/ shows."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="current_project")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "projects_current"
+
+    def __str__(self):
+        return f"{self.user_id} works in {self.project_id}"

@@ -1,6 +1,6 @@
 from dbooster.api import get_for_org
 from dbooster.errors import InvalidInput
-from projects.models import Project
+from projects.models import CurrentProject, Project
 
 
 def project_list(*, org):
@@ -11,19 +11,39 @@ def project_get(*, org, pk) -> Project:
     return get_for_org(Project.objects.all(), org, pk=pk)
 
 
-def project_or_sole(*, org, pk=None) -> Project:
-    """The named project, or, when none is named, the organization's only project.
+def current_project(*, user) -> Project | None:
+    """The project the user works in: the one they chose (while it is in their organization), else the only one."""
+    org = getattr(user, "organization", None)
+    if org is None:
+        return None
+    chosen = CurrentProject.objects.filter(user=user, project__organization=org).select_related("project").first()
+    if chosen is not None:
+        return chosen.project
+    projects = list(Project.objects.filter(organization=org).order_by("id")[:2])
+    return projects[0] if len(projects) == 1 else None
+
+
+def project_or_sole(*, org, pk=None, user=None) -> Project:
+    """The named project, or, when none is named, the user's current project (the organization's only one
+    when they have not chosen).
 
     The seed's bodies (`POST /repos/scan`, `/query/explain`, `/metadata/sync`) carry no project: they work as
-    they are while an organization has one project, and say what to add once it has several.
+    they are while the choice is unambiguous, and name the choice to make once it is not.
     """
     if pk is not None:
         return project_get(org=org, pk=pk)
-    projects = list(Project.objects.filter(organization=org).order_by("id")[:2])
+    if user is not None:
+        current = current_project(user=user)
+        if current is not None:
+            return current
+    projects = list(Project.objects.filter(organization=org).order_by("id")[:6])
     if len(projects) == 1:
         return projects[0]
     if not projects:
         raise InvalidInput("Your organization has no project yet: create one first.", code="project_required")
+    named = ", ".join(f"{p.name} ({p.pk})" for p in projects[:5]) + (", ..." if len(projects) > 5 else "")
     raise InvalidInput(
-        'Your organization has several projects: name one with "project": <project id>.', code="project_required"
+        f'Your organization has several projects ({named}): name one with "project": <project id>, or choose '
+        "your current project (POST /projects/<id>/current).",
+        code="project_required",
     )

@@ -5,7 +5,7 @@ from django.db import IntegrityError, transaction
 from audit import services as audit
 from dbooster.errors import Conflict
 from plans.quotas import enforce_quota
-from projects.models import Project
+from projects.models import CurrentProject, Project
 
 
 def _name_taken(name: str) -> Conflict:
@@ -49,3 +49,9 @@ def project_update(*, project: Project, actor=None, request=None, **fields) -> P
 def project_delete(*, project: Project, actor=None, request=None) -> None:
     audit.record(action="project.delete", actor=actor, target=project, request=request)
     project.delete()
+
+
+def set_current_project(*, user, project: Project) -> Project:
+    """Make `project` the one `user` works in (the caller has checked it is in the user's organization)."""
+    CurrentProject.objects.update_or_create(user=user, defaults={"project": project})
+    return project

@@ -4,4 +4,5 @@ from projects import api
 urlpatterns = [
     api_path("projects", api.ProjectListView.as_view(), name="project-list"),
     api_path("projects/<int:pk>", api.ProjectDetailView.as_view(), name="project-detail"),
+    api_path("projects/<int:pk>/current", api.CurrentProjectView.as_view(), name="project-current"),
 ]

@@ -217,7 +217,7 @@ class ScanStartView(APIView):
     def post(self, request):
         data = ScanStartSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = project_or_sole(org=request.user.organization, pk=data.validated_data["project"])
+        project = project_or_sole(org=request.user.organization, pk=data.validated_data["project"], user=request.user)
         scan, joined = services.scan_start(
             project=project,
             repo_url=data.validated_data["repo_url"],

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from accounts import oauth
 from dbooster.errors import DomainError, NotFound
 from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
@@ -50,6 +51,7 @@ def repositories_page(request):
         "github_repos": github_repos,
         "github_error": github_error,
         "connected_github": connected_github,
+        "github_available": connected_github or oauth.is_configured("github"),
         "connected": connected,
         "can_edit": role_at_least(request.user.role, Role.MEMBER),
     }

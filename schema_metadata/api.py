@@ -15,6 +15,7 @@ from dbooster.roles import Role
 from dbooster.verified import VerifiedEmail
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
+from schema_metadata import explain as explain_engine
 from schema_metadata import selectors, services
 from schema_metadata.models import (
     DatabaseConnection,
@@ -296,7 +297,7 @@ class MetadataSyncView(APIView):
     def post(self, request):
         data = SyncRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        project = project_or_sole(org=request.user.organization, pk=data.validated_data["project"])
+        project = project_or_sole(org=request.user.organization, pk=data.validated_data["project"], user=request.user)
         wait = data.validated_data["wait"]
         sync = services.sync_request(
             project=project,
@@ -399,16 +400,16 @@ class MetadataForeignKeysView(_MetadataListView):
 # --- views: EXPLAIN ------------------------------------------------------------------------
 
 
-def explain_target(*, org, project_id=None, connection_id=None):
-    """(project, connection id) for an explain request; a clear 400 when neither is given."""
+def explain_target(*, org, project_id=None, connection_id=None, user=None):
+    """(project, connection id) for an explain request; a clear 400 naming the choice when it is ambiguous."""
     if project_id is None and connection_id is None:
         try:
-            # The seed's body is {"query"} alone: the organization's only project answers it.
-            return project_or_sole(org=org), None
-        except InvalidInput:
+            # The seed's body is {"query"} alone: the user's current project (or the only one) answers it.
+            return project_or_sole(org=org, user=user), None
+        except InvalidInput as exc:
             raise InvalidInput(
-                'Name where to run the query: {"query": "...", "project": <project id>} uses the project\'s '
-                'default connection; add "connection": <connection id> to choose another.',
+                f'{exc.detail} {{"query": "...", "project": <project id>}} uses the project\'s default '
+                'connection; add "connection": <connection id> to choose another.',
                 code="project_required",
             ) from None
     if project_id is not None:
@@ -438,8 +439,12 @@ class ExplainView(APIView):
         data = ExplainRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        explain_engine.check_syntax(values["query"])  # before which project: a query that does not parse
         project, connection_id = explain_target(
-            org=request.user.organization, project_id=values.get("project"), connection_id=values.get("connection")
+            org=request.user.organization,
+            project_id=values.get("project"),
+            connection_id=values.get("connection"),
+            user=request.user,
         )
         analysis = services.explain_query(
             project=project,
@@ -470,3 +475,75 @@ class AnalysisDetailView(APIView):
     @extend_schema(responses={200: QueryAnalysisSerializer}, tags=["query"])
     def get(self, request, pk):
         return Response(QueryAnalysisSerializer(selectors.analysis_get(org=request.user.organization, pk=pk)).data)
+
+
+# --- views: pasted plans ---------------------------------------------------------------------
+
+MAX_PLAN_CHARS = 5_000_000
+
+
+class PlanField(serializers.JSONField):
+    """A plan as pasted: EXPLAIN's text output (a string) or its JSON (a string or the decoded value)."""
+
+
+class PlanAnalyzeRequestSerializer(serializers.Serializer):
+    plan = PlanField(help_text="EXPLAIN output: FORMAT JSON (as JSON or a string) or the text format psql prints.")
+
+
+class PlanAnalysisSerializer(serializers.Serializer):
+    plan = serializers.JSONField(help_text="The plan in EXPLAIN's JSON format (converted when text was pasted).")
+    summary = serializers.JSONField()
+    hotspots = serializers.JSONField(help_text="The slowest nodes first, each with what to do about it.")
+
+
+class PlanCompareRequestSerializer(serializers.Serializer):
+    before = PlanField()
+    after = PlanField()
+
+
+class PlanComparisonSerializer(serializers.Serializer):
+    totals = serializers.JSONField()
+    rows = serializers.JSONField(help_text="Pairs of nodes, step by step: before, after, change, delta_ms.")
+    same_shape = serializers.BooleanField()
+
+
+def _pasted(value) -> dict:
+    if isinstance(value, str) and len(value) > MAX_PLAN_CHARS:
+        raise InvalidInput(f"The plan is longer than {MAX_PLAN_CHARS:,} characters.", code="plan_too_long")
+    return selectors.pasted_plan_analysis(plan=value)
+
+
+class PlanAnalyzeView(APIView):
+    permission_classes = [OrganizationRole]
+    write_role = Role.VIEWER  # reads a pasted plan; runs nothing
+
+    @extend_schema(
+        request=PlanAnalyzeRequestSerializer,
+        responses={200: PlanAnalysisSerializer},
+        tags=["query"],
+        description="Analyse a plan someone pasted, without any connection: per-node time, rows, buffers and "
+        "I/O, warnings, and the slowest nodes with what to do. Nothing is run and nothing is stored.",
+    )
+    def post(self, request):
+        data = PlanAnalyzeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(_pasted(data.validated_data["plan"]))
+
+
+class PlanCompareView(APIView):
+    permission_classes = [OrganizationRole]
+    write_role = Role.VIEWER  # reads pasted plans; runs nothing
+
+    @extend_schema(
+        request=PlanCompareRequestSerializer,
+        responses={200: PlanComparisonSerializer},
+        tags=["query"],
+        description="Two plans of the same query side by side, node by node (before and after an index, or "
+        "two runs). Either may be text or JSON.",
+    )
+    def post(self, request):
+        data = PlanCompareRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        before = _pasted(data.validated_data["before"])["summary"]
+        after = _pasted(data.validated_data["after"])["summary"]
+        return Response(selectors.plan_comparison(before=before, after=after))

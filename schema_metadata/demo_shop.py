@@ -290,3 +290,18 @@ def build(*, name: str, orders: int, log=print, rebuild: bool = False) -> dict:
     seconds = time.monotonic() - started
     log(f"The demo shop database {name} is ready: {orders:,} orders in {seconds:.1f}s.")
     return {"created": True, "orders": orders, "seconds": seconds}
+
+
+def connection_url() -> str:
+    """The URL a project's "demo shop database" connection stores. The one place that says how the demo is
+    reached (today: DBooster's own server through its Unix socket), so a dedicated role can plug in here."""
+    return database_url(settings.DEMO_SHOP_DATABASE)
+
+
+def is_ready() -> bool:
+    """The demo shop database exists on this server and its build finished."""
+    try:
+        state = _state(settings.DEMO_SHOP_DATABASE)
+    except psycopg.Error:
+        return False
+    return bool(state and state["complete"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import psycopg
 
+from dbooster.errors import InvalidInput
 from schema_metadata import plan as plan_analyser
 from schema_metadata import sql_guard, target
 
@@ -68,6 +69,16 @@ def _run_explain(conn: psycopg.Connection, sql: str, *, analyze: bool, buffers: 
         conn.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
     nulls = ", ".join(["NULL"] * n_params)
     return conn.execute(f"EXPLAIN (FORMAT JSON) EXECUTE {_PREPARED_NAME}({nulls})").fetchone()[0], "prepared"
+
+
+def check_syntax(query: str) -> None:
+    """Raise the parse error of a query that does not parse; other refusals are left to whoever runs it
+    (the services audit them)."""
+    try:
+        prepare_query(query)
+    except InvalidInput as exc:
+        if exc.code == "parse_error":
+            raise
 
 
 def prepare_query(query: str) -> dict:

@@ -23,9 +23,16 @@ _BUFFER_KEYS = (
     "Shared Written Blocks",
     "Local Hit Blocks",
     "Local Read Blocks",
+    "Local Dirtied Blocks",
+    "Local Written Blocks",
     "Temp Read Blocks",
     "Temp Written Blocks",
 )
+# I/O time (track_io_timing): PostgreSQL 15 says "I/O Read Time" for shared and local together, 16+ splits them.
+_IO_TIME_KEYS = {
+    "read": ("I/O Read Time", "Shared I/O Read Time", "Local I/O Read Time", "Temp I/O Read Time"),
+    "write": ("I/O Write Time", "Shared I/O Write Time", "Local I/O Write Time", "Temp I/O Write Time"),
+}
 _JOIN_CONDITIONS = ("Hash Cond", "Merge Cond", "Join Filter", "Index Cond", "Recheck Cond", "Filter")
 
 
@@ -124,6 +131,25 @@ def _rows_estimate_vs_actual(node: dict) -> tuple[float, float | None]:
     estimated = _num(node.get("Plan Rows"))
     actual = _num(node["Actual Rows"]) if "Actual Rows" in node else None
     return estimated, actual
+
+
+def _io_ms(node: dict) -> dict | None:
+    """Milliseconds spent reading and writing blocks, when the server tracked it."""
+    if not any(key in node for keys in _IO_TIME_KEYS.values() for key in keys):
+        return None
+    return {direction: round(sum(_num(node.get(key)) for key in keys), 3) for direction, keys in _IO_TIME_KEYS.items()}
+
+
+def _misestimate(node: dict) -> dict | None:
+    """How far the planner's row estimate was from the rows each loop returned: {"factor", "direction"}."""
+    estimated, actual = _rows_estimate_vs_actual(node)
+    if actual is None or _num(node.get("Actual Loops"), 1.0) == 0:
+        return None
+    high, low = max(estimated, actual), max(min(estimated, actual), 1.0)
+    if high <= 1.0:
+        return {"factor": 1.0, "direction": "exact"}
+    direction = "exact" if high == low else ("under" if actual > estimated else "over")
+    return {"factor": round(high / low, 1), "direction": direction}
 
 
 # --- warnings -------------------------------------------------------------------
@@ -427,9 +453,30 @@ def summarize(plan_json, foreign_keys: list[dict] | None = None, table_rows: dic
             if "Rows Removed by Filter" in node
             else None,
             "buffers": _buffers(node),
+            "io_ms": _io_ms(node),
+            "misestimate": _misestimate(node),
+            "startup_ms": _num(node.get("Actual Startup Time"), None) if "Actual Startup Time" in node else None,
+            "inclusive_share": round(min(1.0, inclusive[node_id] / total_ms), 4)
+            if inclusive[node_id] is not None and total_ms
+            else None,
+            "never_executed": "Actual Loops" in node and _num(node.get("Actual Loops")) == 0,
             "details": {
                 key: node[key]
-                for key in (*_JOIN_CONDITIONS, "Sort Key", "Sort Method", "Group Key", "Join Type", "Strategy")
+                for key in (
+                    *_JOIN_CONDITIONS,
+                    "Sort Key",
+                    "Sort Method",
+                    "Sort Space Used",
+                    "Sort Space Type",
+                    "Group Key",
+                    "Join Type",
+                    "Strategy",
+                    "Hash Batches",
+                    "Peak Memory Usage",
+                    "Workers Launched",
+                    "Heap Fetches",
+                    "Subplan Name",
+                )
                 if key in node
             },
             "warnings": [],

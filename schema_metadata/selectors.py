@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dbooster.errors import InvalidInput, NotFound
 from projects.selectors import project_get
+from schema_metadata import plan as plan_analyser
+from schema_metadata import plan_insights, plan_text
 from schema_metadata.models import (
     DatabaseConnection,
     DbForeignKey,
@@ -133,3 +135,20 @@ def analysis_get(*, org, pk) -> QueryAnalysis:
         return QueryAnalysis.objects.select_related("connection", "project").get(project__organization=org, pk=pk)
     except (QueryAnalysis.DoesNotExist, ValueError, TypeError):
         raise NotFound("Query analysis not found.") from None
+
+
+def pasted_plan_analysis(*, plan, foreign_keys=None, table_rows=None) -> dict:
+    """A pasted plan (JSON or text) read without any connection: the plan as JSON, its summary, its hotspots."""
+    try:
+        plan_json = plan_text.load(plan)
+        summary = plan_analyser.summarize(plan_json, foreign_keys=foreign_keys, table_rows=table_rows)
+    except plan_text.PlanTextError as exc:
+        raise InvalidInput(str(exc), code="invalid_plan") from None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        raise InvalidInput(f"This is not an EXPLAIN plan: {exc}.", code="invalid_plan") from None
+    return {"plan": plan_json, "summary": summary, "hotspots": plan_insights.hotspots(summary)}
+
+
+def plan_comparison(*, before: dict, after: dict) -> dict:
+    """Two plan summaries of one query side by side (see plan_insights.compare)."""
+    return plan_insights.compare(before, after)

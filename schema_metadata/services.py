@@ -21,8 +21,8 @@ from dbooster import jobs
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from plans.quotas import enforce_quota
 from schema_metadata import catalog as catalog_reader
+from schema_metadata import demo_shop, snapshot, sql_guard, target
 from schema_metadata import explain as explain_engine
-from schema_metadata import snapshot, sql_guard, target
 from schema_metadata.models import (
     DatabaseConnection,
     DbForeignKey,
@@ -616,3 +616,30 @@ def explain_query(
         },
     )
     return analysis
+
+
+DEMO_CONNECTION_NAME = "Demo shop database"
+
+
+def demo_connection_create(*, project, actor=None, request=None) -> DatabaseConnection:
+    """The project's connection to the demo shop on this server (the existing one if it has it already).
+
+    Development environment, analyze allowed, writable so approved indexes can be applied to it; the
+    project's default unless it has another one.
+    """
+    existing = DatabaseConnection.objects.filter(project=project, name=DEMO_CONNECTION_NAME).first()
+    if existing is not None:
+        return existing
+    if not demo_shop.is_ready():
+        raise Conflict("The demo shop database is not set up on this server yet.", code="demo_unavailable")
+    return connection_create(
+        project=project,
+        name=DEMO_CONNECTION_NAME,
+        url=demo_shop.connection_url(),
+        environment=DatabaseConnection.Environment.DEVELOPMENT,
+        allow_analyze=True,
+        allow_dml_analyze=True,
+        read_only=False,
+        actor=actor,
+        request=request,
+    )

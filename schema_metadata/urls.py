@@ -13,6 +13,8 @@ urlpatterns = [
     api_path("metadata/indexes", api.MetadataIndexesView.as_view(), name="metadata-indexes"),
     api_path("metadata/foreign-keys", api.MetadataForeignKeysView.as_view(), name="metadata-foreign-keys"),
     api_path("query/explain", api.ExplainView.as_view(), name="query-explain"),
+    api_path("query/plan/analyze", api.PlanAnalyzeView.as_view(), name="query-plan-analyze"),
+    api_path("query/plan/compare", api.PlanCompareView.as_view(), name="query-plan-compare"),
     api_path("query/analyses", api.AnalysisListView.as_view(), name="query-analysis-list"),
     api_path("query/analyses/<int:pk>", api.AnalysisDetailView.as_view(), name="query-analysis-detail"),
 ]

@@ -5,8 +5,11 @@ The same services and rules as the API; the session signs the user in instead of
 
 from __future__ import annotations
 
+import json
+
 from django import forms
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,7 +19,7 @@ from dbooster.roles import Role, role_at_least
 from dbooster.verified import verified_required
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
-from schema_metadata import selectors, services
+from schema_metadata import demo_shop, plan_insights, selectors, services, target
 from schema_metadata.models import DatabaseConnection
 
 
@@ -90,6 +93,31 @@ def _form_values(form, *, creating: bool) -> dict:
     return values
 
 
+def demo_offered() -> bool:
+    """Whether to offer the demo shop: it is built on this server and this server may connect to it."""
+    try:
+        target.check_url(demo_shop.connection_url())
+    except DomainError:
+        return False
+    return demo_shop.is_ready()
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def connection_create_demo(request, pk):
+    project = _project(request, pk)
+    if project is None:
+        return not_found(request, "project")
+    try:
+        connection = services.demo_connection_create(project=project, actor=request.user, request=request)
+    except DomainError:
+        # Whatever stopped it is the operator's to fix; the user is told what they can do instead.
+        messages.error(request, "The demo shop database is not available on this server: connect your own database.")
+        return redirect(f"/app/projects/{project.pk}/connections/new/")
+    messages.success(request, f"Connected to the demo shop ({connection.name}). Next: sync its schema.")
+    return redirect(f"/app/projects/{project.pk}/connections/{connection.pk}/")
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(Role.ADMIN)
 @verified_required
@@ -113,7 +141,11 @@ def connection_create(request, pk):
             )
         messages.success(request, f"Connection {connection.name} added. Test it, then sync its schema.")
         return redirect(f"/app/projects/{project.pk}/connections/{connection.pk}/")
-    return render(request, "schema_metadata/connection_form.html", {"form": form, "project": project, "creating": True})
+    return render(
+        request,
+        "schema_metadata/connection_form.html",
+        {"form": form, "project": project, "creating": True, "demo_offered": demo_offered()},
+    )
 
 
 def _edit_context(request, project, connection, form, test_result=None, test_error=None):
@@ -251,6 +283,26 @@ def schema_browser(request, pk):
     return render(request, "schema_metadata/schema.html", context)
 
 
+MISESTIMATE_WARN = 2  # estimated and actual rows differ 2x: worth a look
+MISESTIMATE_BAD = 10  # 10x: the planner is likely choosing a poor plan
+
+
+def _misestimate_level(misestimate: dict | None) -> str:
+    factor = (misestimate or {}).get("factor") or 1
+    return "bad" if factor >= MISESTIMATE_BAD else "warn" if factor >= MISESTIMATE_WARN else "ok"
+
+
+def _buffer_parts(buffers: dict) -> list[tuple[str, int]]:
+    """("shared hit", 212), ... in the order EXPLAIN prints them, zeros left out."""
+    names = [
+        ("Shared Hit Blocks", "shared hit"), ("Shared Read Blocks", "shared read"),
+        ("Shared Dirtied Blocks", "shared dirtied"), ("Shared Written Blocks", "shared written"),
+        ("Local Hit Blocks", "local hit"), ("Local Read Blocks", "local read"),
+        ("Temp Read Blocks", "temp read"), ("Temp Written Blocks", "temp written"),
+    ]  # fmt: skip
+    return [(label, buffers[key]) for key, label in names if buffers.get(key)]
+
+
 def plan_rows(summary: dict) -> list[dict]:
     """The summary's nodes, ready to draw: indent, a share of time (or of cost when not analyzed)."""
     nodes = summary.get("nodes") or []
@@ -266,24 +318,51 @@ def plan_rows(summary: dict) -> list[dict]:
         else:
             own = max(0.0, node["total_cost"] - child_cost.get(node["id"], 0.0))
             share, basis = (own / root_cost if root_cost else 0.0), "cost"
-        estimated, actual = node.get("estimated_rows") or 0, node.get("actual_rows")
-        off = None
-        if actual is not None:
-            high, low = max(estimated, actual), max(min(estimated, actual), 1)
-            off = high / low
+        misestimate = node.get("misestimate") or plan_insights_misestimate(node)
         rows.append(
             {
                 **node,
                 "indent": node["depth"] * 1.5,
                 "share_pct": round(min(1.0, share) * 100, 1),
                 "share_basis": basis,
-                "misestimate": off is not None and off >= 10,
-                "details": {
-                    k: ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in node["details"].items()
-                },
+                "misestimate": misestimate,
+                "misestimate_level": _misestimate_level(misestimate),
+                "buffer_parts": _buffer_parts(node.get("buffers") or {}),
+                "details": {key: _detail_text(key, value) for key, value in node["details"].items()},
             }
         )
     return rows
+
+
+_KILOBYTE_DETAILS = ("Sort Space Used", "Peak Memory Usage")
+
+
+def _detail_text(key: str, value) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    if key in _KILOBYTE_DETAILS and isinstance(value, (int, float)):
+        return f"{value:,.0f} kB"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:,}"
+    return value
+
+
+def plan_insights_misestimate(node: dict) -> dict | None:
+    """For analyses stored before the summary carried it: the factor from the rows themselves."""
+    estimated, actual = node.get("estimated_rows") or 0, node.get("actual_rows")
+    if actual is None:
+        return None
+    high, low = max(estimated, actual), max(min(estimated, actual), 1)
+    return {"factor": round(high / low, 1), "direction": "under" if actual > estimated else "over"}
+
+
+def plan_context(summary: dict, plan_json) -> dict:
+    """What the plan partial draws: the nodes, the hotspots ranked, the raw plan as valid JSON."""
+    return {
+        "rows": plan_rows(summary),
+        "hotspots": plan_insights.hotspots(summary),
+        "raw_plan": json.dumps(plan_json, indent=2),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -324,11 +403,23 @@ def explain_page(request, pk):
             "project": project,
             "form": form,
             "analysis": analysis,
-            "rows": plan_rows(analysis.summary) if analysis else [],
+            **(plan_context(analysis.summary, analysis.plan) if analysis else {}),
+            "same_query": _other_runs(analysis) if analysis else [],
             "history": selectors.analysis_list(project=project)[:10],
             "connections": connections,
         },
         status=status,
+    )
+
+
+def _other_runs(analysis) -> list:
+    """Earlier and later analyses of the same query, to compare this one with."""
+    if not analysis.fingerprint:
+        return []
+    return list(
+        selectors.analysis_list(project=analysis.project)
+        .filter(fingerprint=analysis.fingerprint)
+        .exclude(pk=analysis.pk)[:10]
     )
 
 
@@ -351,8 +442,97 @@ def analysis_detail(request, pk):
             "project": analysis.project,
             "form": form,
             "analysis": analysis,
-            "rows": plan_rows(analysis.summary),
+            **plan_context(analysis.summary, analysis.plan),
+            "same_query": _other_runs(analysis),
             "history": selectors.analysis_list(project=analysis.project)[:10],
             "connections": connections,
         },
     )
+
+
+class PastePlanForm(forms.Form):
+    plan = forms.CharField(
+        label="Plan",
+        max_length=5_000_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
+        help_text="The output of EXPLAIN (ANALYZE, BUFFERS), as text or FORMAT JSON. Nothing is run.",
+    )
+    compare_with = forms.CharField(
+        label="Second plan of the same query (optional)",
+        max_length=5_000_000,
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5, "spellcheck": "false"}),
+        help_text="Paste the plan after a change (an index, new statistics) to compare them node by node.",
+    )
+
+
+def _pasted_or_error(form, field: str) -> dict | None:
+    try:
+        return selectors.pasted_plan_analysis(plan=form.cleaned_data[field])
+    except DomainError as exc:
+        form.add_error(field, exc.detail)
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.VIEWER)
+def paste_plan_page(request):
+    """Analyse a plan pasted from anywhere (psql, a log, another tool) without a connection."""
+    form = PastePlanForm(request.POST or None)
+    context: dict = {"form": form}
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        first = _pasted_or_error(form, "plan")
+        second = _pasted_or_error(form, "compare_with") if form.cleaned_data["compare_with"].strip() else None
+        if first is not None:
+            context.update(plan_context(first["summary"], first["plan"]), summary=first["summary"])
+        if first is not None and second is not None:
+            context["comparison"] = comparison_context(first["summary"], second["summary"])
+        if form.errors:
+            status = 400
+    elif request.method == "POST":
+        status = 400
+    return render(request, "schema_metadata/paste_plan.html", context, status=status)
+
+
+def comparison_context(before: dict, after: dict) -> dict:
+    comparison = selectors.plan_comparison(before=before, after=after)
+    for row in comparison["rows"]:
+        for side in ("before", "after"):
+            node = row[side]
+            if node is not None:
+                node["misestimate"] = node.get("misestimate") or plan_insights_misestimate(node)
+                node["misestimate_level"] = _misestimate_level(node["misestimate"])
+    return comparison
+
+
+@role_required(Role.VIEWER)
+def compare_analyses_page(request):
+    """Two stored analyses side by side, node by node (before and after an index, or two runs)."""
+    try:
+        before = selectors.analysis_get(org=request.user.organization, pk=request.GET.get("before"))
+        after = selectors.analysis_get(org=request.user.organization, pk=request.GET.get("after"))
+    except NotFound:
+        return not_found(request, "analysis")
+    context = {
+        "before": before,
+        "after": after,
+        "project": after.project,
+        "comparison": comparison_context(before.summary, after.summary),
+        "same_query": before.fingerprint == after.fingerprint,
+    }
+    return render(request, "schema_metadata/compare.html", context)
+
+
+@role_required(Role.VIEWER)
+def sync_status(request, pk):
+    """A sync's state for the page that polls it: {"text", "progress", "final"}."""
+    try:
+        sync = selectors.sync_get(org=request.user.organization, pk=pk)
+    except NotFound:
+        return JsonResponse({"detail": "Sync not found.", "code": "not_found"}, status=404)
+    final = sync.status in (sync.Status.SUCCEEDED, sync.Status.FAILED)
+    text = f"{sync.status}" + (f" · {sync.stage}" if sync.stage and not final else "")
+    return JsonResponse({"status": sync.status, "text": text, "progress": sync.progress, "final": final})

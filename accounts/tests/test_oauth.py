@@ -93,7 +93,9 @@ def test_provider_status_for_the_sign_in_page(no_oauth_apps, settings):
     statuses = {s["id"]: s for s in provider_status()}
     assert set(statuses) == {"google", "github"}
     assert statuses["google"]["configured"] is False
-    assert "GOOGLE_CLIENT_ID" in statuses["google"]["hint"]
+    # The sign-in page tells people it is unavailable; the names of settings are for the operator's page.
+    assert statuses["google"]["hint"] == "Google sign-in is not set up on this server."
+    assert "GOOGLE_CLIENT_ID" not in statuses["google"]["hint"]
     assert statuses["github"]["name"] == "GitHub"
     settings.SOCIALACCOUNT_PROVIDERS = {
         **no_oauth_apps,
@@ -105,6 +107,7 @@ def test_provider_status_for_the_sign_in_page(no_oauth_apps, settings):
         "name": "GitHub",
         "configured": True,
         "hint": "",
+        "setup_url": "/app/setup/github/",
         "start_url": "/auth/github",
     }
     assert statuses["google"]["configured"] is False

@@ -26,7 +26,9 @@ def test_sign_in_page_shows_disabled_provider_buttons_with_the_hint(client, sett
     html = client.get("/app/login/").content.decode()
     assert "Continue with Google" in html and "Continue with GitHub" in html
     assert 'aria-disabled="true"' in html
-    assert "GOOGLE_CLIENT_ID" in html and "GITHUB_CLIENT_ID" in html
+    # People signing in are told it is not set up, never the names of the server's settings.
+    assert "Google sign-in is not set up on this server." in html and "GOOGLE_CLIENT_ID" not in html
+    assert 'href="/app/setup/google/"' in html and 'href="/app/setup/github/"' in html
     assert 'href="/auth/google' not in html
 
 
@@ -271,14 +273,19 @@ def test_seat_limit_is_shown_on_the_invite_form_with_the_way_to_upgrade(browser_
     assert not Invitation.objects.filter(email="fourth@example.com").exists()
 
 
-def test_sign_in_page_hint_is_the_503_message_word_for_word(client, settings):
-    from django.utils.html import escape
-
+def test_setup_page_names_for_the_operator_what_the_503_names(client, settings, admin_user):
+    """The API's 503 names the settings for a developer; the setup page the sign-in hint links to names the
+    same ones to staff (the operator), and none to anyone else."""
     providers = copy.deepcopy(settings.SOCIALACCOUNT_PROVIDERS)
     providers["google"]["APPS"] = []
     providers["github"]["APPS"] = []
     settings.SOCIALACCOUNT_PROVIDERS = providers
-    html = client.get("/app/login/").content.decode()
+    admin_user.is_staff = True
+    admin_user.save(update_fields=["is_staff"])
     for provider in ("google", "github"):
-        detail = client.get(f"/auth/{provider}").json()["detail"]
-        assert escape(detail) in html, detail
+        names = client.get(f"/auth/{provider}").json()["settings"]
+        assert all(name not in client.get(f"/app/setup/{provider}/").content.decode() for name in names)
+        client.force_login(admin_user)
+        page = client.get(f"/app/setup/{provider}/").content.decode()
+        client.logout()
+        assert all(name in page for name in names), names

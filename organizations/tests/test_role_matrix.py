@@ -50,6 +50,7 @@ MATRIX: list[Row] = [
     Row("GET", "/projects", None, READ_ALL),
     Row("POST", "/projects", {"name": "Matrix project"}, expect(admin=201, member=201, viewer=403, other=201)),
     Row("GET", "/projects/{project}", None, READ_OWN),
+    Row("POST", "/projects/{project}/current", None, READ_OWN),
     Row(
         "PATCH", "/projects/{project}", {"description": "edited"}, expect(admin=200, member=200, viewer=403, other=404)
     ),

@@ -15,11 +15,23 @@ def browser(member):
     return client
 
 
-def test_repositories_page_without_github_says_how_to_connect(browser, project):
+def test_repositories_page_without_github_says_how_to_connect(browser, project, settings):
+    providers = {**settings.SOCIALACCOUNT_PROVIDERS}
+    providers["github"] = {**providers["github"], "APPS": [{"client_id": "id", "secret": "secret", "key": ""}]}
+    settings.SOCIALACCOUNT_PROVIDERS = providers
     page = browser.get("/app/repositories/").content.decode()
     assert 'href="/auth/github"' in page
     assert "GitHub is not connected yet" in page
     assert 'href="/app/repositories/"' in page  # the nav link
+
+
+def test_repositories_page_without_github_set_up_links_to_the_setup_page(browser, project, settings):
+    providers = {**settings.SOCIALACCOUNT_PROVIDERS}
+    providers["github"] = {**providers["github"], "APPS": []}
+    settings.SOCIALACCOUNT_PROVIDERS = providers
+    page = browser.get("/app/repositories/").content.decode()
+    assert 'href="/auth/github"' not in page and 'href="/app/setup/github/"' in page
+    assert "GITHUB_CLIENT_ID" not in page
 
 
 def test_repositories_page_lists_github_with_connect_buttons(fake_github, browser, member, project):

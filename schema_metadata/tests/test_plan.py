@@ -322,6 +322,6 @@ def test_plan_tree_says_parallel():
 
     rows = plan_rows(summarize(_recorded("parallel_seq_scan_pg18.json")))
     html = render_to_string("schema_metadata/_plan_tree.html", {"rows": rows})
-    assert "parallel: 3 processes, 3 loops in all" in html
+    assert "3 (3 processes in parallel)" in html
     widths = [float(w) for w in re.findall(r'<span style="width: ([\d.]+)%"></span>', html)]
     assert widths == [11.8, 87.5]

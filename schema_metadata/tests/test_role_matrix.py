@@ -13,6 +13,9 @@ READ_OWN = expect(admin=200, member=200, viewer=200, other=404)
 ADMIN_ONLY = expect(admin=200, member=403, viewer=403, other=404)
 QUERY = "SELECT * FROM orders WHERE status = 'paid'"
 CONNECTION = "/projects/{project}/connections/{connection}"
+TEXT_PLAN = "Seq Scan on orders  (cost=0.00..35.50 rows=10 width=4) (actual time=0.01..0.20 rows=12 loops=1)"
+# A pasted plan touches no tenant's data: anyone signed in may have it read.
+ANYONE = expect(admin=200, member=200, viewer=200, other=200)
 
 MATRIX = [
     Row("GET", "/projects/{project}/connections", None, READ_OWN),
@@ -33,6 +36,8 @@ MATRIX = [
     Row("POST", "/query/explain", {"query": QUERY, "project": "{project}"},
         expect(admin=200, member=200, viewer=403, other=404)),
     Row("GET", "/query/analyses?project={project}", None, READ_OWN),
+    Row("POST", "/query/plan/analyze", {"plan": TEXT_PLAN}, ANYONE),
+    Row("POST", "/query/plan/compare", {"before": TEXT_PLAN, "after": TEXT_PLAN}, ANYONE),
     Row("GET", "/query/analyses/{analysis}", None, READ_OWN),
 ]  # fmt: skip
 
