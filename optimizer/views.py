@@ -91,6 +91,8 @@ def optimize_page(request):
         chosen = next((q for q in picks if str(q.pk) == pick), None)
         if chosen is not None:
             initial["query"] = chosen.sql or chosen.normalized_text
+    if request.GET.get("query"):
+        initial["query"] = request.GET["query"]  # the SQL editor's "Optimize" button
     form = OptimizeForm(request.POST or None, initial=initial, projects=projects, connections=connections)
     status = 200
     if request.method == "POST":

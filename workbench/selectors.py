@@ -116,7 +116,15 @@ _CONSTRAINTS = """
 SELECT conname, contype::text, pg_get_constraintdef(oid)
 FROM pg_constraint WHERE conrelid = (quote_ident(%s) || '.' || quote_ident(%s))::regclass ORDER BY conname
 """
-_KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion", "t": "trigger"}
+_KINDS = {
+    "p": "primary_key",
+    "u": "unique",
+    "f": "foreign_key",
+    "c": "check",
+    "x": "exclusion",
+    "t": "trigger",
+    "n": "not_null",
+}
 
 
 def table_schema(*, connection, shape: TableShape) -> dict:
