@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+from django.conf import settings
 
 from dbooster.errors import NotFound
 from schema_metadata import target
@@ -100,7 +101,7 @@ def table_rows(*, connection, shape: TableShape, query, params, limit: int) -> d
         try:
             cursor = conn.execute(query, params)
         except psycopg.Error as exc:
-            raise runner.as_domain_error(exc, 0) from None
+            raise runner.as_domain_error(exc, settings.TARGET_STATEMENT_TIMEOUT_MS) from None
         fetched = cursor.fetchmany(limit + 1)
         names = [d.name for d in cursor.description]
     rows = [[runner.jsonable(v) for v in row] for row in fetched[:limit]]
