@@ -49,8 +49,9 @@ function cellText(value) {
 // --- a results grid: paging and sorting in the browser ------------------------------------------
 
 class Grid {
-  constructor(root, { pageSize = 50, onEdit = null } = {}) {
+  constructor(root, { pageSize = 50, onEdit = null, pager = true } = {}) {
     this.root = root;
+    this.pager = pager; // the table browser pages on the server instead
     this.pageSize = pageSize;
     this.onEdit = onEdit;
     this.columns = [];
@@ -100,7 +101,7 @@ class Grid {
       el("button", { type: "button", class: "link", onclick: () => this.go(-1) }, "← Previous"),
       el("span", { class: "muted grid-page" }, ` Page ${this.page} of ${pages} `),
       el("button", { type: "button", class: "link", onclick: () => this.go(1) }, "Next →"));
-    this.root.replaceChildren(el("div", { class: "table-wrap" }, table), pager);
+    this.root.replaceChildren(el("div", { class: "table-wrap" }, table), ...(this.pager ? [pager] : []));
   }
 
   go(step) {
@@ -294,6 +295,7 @@ function startTableBrowser() {
 
   const grid = new Grid(document.getElementById("rows"), {
     pageSize: 1000,
+    pager: false,
     onEdit: config.editable ? saveCell : null,
   });
   // Sorting asks the server (keyset on the primary key, or by the chosen column).

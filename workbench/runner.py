@@ -74,17 +74,18 @@ def jsonable(value):
 
 
 def _type_names(conn: psycopg.Connection, oids: list[int]) -> dict[int, str]:
-    """PostgreSQL's name for each type oid (psycopg knows the built-in ones; the catalog the rest)."""
+    """pg_type.typname of each type oid (psycopg knows the built-in ones; the catalog the rest)."""
     names = {}
     unknown = []
     for oid in oids:
         info = conn.adapters.types.get(oid)
         if info is not None:
-            names[oid] = info.name
+            # psycopg files an array's oid under its element type; PostgreSQL names it "_element".
+            names[oid] = f"_{info.name}" if oid == info.array_oid and oid != info.oid else info.name
         else:
             unknown.append(oid)
     if unknown:
-        rows = conn.execute("SELECT oid::int, format_type(oid, NULL) FROM pg_type WHERE oid = ANY(%s)", [unknown])
+        rows = conn.execute("SELECT oid::int, typname FROM pg_type WHERE oid = ANY(%s)", [unknown])
         names.update(dict(rows.fetchall()))
     return names
 
