@@ -161,3 +161,21 @@ def test_export_csv_defuses_formulas_and_json_keys_rows(member_client, project, 
     assert response.json()["rows"][1] == {"f": "=HYPERLINK(1)", "id": 2}
     refused = member_client.post(f"/projects/{project.pk}/sql/export", {"sql": "DELETE FROM orders"}, format="json")
     assert refused.status_code == 400
+
+
+def test_index_create_rename_drop_are_proposals(member_client, project, orders_synced):
+    for ddl in (
+        "CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status)",
+        "ALTER INDEX orders_status_idx RENAME TO orders_by_status",
+        "DROP INDEX CONCURRENTLY orders_by_status",
+    ):
+        assert _run(member_client, project, ddl).status_code == 409
+        response = member_client.post(
+            f"/projects/{project.pk}/schema-changes", {"sql": ddl, "reason": "index upkeep"}, format="json"
+        )
+        assert response.status_code == 201, response.json()
+    assert list(Proposal.objects.filter(project=project).values_list("state", flat=True)) == ["proposed"] * 3
+    refused = member_client.post(
+        f"/projects/{project.pk}/schema-changes", {"sql": "DELETE FROM orders", "reason": "x"}, format="json"
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "not_ddl"
