@@ -13,7 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from approvals.api import ProposalSerializer
+from approvals.api import ProposalSerializer, UserBriefSerializer
 from audit.api import csv_safe
 from dbooster.api import paginated_response
 from dbooster.errors import InvalidInput
@@ -58,11 +58,6 @@ class ExportRequestSerializer(serializers.Serializer):
     connection = serializers.IntegerField(required=False, allow_null=True, default=None)
     format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
     row_cap = serializers.IntegerField(required=False, allow_null=True, default=None)
-
-
-class UserBriefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    email = serializers.EmailField()
 
 
 class SqlRunSerializer(serializers.ModelSerializer):
@@ -519,7 +514,12 @@ class TableRowWriteView(_TableView):
 
 
 class IndexListView(_ProjectView):
-    @extend_schema(parameters=[CONNECTION_PARAM], responses={200: IndexListSerializer}, tags=TAGS)
+    @extend_schema(
+        parameters=[CONNECTION_PARAM],
+        responses={200: IndexListSerializer},
+        tags=TAGS,
+        operation_id="projects_indexes_list",
+    )
     def get(self, request, pk):
         connection = self.connection(request, self.project(request, pk))
         return Response(selectors.index_list(connection=connection))

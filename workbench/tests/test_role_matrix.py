@@ -44,7 +44,7 @@ MATRIX = [
 @pytest.fixture
 def targets(project, admin_user, orders_connection, orders_database):
     with psycopg.connect(orders_database, autocommit=True) as conn:
-        conn.execute("INSERT INTO customers (id, email) VALUES (51, 'spare@example.com')")  # no orders: deletable
+        conn.execute("INSERT INTO customers (email) VALUES ('spare@example.com')")  # id 51, no orders: deletable
     orders_connection.read_only = False
     orders_connection.save()
     synced(orders_connection)
