@@ -6,6 +6,7 @@ import psycopg
 from django.conf import settings
 
 from dbooster.errors import NotFound
+from optimizer.models import Suggestion
 from schema_metadata import target
 from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
 from workbench import runner
@@ -237,4 +238,13 @@ def index_get(*, connection, name: str) -> dict:
             return {"stats_reset": listing["stats_reset"], **item}
     raise NotFound(
         f"Unknown index {name!r} in the synced schema of connection {connection.name!r}.", code="unknown_index"
+    )
+
+
+def advisor_index_suggestions(*, project, limit: int = 10):
+    """The index advisor's latest kept suggestions in this project, shown beside the index list."""
+    return (
+        Suggestion.objects.filter(run__project=project, kind=Suggestion.Kind.INDEX, dropped=False)
+        .select_related("run")
+        .order_by("-created_at", "-id")[:limit]
     )

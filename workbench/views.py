@@ -128,4 +128,6 @@ def index_list(request, pk):
             listing = selectors.index_list(connection=connection)
         except DomainError as exc:
             error = exc.detail
-    return render(request, "workbench/indexes.html", _context(request, project, connection, error=error, **listing))
+    suggestions = list(selectors.advisor_index_suggestions(project=project))
+    context = _context(request, project, connection, error=error, suggestions=suggestions, **listing)
+    return render(request, "workbench/indexes.html", context)

@@ -32,7 +32,8 @@ def test_table_index_and_home_pages(browser_for, member, project, orders_synced)
     table = client.get(f"/app/projects/{project.pk}/tables/orders/")
     assert table.status_code == 200 and _config(table)["primaryKey"] == ["id"]
     assert _config(table)["editable"] is False  # the connection is read-only
-    assert b"orders_pkey" in client.get(f"/app/projects/{project.pk}/indexes/").content
+    indexes = client.get(f"/app/projects/{project.pk}/indexes/").content.decode()
+    assert "orders_pkey" in indexes and "No index suggestion yet" in indexes
     assert b"/app/projects/%d/sql/" % project.pk in client.get("/app/workbench/").content
     assert client.get(f"/app/projects/{project.pk}/tables/nope/").status_code == 404
 
@@ -41,3 +42,24 @@ def test_other_tenants_get_404(browser_for, other_org_user, project, orders_sync
     client = browser_for(other_org_user)
     for path in ("sql/", "tables/", "tables/orders/", "indexes/"):
         assert client.get(f"/app/projects/{project.pk}/{path}").status_code == 404
+
+
+def test_explain_and_optimize_buttons_open_the_pages_with_the_statement(browser_for, member, project, orders_synced):
+    client = browser_for(member)
+    query = "SELECT * FROM orders WHERE status = 'paid'"
+    explain = client.get(f"/app/projects/{project.pk}/explain/", {"query": query})
+    optimize = client.get("/app/optimize/", {"project": project.pk, "query": query})
+    for response in (explain, optimize):
+        assert response.status_code == 200
+        assert "SELECT * FROM orders WHERE status = &#x27;paid&#x27;" in response.content.decode()
+
+
+def test_advisor_suggestions_beside_the_index_list(browser_for, member, project, orders_synced):
+    from optimizer.models import OptimizationRun, Suggestion
+
+    run = OptimizationRun.objects.create(project=project, organization=project.organization, query="SELECT 1")
+    Suggestion.objects.create(run=run, kind="index", sql="CREATE INDEX ON orders (status)", speedup=12.5)
+    Suggestion.objects.create(run=run, kind="index", sql="CREATE INDEX ON orders (total)", dropped=True)
+    page = browser_for(member).get(f"/app/projects/{project.pk}/indexes/").content.decode()
+    assert "CREATE INDEX ON orders (status)" in page and "12.5× faster" in page
+    assert "CREATE INDEX ON orders (total)" not in page

@@ -15,7 +15,7 @@ READ_OWN = expect(admin=200, member=200, viewer=200, other=404)
 MEMBER_200 = expect(admin=200, member=200, viewer=403, other=404)
 MEMBER_201 = expect(admin=201, member=201, viewer=403, other=404)
 P = "/projects/{project}"
-ROWS = P + "/tables/customers/rows"
+ROWS = P + "/tables/{customers}/rows"
 
 MATRIX = [
     Row("POST", P + "/sql/run", {"sql": "SELECT count(*) FROM orders"}, MEMBER_200),
@@ -31,13 +31,13 @@ MATRIX = [
     Row("POST", P + "/schema-changes", {"sql": "ALTER TABLE orders ADD COLUMN note text", "reason": "matrix"},
         MEMBER_201),
     Row("GET", P + "/tables", None, READ_OWN),
-    Row("GET", P + "/tables/orders", None, READ_OWN),
-    Row("GET", P + "/tables/orders/schema", None, READ_OWN),
+    Row("GET", P + "/tables/{orders}", None, READ_OWN),
+    Row("GET", P + "/tables/{orders}/schema", None, READ_OWN),
     Row("POST", ROWS, {"values": {"email": "matrix@example.com"}}, MEMBER_201),
     Row("PATCH", ROWS, {"key": {"id": 51}, "values": {"email": "edited@example.com"}}, MEMBER_200),
     Row("DELETE", ROWS, {"key": {"id": 51}}, MEMBER_200),
     Row("GET", P + "/indexes", None, READ_OWN),
-    Row("GET", P + "/indexes/orders_pkey", None, READ_OWN),
+    Row("GET", P + "/indexes/{index}", None, READ_OWN),
 ]  # fmt: skip
 
 
@@ -52,7 +52,10 @@ def targets(project, admin_user, orders_connection, orders_database):
         project=project, connection=orders_connection, user=admin_user, sql="SELECT 1", status="success"
     )
     snippet = Snippet.objects.create(project=project, name="shared", sql="SELECT 1", created_by=admin_user)
-    return {"project": project.pk, "run": run.pk, "snippet": snippet.pk}
+    return {
+        "project": project.pk, "run": run.pk, "snippet": snippet.pk,
+        "orders": "orders", "customers": "customers", "index": "orders_pkey",
+    }  # fmt: skip
 
 
 @pytest.mark.django_db
