@@ -22,6 +22,8 @@ from dbooster.errors import DomainError, InvalidInput, NotFound, PermissionDenie
 from schema_metadata import sql_guard, target
 
 _PARSE_INDEX = re.compile(r"at index (\d+)")
+_CURSOR_NAME = "dbooster_editor"
+_CURSOR_PREFIX = f"DECLARE {_CURSOR_NAME} NO SCROLL CURSOR FOR "
 
 
 @dataclass(frozen=True)
@@ -90,12 +92,15 @@ def _type_names(conn: psycopg.Connection, oids: list[int]) -> dict[int, str]:
     return names
 
 
-def as_domain_error(exc: psycopg.Error, limit_ms: int) -> DomainError:
-    """The database's error as an API error, with where in the statement it points."""
+def as_domain_error(exc: psycopg.Error, limit_ms: int, *, offset: int = 0) -> DomainError:
+    """The database's error as an API error, with where in the user's statement it points.
+
+    `offset`: characters sent before the user's statement (a DECLARE ... FOR prefix).
+    """
     error = target.map_query_error(exc)
     diag = exc.diag
-    if diag is not None and diag.statement_position:
-        error.extra["position"] = int(diag.statement_position)
+    if diag is not None and diag.statement_position and int(diag.statement_position) > offset:
+        error.extra["position"] = int(diag.statement_position) - offset
     if isinstance(exc, pg_errors.UndefinedTable):
         return NotFound(f"Unknown table: {diag.message_primary}.", code="unknown_table", extra=error.extra)
     if isinstance(exc, pg_errors.UndefinedColumn):
@@ -124,8 +129,15 @@ def execute(
     started = time.perf_counter()
     with target.session(url, read_only=read_only, statement_timeout_ms=statement_timeout_ms) as conn:
         conn.add_notice_handler(lambda diag: notices.append(f"{diag.severity}: {diag.message_primary}"))
+        offset = 0
         try:
-            cursor = conn.execute(statement.sql)
+            if statement.kind == "select":
+                # A cursor on the server: only row_cap + 1 rows ever reach DBooster, however big the result.
+                offset = len(_CURSOR_PREFIX)
+                conn.execute(_CURSOR_PREFIX + statement.sql)
+                cursor = conn.execute(f"FETCH FORWARD {int(row_cap) + 1} FROM {_CURSOR_NAME}")
+            else:
+                cursor = conn.execute(statement.sql)
             duration_ms = (time.perf_counter() - started) * 1000
             columns, rows, truncated = [], [], False
             if cursor.description is not None:
@@ -137,7 +149,7 @@ def execute(
                     {"name": col.name, "type": types.get(col.type_code, str(col.type_code))}
                     for col in cursor.description
                 ]
-            row_count = cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+            row_count = len(rows) if statement.kind == "select" or cursor.rowcount < 0 else cursor.rowcount
             committed = False
             if commit and not read_only:
                 # The guard's session always rolls back; COMMIT here is the caller's explicit choice.
@@ -145,7 +157,7 @@ def execute(
                 committed = True
             result_notices = list(notices)
         except psycopg.Error as exc:
-            raise as_domain_error(exc, statement_timeout_ms) from None
+            raise as_domain_error(exc, statement_timeout_ms, offset=offset) from None
     return {
         "columns": columns,
         "rows": rows,
