@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +14,7 @@ from rest_framework.views import APIView
 from approvals import selectors, services
 from approvals.models import ApplyAttempt, Proposal, ProposalEvent
 from dbooster.api import paginated_response
+from dbooster.errors import NotFound
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role, role_at_least
 
@@ -71,6 +73,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "sql",
             "reason",
             "evidence",
+            "safety_review",
             "project",
             "connection",
             "source_suggestion",
@@ -288,3 +291,38 @@ class ProposalExportView(APIView):
         response = HttpResponse(exported.content, content_type=exported.content_type)
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         return response
+
+
+class MigrationRuleSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    why = serializers.CharField()
+    flagged = serializers.ListField(child=serializers.CharField(), help_text="Statements the rule fires on.")
+    passes = serializers.ListField(child=serializers.CharField(), help_text="Statements it leaves alone.")
+    safer_example = serializers.CharField(allow_blank=True)
+
+
+class MigrationRuleListView(APIView):
+    """Public: the rules describe DBooster's review, not anyone's data."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: MigrationRuleSerializer(many=True)},
+        tags=["approvals"],
+        summary="The migration-safety rules every schema change is reviewed with",
+    )
+    def get(self, request):
+        return Response(selectors.migration_rules())
+
+
+class MigrationRuleDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: MigrationRuleSerializer}, tags=["approvals"], summary="One migration-safety rule")
+    def get(self, request, rule_id):
+        rule = selectors.migration_rule(rule_id)
+        if rule is None:
+            raise NotFound(f"No migration-safety rule {rule_id!r}.")
+        return Response(rule)

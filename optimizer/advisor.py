@@ -16,14 +16,22 @@ import json
 import re
 import statistics
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import psycopg
 from pglast import ast, parse_sql
 from pglast.stream import RawStream
 from psycopg import sql as pgsql
 
-from optimizer.query_shape import SelectShape, param_count, select_shapes, tables_of
+from optimizer.query_shape import (
+    SelectShape,
+    param_count,
+    parameterize,
+    plan_relations,
+    plan_shape,
+    select_shapes,
+    tables_of,
+)
 
 HYPOPG = "hypopg"
 SANDBOX = "sandbox"
@@ -31,6 +39,17 @@ ESTIMATE_ONLY = "estimate-only"
 # Methods HypoPG can simulate; anything else needs the sandbox.
 HYPOPG_METHODS = {"btree", "brin", "hash"}
 MAX_INCLUDE = 4
+# Key width caps: at most this many key columns and this many bytes of average key width (pg_stats).
+MAX_KEY_COLUMNS = 4
+MAX_KEY_BYTES = 1000
+# An index on equality columns that keep this fraction of the rows or more does not beat the scan.
+LOW_SELECTIVITY = 0.25
+# A statement the planner already costs under this is not worth an index (well under a millisecond).
+MIN_BASE_COST = 100.0
+# An unmeasurable (estimate-only) index is proposed only where the planner expects its filter to keep less.
+ESTIMATE_ONLY_MAX_FRACTION = 0.1
+# An index that extends (and so replaces) an existing one needs only this share of the usual cost gain.
+EXTENSION_GAIN_FACTOR = 0.25
 MAX_INDEXES_PER_QUERY = 3
 # Building real indexes is slow on big tables: the sandbox measures at most this many per query.
 MAX_SANDBOX_CANDIDATES = 12
@@ -50,6 +69,7 @@ class ColumnStats:
     n_distinct: float | None = None  # as pg_stats: negative is a fraction of the rows
     width: int = 8
     nullable: bool | None = None
+    null_frac: float | None = None
 
 
 @dataclass
@@ -71,10 +91,18 @@ class TableInfo:
     columns: dict[str, ColumnStats]
     indexes: list[ExistingIndex]
     writes: int = 0  # inserts + updates + deletes since the statistics were reset
+    kind: str = "r"  # pg_class.relkind: r table, p partitioned table, m materialized view
+    partitions: list[tuple[str, str]] = field(default_factory=list)  # leaf partitions of a partitioned table
 
     @property
     def qualified(self) -> str:
         return f"{_ident(self.schema)}.{_ident(self.name)}"
+
+    def eq_selectivity(self, column: str) -> float:
+        """The fraction of rows one `column = value` returns: (1 - null_frac) / n_distinct."""
+        stats = self.columns.get(column)
+        null_frac = (stats.null_frac or 0.0) if stats else 0.0
+        return (1.0 - null_frac) / max(self.distinct(column), 1.0)
 
     def distinct(self, column: str) -> float:
         stats = self.columns.get(column)
@@ -91,13 +119,19 @@ def _ident(name: str) -> str:
 
 _CATALOG_SQL = """
 SELECT c.oid, n.nspname, c.relname, c.reltuples::float8,
-       CASE WHEN c.reltuples < 0 THEN pg_relation_size(c.oid) / 8192 * 50 ELSE c.reltuples END::float8,
-       pg_relation_size(c.oid),
+       CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(greatest(pc.reltuples, 0)), 0)
+                                         FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
+                                        WHERE pt.isleaf)
+            WHEN c.reltuples < 0 THEN pg_relation_size(c.oid) / 8192 * 50 ELSE c.reltuples END::float8,
+       CASE WHEN c.relkind = 'p' THEN (SELECT coalesce(sum(pg_relation_size(pt.relid)), 0)::bigint
+                                         FROM pg_partition_tree(c.oid) pt WHERE pt.isleaf)
+            ELSE pg_relation_size(c.oid) END,
        (SELECT coalesce(json_agg(json_build_object(
                  'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'nullable', NOT a.attnotnull,
-                 'n_distinct', s.n_distinct, 'width', s.avg_width) ORDER BY a.attnum), '[]')
+                 'n_distinct', s.n_distinct, 'width', s.avg_width, 'null_frac', s.null_frac) ORDER BY a.attnum), '[]')
           FROM pg_attribute a
           LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
+                              AND s.inherited = (c.relkind = 'p')
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
        (SELECT coalesce(json_agg(json_build_object(
                  'name', i.relname, 'method', am.amname, 'unique', x.indisunique,
@@ -109,40 +143,124 @@ SELECT c.oid, n.nspname, c.relname, c.reltuples::float8,
           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
          WHERE x.indrelid = c.oid AND x.indisvalid),
        coalesce((SELECT st.n_tup_ins + st.n_tup_upd + st.n_tup_del FROM pg_stat_user_tables st
-                  WHERE st.relid = c.oid), 0)
+                  WHERE st.relid = c.oid), 0),
+       c.relkind,
+       CASE WHEN c.relkind = 'p' THEN (SELECT json_agg(json_build_array(pn.nspname, pc.relname, pt.level) ORDER BY pc.relname)
+                                         FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
+                                         JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                                        WHERE pt.isleaf) END
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.oid = ANY(%s::oid[]) AND c.relkind IN ('r', 'p', 'm')
 """
 
 
+# Relation kinds an index can be built on (tables, partitioned tables, materialized views).
+INDEXABLE_KINDS = {"r", "p", "m"}
+SYSTEM_SCHEMAS = {"pg_catalog", "information_schema", "pg_toast"}
+
+
+@dataclass(frozen=True)
+class Relation:
+    """What a name the query reads turns out to be, and where advice on it goes."""
+
+    schema: str
+    name: str
+    kind: str  # pg_class.relkind
+    parent: tuple[str, str] | None = None  # a partition's partitioned root: advice goes there
+
+    @property
+    def system(self) -> bool:
+        return self.schema in SYSTEM_SCHEMAS
+
+    @property
+    def skip_reason(self) -> str | None:
+        if self.system:
+            return f"{self.schema}.{self.name} is a system catalog: its indexes are PostgreSQL's own"
+        if self.kind == "f":
+            return f"{self.schema}.{self.name} is a foreign table: an index must be built on the remote server"
+        if self.kind == "v":
+            return None  # expanded to its base tables by the planner
+        if self.kind not in INDEXABLE_KINDS:
+            return f"{self.schema}.{self.name} cannot carry an index (relation kind {self.kind!r})"
+        return None
+
+
+_RELATIONS_SQL = """
+SELECT t.name, n.nspname, c.relname, c.relkind,
+       CASE WHEN c.relispartition THEN (SELECT rn.nspname FROM pg_class r JOIN pg_namespace rn ON rn.oid = r.relnamespace
+                                        WHERE r.oid = pg_partition_root(c.oid)) END,
+       CASE WHEN c.relispartition THEN (SELECT r.relname FROM pg_class r WHERE r.oid = pg_partition_root(c.oid)) END
+  FROM unnest(%s::text[]) AS t(name)
+  JOIN pg_class c ON c.oid = to_regclass(t.name)
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+"""
+
+
+def _name_text(schema: str | None, table: str) -> str:
+    return f"{_ident(schema)}.{_ident(table)}" if schema else _ident(table)
+
+
+def classify_relations(conn: psycopg.Connection, names: list[tuple[str | None, str]]) -> dict[tuple, Relation]:
+    """What each (schema or None, name) is: table, view, partition (with its root), foreign table, catalog."""
+    if not names:
+        return {}
+    texts = [_name_text(s, t) for s, t in names]
+    rows = conn.execute(_RELATIONS_SQL, [texts]).fetchall()
+    by_text = {}
+    for text, schema, name, kind, root_schema, root_name in rows:
+        parent = (root_schema, root_name) if root_name and (root_schema, root_name) != (schema, name) else None
+        by_text[text] = Relation(schema, name, kind, parent)
+    return {name: by_text[text] for name, text in zip(names, texts, strict=True) if text in by_text}
+
+
 def load_tables(conn: psycopg.Connection, names: list[tuple[str | None, str]]) -> dict[tuple, TableInfo]:
     """Catalog facts for the tables named as (schema or None, table); two queries whatever the count.
 
-    Keys are the names as given, so the caller can look up what the query wrote.
+    Keys are the names as given, so the caller can look up what the query wrote. Names that are not tables
+    (views, foreign tables, functions) or are system catalogs are left out.
     """
     if not names:
         return {}
-    texts = [(f"{_ident(s)}.{_ident(t)}" if s else _ident(t)) for s, t in names]
-    rows = conn.execute("SELECT name, to_regclass(name)::oid FROM unnest(%s::text[]) AS name", [texts]).fetchall()
+    texts = [_name_text(s, t) for s, t in names]
+    rows = conn.execute(
+        """SELECT name, c.oid FROM unnest(%s::text[]) AS name JOIN pg_class c ON c.oid = to_regclass(name)
+            WHERE c.relnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname = ANY(%s))""",
+        [texts, sorted(SYSTEM_SCHEMAS)],
+    ).fetchall()
     oid_by_text = {text: oid for text, oid in rows if oid is not None}
     if not oid_by_text:
         return {}
     info_by_oid = {}
-    for oid_text, schema, rel, _, rows_est, size, columns, indexes, writes in conn.execute(
+    for oid_text, schema, rel, _, rows_est, size, columns, indexes, writes, kind, partitions in conn.execute(
         _CATALOG_SQL, [list(oid_by_text.values())]
     ).fetchall():
         cols = {
-            c["name"]: ColumnStats(c["name"], c["type"], c["n_distinct"], c["width"] or 8, c.get("nullable"))
+            c["name"]: ColumnStats(
+                c["name"], c["type"], c["n_distinct"], c["width"] or 8, c.get("nullable"), c.get("null_frac")
+            )
             for c in _json(columns)
         }
         idx = [
             ExistingIndex(i["name"], i["method"], i["keys"] or [], i["include"] or [], i["predicate"], i["unique"])
             for i in _json(indexes)
         ]
-        info_by_oid[oid_text] = TableInfo(schema, rel, rows_est, size, cols, idx, int(writes or 0))
+        info_by_oid[oid_text] = TableInfo(
+            schema, rel, rows_est, size, cols, idx, int(writes or 0), kind, _direct_partitions(_json(partitions))
+        )
     return {
-        name: info_by_oid[oid_by_text[text]] for name, text in zip(names, texts, strict=True) if text in oid_by_text
+        name: info_by_oid[oid_by_text[text]]
+        for name, text in zip(names, texts, strict=True)
+        if oid_by_text.get(text) in info_by_oid
     }
+
+
+def _direct_partitions(leaves: list | None) -> list[tuple[str, str]]:
+    """Leaf partitions when they all hang directly off the parent; none for a sub-partitioned table (its
+    per-partition build would need an ON ONLY index on every level)."""
+    leaves = leaves or []
+    if any(level != 1 for _, _, level in leaves):
+        return []
+    return [(schema, name) for schema, name, _ in leaves]
 
 
 def _json(value):
@@ -163,6 +281,13 @@ class Candidate:
     reason: str = ""
     # The keys end with the query's ORDER BY: robust when a skewed value has many rows to sort.
     provides_order: bool = field(default=False, compare=False)
+    # An extension the target must install before this index can exist (pg_trgm for gin_trgm_ops).
+    needs_extension: str | None = field(default=None, compare=False)
+    # The existing index this one extends (its keys lead this one's): building this one lets that one go.
+    extends: str | None = field(default=None, compare=False)
+    # A partitioned table's leaf partitions: CONCURRENTLY is built per partition, then attached.
+    partitions: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    partitioned: bool = field(default=False, compare=False)
 
     @property
     def signature(self) -> tuple:
@@ -176,12 +301,17 @@ class Candidate:
         return f"{base}_{digest}"
 
     def ddl(self, *, concurrently: bool = True, name: str | None = None) -> str:
+        if concurrently and self.partitioned:
+            return ";\n".join(self.partitioned_ddl()) + ";"
+        return self._create(name or self.name, f"{_ident(self.schema)}.{_ident(self.table)}", concurrently=concurrently)
+
+    def _create(self, name: str, table: str, *, concurrently: bool = False, only: bool = False) -> str:
         keys = ", ".join(_format_key(k) for k in self.keys)
-        text = "CREATE INDEX {}{} ON {}.{}{} ({})".format(
+        text = "CREATE INDEX {}{} ON {}{}{} ({})".format(
             "CONCURRENTLY " if concurrently else "",
-            _ident(name or self.name),
-            _ident(self.schema),
-            _ident(self.table),
+            _ident(name),
+            "ONLY " if only else "",
+            table,
             "" if self.method == "btree" else f" USING {self.method}",
             keys,
         )
@@ -190,6 +320,24 @@ class Candidate:
         if self.where:
             text += f" WHERE {self.where}"
         return text
+
+    def partitioned_ddl(self) -> list[str]:
+        """CONCURRENTLY is refused on a partitioned table: build each partition's index concurrently, create the
+        parent's index ON ONLY the parent (invalid until every partition's index is attached), then attach them."""
+        parent = f"{_ident(self.schema)}.{_ident(self.table)}"
+        if not self.partitions:
+            # Sub-partitioned (or no partitions yet): only the plain build, which locks writes, is possible.
+            return [self._create(self.name, parent)]
+        statements, attaches = [], []
+        for schema, partition in self.partitions:
+            digest = hashlib.sha1(f"{self.name}/{partition}".encode()).hexdigest()[:6]
+            part_name = f"{self.name[:40]}_{partition[:14]}_{digest}"
+            statements.append(self._create(part_name, f"{_ident(schema)}.{_ident(partition)}", concurrently=True))
+            attaches.append(
+                f"ALTER INDEX {_ident(self.schema)}.{_ident(self.name)} ATTACH PARTITION "
+                f"{_ident(schema)}.{_ident(part_name)}"
+            )
+        return [*statements, self._create(self.name, parent, only=True), *attaches]
 
 
 def _format_key(key: str) -> str:
@@ -221,7 +369,10 @@ class _TableAsk:
         self.group: list[str] = []
         self.trgm: list[str] = []
         self.jsonb: list[str] = []
+        self.jsonb_key: list[str] = []
         self.prefix: list[str] = []
+        self.partials: list[str] = []  # `NOT hidden`, `status <> 'removed'`: WHERE of a partial index only
+        self.pinned: list[str] = []  # the columns those predicates pin: never keys of that partial index
         self.referenced: list[str] = []
         self.star = False
 
@@ -248,7 +399,7 @@ def _resolve(shape: SelectShape, tables: dict[tuple, TableInfo]) -> dict[str, _T
             continue
         ask = asks[a]
         if p.expression:
-            if p.kind == "eq":
+            if p.kind in ("eq", "range"):
                 _add(ask.expressions, p.expression)
             continue
         if p.kind in ("eq", "isnull"):
@@ -257,6 +408,10 @@ def _resolve(shape: SelectShape, tables: dict[tuple, TableInfo]) -> dict[str, _T
                 ask.eq_constants[p.column] = "IS NULL" if p.kind == "isnull" else f"= {p.constant}"
         elif p.kind == "range":
             _add(ask.ranges, p.column)
+        elif p.kind in ("bool", "ne"):
+            if p.partial_sql:
+                _add(ask.partials, p.partial_sql)
+                _add(ask.pinned, p.column)
         else:
             _add(getattr(ask, p.kind), p.column)
     for j in shape.joins:
@@ -290,20 +445,66 @@ def _low_cardinality(table: TableInfo, column: str) -> bool:
     return table.distinct(column) <= 50
 
 
+def _fraction(table: TableInfo, columns, ask: _TableAsk) -> float:
+    """The fraction of rows an equality (or IS NULL) on all `columns` keeps (independent, as the planner assumes)."""
+    fraction = 1.0
+    for c in columns:
+        if ask.eq_constants.get(c) == "IS NULL":
+            stats = table.columns.get(c)
+            fraction *= (stats.null_frac or 0.0) if stats and stats.null_frac is not None else 0.01
+        else:
+            fraction *= table.eq_selectivity(c)
+    return fraction
+
+
+def _key_column(key: str) -> str:
+    return key.split(" ")[0].strip('"')
+
+
+def _capped(table: TableInfo, keys: list[str]) -> list[str]:
+    """The longest prefix of `keys` within MAX_KEY_COLUMNS and MAX_KEY_BYTES (pg_stats' average widths): a B-tree
+    entry must fit a third of a page, and a wide key makes every lookup read more pages."""
+    out, width = [], 0
+    for key in keys[:MAX_KEY_COLUMNS]:
+        stats = table.columns.get(_key_column(key))
+        width += stats.width if stats else 8
+        if out and width > MAX_KEY_BYTES:
+            break
+        out.append(key)
+    return out
+
+
 def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) -> list[Candidate]:
     s, t = table.schema, table.name
     out: list[Candidate] = []
-    # Most selective equality columns first: the index serves other queries on the leading one.
-    eq = sorted(ask.eq, key=lambda c: -table.distinct(c))
+    # Most selective equality columns first (fewest rows per value, NULLs counted out): the index then narrows
+    # fastest and serves other queries on its leading column.
+    eq = sorted(ask.eq, key=table.eq_selectivity)
     eq_keys = [_key(c) for c in eq]
+    partitioned = table.kind == "p"
 
     def add(keys, reason, include=(), where=None, method="btree"):
-        keys = tuple(dict.fromkeys(keys))
-        key_columns = {k.split(" ")[0] for k in keys}
-        include = [i for i in include if i not in key_columns]
+        keys = tuple(_capped(table, list(dict.fromkeys(keys))))
+        key_columns = {_key_column(k) for k in keys}
+        if where is None and keys and key_columns <= set(eq) and _fraction(table, key_columns, ask) > LOW_SELECTIVITY:
+            return  # equality on columns that keep a quarter of the rows or more: the scan is as good
+        include = [i for i in include if i.strip('"') not in key_columns]
         if keys:
             ordered = bool(sort_keys) and keys[-len(sort_keys) :] == tuple(sort_keys)
-            out.append(Candidate(s, t, keys, tuple(include), where, method, reason, provides_order=ordered))
+            out.append(
+                Candidate(
+                    s,
+                    t,
+                    keys,
+                    tuple(include),
+                    where,
+                    method,
+                    reason,
+                    provides_order=ordered,
+                    partitions=tuple(table.partitions),
+                    partitioned=partitioned,
+                )
+            )
 
     ranges = ask.ranges + ask.prefix
     sort_keys = [_key(c, descending=d, nulls=n) for c, d, n in ask.sort]
@@ -312,8 +513,13 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
         for r in ranges[:2] or [None]:
             keys = eq_keys + ([_key(r)] if r else [])
             base_sets.append((keys, "equality columns first, then the range" if r else "equality columns"))
+    for p in ask.prefix:
+        # LIKE 'abc%' uses a B-tree only under the C collation or with text_pattern_ops.
+        base_sets.append((eq_keys + [f"{_ident(p)} text_pattern_ops"], f"LIKE 'prefix%' on {p}: text_pattern_ops"))
     if ask.sort:
         base_sets.append((eq_keys + sort_keys, "equality columns, then ORDER BY with its direction"))
+        if ranges and not eq:
+            base_sets.append((sort_keys, "ORDER BY with its direction, read in order under the LIMIT"))
     if ask.group:
         base_sets.append((eq_keys + [_key(g) for g in ask.group], "equality columns, then GROUP BY"))
     for j in ask.joins:
@@ -322,48 +528,23 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
             base_sets.append(([_key(j)] + eq_keys + [_key(ranges[0])], f"join column {j}, then filters"))
     for expr in ask.expressions:
         base_sets.append(([expr] + eq_keys, f"expression index on {expr}, as the query writes it"))
+    if not base_sets and ask.partials:
+        # Only exclusions and flags (`WHERE NOT hidden`): a partial index keyed on what the query reads.
+        other = [c for c in ask.referenced if c not in ask.pinned][:1]
+        if other:
+            base_sets.append(([_key(other[0])], "a column the query reads, under the query's flags"))
 
     for keys, reason in base_sets:
-        add(keys, reason)
+        full = [k for k in keys if _key_column(k) not in ask.pinned]
+        if full:
+            add(full, reason)
         # Covering: the other columns the query reads, so the scan can be index-only.
-        key_cols = {k.split(" ")[0].strip('"') for k in keys}
-        extra = [c for c in ask.referenced if c not in key_cols]
+        key_cols = {_key_column(k) for k in keys}
+        extra = [c for c in ask.referenced if c not in key_cols and c not in ask.pinned]
         if not ask.star and extra and len(extra) <= MAX_INCLUDE and len(keys) + len(extra) <= 6:
-            add(keys, reason + ", INCLUDE for an index-only scan", include=[_ident(c) for c in extra])
-        # Partial: the constant predicate on the column with the fewest values (status-like) moves into WHERE.
-        # Only one: moving every constant in fits this query's values and serves no other instance of it
-        # (`country = 'US'` today, 'DE' tomorrow); the other constants stay key columns.
-        constants = [c for c in eq if c in ask.eq_constants and _low_cardinality(table, c)]
-        partial = [min(constants, key=table.distinct)] if constants else []
-        if partial:
-            rest = [k for k in keys if k.split(" ")[0].strip('"') not in partial]
-            if not rest:
-                rest = sort_keys or [_key(c) for c in ranges[:1]] or [_key(c) for c in ask.joins[:1]]
-            if not rest:
-                # Nothing but the constant to look up (`WHERE status = 'paid'`): key the index on that column.
-                # Every entry then holds the same value, which B-tree deduplication stores in a few pages.
-                rest = [_key(c) for c in partial]
-            where = " AND ".join(f"{_ident(c)} {ask.eq_constants[c]}" for c in partial)
-            add(rest, reason + f", partial on {where}", where=where)
-            if not ask.star and extra and len(extra) <= MAX_INCLUDE:
-                add(
-                    rest,
-                    reason + f", partial on {where}, INCLUDE for an index-only scan",
-                    include=[_ident(c) for c in extra if c not in partial and _ident(c) not in rest],
-                    where=where,
-                )
-    if trgm_available:
-        for c in ask.trgm:
-            out.append(
-                Candidate(
-                    s, t, (f"{_ident(c)} gin_trgm_ops",), (), None, "gin", f"trigram GIN for {c} LIKE/ILIKE '%...%'"
-                )
-            )
-    for c in ask.jsonb:
-        out.append(
-            Candidate(s, t, (f"{_ident(c)} jsonb_path_ops",), (), None, "gin", f"GIN for jsonb containment on {c}")
-        )
-        out.append(Candidate(s, t, (_ident(c),), (), None, "gin", f"GIN for jsonb operators on {c}"))
+            add(full, reason + ", INCLUDE for an index-only scan", include=[_ident(c) for c in extra])
+        _add_partials(table, ask, keys, reason, extra, sort_keys, ranges, add)
+    _add_gin_candidates(table, ask, trgm_available, out)
     # Unique, in first-seen order.
     unique = {}
     for cand in out:
@@ -371,12 +552,70 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
     return list(unique.values())
 
 
+def _add_partials(table, ask, keys, reason, extra, sort_keys, ranges, add) -> None:
+    """The query's constants as a partial index's WHERE: flags and exclusions written in the SQL, and the constant
+    on the column with the fewest values (status-like). Only one such constant: moving every constant in fits this
+    query's values and serves no other instance of it (`country = 'US'` today, 'DE' tomorrow). A parameter never
+    becomes a predicate, and the index is never keyed on a column its predicate pins."""
+    constants = [
+        c for c in ask.eq if c in ask.eq_constants and (ask.eq_constants[c] == "IS NULL" or _low_cardinality(table, c))
+    ]
+    pinned_eq = [min(constants, key=table.distinct)] if constants else []
+    predicates = [f"{_ident(c)} {ask.eq_constants[c]}" for c in pinned_eq] + ask.partials
+    if not predicates:
+        return
+    pinned = set(pinned_eq) | set(ask.pinned)
+    rest = [k for k in keys if _key_column(k) not in pinned]
+    if not rest:
+        rest = [k for k in sort_keys or [_key(c) for c in ranges[:1]] or [_key(c) for c in ask.joins[:1]]]
+        rest = [k for k in rest if _key_column(k) not in pinned]
+    if not rest:
+        return
+    where = " AND ".join(predicates)
+    add(rest, reason + f", partial on {where}", where=where)
+    extra = [c for c in extra if c not in pinned]
+    if not ask.star and extra and len(extra) <= MAX_INCLUDE:
+        add(
+            rest,
+            reason + f", partial on {where}, INCLUDE for an index-only scan",
+            include=[_ident(c) for c in extra if _ident(c) not in rest],
+            where=where,
+        )
+
+
+def _add_gin_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool, out: list) -> None:
+    s, t = table.schema, table.name
+    extra = {"partitions": tuple(table.partitions), "partitioned": table.kind == "p"}
+    for c in ask.trgm:
+        reason = f"trigram GIN for {c} LIKE/ILIKE '%...%'"
+        if not trgm_available:
+            reason += " (needs CREATE EXTENSION pg_trgm first)"
+        needs = None if trgm_available else "pg_trgm"
+        out.append(
+            Candidate(s, t, (f"{_ident(c)} gin_trgm_ops",), (), None, "gin", reason, needs_extension=needs, **extra)
+        )
+    for c in ask.jsonb_key:
+        out.append(
+            Candidate(s, t, (_ident(c),), (), None, "gin", f"GIN (jsonb_ops) for the ? operators on {c}", **extra)
+        )
+    for c in ask.jsonb:
+        column_type = table.columns[c].type if c in table.columns else ""
+        if column_type == "jsonb" and c not in ask.jsonb_key:
+            out.append(
+                Candidate(s, t, (f"{_ident(c)} jsonb_path_ops",), (), None, "gin", f"GIN for jsonb @> on {c}", **extra)
+            )
+            out.append(Candidate(s, t, (_ident(c),), (), None, "gin", f"GIN for jsonb operators on {c}", **extra))
+        elif column_type.endswith("[]"):
+            out.append(Candidate(s, t, (_ident(c),), (), None, "gin", f"GIN for array @>/&& on {c}", **extra))
+
+
 def _normalize_key(key: str) -> str:
     return re.sub(r"\s+", " ", key.replace('"', "").lower().replace(" asc", "")).strip()
 
 
 def covered_by_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex | None:
-    """An existing index whose leading keys already are the candidate's keys (and whose columns cover it)."""
+    """An existing index whose leading keys already are the candidate's keys: it serves the same lookups, and a
+    variant that only adds INCLUDE columns or a partial predicate would mostly duplicate it."""
     want = [_normalize_key(k) for k in candidate.keys]
     mixed = len({" desc" in k for k in want}) > 1
     if not mixed:
@@ -389,36 +628,138 @@ def covered_by_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex
         have = [_normalize_key(k) for k in index.keys]
         if not mixed:
             have = [k.replace(" desc", "") for k in have]
-        if have[: len(want)] != want:
-            continue
-        have_all = {k.split(" ")[0] for k in have + [_normalize_key(i) for i in index.include]}
-        if all(_normalize_key(i) in have_all for i in candidate.include):
+        if have[: len(want)] == want:
             return index
     return None
 
 
 def generate_candidates(
-    sql: str, tables: dict[tuple, TableInfo], *, min_rows: float = 1000, trgm_available: bool = False
+    sql: str,
+    tables: dict[tuple, TableInfo],
+    *,
+    min_rows: float = 1000,
+    trgm_available: bool = False,
+    shapes: list[SelectShape] | None = None,
+    via_views: dict[tuple, str] | None = None,
 ) -> tuple[list[Candidate], list[dict]]:
-    """Candidates for `sql`, and the ones skipped with why (covered by an index, tiny table)."""
+    """Candidates for `sql` (or for the given shapes), and the ones skipped with why (covered by an index, tiny)."""
     out: dict[tuple, Candidate] = {}
     skipped: list[dict] = []
-    for shape in select_shapes(sql):
+    for shape in select_shapes(sql) if shapes is None else shapes:
         asks, by_alias = _resolve(shape, tables)
         for alias, ask in asks.items():
             table = by_alias[alias]
+            view = (via_views or {}).get((table.schema, table.name))
+            if table.rows < min_rows:
+                tiny = {
+                    "index": f"(any on {table.qualified})",
+                    "reason": f"{table.name} is tiny ({int(table.rows)} rows)",
+                }
+                if tiny not in skipped:
+                    skipped.append(tiny)
+                continue
             for cand in _table_candidates(table, ask, trgm_available):
                 if cand.signature in out:
                     continue
-                if table.rows < min_rows:
-                    skipped.append({"index": cand.ddl(), "reason": f"{table.name} is tiny ({int(table.rows)} rows)"})
-                    continue
                 existing = covered_by_existing(cand, table)
                 if existing is not None:
-                    skipped.append({"index": cand.ddl(), "reason": f"already covered by index {existing.name}"})
+                    skipped.append({"index": cand.ddl(), "reason": f"already served by index {existing.name}"})
                     continue
+                cand = _with_context(cand, table, view)
                 out[cand.signature] = cand
     return list(out.values()), skipped
+
+
+def _with_context(cand: Candidate, table: TableInfo, view: str | None) -> Candidate:
+    """The reason, told where the table was reached (a view) and which existing index the candidate extends."""
+    reason = cand.reason
+    if view:
+        reason += f" (the query reads it through view {view})"
+    extended = extended_existing(cand, table)
+    if extended is not None:
+        reason += (
+            f"; extends existing index {extended.name} (its keys lead this one): once this one is built, "
+            f"DROP INDEX CONCURRENTLY {_ident(table.schema)}.{_ident(extended.name)} serves nothing it does not"
+        )
+    return replace(cand, reason=reason, extends=extended.name if extended else None)
+
+
+def extended_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex | None:
+    """A non-unique existing index of the same kind whose keys are a strict prefix of the candidate's."""
+    want = [_normalize_key(k) for k in candidate.keys]
+    for index in table.indexes:
+        if index.unique or index.method != candidate.method or index.predicate != candidate.where:
+            continue
+        have = [_normalize_key(k) for k in index.keys]
+        if len(have) < len(want) and want[: len(have)] == have:
+            return index
+    return None
+
+
+@dataclass
+class QueryContext:
+    """A statement as the planner reads it: the tables it really reads, and what it asks of each."""
+
+    plan: dict
+    shapes: list[SelectShape]
+    tables: dict[tuple, TableInfo]
+    via_views: dict[tuple, str] = field(default_factory=dict)
+    skipped_relations: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    reads_only_catalogs: bool = False
+
+
+def analyse_query(conn: psycopg.Connection, query: str, *, tables: dict | None = None) -> QueryContext:
+    """Plan `query` (VERBOSE: every column qualified) and read its shape from both its text and its plan.
+
+    The plan sees through views, inlined CTEs, subqueries in FROM, ORDER BY 1 and aliases, and DML; the text
+    keeps what a plan hides (an ORDER BY an existing index already satisfies). Catalogs and foreign tables are
+    skipped with the reason; a partition's scan is advice for its partitioned table.
+    """
+    plan = explain_json(conn, query, verbose=True)
+    try:
+        parsed = tables_of(query)
+        text_shapes = select_shapes(query)
+    except Exception:  # noqa: BLE001 - pglast's errors: the plan alone still says what the query reads
+        parsed, text_shapes = [], []
+    scans = plan_relations(plan)
+    kinds = classify_relations(conn, [*parsed, *((r.schema, r.name) for r in scans)])
+    context = QueryContext(plan=plan, shapes=[], tables={})
+    aliases: dict[str, tuple[str, str]] = {}
+    skipped_names = set()
+    for scan in scans:
+        rel = kinds.get((scan.schema, scan.name))
+        if rel is None:
+            continue
+        if rel.skip_reason:
+            if rel.name not in skipped_names:
+                skipped_names.add(rel.name)
+                context.skipped_relations.append({"relation": f"{rel.schema}.{rel.name}", "reason": rel.skip_reason})
+            continue
+        aliases[scan.alias] = rel.parent or (rel.schema, rel.name)
+    for name in parsed:
+        rel = kinds.get(name)
+        if rel is not None and rel.kind == "v" and not rel.system:
+            bases = sorted({f"{s}.{t}" for s, t in aliases.values()})
+            context.notes.append(
+                f"{rel.schema}.{rel.name} is a view: the advice is for the tables it reads ({', '.join(bases)})."
+            )
+            for base in aliases.values():
+                context.via_views.setdefault(base, f"{rel.schema}.{rel.name}")
+        elif rel is not None and rel.skip_reason and rel.name not in skipped_names:
+            skipped_names.add(rel.name)
+            context.skipped_relations.append({"relation": f"{rel.schema}.{rel.name}", "reason": rel.skip_reason})
+    context.reads_only_catalogs = (
+        bool(scans)
+        and not aliases
+        and all(kinds.get((r.schema, r.name)) is None or kinds[(r.schema, r.name)].system for r in scans)
+    )
+    loaded = load_tables(conn, [*parsed, *dict.fromkeys(aliases.values())])
+    context.tables = {**(tables or {}), **loaded}
+    context.shapes = [*text_shapes, plan_shape(plan, aliases)]
+    for skipped in context.skipped_relations:
+        context.notes.append(f"Skipped {skipped['relation']}: {skipped['reason']}.")
+    return context
 
 
 # --- measuring ---------------------------------------------------------------
@@ -432,10 +773,10 @@ def has_extension(conn: psycopg.Connection, name: str) -> bool:
     return conn.execute("SELECT 1 FROM pg_extension WHERE extname = %s", [name]).fetchone() is not None
 
 
-def explain_json(conn: psycopg.Connection, query: str, *, analyze: bool = False) -> dict:
+def explain_json(conn: psycopg.Connection, query: str, *, analyze: bool = False, verbose: bool = False) -> dict:
     """EXPLAIN (FORMAT JSON) of `query`; queries with $n are planned generically."""
     params = param_count(query)
-    options = "FORMAT JSON" + (", ANALYZE, BUFFERS" if analyze else "")
+    options = "FORMAT JSON" + (", ANALYZE, BUFFERS" if analyze else "") + (", VERBOSE" if verbose else "")
     if params == 0:
         row = conn.execute(
             pgsql.SQL("EXPLAIN ({}) {}").format(pgsql.SQL(options), pgsql.SQL(query)), prepare=False
@@ -446,7 +787,7 @@ def explain_json(conn: psycopg.Connection, query: str, *, analyze: bool = False)
     if server_version(conn) >= 160000:
         # Never auto-prepared: a prepared EXPLAIN would expect values for the $n.
         row = conn.execute(
-            pgsql.SQL("EXPLAIN (GENERIC_PLAN, FORMAT JSON) {}").format(pgsql.SQL(query)), prepare=False
+            pgsql.SQL("EXPLAIN (GENERIC_PLAN, {}) {}").format(pgsql.SQL(options), pgsql.SQL(query)), prepare=False
         ).fetchone()
         return _json(row[0])[0]
     # PostgreSQL 15: a prepared statement with a forced generic plan; NULLs are never folded in.
@@ -456,7 +797,7 @@ def explain_json(conn: psycopg.Connection, query: str, *, analyze: bool = False)
     try:
         nulls = pgsql.SQL(", ").join([pgsql.SQL("NULL")] * params)
         row = conn.execute(
-            pgsql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(pgsql.Identifier(name), nulls)
+            pgsql.SQL("EXPLAIN ({}) EXECUTE {}({})").format(pgsql.SQL(options), pgsql.Identifier(name), nulls)
         ).fetchone()
     finally:
         conn.execute(pgsql.SQL("DEALLOCATE {}").format(pgsql.Identifier(name)))
@@ -564,6 +905,7 @@ class IndexAdvice:
     time_before_ms: float | None = None
     time_after_ms: float | None = None
     plan_after: dict | None = None
+    reason_unverified: str = ""
 
     @property
     def sql(self) -> str:
@@ -606,6 +948,7 @@ class AdviceResult:
     plan_before: dict | None = None
     plan_after: dict | None = None
     notes: list[str] = field(default_factory=list)
+    tables: dict = field(default_factory=dict)
 
 
 def _sorts(plan: dict) -> int:
@@ -651,14 +994,26 @@ def advise(
     """Index suggestions for one query, each measured; the caller rolls the connection back after."""
     hypopg = has_extension(conn, "hypopg")
     trgm = has_extension(conn, "pg_trgm")
-    tables = tables if tables is not None else load_tables(conn, tables_of(query))
-    candidates, skipped = generate_candidates(query, tables, min_rows=min_rows, trgm_available=trgm)
+    context = analyse_query(conn, query, tables=tables)
+    candidates, skipped = generate_candidates(
+        query,
+        context.tables,
+        min_rows=min_rows,
+        trgm_available=trgm,
+        shapes=context.shapes,
+        via_views=context.via_views,
+    )
     for extra in extra_candidates:
         if extra.signature not in {c.signature for c in candidates}:
             candidates.append(extra)
     whatif = WhatIf(conn, hypopg=hypopg, sandbox=allow_sandbox)
     mode = HYPOPG if hypopg else SANDBOX if allow_sandbox else ESTIMATE_ONLY
     result = AdviceResult(mode=mode, cost_before=None, cost_after=None, rejected=list(skipped))
+    result.tables = {(t.schema, t.name): t for t in context.tables.values()}
+    result.notes.extend(context.notes)
+    result.rejected.extend(
+        {"index": f"(any on {s['relation']})", "reason": s["reason"]} for s in context.skipped_relations
+    )
     if not hypopg and not allow_sandbox:
         result.notes.append(
             "HypoPG is not installed and this connection does not allow sandboxed indexes: "
@@ -666,17 +1021,26 @@ def advise(
         )
     base = whatif.measure(query)
     result.cost_before, result.plan_before = base.cost, base.plan
+    if base.cost < MIN_BASE_COST and candidates:
+        result.notes.append(
+            f"The planner already costs this statement at {base.cost:.0f}: it reads little, and no index would "
+            "save measurable time."
+        )
+        result.rejected.extend({"index": c.ddl(), "reason": "the statement is already cheap"} for c in candidates)
+        _note_existing_indexes(result, base)
+        return result
     if not hypopg and not allow_sandbox:
         result.suggestions = [IndexAdvice(c, ESTIMATE_ONLY, cost_before=base.cost) for c in _estimate_pick(candidates)]
         result.cost_after = None
         return result
 
     measured: list[tuple[Candidate, Measurement, int, str]] = []
+    unmeasurable: list[Candidate] = []
     sandboxed = 0
     for cand in candidates:
         mode_c = whatif.mode_for(cand)
-        if mode_c == ESTIMATE_ONLY:
-            result.rejected.append({"index": cand.ddl(), "reason": "cannot be measured here (needs the sandbox)"})
+        if mode_c == ESTIMATE_ONLY or cand.needs_extension:
+            unmeasurable.append(cand)
             continue
         if mode_c == SANDBOX:
             sandboxed += 1
@@ -684,7 +1048,7 @@ def advise(
                 result.rejected.append({"index": cand.ddl(), "reason": "not measured: the sandbox's candidate limit"})
                 continue
         try:
-            _, name, size = whatif.add(cand)
+            cand, name, size = _add_or_shorten(whatif, cand)
         except psycopg.Error as exc:
             result.rejected.append(
                 {"index": cand.ddl(), "reason": f"PostgreSQL refused it: {exc.diag.message_primary}"}
@@ -706,8 +1070,8 @@ def advise(
         if cand.signature in chosen_signatures:
             continue
         gain = (base.cost - m.cost) / base.cost if base.cost else 0.0
-        if gain < min_gain:
-            reason = f"cost gain {gain:.0%} is under {min_gain:.0%}"
+        if gain < _threshold(cand, min_gain):
+            reason = f"cost gain {gain:.0%} is under {_threshold(cand, min_gain):.0%}"
         else:
             reason = f"a cheaper or smaller candidate was chosen (cost {m.cost:.2f})"
         result.rejected.append({"index": cand.ddl(), "reason": reason})
@@ -733,6 +1097,8 @@ def advise(
                 )
             )
         if result.suggestions:
+            _check_other_values(conn, query, result, context.tables)
+        if result.suggestions:
             result.cost_after, result.plan_after = final.cost, final.plan
             if measure_time and all(s.verification == SANDBOX for s in result.suggestions) and param_count(query) == 0:
                 after_ms = median_execution_ms(conn, query)
@@ -745,7 +1111,174 @@ def advise(
         for s in result.suggestions:
             s.time_before_ms = before_ms
         _drop_if_not_faster(result)
+    _add_estimate_only(result, unmeasurable, base, context.tables)
+    if not result.suggestions:
+        _note_existing_indexes(result, base)
     return result
+
+
+_STATS_SQL = """
+SELECT most_common_vals::text::text[], most_common_freqs, histogram_bounds::text::text[]
+  FROM pg_stats WHERE schemaname = %s AND tablename = %s AND attname = %s
+ ORDER BY inherited DESC LIMIT 1
+"""
+
+
+def representative_values(conn, table: TableInfo, column: str) -> dict[str, tuple[str, str]]:
+    """A most-common value and a rare one for `column`, from pg_stats: {"common": (value, why), "rare": ...}."""
+    row = conn.execute(_STATS_SQL, [table.schema, table.name, column]).fetchone()
+    if row is None:
+        return {}
+    mcv, freqs, histogram = row
+    out = {}
+    if mcv:
+        out["common"] = (mcv[0], f"the most common value ({freqs[0]:.0%} of the rows)")
+    if histogram and len(histogram) > 2:
+        out["rare"] = (histogram[len(histogram) // 2], "a value outside the most common ones")
+    elif mcv and len(mcv) > 1:
+        out["rare"] = (mcv[-1], f"the least common of the frequent values ({freqs[-1]:.1%} of the rows)")
+    return out
+
+
+def _check_other_values(conn, query: str, result: AdviceResult, tables: dict) -> None:
+    """Advice for the query, not for one literal: with the chosen indexes in place, plan the statement's generic
+    form (PREPARE, plan_cache_mode = force_generic_plan: what a parameterized application runs) and, for each
+    equality literal, a most-common and a rare value from pg_stats. An index the planner uses neither in the
+    generic plan nor for the rare value fits only the pasted literal: it is dropped, with the reason."""
+    keep = set()
+    for advice in result.suggestions:
+        keep |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", (advice.candidate.where or "").replace('"', "")))
+    try:
+        text, literals = parameterize(query, keep)
+    except Exception:  # noqa: BLE001 - pglast's errors: nothing to check
+        return
+    if not literals:
+        return
+    name = "dbooster_forms_" + uuid.uuid4().hex[:10]
+    conn.execute("SAVEPOINT dbooster_forms")
+    try:
+        conn.execute(pgsql.SQL("PREPARE {} AS {}").format(pgsql.Identifier(name), pgsql.SQL(text)))
+        checks = _plan_forms(conn, name, query, literals, tables)
+        conn.execute(pgsql.SQL("DEALLOCATE {}").format(pgsql.Identifier(name)))
+    except psycopg.Error:
+        checks = None  # the rollback below also forgets a statement prepared inside the savepoint
+    conn.execute("ROLLBACK TO SAVEPOINT dbooster_forms")  # and undoes the SET LOCALs
+    if checks is None:
+        result.notes.append("The statement's generic form could not be planned: the advice is checked as written.")
+        return
+    kept = []
+    for advice in result.suggestions:
+        facts = [(kind, label, advice.used_as in used) for kind, label, used in checks]
+        generic = next((ok for kind, _, ok in facts if kind == "generic"), None)
+        rare = next((ok for kind, _, ok in facts if kind == "rare"), None)
+        said = "; ".join(f"{'used' if ok else 'not used'} for {label}" for _, label, ok in facts)
+        if generic is False and rare is not True:
+            result.rejected.append(
+                {"index": advice.candidate.ddl(), "reason": f"fits only the literal written in the query ({said})"}
+            )
+            continue
+        advice.candidate = replace(advice.candidate, reason=f"{advice.candidate.reason}; {said}")
+        kept.append(advice)
+    result.suggestions = kept
+
+
+def _plan_forms(conn, name: str, query: str, literals: list, tables: dict) -> list[tuple[str, str, set[str]]]:
+    """(generic | common | rare, what was planned, the indexes its plan uses) for the generic plan and for each
+    equality literal's representative values."""
+    own = param_count(query)
+    written = [pgsql.SQL("NULL")] * own + [pgsql.SQL(lit.sql) for lit in literals]
+    statement = pgsql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})")
+    conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    plan = conn.execute(statement.format(pgsql.Identifier(name), pgsql.SQL(", ").join(written))).fetchone()[0]
+    out = [("generic", "the generic plan", plan_indexes(_json(plan)[0]))]
+    if own:
+        return out  # custom plans would need values for the statement's own parameters
+    conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    by_name = {(t.schema, t.name): t for t in tables.values()}
+    for lit in literals:
+        owners = [t for t in by_name.values() if lit.column in t.columns]
+        if not lit.equality or len(owners) != 1:
+            continue
+        for kind, (value, why) in representative_values(conn, owners[0], lit.column).items():
+            args = [pgsql.SQL("NULL")] * own + [
+                pgsql.Literal(value) if other is lit else pgsql.SQL(other.sql) for other in literals
+            ]
+            plan = conn.execute(statement.format(pgsql.Identifier(name), pgsql.SQL(", ").join(args))).fetchone()[0]
+            out.append((kind, f"{why} {value!r} of {lit.column}", plan_indexes(_json(plan)[0])))
+    return out
+
+
+def _add_or_shorten(whatif: WhatIf, cand: Candidate) -> tuple[Candidate, str, int]:
+    """Create the candidate; when PostgreSQL or HypoPG refuses it (a key too wide), try shorter key prefixes."""
+    while True:
+        try:
+            _, name, size = whatif.add(cand)
+            return cand, name, size
+        except psycopg.Error:
+            if len(cand.keys) <= 1 or cand.method != "btree":
+                raise
+            cand = replace(
+                cand, keys=cand.keys[:-1], include=(), reason=cand.reason + ", shortened: the key was too wide"
+            )
+
+
+def _scan_fraction(plan: dict, table: TableInfo) -> float | None:
+    """The largest fraction of `table`'s rows a scan of it (or of its partitions) returns in `plan`."""
+    names = {(table.schema, table.name), *table.partitions}
+    rows: list[float] = []
+
+    def walk(node):
+        if (node.get("Schema"), node.get("Relation Name")) in names or (
+            node.get("Relation Name") == table.name and "Schema" not in node
+        ):
+            rows.append(float(node.get("Plan Rows", 0)))
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan["Plan"])
+    if not rows or table.rows <= 0:
+        return None
+    return max(rows) / table.rows
+
+
+def _add_estimate_only(
+    result: AdviceResult, candidates: list[Candidate], base: Measurement, tables: dict | None = None
+) -> None:
+    """GIN, GiST and trigram indexes HypoPG cannot simulate, where the sandbox is not allowed: proposed, labelled
+    estimate-only with the reason, one per column (the first kind written for it). Where the planner expects the
+    filter to keep a large share of the table, no index would beat the scan: rejected with that reason."""
+    seen: set[tuple] = set()
+    by_name = {(t.schema, t.name): t for t in (tables or {}).values()}
+    for cand in candidates:
+        column = (cand.schema, cand.table, _key_column(cand.keys[0]))
+        if column in seen:
+            continue
+        seen.add(column)
+        table = by_name.get((cand.schema, cand.table))
+        fraction = _scan_fraction(base.plan, table) if table is not None else None
+        if fraction is not None and fraction > ESTIMATE_ONLY_MAX_FRACTION:
+            result.rejected.append(
+                {"index": cand.ddl(), "reason": f"the planner expects the filter to keep {fraction:.0%} of the rows"}
+            )
+            continue
+        if cand.needs_extension:
+            why = (
+                f"the {cand.needs_extension} extension is not installed on the target, so the index cannot be "
+                "built or measured"
+            )
+        else:
+            why = (
+                f"HypoPG cannot simulate {cand.method.upper()} indexes and this connection does not allow "
+                "building one in a rolled-back transaction"
+            )
+        result.suggestions.append(IndexAdvice(cand, ESTIMATE_ONLY, cost_before=base.cost, reason_unverified=why))
+        result.notes.append(f"Not measured: {cand.ddl()} ({why}).")
+
+
+def _note_existing_indexes(result: AdviceResult, base: Measurement) -> None:
+    if base.used:
+        names = ", ".join(sorted(base.used))
+        result.notes.append(f"Existing index {names} already serves this query: no new index is needed for it.")
 
 
 def median_execution_ms(conn: psycopg.Connection, query: str, runs: int = TIMED_RUNS) -> float:
@@ -798,6 +1331,12 @@ def _node_types(plan: dict | None) -> str:
     return " > ".join(names)
 
 
+def _threshold(cand: Candidate, min_gain: float) -> float:
+    """The cost gain a candidate must bring. An extension of an existing index replaces it (one index either way,
+    no new write cost), so a smaller gain is worth it."""
+    return min_gain * EXTENSION_GAIN_FACTOR if cand.extends else min_gain
+
+
 def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, min_gain: float) -> list:
     """Greedy: add the candidate that lowers the cost most, given those already chosen, while each step
     lowers it by a clear margin; at most one index per table."""
@@ -822,7 +1361,11 @@ def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, m
                 m = m_alone
             if step is None or _better((m, size, cand), (step[1], step[2], step[0])):
                 step = (cand, m, size, mode_c)
-        if step is None or not current.cost or (current.cost - step[1].cost) / current.cost < min_gain:
+        if (
+            step is None
+            or not current.cost
+            or (current.cost - step[1].cost) / current.cost < _threshold(step[0], min_gain)
+        ):
             break
         chosen.append(step)
         current = step[1]

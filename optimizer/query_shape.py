@@ -7,6 +7,7 @@ tables with the catalog's column lists.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pglast import ast, enums, parse_sql
@@ -16,7 +17,8 @@ from pglast.visitors import Visitor
 EQ_OPS = {"="}
 RANGE_OPS = {"<", "<=", ">", ">="}
 TEXT_MATCH_OPS = {"~~", "~~*"}  # LIKE, ILIKE (AEXPR_OP form)
-JSON_CONTAINS_OPS = {"@>", "?", "?|", "?&"}
+JSON_CONTAINS_OPS = {"@>", "<@", "?", "?|", "?&", "&&"}  # jsonb and array operators a GIN index serves
+NE_OPS = {"<>", "!="}
 
 
 @dataclass
@@ -25,10 +27,13 @@ class Predicate:
 
     alias: str | None
     column: str
-    kind: str  # eq | range | isnull | trgm | jsonb | prefix
+    kind: str  # eq | range | isnull | trgm | jsonb | jsonb_key | prefix | bool | ne
     expression: str | None = None  # "lower(email)" when the predicate is on an expression
     constant: str | None = None  # the literal SQL for `col = <literal>`: a partial index may use it
     negated: bool = False
+    # For bool and ne: the predicate as SQL without the alias (`NOT hidden`, `status <> 'removed'`), the WHERE of a
+    # partial index; these are never key columns (an index on `status` does not serve `status <> 'removed'`).
+    partial_sql: str | None = None
 
 
 @dataclass
@@ -96,6 +101,26 @@ def _column_refs(node) -> list[tuple[str | None, str]]:
     return found
 
 
+def _string_literal(node) -> str | None:
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+        return node.val.sval
+    return None
+
+
+def _literal_sql(node) -> str:
+    """A literal as the user would write it: `'pending'`, not EXPLAIN's `'pending'::text` (the column's type
+    decides; a partial index predicate must match the query's constant, which it does either way)."""
+    while isinstance(node, ast.TypeCast) and isinstance(node.arg, (ast.A_Const, ast.TypeCast)):
+        node = node.arg
+    return _deparse(node)
+
+
+def _column_sql(name: str) -> str:
+    return _deparse(ast.ColumnRef(fields=(ast.String(sval=name),)))
+
+
 def _is_literal(node) -> bool:
     if isinstance(node, ast.A_Const):
         return not node.isnull
@@ -124,7 +149,7 @@ def _conjuncts(node) -> list:
 
 
 class _ShapeBuilder:
-    def __init__(self, stmt: ast.SelectStmt):
+    def __init__(self, stmt: ast.SelectStmt | None):
         self.stmt = stmt
         self.shape = SelectShape()
 
@@ -184,10 +209,12 @@ class _ShapeBuilder:
         return all(not self._local(a) for a, _ in _column_refs(node)) and not isinstance(node, ast.SubLink)
 
     def _condition(self, cond) -> None:
-        if isinstance(cond, ast.NullTest):
+        if isinstance(cond, ast.NullTest) and cond.nulltesttype == enums.NullTestType.IS_NULL:
             ref = _column_ref(cond.arg)
-            if ref and cond.nulltesttype == enums.NullTestType.IS_NULL:
+            if ref:
                 self.shape.predicates.append(Predicate(ref[0], ref[1], "isnull", constant="IS NULL"))
+            return
+        if self._boolean(cond):
             return
         if not isinstance(cond, ast.A_Expr):
             return
@@ -206,8 +233,27 @@ class _ShapeBuilder:
                     self._column_predicate(col_side, val_side, op, flipped)
                     return
             return
-        if kind == enums.A_Expr_Kind.AEXPR_IN and op == "=":
+        if kind == enums.A_Expr_Kind.AEXPR_OP and op in NE_OPS:
             ref = _column_ref(left)
+            if ref and self._local(ref[0]) and _is_literal(right):
+                # An exclusion written in the SQL (`status <> 'removed'`): a partial index's WHERE, never a key.
+                self.shape.predicates.append(
+                    Predicate(
+                        ref[0],
+                        ref[1],
+                        "ne",
+                        partial_sql=f"{_column_sql(ref[1])} <> {_literal_sql(right)}",
+                        constant=_literal_sql(right),
+                    )
+                )
+            return
+        if kind == enums.A_Expr_Kind.AEXPR_OP_ANY and op == "=":
+            ref = _column_ref(_without_text_cast(left))
+            if ref and self._local(ref[0]) and self._value_side(right):
+                self.shape.predicates.append(Predicate(ref[0], ref[1], "eq"))
+            return
+        if kind == enums.A_Expr_Kind.AEXPR_IN and op == "=":
+            ref = _column_ref(_without_text_cast(left))
             if ref:
                 self.shape.predicates.append(Predicate(ref[0], ref[1], "eq"))
             return
@@ -217,10 +263,10 @@ class _ShapeBuilder:
                 self.shape.predicates.append(Predicate(ref[0], ref[1], "range"))
             return
         if kind in (enums.A_Expr_Kind.AEXPR_LIKE, enums.A_Expr_Kind.AEXPR_ILIKE) or op in TEXT_MATCH_OPS:
-            ref = _column_ref(left)
+            ref = _column_ref(_without_text_cast(left))
             if not ref or op.startswith("!"):
                 return
-            pattern = right.val.sval if isinstance(right, ast.A_Const) and isinstance(right.val, ast.String) else None
+            pattern = _string_literal(right)
             if pattern is not None and not pattern.startswith(("%", "_")) and op == "~~":
                 self.shape.predicates.append(Predicate(ref[0], ref[1], "prefix"))
             else:
@@ -229,12 +275,32 @@ class _ShapeBuilder:
         if kind == enums.A_Expr_Kind.AEXPR_OP and op in JSON_CONTAINS_OPS:
             ref = _column_ref(left)
             if ref and self._value_side(right):
-                self.shape.predicates.append(Predicate(ref[0], ref[1], "jsonb"))
+                # `?`, `?|`, `?&` need the default jsonb_ops class; `@>` is served by jsonb_path_ops too.
+                kind = "jsonb_key" if op.startswith("?") else "jsonb"
+                self.shape.predicates.append(Predicate(ref[0], ref[1], kind))
+
+    def _boolean(self, cond) -> bool:
+        """`WHERE starred`, `NOT hidden`, `starred IS TRUE`, `deleted_at IS NOT NULL`: partial-index predicates."""
+        target = cond
+        if isinstance(cond, ast.BoolExpr) and cond.boolop == enums.BoolExprType.NOT_EXPR and len(cond.args) == 1:
+            target = cond.args[0]
+        elif isinstance(cond, ast.BooleanTest):
+            target = cond.arg
+        elif isinstance(cond, ast.NullTest) and cond.nulltesttype == enums.NullTestType.IS_NOT_NULL:
+            target = cond.arg
+        elif not isinstance(cond, ast.ColumnRef):
+            return False
+        ref = _column_ref(target)
+        if ref is None or not self._local(ref[0]):
+            return isinstance(cond, ast.ColumnRef)
+        kind = "ne" if isinstance(cond, ast.NullTest) else "bool"
+        self.shape.predicates.append(Predicate(ref[0], ref[1], kind, partial_sql=_strip_alias(cond, ref[0])))
+        return True
 
     def _column_predicate(self, col_side, val_side, op, flipped) -> None:
         kind = "eq" if op == "=" else "range"
-        ref = _column_ref(col_side)
-        constant = _deparse(val_side) if kind == "eq" and _is_literal(val_side) else None
+        ref = _column_ref(_without_text_cast(col_side))
+        constant = _literal_sql(val_side) if kind == "eq" and _is_literal(val_side) else None
         if ref:
             if not self._local(ref[0]):
                 return
@@ -249,12 +315,40 @@ class _ShapeBuilder:
             )
 
 
+# Casts the planner adds to compare a varchar or char column with text: the column's own index serves them.
+_TEXT_TYPES = {"text", "varchar", "bpchar"}
+
+
+def _without_text_cast(node):
+    while (
+        isinstance(node, ast.TypeCast)
+        and isinstance(node.arg, (ast.ColumnRef, ast.TypeCast))
+        and node.typeName.names[-1].sval in _TEXT_TYPES
+    ):
+        node = node.arg
+    return node
+
+
 def _strip_alias(node, alias: str | None) -> str:
-    """The expression's SQL with `alias.` removed, as an index definition needs it."""
+    """The expression's SQL with `alias.` removed from its columns, as an index definition needs it."""
     text = _deparse(node)
-    if alias:
-        text = text.replace(f"{alias}.", "").replace(f'"{alias}".', "")
-    return text
+    if not alias:
+        return text
+    copy = parse_sql("SELECT " + text)[0].stmt.targetList[0].val
+
+    class _Unqualify(Visitor):
+        def visit_ColumnRef(self, ancestors, ref):
+            if len(ref.fields) > 1 and isinstance(ref.fields[-2], ast.String) and ref.fields[-2].sval == alias:
+                ref.fields = (ref.fields[-1],)
+
+        def visit_TypeCast(self, ancestors, cast):
+            # EXPLAIN's `'a'::text` inside `meta ->> 'a'::text`: the index expression reads as the query wrote it.
+            if isinstance(cast.arg, ast.A_Const) and cast.typeName.names[-1].sval in _TEXT_TYPES:
+                return cast.arg
+            return None
+
+    _Unqualify()(copy)
+    return _deparse(copy)
 
 
 def select_shapes(sql: str) -> list[SelectShape]:
@@ -289,3 +383,146 @@ def param_count(sql: str) -> int:
     for raw in parse_sql(sql):
         params(raw.stmt)
     return highest
+
+
+# --- shapes read from a plan ---------------------------------------------------------------------------------------
+
+# Plan keys that hold a condition, and those that hold sort or group keys (EXPLAIN VERBOSE qualifies every column).
+_CONDITION_KEYS = ("Filter", "Index Cond", "Recheck Cond", "Join Filter", "Hash Cond", "Merge Cond", "TID Cond")
+# Parts of EXPLAIN's text that are not SQL: subplan references stand for a value computed elsewhere.
+_NOT_SQL = [
+    (re.compile(r"\(alternatives: [^()]*\)"), "NULL"),
+    (re.compile(r"\((?:hashed )?SubPlan \d+\)"), "NULL"),
+    (re.compile(r"\(InitPlan \d+\)\.col\d+"), "NULL"),
+    (re.compile(r"(?:hashed )?SubPlan \d+"), "NULL"),
+]
+
+
+@dataclass
+class PlanRelation:
+    alias: str
+    schema: str
+    name: str
+    node_type: str
+
+
+def _plan_expression(text: str):
+    for pattern, repl in _NOT_SQL:
+        text = pattern.sub(repl, text)
+    try:
+        return parse_sql(f"SELECT 1 WHERE {text}")[0].stmt.whereClause
+    except Exception:  # noqa: BLE001 - pglast's ParseError: a plan expression we cannot read is skipped
+        return None
+
+
+def _plan_sort_keys(keys: list[str]) -> list:
+    try:
+        return list(parse_sql("SELECT 1 ORDER BY " + ", ".join(keys))[0].stmt.sortClause or ())
+    except Exception:  # noqa: BLE001 - as above
+        return []
+
+
+def plan_relations(plan: dict) -> list[PlanRelation]:
+    """Every relation a plan reads (base tables under views, partitions, catalogs), in plan order."""
+    found: list[PlanRelation] = []
+
+    def walk(node):
+        if "Relation Name" in node and node.get("Node Type") != "ModifyTable":
+            alias = node.get("Alias") or node["Relation Name"]
+            found.append(PlanRelation(alias, node.get("Schema") or "", node["Relation Name"], node["Node Type"]))
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan["Plan"])
+    return found
+
+
+def plan_shape(plan: dict, relations: dict[str, tuple[str, str]]) -> SelectShape:
+    """What a VERBOSE plan asks of each relation: the planner has already expanded views, inlined CTEs, pulled up
+    subqueries, resolved ORDER BY 1 and aliases, and qualified every column. `relations` maps the plan's aliases
+    to the (schema, table) the advice is for (a partition's alias to its partitioned parent)."""
+    builder = _ShapeBuilder(None)
+    shape = builder.shape
+    shape.relations.update(relations)
+
+    def walk(node):
+        for key in _CONDITION_KEYS:
+            if key in node:
+                expr = _plan_expression(node[key])
+                for cond in _conjuncts(expr):
+                    builder._condition(cond)
+                if expr is not None:
+                    shape.referenced.extend(JoinColumn(*r) for r in _column_refs(expr) if r[0] in relations)
+        if node.get("Node Type") in ("Sort", "Incremental Sort") and not shape.order_by:
+            for sort in _plan_sort_keys(node.get("Sort Key", [])):
+                ref = _column_ref(sort.node)
+                if ref is None or ref[0] not in relations:
+                    continue
+                nulls = {
+                    enums.SortByNulls.SORTBY_NULLS_FIRST: "FIRST",
+                    enums.SortByNulls.SORTBY_NULLS_LAST: "LAST",
+                }.get(sort.sortby_nulls)
+                descending = sort.sortby_dir == enums.SortByDir.SORTBY_DESC
+                shape.order_by.append(SortKey(ref[0], ref[1], descending=descending, nulls=nulls))
+        if "Group Key" in node and not shape.group_by:
+            for sort in _plan_sort_keys(node["Group Key"]):
+                ref = _column_ref(sort.node)
+                if ref is not None and ref[0] in relations:
+                    shape.group_by.append(JoinColumn(*ref))
+        if "Relation Name" in node and node.get("Alias") in relations:
+            for out in node.get("Output", ()):
+                expr = _plan_expression(out)
+                if expr is not None:
+                    shape.referenced.extend(JoinColumn(*r) for r in _column_refs(expr) if r[0] in relations)
+        shape.has_limit = shape.has_limit or node.get("Node Type") == "Limit"
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan["Plan"])
+    shape.referenced = [r for r in shape.referenced if r.column not in ("ctid", "tableoid")]
+    return shape
+
+
+# --- the statement the application runs ------------------------------------------------------------------------------
+
+
+@dataclass
+class Literal:
+    """A literal the statement compares a column with, replaced by `$number` in the parameterized form."""
+
+    alias: str | None
+    column: str
+    number: int
+    sql: str
+    equality: bool
+
+
+def parameterize(sql: str, keep: set[str] = frozenset()) -> tuple[str, list[Literal]]:
+    """The statement as an application sends it: each literal compared with a column becomes $n (numbered after the
+    statement's own), except literals on the columns in `keep` (a partial index's constants, which are part of the
+    query's text in every call). The literal's type cast is kept, so PREPARE infers the same types."""
+    statement = parse_sql(sql)[0].stmt
+    literals: list[Literal] = []
+    first = param_count(sql)
+
+    def replace(value, ref, equality):
+        if ref is None or ref[1] in keep or not _is_literal(value):
+            return value
+        number = first + len(literals) + 1
+        literals.append(Literal(ref[0], ref[1], number, _literal_sql(value), equality))
+        param = ast.ParamRef(number=number)
+        return ast.TypeCast(arg=param, typeName=value.typeName) if isinstance(value, ast.TypeCast) else param
+
+    class _Literals(Visitor):
+        def visit_A_Expr(self, ancestors, node):
+            op = node.name[-1].sval if node.name else ""
+            if node.kind == enums.A_Expr_Kind.AEXPR_OP and op in EQ_OPS | RANGE_OPS:
+                lref, rref = _column_ref(_without_text_cast(node.lexpr)), _column_ref(_without_text_cast(node.rexpr))
+                node.rexpr = replace(node.rexpr, lref, op == "=")
+                node.lexpr = replace(node.lexpr, rref, op == "=")
+            elif node.kind == enums.A_Expr_Kind.AEXPR_BETWEEN and isinstance(node.rexpr, (list, tuple)):
+                ref = _column_ref(_without_text_cast(node.lexpr))
+                node.rexpr = tuple(replace(v, ref, False) for v in node.rexpr)
+
+    _Literals()(statement)
+    return _deparse(statement), literals

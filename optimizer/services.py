@@ -28,7 +28,6 @@ from optimizer import ai as ai_client
 from optimizer import verify as verifier
 from optimizer import workload as wl
 from optimizer.models import AICache, OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
-from optimizer.query_shape import tables_of
 from optimizer.rewrites import rewrite
 from optimizer.rules import SchemaInfo, analyze
 from plans.quotas import enforce_quota
@@ -283,8 +282,12 @@ def _index_drafts(result: advisor.AdviceResult, source=Suggestion.Source.RULES, 
         )
         if not s.verified:
             d.unverified_reason = (
-                "Not measured: HypoPG is not installed on the target and the connection does not allow "
-                "sandboxed indexes (it is production or read-only)."
+                f"Not measured: {s.reason_unverified}."
+                if s.reason_unverified
+                else (
+                    "Not measured: HypoPG is not installed on the target and the connection does not allow "
+                    "sandboxed indexes (it is production or read-only)."
+                )
             )
         drafts.append(d)
     return drafts
@@ -295,17 +298,16 @@ def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is
     with target.session(
         connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
     ) as conn:
-        state.tables = advisor.load_tables(conn, tables_of(sql))
         result = advisor.advise(
             conn,
             sql,
             allow_sandbox=sandbox,
             min_gain=min_gain,
             min_rows=settings.OPTIMIZER_MIN_TABLE_ROWS,
-            tables=state.tables,
             # Sandboxed indexes are real: where the connection lets queries run, time the query with them.
             measure_time=sandbox and connection.allow_analyze and is_select,
         )
+    state.tables = result.tables
     state.plan_status = OptimizationRun.PlanStatus.PLANNED
     state.plan_before = result.plan_before
     state.plan_after = result.plan_after

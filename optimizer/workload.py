@@ -14,7 +14,6 @@ import pglast
 import psycopg
 
 from optimizer import advisor
-from optimizer.query_shape import tables_of
 
 # Keeping one more index up to date costs roughly this much per written row (ms).
 WRITE_COST_MS_PER_ROW = 0.002
@@ -50,7 +49,8 @@ def top_queries(conn: psycopg.Connection, *, limit: int = 50) -> tuple[list[Work
     rows = conn.execute(
         f"""SELECT s.query, s.calls, s.{total_col}, s.{mean_col}, s.rows
               FROM pg_stat_statements s
-             WHERE {where} AND s.query ~* '^\\s*(select|with)\\s' AND s.query !~* 'pg_stat_statements|hypopg'
+             WHERE {where} AND s.query ~* '^\\s*(select|with|update|delete|insert|merge)\\s'
+               AND s.query !~* 'pg_stat_statements|hypopg'
              ORDER BY s.{total_col} DESC LIMIT %s""",
         [limit],
     ).fetchall()
@@ -90,6 +90,7 @@ def advise_workload(
     min_gain: float = 0.05,
     min_rows: float = 1000,
     write_cost_ms_per_row: float = WRITE_COST_MS_PER_ROW,
+    include_catalog_queries: bool = False,
 ) -> dict:
     """One index set for the whole workload; the caller rolls the connection back after.
 
@@ -104,44 +105,63 @@ def advise_workload(
             "notes": ["HypoPG is not installed and sandboxed indexes are not allowed here: nothing can be measured."],
         }
     whatif = advisor.WhatIf(conn, hypopg=hypopg, sandbox=allow_sandbox)
-    names = []
-    for item in items:
-        try:
-            for rel in tables_of(item.query):
-                if rel not in names:
-                    names.append(rel)
-        except Exception:  # noqa: BLE001 - an unparsable statement is left out of the workload
-            continue
-    tables = advisor.load_tables(conn, names)
     trgm = advisor.has_extension(conn, "pg_trgm")
+    tables: dict = {}
     usable: list[int] = []
     base: dict[int, float] = {}
     cand_queries: dict[tuple, tuple[advisor.Candidate, list[int]]] = {}
     notes: list[str] = []
+    skipped: list[dict] = []
+    unmeasured: dict[str, str] = {}  # GIN/GiST candidates nothing here can measure: reported, never dropped silently
+    by_table: dict[tuple, list[int]] = {}
     timed = True
     for i, item in enumerate(items):
         try:
-            base[i] = whatif.measure(item.query).cost
-            cands, _ = advisor.generate_candidates(item.query, tables, min_rows=min_rows, trgm_available=trgm)
+            context = _analyse(conn, item.query)
         except Exception as exc:  # noqa: BLE001 - one bad statement must not sink the workload
-            notes.append(f"query {i} left out: {str(exc).splitlines()[0][:200]}")
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            skipped.append({"position": i, "query": item.query, "reason": f"could not be planned: {reason}"})
+            continue
+        if context.reads_only_catalogs and not include_catalog_queries:
+            skipped.append(
+                {"position": i, "query": item.query, "reason": "reads only system catalogs (a monitoring query)"}
+            )
+            continue
+        try:
+            base[i] = whatif.measure(item.query).cost
+            cands, _ = advisor.generate_candidates(
+                item.query,
+                context.tables,
+                min_rows=min_rows,
+                trgm_available=trgm,
+                shapes=context.shapes,
+                via_views=context.via_views,
+            )
+        except Exception as exc:  # noqa: BLE001 - as above
             _recover(conn)
+            skipped.append({"position": i, "query": item.query, "reason": str(exc).splitlines()[0][:200]})
             continue
         usable.append(i)
         if item.total_time_ms is None:
             item.total_time_ms = base[i]
             timed = False
+        for info in context.tables.values():
+            tables[(info.schema, info.name)] = info
+            queries = by_table.setdefault((info.schema, info.name), [])
+            if i not in queries:
+                queries.append(i)
         for c in cands:
-            if whatif.mode_for(c) == advisor.ESTIMATE_ONLY:
+            if whatif.mode_for(c) == advisor.ESTIMATE_ONLY or c.needs_extension:
+                unmeasured.setdefault(c.ddl(), c.reason)
                 continue
             cand_queries.setdefault(c.signature, (c, []))[1].append(i)
-    # Every query on a table may use an index on it, not only the one that suggested it.
-    by_table: dict[tuple, list[int]] = {}
-    for i in usable:
-        for rel in tables_of(items[i].query):
-            info = tables.get(rel)
-            if info is not None:
-                by_table.setdefault((info.schema, info.name), []).append(i)
+    for s in skipped:
+        notes.append(f"query {s['position']} left out: {s['reason']}")
+    for ddl, reason in unmeasured.items():
+        notes.append(
+            f"Estimate-only, not in the measured set: {ddl} ({reason}); HypoPG cannot simulate this index kind and "
+            "this connection does not allow building it in a rolled-back transaction."
+        )
 
     ctx = _Selection(whatif, items, usable, base, tables, by_table, cand_queries, budget_bytes, max_indexes, min_gain)
     ctx.write_cost_ms_per_row = write_cost_ms_per_row if timed else 0.0
@@ -166,6 +186,8 @@ def advise_workload(
         "estimated_gain": round(saved / total, 4),
         "estimated_saving_ms": round(saved, 3),
         "notes": notes,
+        "skipped": skipped,
+        "estimate_only": [{"sql": ddl, "rationale": reason} for ddl, reason in unmeasured.items()],
     }
 
 
@@ -201,15 +223,24 @@ def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], li
     current = dict(base)
     used_bytes = 0
     remaining = {sig: c for sig, (c, _) in cand_queries.items()}
-    # A candidate's benefit changes only when an index on its own table joins the set: remember it till then.
+    # A candidate's benefit changes when any index on a table its queries read joins the set (a join's plan can
+    # change with an index on the other side): remember it only till then.
     cache: dict[tuple, tuple[float, int]] = {}
+    tables_of_query: dict[int, set] = {}
+    for table_key, queries in by_table.items():
+        for q in queries:
+            tables_of_query.setdefault(q, set()).add(table_key)
     try:
         while len(chosen) < max_indexes and remaining:
             best = None
             for sig, cand in list(remaining.items()):
                 table_key = (cand.schema, cand.table)
                 queries = by_table.get(table_key, [])
-                state = (sig, tuple(c.candidate.signature for c in chosen if _table(c.candidate) == table_key))
+                if any(_redundant(cand, c.candidate) for c in chosen):
+                    remaining.pop(sig)
+                    continue
+                touched = set().union(*(tables_of_query.get(q, set()) for q in queries)) if queries else set()
+                state = (sig, tuple(c.candidate.signature for c in chosen if _table(c.candidate) in touched))
                 if state not in cache:
                     try:
                         cache[state] = _benefit(whatif, cand, items, queries, current)
@@ -279,12 +310,35 @@ def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], li
     return chosen, per_query
 
 
+def _analyse(conn: psycopg.Connection, query: str) -> advisor.QueryContext:
+    """The statement's context, inside a savepoint: a statement that fails to plan leaves the transaction usable."""
+    conn.execute("SAVEPOINT dbooster_workload_item")
+    try:
+        context = advisor.analyse_query(conn, query)
+    except Exception:
+        conn.execute("ROLLBACK TO SAVEPOINT dbooster_workload_item")
+        raise
+    conn.execute("RELEASE SAVEPOINT dbooster_workload_item")
+    return context
+
+
 def _recover(conn: psycopg.Connection) -> None:
     """After a failed statement in an aborted transaction: start a fresh one (nothing is kept anyway)."""
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
         conn.rollback() if not conn.autocommit else conn.execute("ROLLBACK")
         if conn.autocommit:
             conn.execute("BEGIN")
+
+
+def _redundant(cand: advisor.Candidate, chosen: advisor.Candidate) -> bool:
+    """`cand` duplicates `chosen` or is a prefix of it: the chosen index serves whatever `cand` would."""
+    same_kind = (cand.schema, cand.table, cand.method, cand.where) == (
+        chosen.schema,
+        chosen.table,
+        chosen.method,
+        chosen.where,
+    )
+    return same_kind and chosen.keys[: len(cand.keys)] == cand.keys
 
 
 def _table(cand: advisor.Candidate) -> tuple:

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -9,7 +9,7 @@ from dbooster.permissions import OrganizationRole
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from repositories import github, selectors, services
-from repositories.models import ExtractedQuery, QueryOccurrence, Repository, ScanRun
+from repositories.models import ExtractedQuery, FileProblem, QueryOccurrence, Repository, ScanRun
 
 
 class GitHubRepositorySerializer(serializers.Serializer):
@@ -92,8 +92,40 @@ class ScanSerializer(serializers.ModelSerializer):
             "queries": obj.queries_found,
             "occurrences": obj.occurrences_found,
             "rejected": obj.rejected_found,
+            "problems": obj.problems_found,
             "bytes_scanned": obj.bytes_scanned,
         }
+
+
+class FileProblemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FileProblem
+        fields = ["file_path", "reason"]
+
+
+class RejectedReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ScanDetailSerializer(ScanSerializer):
+    """One scan, with the files it could not analyse (path and reason) and its rejected candidates
+    counted by reason."""
+
+    problems = serializers.SerializerMethodField()
+    rejected_by_reason = serializers.SerializerMethodField()
+
+    class Meta(ScanSerializer.Meta):
+        fields = [*ScanSerializer.Meta.fields, "problems", "rejected_by_reason"]
+        read_only_fields = fields
+
+    @extend_schema_field(FileProblemSerializer(many=True))
+    def get_problems(self, obj) -> list:
+        return FileProblemSerializer(selectors.scan_problems(scan=obj), many=True).data
+
+    @extend_schema_field(RejectedReasonSerializer(many=True))
+    def get_rejected_by_reason(self, obj) -> list:
+        return RejectedReasonSerializer(selectors.rejected_by_reason(scan=obj), many=True).data
 
 
 class ScanStartSerializer(serializers.Serializer):
@@ -112,7 +144,7 @@ class ScanUploadSerializer(serializers.Serializer):
 class OccurrenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = QueryOccurrence
-        fields = ["id", "scan", "file_path", "line", "column", "language", "context"]
+        fields = ["id", "scan", "file_path", "line", "column", "language", "context", "interpolations"]
 
 
 class QuerySerializer(serializers.ModelSerializer):
@@ -211,9 +243,9 @@ class ScanUploadView(APIView):
 class ScanDetailView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: ScanSerializer}, tags=["repositories"])
+    @extend_schema(responses={200: ScanDetailSerializer}, tags=["repositories"])
     def get(self, request, pk):
-        return Response(ScanSerializer(selectors.scan_get(org=request.user.organization, pk=pk)).data)
+        return Response(ScanDetailSerializer(selectors.scan_get(org=request.user.organization, pk=pk)).data)
 
 
 class ProjectScanListView(APIView):

@@ -117,14 +117,24 @@ def scan_upload(request):
     return redirect(f"/app/scans/{scan.pk}/")
 
 
+REJECTED_SHOWN = 100
+
+
 @role_required(Role.VIEWER)
 def scan_page(request, pk: int):
     try:
         scan = selectors.scan_get(org=request.user.organization, pk=pk)
     except NotFound:
         return not_found(request, "scan")
-    rejected = scan.rejected.all()[:50]
-    return render(request, "repositories/scan.html", {"scan": scan, "rejected": rejected})
+    reason = request.GET.get("reason", "").strip()
+    context = {
+        "scan": scan,
+        "rejected": selectors.rejected_list(scan=scan, reason=reason)[:REJECTED_SHOWN],
+        "reason": reason,
+        "reasons": selectors.rejected_by_reason(scan=scan),
+        "problems": selectors.scan_problems(scan=scan),
+    }
+    return render(request, "repositories/scan.html", context)
 
 
 @role_required(Role.VIEWER)

@@ -366,6 +366,153 @@ def score(base: float, got: float, oracle: float) -> float | None:
     return (base - got) / (base - oracle)
 
 
+# --- a real application's workload: listmonk -----------------------------------------------------------------------
+
+# Queries shaped after listmonk's queries/*.sql (named after them), on its own schema.sql with skewed data (a few
+# lists and campaigns hold most rows). The oracle is a hand-written index set for them.
+LISTMONK_TEMPLATES = [
+    (
+        "get-campaign-analytics-counts (views)",
+        "SELECT date_trunc('day', created_at) AS d, count(*) FROM campaign_views "
+        "WHERE campaign_id = {c} AND created_at >= '2021-01-20' GROUP BY d",
+        [{"c": c} for c in (1, 2, 3)],
+    ),
+    (
+        "export-campaign-views",
+        "SELECT subscriber_id, created_at FROM campaign_views WHERE campaign_id = {c} ORDER BY created_at LIMIT 500",
+        [{"c": c} for c in (1, 4, 9)],
+    ),
+    (
+        "get-campaign-link-counts",
+        "SELECT l.url, count(*) FROM link_clicks c JOIN links l ON l.id = c.link_id WHERE c.campaign_id = {c} "
+        "GROUP BY l.url ORDER BY count(*) DESC LIMIT 50",
+        [{"c": c} for c in (1, 2, 5)],
+    ),
+    (
+        "query-subscribers (search)",
+        "SELECT id, email, name FROM subscribers WHERE name ILIKE '%{q}%' ORDER BY id LIMIT 20",
+        [{"q": q} for q in ("criber 4242", "criber 99999", "criber 1234")],
+    ),
+    (
+        "query-subscribers (segment)",
+        'SELECT count(*) FROM subscribers WHERE attribs @> \'{{"plan": "pro", "city": "{city}"}}\'',
+        [{"city": c} for c in ("Lima", "Pune", "Paris")],
+    ),
+    (
+        "get-subscriber-lists",
+        "SELECT l.id, l.name, sl.status FROM subscriber_lists sl JOIN lists l ON l.id = sl.list_id "
+        "WHERE sl.subscriber_id = {s}",
+        [{"s": s} for s in (17, 4242, 99999)],
+    ),
+    (
+        "next-campaign-subscribers",
+        "SELECT s.id, s.email FROM subscribers s JOIN subscriber_lists sl ON sl.subscriber_id = s.id "
+        "WHERE sl.list_id = {l} AND sl.status <> 'unsubscribed' AND s.id > {last} ORDER BY s.id LIMIT 1000",
+        [{"l": 1, "last": 50000}, {"l": 2, "last": 0}, {"l": 7, "last": 1000}],
+    ),
+    (
+        "get-list-subscriber-stats",
+        "SELECT count(*) FROM subscriber_lists WHERE list_id = {l} AND status = 'unsubscribed'",
+        [{"l": 1}, {"l": 2}, {"l": 3}],
+    ),
+    (
+        "query-bounces",
+        "SELECT id, subscriber_id, type, created_at FROM bounces WHERE campaign_id = {c} ORDER BY created_at DESC "
+        "LIMIT 20",
+        [{"c": c} for c in (3, 30, 300)],
+    ),
+    (
+        "get-dashboard-charts (clicks)",
+        "SELECT date_trunc('day', created_at) AS d, count(*) FROM link_clicks "
+        "WHERE created_at > '2021-09-01' GROUP BY d",
+        [{}],
+    ),
+]
+LISTMONK_ORACLE = [
+    "CREATE INDEX ON campaign_views (campaign_id, created_at)",
+    "CREATE INDEX ON subscribers USING gin (name gin_trgm_ops)",
+    "CREATE INDEX ON subscribers USING gin (attribs jsonb_path_ops)",
+    "CREATE INDEX ON subscriber_lists (list_id, status)",
+    "CREATE INDEX ON bounces (campaign_id, created_at)",
+]
+
+
+def listmonk_benchmark(base_url: str, runs: int, min_gain: float) -> None:
+    from optimizer.tests.advisor_cases import databases
+
+    url = databases.ensure(base_url, "listmonk")
+    queries = {name: [sql.format(**p) for p in params] for name, sql, params in LISTMONK_TEMPLATES}
+    base = time_workload(url, queries, runs)
+    names, oracle_bytes = apply_indexes(url, LISTMONK_ORACLE)
+    try:
+        oracle = time_workload(url, queries, runs)
+    finally:
+        drop_indexes(url, names)
+    suggested: dict[str, list[str]] = {}
+    with psycopg.connect(url) as conn:
+        for name, qs in queries.items():
+            result = advisor.advise(conn, qs[0], allow_sandbox=True, min_gain=min_gain)
+            conn.rollback()
+            suggested[name] = [s.sql for s in result.suggestions if s.verified]
+        advice = advise_workload(
+            conn,
+            [WorkloadItem(qs[0], total_time_ms=base[name]) for name, qs in queries.items()],
+            budget_bytes=1 << 30,
+            max_indexes=len(queries),
+            allow_sandbox=True,
+            write_cost_ms_per_row=0.0,
+        )
+        conn.rollback()
+    names, db_bytes = apply_indexes(url, [d for ds in suggested.values() for d in ds])
+    try:
+        dbooster = time_workload(url, queries, runs)
+    finally:
+        drop_indexes(url, names)
+    names, wl_bytes = apply_indexes(url, [i["sql"] for i in advice["indexes"]])
+    try:
+        workload_mode = time_workload(url, queries, runs)
+    finally:
+        drop_indexes(url, names)
+    print("\nlistmonk (its schema.sql, 150k subscribers, 200k clicks and views, skewed), 3 instances per template")
+    print(f"{'template':42} {'base ms':>9} {'DBooster':>9} {'workload':>9} {'oracle':>9}  DBooster's indexes")
+    for name in queries:
+        print(
+            f"{name:42} {base[name]:9.1f} {dbooster[name]:9.1f} {workload_mode[name]:9.1f} {oracle[name]:9.1f}  "
+            f"{'; '.join(suggested[name]) or '-'}"
+        )
+    t_base, t_db, t_wl, t_or = (sum(x.values()) for x in (base, dbooster, workload_mode, oracle))
+    print(
+        f"listmonk workload time (ms): base {t_base:,.1f} | DBooster per query {t_db:,.1f} | DBooster workload set "
+        f"{t_wl:,.1f} | oracle {t_or:,.1f}"
+    )
+    print(
+        f"listmonk score DBooster per query = {score(t_base, t_db, t_or):.3f}, workload set = "
+        f"{score(t_base, t_wl, t_or):.3f}"
+    )
+    print(f"listmonk index bytes: DBooster {db_bytes:,} | workload set {wl_bytes:,} | oracle {oracle_bytes:,}")
+    print("listmonk workload set: " + ("; ".join(i["sql"] for i in advice["indexes"]) or "-"))
+
+
+def corpus_table(base_url: str) -> None:
+    """The advisor corpus (183 cases, 6 schemas): SAME / BETTER / WORSE / MISSED per family."""
+    from optimizer.tests.advisor_cases import databases
+    from optimizer.tests.advisor_cases import score as corpus
+
+    cases = corpus.load_cases()
+    outcomes = []
+    started = time.perf_counter()
+    for schema in sorted({c.schema for c in cases}):
+        url = databases.ensure(base_url, schema)
+        outcomes += corpus.run_schema(url, [c for c in cases if c.schema == schema])
+    print(f"\nadvisor corpus: {len(cases)} cases over 6 schemas ({time.perf_counter() - started:.1f}s)")
+    print(f"{'family':22} {'cases':>5} {'SAME':>5} {'BETTER':>6} {'WORSE':>5} {'MISSED':>6} {'CRASH':>5} {'ok %':>6}")
+    for row in corpus.family_table(outcomes):
+        print(f"{row[0]:22} {row[1]:5} {row[2]:5} {row[3]:6} {row[4]:5} {row[5]:6} {row[6]:5} {100 * row[7]:6.1f}")
+    for o in outcomes:
+        if o.verdict not in ("SAME", "BETTER"):
+            print(f"  {o.verdict:6} {o.case.id}: expected {o.case.expected or 'no index'}, got {o.proposed or 'none'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=1_000_000)
@@ -374,6 +521,7 @@ def main() -> None:
     parser.add_argument("--database", default="bench_shop")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--min-gain", type=float, default=0.2)
+    parser.add_argument("--skip-shop", action="store_true", help="only the corpus and the listmonk workload")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dbooster.settings")
@@ -382,6 +530,10 @@ def main() -> None:
 
     django.setup()
 
+    corpus_table(hypopg_url())
+    listmonk_benchmark(hypopg_url(), args.runs, args.min_gain)
+    if args.skip_shop:
+        return
     url = ensure_database(hypopg_url(), args.database)
     started = time.perf_counter()
     built = shop.build(url, orders=args.orders, force=args.rebuild)

@@ -97,3 +97,38 @@ def test_candidates_that_give_the_order_by_are_marked():
     ordered = [c for c in cands if c.provides_order]
     assert ordered and all(c.keys[-1] == "created_at DESC" for c in ordered)
     assert any(not c.provides_order and c.keys == ("customer_id",) for c in cands)
+
+
+def test_plan_shape_reads_what_the_planner_resolved():
+    """A VERBOSE plan of a CTE with ORDER BY 1: every column qualified, flags and exclusions kept as predicates."""
+    from optimizer.query_shape import plan_relations, plan_shape
+
+    scan = {
+        "Node Type": "Seq Scan",
+        "Relation Name": "orders",
+        "Schema": "public",
+        "Alias": "orders",
+        "Output": ["orders.id", "orders.starred"],
+        "Filter": "((NOT orders.starred) AND (orders.status <> 'removed'::text) AND (orders.tags && '{a}'::text[]) "
+        "AND (orders.customer_id = ANY ('{1,2}'::integer[])) AND ((orders.region)::text = 'EU'::text) "
+        "AND (orders.created_at >= (now() - '1 day'::interval)) AND ((orders.meta ->> 'a'::text) = 'b'::text) "
+        "AND (orders.id = (SubPlan 1)))",
+    }
+    plan = {
+        "Plan": {
+            "Node Type": "Limit",
+            "Plans": [{"Node Type": "Sort", "Sort Key": ["orders.id DESC"], "Plans": [scan]}],
+        }
+    }
+    [rel] = plan_relations(plan)
+    assert (rel.alias, rel.schema, rel.name) == ("orders", "public", "orders")
+    shape = plan_shape(plan, {"orders": ("public", "orders")})
+    kinds = {(p.column, p.kind, p.partial_sql, p.expression) for p in shape.predicates}
+    assert ("starred", "bool", "NOT starred", None) in kinds
+    assert ("status", "ne", "status <> 'removed'", None) in kinds
+    assert ("tags", "jsonb", None, None) in kinds
+    assert ("customer_id", "eq", None, None) in kinds
+    assert ("region", "eq", None, None) in kinds  # the planner's cast to text does not hide the column
+    assert ("created_at", "range", None, None) in kinds
+    assert any(p.expression == "meta ->> 'a'" for p in shape.predicates)  # EXPLAIN's ::text casts dropped
+    assert [(s.column, s.descending) for s in shape.order_by] == [("id", True)] and shape.has_limit

@@ -46,8 +46,9 @@ def test_seed_example_on_the_demo_shop(member_client, project, connection_for, d
     assert "`CREATE INDEX CONCURRENTLY ON orders (status) WHERE status = 'paid'`" in unindexed["fix"]
     assert "note" not in unindexed["fix"]
     [index] = [s for s in body["suggestions"] if s["kind"] == "index"]
-    # The rule's advice and the measured suggestion agree: a small partial index, faster in time as in cost.
-    assert index["sql"].endswith("ON public.orders (status) WHERE status = 'paid'")
+    # A plain index on status, faster in time as in cost: a partial index is never keyed on the very column its
+    # predicate pins (every entry would hold 'paid'), and the index serves every other status value too.
+    assert index["sql"].endswith("ON public.orders (status)")
     assert index["verified"] and index["verification"] == "sandbox"
     assert index["cost_after"] < index["cost_before"]
     assert index["time_after_ms"] < index["time_before_ms"] and index["speedup"] > 1
