@@ -109,6 +109,8 @@ def test_ddl_is_409_and_goes_through_a_proposal(member_client, project, orders_w
         f"/projects/{project.pk}/schema-changes", {"sql": ddl, "reason": "notes on orders"}, format="json"
     )
     assert response.status_code == 201, response.json()
+    # The proposal carries its migration-safety review from the moment it is submitted.
+    assert "missing-lock-timeout" in {f["rule"] for f in response.json()["safety_review"]["findings"]}
     proposal = Proposal.objects.get(pk=response.json()["id"])
     assert (proposal.kind, proposal.sql, proposal.connection_id) == ("ddl", ddl, orders_writable.pk)
     assert _count(orders_database, "SELECT count(*) FROM information_schema.columns WHERE column_name = 'note'") == 0
@@ -164,6 +166,12 @@ def test_export_csv_defuses_formulas_and_json_keys_rows(member_client, project, 
 
 
 def test_index_create_rename_drop_are_proposals(member_client, project, orders_synced):
+    plain = member_client.post(
+        f"/projects/{project.pk}/schema-changes",
+        {"sql": "CREATE INDEX orders_total_idx ON orders (total)", "reason": "reports"},
+        format="json",
+    ).json()
+    assert "require-concurrent-index-creation" in {f["rule"] for f in plain["safety_review"]["findings"]}
     for ddl in (
         "CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status)",
         "ALTER INDEX orders_status_idx RENAME TO orders_by_status",
@@ -174,7 +182,7 @@ def test_index_create_rename_drop_are_proposals(member_client, project, orders_s
             f"/projects/{project.pk}/schema-changes", {"sql": ddl, "reason": "index upkeep"}, format="json"
         )
         assert response.status_code == 201, response.json()
-    assert list(Proposal.objects.filter(project=project).values_list("state", flat=True)) == ["proposed"] * 3
+    assert list(Proposal.objects.filter(project=project).values_list("state", flat=True)) == ["proposed"] * 4
     refused = member_client.post(
         f"/projects/{project.pk}/schema-changes", {"sql": "DELETE FROM orders", "reason": "x"}, format="json"
     )
