@@ -1,11 +1,13 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
+from dbooster.ratelimit import RateLimit
+from dbooster.verified import VerifiedEmail
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from repositories import github, selectors, services
@@ -170,7 +172,10 @@ class GitHubRepositoryListView(APIView):
     permission_classes = [OrganizationRole]
 
     @extend_schema(
-        responses={200: GitHubRepositorySerializer(many=True)},
+        responses={
+            200: GitHubRepositorySerializer(many=True),
+            400: OpenApiResponse(description="No GitHub account is connected to the user."),
+        },
         tags=["repositories"],
         description="The signed-in user's GitHub repositories (401 on a bad token, 429 on a rate limit).",
     )
@@ -182,7 +187,7 @@ class GitHubRepositoryListView(APIView):
 class ProjectRepositoryListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: RepositorySerializer(many=True)}, tags=["repositories"])
+    @paginated_list(RepositorySerializer, tags=["repositories"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.repository_list(project=project), RepositorySerializer, request, self)
@@ -199,7 +204,9 @@ class ProjectRepositoryListView(APIView):
 
 
 class ScanStartView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "scans"
 
     @extend_schema(
         request=ScanStartSerializer,
@@ -224,7 +231,9 @@ class ScanStartView(APIView):
 
 
 class ScanUploadView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "scans"
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -251,7 +260,7 @@ class ScanDetailView(APIView):
 class ProjectScanListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: ScanSerializer(many=True)}, tags=["repositories"])
+    @paginated_list(ScanSerializer, tags=["repositories"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.scan_list(project=project), ScanSerializer, request, self)
@@ -260,14 +269,14 @@ class ProjectScanListView(APIView):
 class ProjectQueryListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(
+    @paginated_list(
+        QuerySerializer,
         parameters=[
             OpenApiParameter("table", str, description="Only queries reading or writing this table."),
             OpenApiParameter("file", str, description="Only queries occurring in files whose path contains this."),
             OpenApiParameter("q", str, description="Text the normalized query contains."),
             OpenApiParameter("scan", int, description="One scan's queries (default: the latest scan of each source)."),
         ],
-        responses={200: QuerySerializer(many=True)},
         tags=["repositories"],
     )
     def get(self, request, pk):

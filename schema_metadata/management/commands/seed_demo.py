@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from dbooster.errors import DomainError
 from organizations.models import Organization
@@ -32,7 +33,12 @@ class Command(BaseCommand):
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = User.objects.create_user(
-                email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User", organization=org, role="admin"
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                full_name="Demo User",
+                organization=org,
+                role="admin",
+                email_verified_at=timezone.now(),
             )
         if not user.is_staff:
             user.is_staff = user.is_superuser = True
