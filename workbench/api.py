@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from approvals.api import ProposalSerializer, UserBriefSerializer
 from audit.api import csv_safe
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.errors import InvalidInput
 from dbooster.permissions import OrganizationRole
 from projects.selectors import project_get
@@ -265,7 +265,7 @@ class SqlRunView(_ProjectView):
 
 
 class SqlHistoryView(_ProjectView):
-    @extend_schema(responses={200: SqlRunSerializer(many=True)}, tags=TAGS)
+    @paginated_list(SqlRunSerializer, tags=TAGS)
     def get(self, request, pk):
         runs = selectors.run_list(project=self.project(request, pk))
         return paginated_response(runs, SqlRunSerializer, request, self)
@@ -327,7 +327,7 @@ class SqlExportView(_ProjectView):
 
 
 class SnippetListView(_ProjectView):
-    @extend_schema(responses={200: SnippetSerializer(many=True)}, tags=TAGS)
+    @paginated_list(SnippetSerializer, tags=TAGS)
     def get(self, request, pk):
         return paginated_response(
             selectors.snippet_list(project=self.project(request, pk)), SnippetSerializer, request, self
