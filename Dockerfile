@@ -19,6 +19,13 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
+# The pages' browser code (CodeMirror 6), from the npm registry by the lock file, bundled into static/build/.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nodejs npm \
+    && npm ci --no-audit --no-fund && npm run build \
+    && rm -rf node_modules \
+    && apt-get purge -y nodejs npm && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+
 # Static files (API docs, page CSS) into /app/staticfiles, served by WhiteNoise.
 # DEBUG=true and a DATABASE_URL only so that settings load here: nothing connects.
 RUN DEBUG=true DATABASE_URL=postgres://build@localhost:5432/build \

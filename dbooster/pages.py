@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("audit.pages_urls")),
     path("", include("notifications.pages_urls")),
     path("", include("approvals.pages_urls")),
+    path("", include("workbench.pages_urls")),
 ]

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "schema_metadata",
     "optimizer",
     "approvals",
+    "workbench",
     "billing",
     "workflow",  # migration history only (its models moved to audit, notifications, approvals)
 ]

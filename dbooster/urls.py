@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
     path("", include("approvals.urls")),
+    path("", include("workbench.urls")),
     # Server-rendered pages.
     path("app/", include("dbooster.pages")),
 ]

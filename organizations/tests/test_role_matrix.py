@@ -116,6 +116,7 @@ COVERED_URLCONFS = (
     "audit.urls",
     "notifications.urls",
     "approvals.urls",
+    "workbench.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
@@ -125,6 +126,7 @@ MATRIX_MODULES = (
     "schema_metadata.tests.test_role_matrix",
     "optimizer.tests.test_role_matrix",
     "billing.tests.test_role_matrix",
+    "workbench.tests.test_role_matrix",
     "tests.test_role_matrix_public",
     "accounts.tests.test_role_matrix",
 )

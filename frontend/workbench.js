@@ -1,0 +1,367 @@
+// DBooster's workbench pages: the SQL editor (CodeMirror 6) and the table browser.
+// Bundled by esbuild into static/build/workbench.js (`npm run build`); the page says which part runs
+// through the "page" field of its JSON config (<script type="application/json" id="workbench-config">).
+import { EditorView, basicSetup } from "codemirror";
+import { keymap } from "@codemirror/view";
+import { Prec } from "@codemirror/state";
+import { sql, PostgreSQL } from "@codemirror/lang-sql";
+import { setDiagnostics } from "@codemirror/lint";
+
+function data(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+async function api(method, url, body) {
+  const response = await fetch(url, {
+    method,
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let payload = null;
+  try { payload = text ? JSON.parse(text) : null; } catch { payload = { detail: text }; }
+  return { ok: response.ok, status: response.status, body: payload };
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
+  return node;
+}
+
+function cellText(value) {
+  if (value === null) return "NULL";
+  return typeof value === "object" ? JSON.stringify(value) : String(value);
+}
+
+// --- a results grid: paging and sorting in the browser ------------------------------------------
+
+class Grid {
+  constructor(root, { pageSize = 50, onEdit = null, pager = true } = {}) {
+    this.root = root;
+    this.pager = pager; // the table browser pages on the server instead
+    this.pageSize = pageSize;
+    this.onEdit = onEdit;
+    this.columns = [];
+    this.rows = [];
+    this.page = 1;
+    this.sort = null;
+  }
+
+  show(columns, rows) {
+    this.columns = columns;
+    this.rows = rows;
+    this.page = 1;
+    this.sort = null;
+    this.render();
+  }
+
+  sorted() {
+    if (!this.sort) return this.rows;
+    const { index, descending } = this.sort;
+    const numeric = this.rows.every((r) => r[index] === null || !isNaN(Number(r[index])));
+    const compare = (a, b) => {
+      if (a[index] === b[index]) return 0;
+      if (a[index] === null) return 1;
+      if (b[index] === null) return -1;
+      const order = numeric ? Number(a[index]) - Number(b[index]) : cellText(a[index]).localeCompare(cellText(b[index]));
+      return descending ? -order : order;
+    };
+    return [...this.rows].sort(compare);
+  }
+
+  render() {
+    const pages = Math.max(1, Math.ceil(this.rows.length / this.pageSize));
+    const start = (this.page - 1) * this.pageSize;
+    const head = el("tr", {}, ...this.columns.map((column, index) => {
+      const arrow = this.sort && this.sort.index === index ? (this.sort.descending ? " ▼" : " ▲") : "";
+      return el("th", { class: "sortable", title: column.type || "", onclick: () => this.sortBy(index) },
+        column.name + arrow);
+    }));
+    const body = this.sorted().slice(start, start + this.pageSize).map((row) =>
+      el("tr", {}, ...row.map((value, index) => {
+        const td = el("td", { class: value === null ? "null" : "" }, cellText(value));
+        if (this.onEdit) td.addEventListener("dblclick", () => this.edit(td, row, index));
+        return td;
+      })));
+    const table = el("table", { class: "results" }, el("thead", {}, head), el("tbody", {}, ...body));
+    const pager = el("p", { class: "pager" },
+      el("button", { type: "button", class: "link", onclick: () => this.go(-1) }, "← Previous"),
+      el("span", { class: "muted grid-page" }, ` Page ${this.page} of ${pages} `),
+      el("button", { type: "button", class: "link", onclick: () => this.go(1) }, "Next →"));
+    this.root.replaceChildren(el("div", { class: "table-wrap" }, table), ...(this.pager ? [pager] : []));
+  }
+
+  go(step) {
+    const pages = Math.max(1, Math.ceil(this.rows.length / this.pageSize));
+    this.page = Math.min(pages, Math.max(1, this.page + step));
+    this.render();
+  }
+
+  sortBy(index) {
+    const descending = this.sort && this.sort.index === index ? !this.sort.descending : false;
+    this.sort = { index, descending };
+    this.page = 1;
+    this.render();
+  }
+
+  edit(td, row, index) {
+    const input = el("input", { type: "text", class: "cell-input", "aria-label": `Edit ${this.columns[index].name}` });
+    input.value = row[index] === null ? "" : cellText(row[index]);
+    td.replaceChildren(input);
+    input.focus();
+    input.addEventListener("keydown", async (event) => {
+      if (event.key === "Escape") return this.render();
+      if (event.key !== "Enter") return;
+      const saved = await this.onEdit(row, index, input.value);
+      if (saved) row[index] = input.value;
+      this.render();
+    });
+  }
+}
+
+// --- the SQL editor ------------------------------------------------------------------------------
+
+function completionSchema(tables) {
+  const schema = {};
+  for (const [table, columns] of Object.entries(tables || {})) schema[table] = columns;
+  return schema;
+}
+
+function positionToLineColumn(text, position) {
+  const before = text.slice(0, Math.max(0, position - 1));
+  const lines = before.split("\n");
+  return { line: lines.length, column: lines[lines.length - 1].length + 1 };
+}
+
+function startEditor() {
+  const config = data("workbench-config");
+  const status = document.getElementById("run-status");
+  const errorBox = document.getElementById("run-error");
+  const notices = document.getElementById("run-notices");
+  const grid = new Grid(document.getElementById("results"), { pageSize: 50 });
+  const historyList = document.getElementById("history");
+  const snippetList = document.getElementById("snippets");
+  const base = `/projects/${config.project}`;
+
+  const view = new EditorView({
+    doc: config.initial || "",
+    parent: document.getElementById("sql-editor"),
+    extensions: [
+      basicSetup,
+      sql({ dialect: PostgreSQL, schema: completionSchema(config.tables), upperCaseKeywords: true }),
+      Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { run(); return true; } }])),
+      EditorView.lineWrapping,
+    ],
+  });
+  window.workbenchEditor = view; // tests and the console reach the editor through it
+
+  const statement = () => view.state.doc.toString();
+  const connection = () => {
+    const select = document.getElementById("connection");
+    return select && select.value ? Number(select.value) : null;
+  };
+
+  function showError(body, text) {
+    const position = body.position || (body.run && body.run.error_position);
+    let where = "";
+    if (position) {
+      const { line, column } = positionToLineColumn(text, position);
+      where = ` (line ${line}, column ${column})`;
+      const from = Math.min(position - 1, view.state.doc.length);
+      const wordEnd = text.slice(from).search(/[\s,;()]|$/);
+      const to = Math.min(view.state.doc.length, from + Math.max(1, wordEnd));
+      view.dispatch(setDiagnostics(view.state, [{ from, to, severity: "error", message: body.detail }]));
+      view.dispatch({ selection: { anchor: from, head: to }, scrollIntoView: true });
+    }
+    errorBox.hidden = false;
+    errorBox.dataset.position = position || "";
+    errorBox.textContent = `${body.detail}${where}`;
+  }
+
+  function showResult(body) {
+    view.dispatch(setDiagnostics(view.state, []));
+    errorBox.hidden = true;
+    grid.show(body.columns, body.rows);
+    const capped = body.truncated ? ` — first ${body.row_cap} rows only (row cap)` : "";
+    status.textContent = `${body.row_count} row${body.row_count === 1 ? "" : "s"} in ${body.duration_ms.toFixed(1)} ms${capped}`;
+    notices.replaceChildren(...body.notices.map((n) => el("li", {}, n)));
+  }
+
+  async function submit(url, payload, text) {
+    status.textContent = "Running…";
+    const { ok, body } = await api("POST", url, payload);
+    if (ok) showResult(body);
+    else { status.textContent = ""; showError(body, text); }
+    loadHistory();
+  }
+
+  function run() {
+    const text = statement();
+    const commit = document.getElementById("commit");
+    return submit(`${base}/sql/run`, {
+      sql: text, connection: connection(), commit: !!(commit && commit.checked), page_size: 1000,
+    }, text);
+  }
+
+  async function loadHistory() {
+    const { ok, body } = await api("GET", `${base}/sql/history?page_size=30`);
+    if (!ok) return;
+    historyList.replaceChildren(...body.results.map((entry) => el("li", { class: `history-${entry.status}` },
+      el("code", { class: "history-sql", title: entry.sql }, entry.sql.slice(0, 120)),
+      el("span", { class: "muted" }, ` ${entry.status}${entry.row_count !== null ? ` · ${entry.row_count} rows` : ""}` +
+        `${entry.duration_ms !== null ? ` · ${entry.duration_ms.toFixed(1)} ms` : ""} · ${entry.user ? entry.user.email : ""}` +
+        ` · ${entry.created_at.slice(0, 19).replace("T", " ")}`),
+      entry.error_message ? el("div", { class: "error-text" }, entry.error_message) : "",
+      el("button", { type: "button", class: "link", onclick: () => {
+        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: entry.sql } });
+      } }, "Load"),
+      " ",
+      config.canRun ? el("button", { type: "button", class: "link", onclick: () => {
+        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: entry.sql } });
+        submit(`${base}/sql/history/${entry.id}/rerun`, { page_size: 1000 }, entry.sql);
+      } }, "Re-run") : "")));
+  }
+
+  async function loadSnippets() {
+    const { ok, body } = await api("GET", `${base}/sql/snippets?page_size=100`);
+    if (!ok) return;
+    snippetList.replaceChildren(...body.results.map((snippet) => el("li", {},
+      el("button", { type: "button", class: "link snippet-name", onclick: () => {
+        view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: snippet.sql } });
+      } }, snippet.name))));
+  }
+
+  async function saveSnippet() {
+    const name = document.getElementById("snippet-name").value.trim();
+    if (!name) return;
+    const { ok, body } = await api("POST", `${base}/sql/snippets`, { name, sql: statement() });
+    document.getElementById("snippet-status").textContent = ok ? `Saved “${name}”.` : body.detail;
+    loadSnippets();
+  }
+
+  function openWith(url) {
+    window.location.href = url + encodeURIComponent(statement());
+  }
+
+  document.getElementById("run")?.addEventListener("click", run);
+  document.getElementById("save-snippet")?.addEventListener("click", saveSnippet);
+  document.getElementById("explain").addEventListener("click", () => openWith(`/app/projects/${config.project}/explain/?query=`));
+  document.getElementById("optimize").addEventListener("click", () => openWith(`/app/optimize/?project=${config.project}&query=`));
+  document.getElementById("export-csv").addEventListener("click", () => download("csv"));
+  document.getElementById("export-json").addEventListener("click", () => download("json"));
+
+  async function download(format) {
+    const response = await fetch(`${base}/sql/export`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      credentials: "same-origin",
+      body: JSON.stringify({ sql: statement(), connection: connection(), format }),
+    });
+    if (!response.ok) return showError(await response.json(), statement());
+    const link = el("a", { href: URL.createObjectURL(await response.blob()), download: `result.${format}` });
+    link.click();
+  }
+
+  loadHistory();
+  loadSnippets();
+}
+
+// --- the table browser ---------------------------------------------------------------------------
+
+function startTableBrowser() {
+  const config = data("workbench-config");
+  const base = `/projects/${config.project}/tables/${encodeURIComponent(config.table)}`;
+  const query = new URLSearchParams({ schema: config.schema });
+  if (config.connection) query.set("connection", config.connection);
+  const status = document.getElementById("table-status");
+  const cursors = [null];
+  let current = 0;
+  let next = null;
+  let sort = null;
+  let descending = false;
+
+  const grid = new Grid(document.getElementById("rows"), {
+    pageSize: 1000,
+    pager: false,
+    onEdit: config.editable ? saveCell : null,
+  });
+  // Sorting asks the server (keyset on the primary key, or by the chosen column).
+  grid.sortBy = (index) => {
+    const name = grid.columns[index].name;
+    descending = sort === name ? !descending : false;
+    sort = name;
+    cursors.length = 1;
+    current = 0;
+    load();
+  };
+
+  async function saveCell(row, index, value) {
+    const key = {};
+    for (const column of config.primaryKey) key[column] = row[grid.columns.findIndex((c) => c.name === column)];
+    const { ok, body } = await api("PATCH", `${base}/rows?${query}`, {
+      key, values: { [grid.columns[index].name]: value === "" ? null : value },
+    });
+    status.textContent = ok ? `Saved row ${JSON.stringify(key)}.` : body.detail;
+    return ok;
+  }
+
+  async function load() {
+    const params = new URLSearchParams(query);
+    params.set("limit", "50");
+    if (sort) { params.set("sort", sort); params.set("order", descending ? "desc" : "asc"); }
+    const cursor = cursors[current];
+    if (cursor && cursor.after) params.set("after", JSON.stringify(cursor.after));
+    if (cursor && cursor.offset) params.set("offset", cursor.offset);
+    const column = document.getElementById("filter-column").value;
+    const value = document.getElementById("filter-value").value;
+    if (column) {
+      params.set("filter_column", column);
+      params.set("filter_op", document.getElementById("filter-op").value);
+      params.set("filter_value", value);
+    }
+    const { ok, body } = await api("GET", `${base}?${params}`);
+    if (!ok) { status.textContent = body.detail; return; }
+    grid.show(body.columns.map((name) => ({ name })), body.rows);
+    if (sort) grid.sort = null;
+    next = body.next_after ? { after: body.next_after } : body.next_offset ? { offset: body.next_offset } : null;
+    document.getElementById("page-next").disabled = !next;
+    document.getElementById("page-previous").disabled = current === 0;
+    status.textContent = `${body.rows.length} rows${body.has_more ? " (more on the next page)" : ""}` +
+      (body.editable ? " · double-click a cell to edit it" : ` · read-only: ${body.read_only_reason}`);
+  }
+
+  document.getElementById("page-next").addEventListener("click", () => {
+    if (!next) return;
+    cursors[current + 1] = next;
+    current += 1;
+    load();
+  });
+  document.getElementById("page-previous").addEventListener("click", () => {
+    current = Math.max(0, current - 1);
+    load();
+  });
+  document.getElementById("filter").addEventListener("submit", (event) => {
+    event.preventDefault();
+    cursors.length = 1;
+    current = 0;
+    load();
+  });
+  load();
+}
+
+const page = (data("workbench-config") || {}).page;
+if (page === "editor") startEditor();
+if (page === "table") startTableBrowser();

@@ -1,0 +1,532 @@
+"""API of the workbench: the SQL editor and its history and snippets, tables and rows, indexes, schema changes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from approvals.api import ProposalSerializer, UserBriefSerializer
+from audit.api import csv_safe
+from dbooster.api import paginated_list, paginated_response
+from dbooster.errors import InvalidInput
+from dbooster.permissions import OrganizationRole
+from projects.selectors import project_get
+from schema_metadata.services import resolve_connection
+from workbench import selectors, services, tables
+from workbench.models import Snippet, SqlRun
+
+TAGS = ["workbench"]
+CONNECTION_PARAM = OpenApiParameter("connection", int, description="Default: the project's default connection.")
+SCHEMA_PARAM = OpenApiParameter("schema", str, description="The table's schema when its name is not unique.")
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+class RunRequestSerializer(serializers.Serializer):
+    sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
+    connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+    commit = serializers.BooleanField(
+        required=False, default=False, help_text="Commit a data change (writable development/staging connections)."
+    )
+    row_cap = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="At most this many rows."
+    )
+    page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
+    page = serializers.IntegerField(required=False, default=1, min_value=1)
+    timeout_ms = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="A statement timeout lower than the server's."
+    )
+
+
+class RerunRequestSerializer(serializers.Serializer):
+    commit = serializers.BooleanField(required=False, default=False)
+    row_cap = serializers.IntegerField(required=False, allow_null=True, default=None)
+    page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
+    page = serializers.IntegerField(required=False, default=1, min_value=1)
+
+
+class ExportRequestSerializer(serializers.Serializer):
+    sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
+    connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+    format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
+    row_cap = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class SqlRunSerializer(serializers.ModelSerializer):
+    user = UserBriefSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = SqlRun
+        fields = [
+            "id", "project", "connection", "user", "sql", "fingerprint", "statement_kind", "status", "error_code",
+            "error_message", "error_position", "row_count", "truncated", "committed", "duration_ms", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+ColumnSerializer = inline_serializer("ResultColumn", {"name": serializers.CharField(), "type": serializers.CharField()})
+RunResultSerializer = inline_serializer(
+    "SqlRunResult",
+    {
+        "run": SqlRunSerializer(),
+        "columns": serializers.ListField(child=ColumnSerializer),
+        "rows": serializers.ListField(child=serializers.ListField(child=serializers.JSONField())),
+        "row_count": serializers.IntegerField(),
+        "truncated": serializers.BooleanField(),
+        "row_cap": serializers.IntegerField(),
+        "page": serializers.IntegerField(),
+        "page_size": serializers.IntegerField(),
+        "pages": serializers.IntegerField(),
+        "committed": serializers.BooleanField(),
+        "notices": serializers.ListField(child=serializers.CharField()),
+        "duration_ms": serializers.FloatField(),
+    },
+)
+
+
+class SnippetSerializer(serializers.ModelSerializer):
+    created_by = UserBriefSerializer(allow_null=True, read_only=True)
+
+    class Meta:
+        model = Snippet
+        fields = ["id", "project", "name", "sql", "description", "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "project", "created_by", "created_at", "updated_at"]
+
+
+class SnippetInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SnippetUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    sql = serializers.CharField(trim_whitespace=False, max_length=100_000, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class SchemaChangeSerializer(serializers.Serializer):
+    sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
+    reason = serializers.CharField(max_length=4000)
+    connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class RowWriteSerializer(serializers.Serializer):
+    connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+    key = serializers.DictField(required=False, default=dict, help_text="The primary key columns and their values.")
+    values = serializers.DictField(required=False, default=dict, help_text="Column values to write.")
+
+
+TableSerializer = inline_serializer(
+    "WorkbenchTable",
+    {
+        "schema": serializers.CharField(),
+        "name": serializers.CharField(),
+        "kind": serializers.CharField(),
+        "row_estimate": serializers.IntegerField(allow_null=True),
+        "size_bytes": serializers.IntegerField(allow_null=True),
+        "has_primary_key": serializers.BooleanField(),
+        "comment": serializers.CharField(),
+    },
+)
+TableRowsSerializer = inline_serializer(
+    "TableRows",
+    {
+        "schema": serializers.CharField(),
+        "table": serializers.CharField(),
+        "primary_key": serializers.ListField(child=serializers.CharField()),
+        "editable": serializers.BooleanField(),
+        "read_only_reason": serializers.CharField(allow_null=True),
+        "columns": serializers.ListField(child=serializers.CharField()),
+        "rows": serializers.ListField(child=serializers.ListField(child=serializers.JSONField())),
+        "has_more": serializers.BooleanField(),
+        "next_after": serializers.ListField(child=serializers.JSONField(), allow_null=True),
+        "next_offset": serializers.IntegerField(allow_null=True),
+    },
+)
+TableSchemaSerializer = inline_serializer(
+    "TableSchema",
+    {
+        "schema": serializers.CharField(),
+        "name": serializers.CharField(),
+        "primary_key": serializers.ListField(child=serializers.CharField()),
+        "editable": serializers.BooleanField(),
+        "columns": serializers.ListField(child=serializers.DictField()),
+        "constraints": serializers.ListField(child=serializers.DictField()),
+        "indexes": serializers.ListField(child=serializers.DictField()),
+        "foreign_keys_out": serializers.ListField(child=serializers.DictField()),
+        "foreign_keys_in": serializers.ListField(child=serializers.DictField()),
+    },
+)
+RowKeySerializer = inline_serializer("RowKey", {"key": serializers.DictField()})
+IndexSerializer = inline_serializer(
+    "WorkbenchIndex",
+    {
+        "name": serializers.CharField(),
+        "schema": serializers.CharField(),
+        "table": serializers.CharField(),
+        "definition": serializers.CharField(),
+        "size_bytes": serializers.IntegerField(allow_null=True),
+        "scans": serializers.IntegerField(allow_null=True),
+        "valid": serializers.BooleanField(),
+        "unique": serializers.BooleanField(),
+        "primary": serializers.BooleanField(),
+        "unused": serializers.BooleanField(),
+        "duplicate_of": serializers.CharField(allow_null=True),
+        "stats_reset": serializers.CharField(allow_null=True, required=False),
+    },
+)
+IndexListSerializer = inline_serializer(
+    "WorkbenchIndexList",
+    {"stats_reset": serializers.CharField(allow_null=True), "indexes": serializers.ListField(child=IndexSerializer)},
+)
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _int_param(request, name: str, default=None):
+    value = request.query_params.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise InvalidInput(f"{name}: expected a whole number.", code=f"invalid_{name}") from None
+
+
+def _run_body(run: SqlRun, result: dict, *, page: int, page_size: int) -> dict:
+    rows = result["rows"]
+    start = (page - 1) * page_size
+    return {
+        "run": SqlRunSerializer(run).data,
+        "columns": result["columns"],
+        "rows": rows[start : start + page_size],
+        "row_count": result["row_count"],
+        "truncated": result["truncated"],
+        "row_cap": result["row_cap"],
+        "page": page,
+        "page_size": page_size,
+        "pages": max(1, -(-len(rows) // page_size)),
+        "committed": result["committed"],
+        "notices": result["notices"],
+        "duration_ms": result["duration_ms"],
+    }
+
+
+class _ProjectView(APIView):
+    permission_classes = [OrganizationRole]
+
+    def project(self, request, pk):
+        return project_get(org=request.user.organization, pk=pk)
+
+    def connection(self, request, project):
+        return resolve_connection(project=project, connection_id=_int_param(request, "connection"))
+
+
+# --- SQL editor --------------------------------------------------------------------------------
+
+
+class SqlRunView(_ProjectView):
+    @extend_schema(
+        request=RunRequestSerializer,
+        responses={200: RunResultSerializer},
+        tags=TAGS,
+        description="Run ONE statement through the SQL guard. Production and read-only connections: read-only "
+        "statements in a READ ONLY transaction. Writable development/staging connections: data changes are "
+        "rolled back unless commit=true. DDL answers 409: propose it under /projects/{id}/schema-changes.",
+    )
+    def post(self, request, pk):
+        values = _valid(RunRequestSerializer, request.data)
+        run, result = services.sql_run(
+            project=self.project(request, pk),
+            actor=request.user,
+            sql=values["sql"],
+            connection_id=values["connection"],
+            commit=values["commit"],
+            row_cap=values["row_cap"],
+            timeout_ms=values["timeout_ms"],
+            request=request,
+        )
+        return Response(_run_body(run, result, page=values["page"], page_size=values["page_size"]))
+
+
+class SqlHistoryView(_ProjectView):
+    @paginated_list(SqlRunSerializer, tags=TAGS)
+    def get(self, request, pk):
+        runs = selectors.run_list(project=self.project(request, pk))
+        return paginated_response(runs, SqlRunSerializer, request, self)
+
+
+class SqlHistoryDetailView(_ProjectView):
+    @extend_schema(responses={200: SqlRunSerializer}, tags=TAGS)
+    def get(self, request, pk, rid):
+        return Response(SqlRunSerializer(selectors.run_get(project=self.project(request, pk), pk=rid)).data)
+
+
+class SqlRerunView(_ProjectView):
+    @extend_schema(request=RerunRequestSerializer, responses={200: RunResultSerializer}, tags=TAGS)
+    def post(self, request, pk, rid):
+        values = _valid(RerunRequestSerializer, request.data)
+        previous = selectors.run_get(project=self.project(request, pk), pk=rid)
+        run, result = services.sql_rerun(
+            run=previous, actor=request.user, commit=values["commit"], row_cap=values["row_cap"], request=request
+        )
+        return Response(_run_body(run, result, page=values["page"], page_size=values["page_size"]))
+
+
+def _csv_body(result: dict) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([csv_safe(c["name"]) for c in result["columns"]])
+    for row in result["rows"]:
+        writer.writerow([csv_safe(json.dumps(v) if isinstance(v, (dict, list)) else v) for v in row])
+    return out.getvalue()
+
+
+class SqlExportView(_ProjectView):
+    @extend_schema(
+        request=ExportRequestSerializer,
+        responses={(200, "text/csv"): OpenApiTypes.STR, (200, "application/json"): OpenApiTypes.OBJECT},
+        tags=TAGS,
+        description="Run a read-only statement and download its rows as CSV (formula cells defused) or JSON.",
+    )
+    def post(self, request, pk):
+        values = _valid(ExportRequestSerializer, request.data)
+        result = services.sql_export_rows(
+            project=self.project(request, pk),
+            actor=request.user,
+            sql=values["sql"],
+            connection_id=values["connection"],
+            row_cap=values["row_cap"],
+            request=request,
+        )
+        if values["format"] == "json":
+            names = [c["name"] for c in result["columns"]]
+            body = json.dumps(
+                {"columns": result["columns"], "rows": [dict(zip(names, r, strict=True)) for r in result["rows"]]}
+            )
+            response = HttpResponse(body, content_type="application/json")
+        else:
+            response = HttpResponse(_csv_body(result), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="result.{values["format"]}"'
+        return response
+
+
+class SnippetListView(_ProjectView):
+    @paginated_list(SnippetSerializer, tags=TAGS)
+    def get(self, request, pk):
+        return paginated_response(
+            selectors.snippet_list(project=self.project(request, pk)), SnippetSerializer, request, self
+        )
+
+    @extend_schema(request=SnippetInputSerializer, responses={201: SnippetSerializer}, tags=TAGS)
+    def post(self, request, pk):
+        values = _valid(SnippetInputSerializer, request.data)
+        snippet = services.snippet_create(
+            project=self.project(request, pk), actor=request.user, request=request, **values
+        )
+        return Response(SnippetSerializer(snippet).data, status=status.HTTP_201_CREATED)
+
+
+class SnippetDetailView(_ProjectView):
+    def snippet(self, request, pk, sid):
+        return selectors.snippet_get(project=self.project(request, pk), pk=sid)
+
+    @extend_schema(responses={200: SnippetSerializer}, tags=TAGS)
+    def get(self, request, pk, sid):
+        return Response(SnippetSerializer(self.snippet(request, pk, sid)).data)
+
+    @extend_schema(request=SnippetUpdateSerializer, responses={200: SnippetSerializer}, tags=TAGS)
+    def patch(self, request, pk, sid):
+        values = _valid(SnippetUpdateSerializer, request.data)
+        snippet = services.snippet_update(
+            snippet=self.snippet(request, pk, sid), actor=request.user, request=request, **values
+        )
+        return Response(SnippetSerializer(snippet).data)
+
+    @extend_schema(responses={204: None}, tags=TAGS)
+    def delete(self, request, pk, sid):
+        services.snippet_delete(snippet=self.snippet(request, pk, sid), actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SchemaChangeView(_ProjectView):
+    @extend_schema(
+        request=SchemaChangeSerializer,
+        responses={201: ProposalSerializer},
+        tags=TAGS,
+        description="Propose DDL (create/alter/drop a table, column, constraint or index) for approval.",
+    )
+    def post(self, request, pk):
+        values = _valid(SchemaChangeSerializer, request.data)
+        proposal = services.schema_change_propose(
+            project=self.project(request, pk),
+            actor=request.user,
+            sql=values["sql"],
+            reason=values["reason"],
+            connection_id=values["connection"],
+            request=request,
+        )
+        return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+# --- tables and rows -----------------------------------------------------------------------------
+
+
+class TableListView(_ProjectView):
+    @extend_schema(
+        parameters=[CONNECTION_PARAM], responses={200: serializers.ListSerializer(child=TableSerializer)}, tags=TAGS
+    )
+    def get(self, request, pk):
+        connection = self.connection(request, self.project(request, pk))
+        return Response(selectors.table_list(connection=connection))
+
+
+_ROW_PARAMS = [
+    CONNECTION_PARAM,
+    SCHEMA_PARAM,
+    OpenApiParameter("limit", int, description="Rows per page (1-500, default 50)."),
+    OpenApiParameter("sort", str, description="Sort column (default: the primary key)."),
+    OpenApiParameter("order", str, enum=["asc", "desc"]),
+    OpenApiParameter("after", str, description="Keyset cursor: next_after of the previous page, as JSON."),
+    OpenApiParameter("offset", int, description="When sorted by another column than the primary key."),
+    OpenApiParameter("filter_column", str),
+    OpenApiParameter("filter_op", str, enum=list(tables.ALL_OPS)),
+    OpenApiParameter("filter_value", str),
+]
+
+
+class _TableView(_ProjectView):
+    def table(self, request, pk, table):
+        connection = self.connection(request, self.project(request, pk))
+        shape = selectors.table_shape(connection=connection, table=table, schema=request.query_params.get("schema"))
+        return connection, shape
+
+
+def _cursor(value):
+    if not value:
+        return None
+    try:
+        cursor = json.loads(value)
+    except ValueError:
+        raise InvalidInput(
+            "after: expected a JSON list (next_after of the previous page).", code="invalid_cursor"
+        ) from None
+    if not isinstance(cursor, list):
+        raise InvalidInput("after: expected a JSON list.", code="invalid_cursor")
+    return cursor
+
+
+class TableRowsView(_TableView):
+    @extend_schema(parameters=_ROW_PARAMS, responses={200: TableRowsSerializer}, tags=TAGS)
+    def get(self, request, pk, table):
+        connection, shape = self.table(request, pk, table)
+        params = request.query_params
+        limit = _int_param(request, "limit", 50)
+        if not 1 <= limit <= 500:
+            raise InvalidInput("limit: between 1 and 500.", code="invalid_limit")
+        offset = _int_param(request, "offset", 0)
+        query, args = tables.select_page(
+            shape,
+            limit=limit,
+            sort=params.get("sort") or None,
+            descending=params.get("order") == "desc",
+            after=_cursor(params.get("after")),
+            offset=offset,
+            filter_column=params.get("filter_column") or None,
+            filter_op=params.get("filter_op") or "eq",
+            filter_value=params.get("filter_value"),
+        )
+        page = selectors.table_rows(connection=connection, shape=shape, query=query, params=args, limit=limit)
+        keyset = not params.get("sort") or [params.get("sort")] == shape.primary_key
+        refusal = services.write_refusal(connection) or (
+            None if shape.primary_key else "The table has no primary key: its rows are read-only."
+        )
+        return Response(
+            {
+                "schema": shape.schema,
+                "table": shape.name,
+                "primary_key": shape.primary_key,
+                "editable": refusal is None,
+                "read_only_reason": refusal,
+                "columns": page["columns"],
+                "rows": page["rows"],
+                "has_more": page["has_more"],
+                "next_after": page["next_after"] if keyset and page["has_more"] else None,
+                "next_offset": offset + limit if not keyset and page["has_more"] else None,
+            }
+        )
+
+
+class TableSchemaView(_TableView):
+    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], responses={200: TableSchemaSerializer}, tags=TAGS)
+    def get(self, request, pk, table):
+        connection, shape = self.table(request, pk, table)
+        return Response(selectors.table_schema(connection=connection, shape=shape))
+
+
+class TableRowWriteView(_TableView):
+    """Insert, update and delete one row by primary key on a connection that allows writes."""
+
+    def _write(self, request, pk, table, service, **extra):
+        values = _valid(RowWriteSerializer, request.data)
+        connection = resolve_connection(
+            project=self.project(request, pk), connection_id=values["connection"] or _int_param(request, "connection")
+        )
+        shape = selectors.table_shape(connection=connection, table=table, schema=request.query_params.get("schema"))
+        kwargs = {"values": values["values"]} if service is not services.row_delete else {}
+        if service is not services.row_insert:
+            kwargs["key"] = values["key"]
+        return service(connection=connection, shape=shape, actor=request.user, request=request, **kwargs)
+
+    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
+                   responses={201: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    def post(self, request, pk, table):
+        key = self._write(request, pk, table, services.row_insert)
+        return Response({"key": key}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
+                   responses={200: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    def patch(self, request, pk, table):
+        return Response({"key": self._write(request, pk, table, services.row_update)})
+
+    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
+                   responses={200: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    def delete(self, request, pk, table):
+        return Response({"key": self._write(request, pk, table, services.row_delete)})
+
+
+# --- indexes -------------------------------------------------------------------------------------
+
+
+class IndexListView(_ProjectView):
+    @extend_schema(
+        parameters=[CONNECTION_PARAM],
+        responses={200: IndexListSerializer},
+        tags=TAGS,
+        operation_id="projects_indexes_list",
+    )
+    def get(self, request, pk):
+        connection = self.connection(request, self.project(request, pk))
+        return Response(selectors.index_list(connection=connection))
+
+
+class IndexDetailView(_ProjectView):
+    @extend_schema(parameters=[CONNECTION_PARAM], responses={200: IndexSerializer}, tags=TAGS)
+    def get(self, request, pk, name):
+        connection = self.connection(request, self.project(request, pk))
+        return Response(selectors.index_get(connection=connection, name=name))

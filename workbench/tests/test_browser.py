@@ -1,0 +1,127 @@
+"""A real browser (Debian's chromium through Playwright) uses the SQL editor and the table browser.
+
+The editor: run with Ctrl+Enter, an error shown at its position, history with re-run, a snippet saved; the
+table browser: keyset pages and a cell edited in place. Both fit a 390 px wide phone screen.
+"""
+
+import os
+import re
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from projects.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, pytestmark  # noqa: F401
+from workbench.tests.conftest import synced
+
+# Playwright's sync API runs an event loop in this thread; the live server's ORM calls must run beside it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture
+def page(live_server, member):
+    from playwright.sync_api import sync_playwright
+
+    client = Client()
+    client.force_login(member)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+              "url": live_server.url}]
+        )  # fmt: skip
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def _type_statement(page, text):
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(text)
+
+
+def _fits_the_screen(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_editor_and_table_browser(live_server, page, project, orders_connection, orders_database):
+    from playwright.sync_api import expect
+
+    orders_connection.read_only = False
+    orders_connection.save()
+    synced(orders_connection)
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/sql/")
+    expect(page.locator(".cm-editor")).to_be_visible()
+    # Syntax highlighting comes from CodeMirror's SQL language, completion from the synced metadata.
+    _type_statement(page, "SELECT id, status FROM orders WHERE id < 4 ORDER BY id")
+    expect(page.locator(".cm-content .tok-keyword, .cm-content [class*='ͼ']").first).to_be_visible()
+    page.keyboard.press("Control+Enter")
+    rows = page.locator("table.results tbody tr")
+    expect(rows).to_have_count(3)
+    expect(page.locator("#run-status")).to_contain_text("3 rows")
+    page.locator("table.results th", has_text="id").click()
+    page.locator("table.results th", has_text="id").click()  # descending
+    expect(rows.first.locator("td").first).to_have_text("3")
+
+    # An error, shown at its position in the statement.
+    _type_statement(page, "SELECT *\nFORM orders")
+    page.keyboard.press("Control+Enter")
+    error = page.locator("#run-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("line 2, column 1")
+    expect(error).to_have_attribute("data-position", "10")
+    expect(page.locator(".cm-lintRange-error")).to_have_count(1)
+
+    # History beside the editor: both runs, newest first; re-run the first.
+    history = page.locator("#history li")
+    expect(history).to_have_count(2)
+    expect(history.first).to_have_class(re.compile("history-error"))
+    history.nth(1).get_by_role("button", name="Re-run").click()
+    expect(rows).to_have_count(3)
+    expect(history).to_have_count(3)
+
+    # Save as snippet, then load it back.
+    page.get_by_label("Snippet name").fill("three orders")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#snippets")).to_contain_text("three orders")
+    _type_statement(page, "SELECT 1")
+    page.locator("#snippets").get_by_role("button", name="three orders").click()
+    expect(page.locator(".cm-content")).to_contain_text("WHERE id < 4")
+    page.screenshot(path=str(ARTIFACTS / "sql-editor.png"), full_page=True)
+
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert _fits_the_screen(page)
+    page.set_viewport_size({"width": 1100, "height": 800})
+
+    # The table browser: keyset pages of orders.
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/tables/orders/")
+    grid = page.locator("#rows table.results tbody tr")
+    expect(grid).to_have_count(50)
+    expect(grid.first.locator("td").first).to_have_text("1")
+    page.locator("#page-next").click()
+    expect(grid.first.locator("td").first).to_have_text("51")
+
+    # Edit a customer's e-mail in place.
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/tables/customers/")
+    first_email = page.locator("#rows table.results tbody tr").first.locator("td").nth(1)
+    expect(first_email).to_have_text("c1@example.com")
+    first_email.dblclick()
+    page.get_by_label("Edit email").fill("edited@example.com")
+    page.keyboard.press("Enter")
+    expect(page.locator("#table-status")).to_contain_text('Saved row {"id":1}')
+    with psycopg.connect(orders_database) as conn:
+        assert conn.execute("SELECT email FROM customers WHERE id = 1").fetchone() == ("edited@example.com",)
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert _fits_the_screen(page)
+    page.screenshot(path=str(ARTIFACTS / "table-browser.png"), full_page=True)
