@@ -129,6 +129,12 @@ def execute(
     started = time.perf_counter()
     with target.session(url, read_only=read_only, statement_timeout_ms=statement_timeout_ms) as conn:
         conn.add_notice_handler(lambda diag: notices.append(f"{diag.severity}: {diag.message_primary}"))
+        if not commit:
+            # The one guard of every path that runs user SQL: a run the editor rolls back must leave nothing
+            # behind (an explicit commit on a writable connection is a write the user asked for).
+            verdict = sql_guard.execution_verdict(conn, statement.sql)
+            if not verdict.allowed:
+                raise PermissionDenied(f"{verdict.reason} The editor does not run it.", code="side_effect_call")
         offset = 0
         try:
             if statement.kind == "select":
