@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "repositories",
     "schema_metadata",
     "optimizer",
+    "health",
     "approvals",
     "billing",
     "workflow",  # migration history only (its models moved to audit, notifications, approvals)
