@@ -7,7 +7,7 @@ SELECT format('%%I.%%I', n.nspname, c.relname) AS table_name, age(c.relfrozenxid
        (SELECT age(datfrozenxid) FROM pg_database WHERE datname = current_database()) AS database_age
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'm', 't') AND c.relfrozenxid <> 0 AND age(c.relfrozenxid) >= %(warn_age)s
+WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND c.relfrozenxid <> 0 AND age(c.relfrozenxid) >= %(warn_age)s
 ORDER BY xid_age DESC
 LIMIT 50
 """

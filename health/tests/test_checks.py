@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import psycopg
 import pytest
 
@@ -240,8 +242,10 @@ def test_table_cache_hit_ratio_after_reading_from_disk(scratch_database, run_che
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         buffers = int(conn.execute("SELECT setting FROM pg_settings WHERE name = 'shared_buffers'").fetchone()[0])
         rows = buffers * 8192 // 2 // 500 + 20000
-        conn.execute("CREATE TABLE wide (id int, pad text)")
-        conn.execute("INSERT INTO wide SELECT g, repeat('x', 500) FROM generate_series(1, %s) g", [rows])
+        # CREATE TABLE AS writes through a small ring too: most of the new pages leave shared buffers.
+        conn.execute(
+            "CREATE TABLE wide AS SELECT g AS id, repeat('x', 500) AS pad FROM generate_series(1, %s) g", [rows]
+        )
         conn.execute("SELECT count(*) FROM wide")
         flush_stats(conn)
     (finding,) = only(run_check(scratch_database, "table_cache_hit"), "table_cache_hit")
@@ -271,7 +275,6 @@ def test_index_cache_hit_ratio_after_reading_a_new_index(scratch_database, run_c
 def test_top_queries_from_pg_stat_statements(scratch_database, run_check, check_id, expected_first):
     with psycopg.connect(scratch_database, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION pg_stat_statements")
-        conn.execute("SELECT pg_stat_statements_reset()")
         for _ in range(3):
             conn.execute("SELECT count(*) FROM generate_series(1, 300000)")
         for i in range(200):
@@ -291,11 +294,31 @@ def test_top_queries_skip_without_the_extension(scratch_database, run_check):
 OBJECT_CHECKS = [c.id for c in ALL_CHECKS if c.scope == "objects"]
 
 
+def _without_index_name(definition: str) -> str:
+    return re.sub(r"INDEX \S+ ON", "INDEX ON", definition)
+
+
 @pytest.mark.xdist_group("health_datasets")
 @pytest.mark.parametrize("dataset", ["pagila", "chinook", "northwind"])
 def test_silent_on_the_public_datasets(dataset, dataset_urls, settings):
+    """Loaded, vacuumed and analyzed, the datasets are healthy, but for what is really wrong in them."""
     settings.TARGET_ALLOW_LOCAL = True
     with target.session(dataset_urls[dataset]) as conn:
         report = run_checks(conn, [BY_ID[c] for c in OBJECT_CHECKS])
-    assert report.errors == {}
-    assert [(f.check, f.objects) for f in report.findings] == []
+        real = [f for f in report.findings if f.check == "duplicate_indexes"]
+        definitions = [
+            conn.execute(
+                "SELECT pg_get_indexdef(%s::regclass), pg_get_indexdef(%s::regclass)", f.objects[:2]
+            ).fetchone()
+            for f in real
+        ]
+    assert report.errors == {} and sorted(report.ran) == sorted(OBJECT_CHECKS)
+    if dataset == "pagila":
+        # pagila really has them: each payment partition got an index from the partitioned table's index and an
+        # identical idx_fk_* of its own. The check must name both, on the partition.
+        assert len(real) == 8
+        assert all(f.objects[2].startswith("payment_p2022_") for f in real)
+        assert all(_without_index_name(a) == _without_index_name(b) for a, b in definitions)
+    assert [(f.check, f.objects) for f in report.findings if f not in real] == []
+    if dataset != "pagila":
+        assert real == []
