@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("audit.pages_urls")),
     path("", include("notifications.pages_urls")),
     path("", include("approvals.pages_urls")),
+    path("", include("health.pages_urls")),
 ]

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
     path("", include("approvals.urls")),
+    path("", include("health.urls")),
     # Server-rendered pages.
     path("app/", include("dbooster.pages")),
 ]

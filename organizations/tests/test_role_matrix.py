@@ -115,6 +115,7 @@ COVERED_URLCONFS = (
     "audit.urls",
     "notifications.urls",
     "approvals.urls",
+    "health.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
@@ -124,6 +125,7 @@ MATRIX_MODULES = (
     "schema_metadata.tests.test_role_matrix",
     "optimizer.tests.test_role_matrix",
     "billing.tests.test_role_matrix",
+    "health.tests.test_role_matrix",
     "tests.test_role_matrix_public",
 )
 NOT_ROLE_SCOPED = {
