@@ -70,6 +70,6 @@ class HealthProposeView(APIView):
     @extend_schema(request=None, responses={201: ProposalSerializer}, tags=["health"])
     def post(self, request, pk, run, index):
         project = project_get(org=request.user.organization, pk=pk)
-        health_run = selectors.run_get(project=project, pk=run)
-        proposal = services.health_propose_fix(run=health_run, index=index, actor=request.user, request=request)
+        health_run = selectors.run_get(project=project, pk=int(run))
+        proposal = services.health_propose_fix(run=health_run, index=int(index), actor=request.user, request=request)
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)

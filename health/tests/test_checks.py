@@ -306,19 +306,28 @@ def test_silent_on_the_public_datasets(dataset, dataset_urls, settings):
     with target.session(dataset_urls[dataset]) as conn:
         report = run_checks(conn, [BY_ID[c] for c in OBJECT_CHECKS])
         real = [f for f in report.findings if f.check == "duplicate_indexes"]
+        identical = conn.execute(
+            "SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM pg_indexes WHERE schemaname = 'public' "
+            "GROUP BY regexp_replace(indexdef, 'INDEX \\S+ ON', 'INDEX ON')) g"
+        ).fetchone()[0]
         definitions = [
             conn.execute(
                 "SELECT pg_get_indexdef(%s::regclass), pg_get_indexdef(%s::regclass)", f.objects[:2]
             ).fetchone()
             for f in real
         ]
-    assert report.errors == {} and sorted(report.ran) == sorted(OBJECT_CHECKS)
+    assert report.errors == {} and sorted([*report.ran, *report.skipped]) == sorted(OBJECT_CHECKS)
     if dataset == "pagila":
         # pagila really has them: each payment partition got an index from the partitioned table's index and an
         # identical idx_fk_* of its own. The check must name both, on the partition.
-        assert len(real) == 8
+        assert len(real) == identical > 0
         assert all(f.objects[2].startswith("payment_p2022_") for f in real)
         assert all(_without_index_name(a) == _without_index_name(b) for a, b in definitions)
-    assert [(f.check, f.objects) for f in report.findings if f not in real] == []
-    if dataset != "pagila":
-        assert real == []
+    others = sorted((f.check, f.objects[1]) for f in report.findings if f not in real)
+    if dataset == "pagila":
+        # Also real: rental (16,044 rows) references customer and staff with no index leading with either
+        # column (its unique index is on rental_date, inventory_id, customer_id).
+        assert others == [("missing_fk_indexes", "rental_customer_id_fkey"),
+                          ("missing_fk_indexes", "rental_staff_id_fkey")]  # fmt: skip
+    else:
+        assert real == [] and others == []

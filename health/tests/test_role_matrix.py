@@ -17,7 +17,7 @@ MATRIX = [
     Row("GET", "/projects/{project}/health", None, expect(admin=200, member=200, viewer=200, other=404)),
     Row("GET", "/projects/{project}/health?connection={connection}", None,
         expect(admin=200, member=200, viewer=200, other=404)),
-    Row("POST", "/projects/{project}/health/runs/{run}/findings/0/propose", None,
+    Row("POST", "/projects/{project}/health/runs/{run}/findings/{index}/propose", None,
         expect(admin=201, member=201, viewer=403, other=404)),
 ]  # fmt: skip
 
@@ -25,7 +25,7 @@ MATRIX = [
 @pytest.fixture
 def targets(project, orders_connection):
     run = HealthRun.objects.create(project=project, connection=orders_connection, findings=[FIX])
-    return {"project": project.pk, "connection": orders_connection.pk, "run": run.pk}
+    return {"project": project.pk, "connection": orders_connection.pk, "run": run.pk, "index": 0}
 
 
 @pytest.mark.django_db
