@@ -7,6 +7,8 @@
 - The same verified e-mail from both providers is one user: allauth's e-mail
   authentication (SOCIALACCOUNT_EMAIL_AUTHENTICATION*) matches it, and wipes the
   password of an account whose e-mail nobody verified.
+- A provider sign-in whose verified addresses include the user's e-mail
+  marks the account verified (`users.email_verified_at`).
 - When the front end started the flow, provider errors go back to it as
   `?error=...` instead of an HTML page.
 """
@@ -63,6 +65,9 @@ def _apply_profile(sociallogin) -> None:
         data=account.extra_data or {},
         access_token=_access_token(sociallogin),
     )
+    # An address the provider itself verified counts as verified here too.
+    verified = [address.email for address in sociallogin.email_addresses if address.verified and address.email]
+    services.provider_email_verified(user=sociallogin.user, verified_emails=verified)
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

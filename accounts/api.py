@@ -9,16 +9,17 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import oauth, services
-from accounts.models import User
+from accounts import oauth, selectors, services
+from accounts.models import SignInSession, User
 from audit import services as audit
 from dbooster.errors import DomainError, InvalidInput, ServiceUnavailable
+from dbooster.ratelimit import RateLimit
 
 
 class TokenPairSerializer(serializers.Serializer):
@@ -49,8 +50,17 @@ class UserSerializer(serializers.ModelSerializer):
             "organization_id",
             "role",
             "github_connected",
+            "email_verified",
+            "pending_email",
         ]
         read_only_fields = fields
+
+    email_verified = serializers.BooleanField(
+        read_only=True, help_text="Whether the address is proven; unverified users cannot invite, connect or run."
+    )
+    pending_email = serializers.EmailField(
+        read_only=True, allow_null=True, help_text="A new address waiting for its code (PATCH /users/me)."
+    )
 
     def get_github_connected(self, user) -> bool:
         return bool(user.github_token)
@@ -60,7 +70,78 @@ class SignupSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True)
     full_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    name = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, help_text="Same as full_name (ai-db-assistant's body)."
+    )
     organization = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class SignupAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    email = serializers.EmailField()
+
+
+class AuthErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class VerifySerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, required=False, help_text="With `code`.")
+    code = serializers.CharField(max_length=32, required=False, help_text="The six digits from the e-mail.")
+    token = serializers.CharField(max_length=200, required=False, help_text="The link's token, instead of both.")
+
+
+class EmailSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+
+
+class ResetVerifySerializer(VerifySerializer):
+    new_password = serializers.CharField(max_length=128, write_only=True)
+
+
+class PasswordCheckSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, write_only=True)
+    email = serializers.EmailField(max_length=254, required=False, help_text="Compared with the password.")
+    full_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class PasswordCheckResultSerializer(serializers.Serializer):
+    valid = serializers.BooleanField()
+    messages = serializers.ListField(child=serializers.CharField())
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = serializers.CharField(max_length=128, write_only=True, allow_blank=True)
+    new_password = serializers.CharField(max_length=128, write_only=True)
+
+
+class ProfileSerializer(serializers.Serializer):
+    full_name = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
+    picture = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text="A new address: it takes effect once the code sent there is entered."
+    )
+
+
+class DeleteAccountSerializer(serializers.Serializer):
+    password = serializers.CharField(max_length=128, write_only=True, required=False, allow_blank=True)
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SignInSession
+        fields = ["id", "created_at", "last_used_at", "user_agent", "ip_address", "current"]
+        read_only_fields = fields
+
+    def get_current(self, session) -> bool:
+        return session.pk == self.context.get("current_session_id")
 
 
 class LoginSerializer(serializers.Serializer):
@@ -81,29 +162,145 @@ class TokenRejected(DomainError):
 
 
 class AuthThrottled(APIView):
+    """Anonymous auth endpoints: rate-limited per address and per the e-mail address they name."""
+
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sign_in"
+    rate_limit_account_field = "email"
+
+
+SIGNUP_ACCEPTED = "Check your inbox: we sent a code and a link to verify {email}."
 
 
 class SignupView(AuthThrottled):
-    @extend_schema(request=SignupSerializer, responses={201: TokenPairSerializer}, tags=["auth"])
+    rate_limit_scope = "sign_up"
+
+    @extend_schema(
+        request=SignupSerializer,
+        responses={202: SignupAcceptedSerializer},
+        tags=["auth"],
+        description="Creates an unverified account and e-mails a code and a link (POST /auth/verify). "
+        "The answer is the same whether or not the address is already registered (its owner is told by e-mail).",
+    )
     def post(self, request):
         data = SignupSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
         user = services.user_signup(
-            email=data.validated_data["email"],
+            email=email,
             password=data.validated_data["password"],
-            full_name=data.validated_data.get("full_name") or None,
+            full_name=data.validated_data.get("full_name") or data.validated_data.get("name") or None,
             organization_name=data.validated_data.get("organization") or None,
         )
-        audit.record(action="auth.signup", actor=user, target=user, request=request)
-        return Response(services.token_pair(user), status=status.HTTP_201_CREATED)
+        if user is not None:
+            audit.record(action="auth.signup", actor=user, target=user, request=request)
+        return Response(
+            {"detail": SIGNUP_ACCEPTED.format(email=email), "email": email}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class VerifyView(AuthThrottled):
+    rate_limit_scope = "codes"
+
+    @extend_schema(
+        request=VerifySerializer,
+        responses={200: TokenPairSerializer, 400: AuthErrorSerializer, 409: AuthErrorSerializer},
+        tags=["auth"],
+        description="Prove an address with its code (`email` + `code`) or link (`token`): the account is "
+        "verified (or its e-mail changed) and signed in. Wrong or expired codes are a 400 saying which; "
+        "too many wrong tries lock the code (429).",
+    )
+    def post(self, request):
+        data = VerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.email_verify(**data.validated_data)
+        audit.record(action="auth.email_verified", actor=user, target=user, request=request)
+        return Response(services.token_pair(user, request=request))
+
+
+CODE_SENT = "If {email} is waiting to be verified, a new code is on its way."
+
+
+class ResendCodeView(AuthThrottled):
+    rate_limit_scope = "codes"
+
+    @extend_schema(request=EmailSerializer, responses={200: DetailSerializer}, tags=["auth"])
+    def post(self, request):
+        data = EmailSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
+        services.verification_code_resend(email=email)
+        return Response({"detail": CODE_SENT.format(email=email)})
+
+
+RESET_SENT = "If an account uses {email}, we sent it a code and a link to reset the password."
+
+
+class ForgotPasswordView(AuthThrottled):
+    rate_limit_scope = "password_reset"
+
+    @extend_schema(
+        request=EmailSerializer,
+        responses={200: DetailSerializer},
+        tags=["auth"],
+        description="Always the same answer, whether or not the address has an account.",
+    )
+    def post(self, request):
+        data = EmailSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"].lower()
+        services.password_reset_request(email=email)
+        return Response({"detail": RESET_SENT.format(email=email)})
+
+
+class ForgotPasswordVerifyView(AuthThrottled):
+    rate_limit_scope = "password_reset"
+
+    @extend_schema(
+        request=ResetVerifySerializer,
+        responses={200: DetailSerializer, 400: AuthErrorSerializer},
+        tags=["auth"],
+        description="A new password with the reset code (`email` + `code`) or link (`token`). "
+        "Every refresh token of the account is revoked; sign in again with the new password.",
+    )
+    def post(self, request):
+        data = ResetVerifySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.password_reset_complete(**data.validated_data)
+        audit.record(action="auth.password_reset", actor=user, target=user, request=request)
+        return Response({"detail": "Your password is changed; sign in with it."})
+
+
+class PasswordCheckView(AuthThrottled):
+    """Django's password validators, asked before the form is sent (sign-up, reset and profile pages)."""
+
+    rate_limit_scope = "password_check"
+    rate_limit_account_field = None
+    authentication_classes = api_settings.DEFAULT_AUTHENTICATION_CLASSES
+
+    @extend_schema(request=PasswordCheckSerializer, responses={200: PasswordCheckResultSerializer}, tags=["auth"])
+    def post(self, request):
+        data = PasswordCheckSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if request.user.is_authenticated:
+            candidate = request.user
+        else:
+            candidate = User(email=data.validated_data.get("email", ""), full_name=data.validated_data.get("full_name"))
+        messages = services.password_problems(password=data.validated_data["password"], user=candidate)
+        return Response({"valid": not messages, "messages": messages})
 
 
 class LoginView(AuthThrottled):
-    @extend_schema(request=LoginSerializer, responses={200: TokenPairSerializer}, tags=["auth"])
+    @extend_schema(
+        request=LoginSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="Wrong e-mail or password."),
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = LoginSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -124,11 +321,20 @@ class LoginView(AuthThrottled):
                 status=status.HTTP_401_UNAUTHORIZED,
             )
         audit.record(action="auth.login", actor=user, target=user, request=request)
-        return Response(services.token_pair(user))
+        return Response(services.token_pair(user, request=request))
 
 
 class RefreshView(AuthThrottled):
-    @extend_schema(request=RefreshSerializer, responses={200: TokenPairSerializer}, tags=["auth"])
+    rate_limit_account_field = None
+
+    @extend_schema(
+        request=RefreshSerializer,
+        responses={
+            200: TokenPairSerializer,
+            401: OpenApiResponse(description="Invalid, expired or already used refresh token."),
+        },
+        tags=["auth"],
+    )
     def post(self, request):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -144,6 +350,7 @@ class RefreshView(AuthThrottled):
         }
         user_id = RefreshToken(pair["refresh_token"]).get("user_id")
         user = User.objects.filter(pk=user_id).first()
+        services.session_refreshed(refresh_token=pair["refresh_token"], request=request)
         audit.record(action="auth.refresh", actor=user, request=request)
         return Response(pair)
 
@@ -153,16 +360,13 @@ class SignInRequired(DomainError):
     code = "not_authenticated"
 
 
-class AuthErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-
-
 class ProviderNotConfiguredSerializer(AuthErrorSerializer):
     settings = serializers.ListField(child=serializers.CharField())
 
 
 class ProviderStartView(AuthThrottled):
+    rate_limit_account_field = None
+
     """`GET /auth/google`, `GET /auth/github`: off to the provider's consent page."""
 
     provider_id: str = ""
@@ -200,7 +404,10 @@ class ProviderStartView(AuthThrottled):
             )
         django_request = request._request
         next_url = oauth.safe_next(request, request.query_params.get("next"))
-        if request.query_params.get("process") == AuthProcess.CONNECT:
+        process = request.query_params.get("process", AuthProcess.LOGIN)
+        if process not in (AuthProcess.LOGIN, AuthProcess.CONNECT):
+            raise InvalidInput(f"process: {process!r} is not one of 'login', 'connect'.", code="invalid_process")
+        if process == AuthProcess.CONNECT:
             return self._connect(request, provider, next_url or "/app/")
         frontend = next_url is None
         if frontend:
@@ -249,6 +456,8 @@ class CodeSerializer(serializers.Serializer):
 
 
 class TokenExchangeView(AuthThrottled):
+    rate_limit_account_field = None
+
     @extend_schema(
         request=CodeSerializer,
         responses={200: TokenPairSerializer, 400: AuthErrorSerializer},
@@ -261,7 +470,7 @@ class TokenExchangeView(AuthThrottled):
         data.is_valid(raise_exception=True)
         user = services.oauth_code_exchange(code=data.validated_data["code"])
         audit.record(action="auth.token_exchange", actor=user, target=user, request=request)
-        return Response(services.token_pair(user))
+        return Response(services.token_pair(user, request=request))
 
 
 class LogoutView(APIView):
@@ -282,7 +491,99 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def current_session_id(request) -> int | None:
+    """The sign-in session the request's access token belongs to (None for a page session)."""
+    token = request.auth
+    return token.get(services.SESSION_CLAIM) if hasattr(token, "get") else None
+
+
 class MeView(APIView):
+    # A new e-mail address gets a code by mail: limited like the other code requests.
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "codes"
+    rate_limit_methods = ("PATCH",)
+
     @extend_schema(responses={200: UserSerializer}, tags=["users"])
     def get(self, request):
         return Response(UserSerializer(request.user).data)
+
+    @extend_schema(
+        request=ProfileSerializer,
+        responses={200: UserSerializer},
+        tags=["users"],
+        description="Full name and picture change at once; a new e-mail is `pending_email` until the code "
+        "sent to it is entered at POST /auth/verify.",
+    )
+    def patch(self, request):
+        data = ProfileSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.profile_update(user=request.user, **data.validated_data)
+        audit.record(
+            action="user.profile_update",
+            actor=user,
+            target=user,
+            request=request,
+            metadata={"fields": sorted(data.validated_data)},
+        )
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(
+        request=DeleteAccountSerializer,
+        responses={204: None, 400: AuthErrorSerializer, 409: AuthErrorSerializer},
+        tags=["users"],
+        description="Deletes the account (the password confirms it). The last admin of an organization with "
+        "other members must hand over first (409 `last_admin`).",
+    )
+    def delete(self, request):
+        data = DeleteAccountSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.user_delete(user=request.user, password=data.validated_data.get("password", ""), request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MePasswordView(APIView):
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sign_in"
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={200: DetailSerializer, 400: AuthErrorSerializer},
+        tags=["users"],
+        description="Change the password (current + new, checked by the password validators). "
+        "The user's other sessions end.",
+    )
+    def post(self, request):
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.password_change(user=request.user, **data.validated_data, keep_session_id=current_session_id(request))
+        audit.record(action="user.password_change", actor=request.user, target=request.user, request=request)
+        return Response({"detail": "Your password is changed; your other sessions are signed out."})
+
+
+class SessionListView(APIView):
+    @extend_schema(responses={200: SessionSerializer(many=True)}, tags=["users"], operation_id="users_me_sessions_list")
+    def get(self, request):
+        sessions = selectors.sessions_active(user=request.user)
+        context = {"current_session_id": current_session_id(request)}
+        return Response(SessionSerializer(sessions, many=True, context=context).data)
+
+    @extend_schema(
+        responses={204: None},
+        tags=["users"],
+        operation_id="users_me_sessions_revoke_all",
+        description="Sign out everywhere: every session ends.",
+    )
+    def delete(self, request):
+        services.sessions_revoke_all(user=request.user)
+        audit.record(action="user.sessions_revoke_all", actor=request.user, target=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionDetailView(APIView):
+    @extend_schema(
+        responses={204: None, 404: AuthErrorSerializer}, tags=["users"], operation_id="users_me_session_revoke"
+    )
+    def delete(self, request, pk):
+        services.session_revoke(user=request.user, session_id=pk)
+        audit.record(action="user.session_revoke", actor=request.user, target=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

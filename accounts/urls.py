@@ -10,5 +10,13 @@ urlpatterns = [
     api_path("auth/github", api.ProviderStartView.as_view(provider_id="github"), name="auth-github"),
     api_path("auth/complete", api.OAuthCompleteView.as_view(), name="auth-oauth-complete"),
     api_path("auth/token", api.TokenExchangeView.as_view(), name="auth-token"),
+    api_path("auth/verify", api.VerifyView.as_view(), name="auth-verify"),
+    api_path("auth/resend-code", api.ResendCodeView.as_view(), name="auth-resend-code"),
+    api_path("auth/forgot-password", api.ForgotPasswordView.as_view(), name="auth-forgot-password"),
+    api_path("auth/forgot-password/verify", api.ForgotPasswordVerifyView.as_view(), name="auth-forgot-password-verify"),
+    api_path("auth/password/check", api.PasswordCheckView.as_view(), name="auth-password-check"),
     api_path("users/me", api.MeView.as_view(), name="users-me"),
+    api_path("users/me/password", api.MePasswordView.as_view(), name="users-me-password"),
+    api_path("users/me/sessions", api.SessionListView.as_view(), name="users-me-sessions"),
+    api_path("users/me/sessions/<int:pk>", api.SessionDetailView.as_view(), name="users-me-session"),
 ]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from approvals import selectors, services
 from approvals.models import ApplyAttempt, Proposal, ProposalEvent
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
+from dbooster.errors import NotFound
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role, role_at_least
 
@@ -58,8 +60,8 @@ class ProposalSerializer(serializers.ModelSerializer):
     proposer = UserBriefSerializer(read_only=True, allow_null=True)
     decided_by = UserBriefSerializer(read_only=True, allow_null=True)
     connection = ConnectionBriefSerializer(read_only=True, allow_null=True)
-    project = serializers.PrimaryKeyRelatedField(read_only=True)
-    source_suggestion = serializers.PrimaryKeyRelatedField(read_only=True)
+    project = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    source_suggestion = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Proposal
@@ -71,6 +73,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "sql",
             "reason",
             "evidence",
+            "safety_review",
             "project",
             "connection",
             "source_suggestion",
@@ -163,7 +166,7 @@ _PROPOSAL_PARAMETERS = [
 class ProposalListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(parameters=_PROPOSAL_PARAMETERS, responses={200: ProposalSerializer(many=True)}, tags=["approvals"])
+    @paginated_list(ProposalSerializer, parameters=_PROPOSAL_PARAMETERS, tags=["approvals"])
     def get(self, request):
         items = selectors.proposals(org=request.user.organization, filters=request.query_params.dict())
         return paginated_response(items, ProposalSerializer, request, self)
@@ -277,7 +280,10 @@ class ProposalExportView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("format", str, enum=["sql", "django", "patch"])],
-        responses={(200, "text/plain"): OpenApiTypes.STR},
+        responses={
+            (200, "text/plain"): OpenApiTypes.STR,
+            409: OpenApiResponse(description="Only an approved or applied change is exported."),
+        },
         tags=["approvals"],
     )
     def get(self, request, pk):
@@ -288,3 +294,38 @@ class ProposalExportView(APIView):
         response = HttpResponse(exported.content, content_type=exported.content_type)
         response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
         return response
+
+
+class MigrationRuleSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    why = serializers.CharField()
+    flagged = serializers.ListField(child=serializers.CharField(), help_text="Statements the rule fires on.")
+    passes = serializers.ListField(child=serializers.CharField(), help_text="Statements it leaves alone.")
+    safer_example = serializers.CharField(allow_blank=True)
+
+
+class MigrationRuleListView(APIView):
+    """Public: the rules describe DBooster's review, not anyone's data."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={200: MigrationRuleSerializer(many=True)},
+        tags=["approvals"],
+        summary="The migration-safety rules every schema change is reviewed with",
+    )
+    def get(self, request):
+        return Response(selectors.migration_rules())
+
+
+class MigrationRuleDetailView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: MigrationRuleSerializer}, tags=["approvals"], summary="One migration-safety rule")
+    def get(self, request, rule_id):
+        rule = selectors.migration_rule(rule_id)
+        if rule is None:
+            raise NotFound(f"No migration-safety rule {rule_id!r}.")
+        return Response(rule)

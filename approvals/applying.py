@@ -20,6 +20,7 @@ from pglast.stream import RawStream
 from psycopg import sql as pgsql
 
 from dbooster.errors import InvalidInput
+from schema_metadata import sql_guard
 
 # Statements a schema change may hold. Anything else (data changes, DO blocks, functions that
 # could do anything, transaction control, COPY, roles and grants) is refused at submission.
@@ -70,9 +71,11 @@ def _parse(sql: str) -> list:
     if len(sql) > MAX_SQL_CHARS:
         raise InvalidInput(f"The SQL is longer than {MAX_SQL_CHARS} characters.", code="invalid_sql")
     try:
-        return list(pglast.parse_sql(sql))
-    except pglast.parser.ParseError as exc:
-        raise InvalidInput(f"The SQL does not parse as PostgreSQL: {exc}", code="invalid_sql") from None
+        return list(sql_guard.parse_sql(sql, what="SQL"))
+    except InvalidInput as exc:
+        if exc.code != "parse_error":
+            raise
+        raise InvalidInput(f"The SQL does not parse as PostgreSQL: {exc.detail}", code="invalid_sql") from None
 
 
 def _quote_ident(name: str) -> str:

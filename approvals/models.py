@@ -39,6 +39,8 @@ class Proposal(models.Model):
     reason = models.TextField(blank=True, default="")
     # What argues for the change: costs and times before/after, verification, the query it speeds up.
     evidence = models.JSONField(default=dict, blank=True)
+    # For schema changes and indexes: migration_safety's review (locks, what they block, findings).
+    safety_review = models.JSONField(default=dict, blank=True)
     source_suggestion = models.ForeignKey(
         "optimizer.Suggestion", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposals"
     )

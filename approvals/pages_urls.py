@@ -11,4 +11,6 @@ urlpatterns = [
         views.approval_action,
         name="approval-action-page",
     ),
+    path("migration-rules/", views.migration_rule_index, name="page-migration-rules"),
+    path("migration-rules/<str:rule_id>/", views.migration_rule_detail, name="page-migration-rule"),
 ]

@@ -19,7 +19,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from approvals import applying, exports
+import migration_safety
+from approvals import applying, exports, selectors
 from approvals.models import ApplyAttempt, Proposal, ProposalEvent
 from audit import services as audit
 from dbooster import jobs
@@ -153,6 +154,14 @@ def _validate_sql(kind: str, sql: str) -> None:
         applying.check_query(sql)
 
 
+def _safety_review(kind: str, sql: str, *, project, connection) -> dict:
+    """Schema changes and indexes are reviewed for migration safety before anyone decides on them."""
+    if kind not in (Kind.INDEX, Kind.DDL):
+        return {}
+    facts = selectors.safety_facts(project=project, connection=connection)
+    return migration_safety.review(sql, facts).as_dict()
+
+
 def _occurrence_for(*, org, project, occurrence_id=None, query_text: str = "", fingerprint: str = ""):
     """The place in the code a query was found by a scan (latest scan first), if any."""
     occurrences = QueryOccurrence.objects.select_related("query", "scan").filter(scan__project__organization=org)
@@ -276,6 +285,7 @@ def proposal_submit_suggestion(
         sql=suggestion.sql.strip(),
         reason=reason or suggestion.rationale,
         evidence={k: v for k, v in evidence.items() if v not in (None, "")},
+        safety_review=_safety_review(suggestion.kind, suggestion.sql, project=run.project, connection=run.connection),
         source_suggestion=suggestion,
         **fields,
     )
@@ -312,6 +322,7 @@ def proposal_submit_sql(
     if project is None:
         raise InvalidInput("project_id: say which project the change is for.", code="project_required")
     occurrence = _occurrence_for(org=org, project=project, occurrence_id=occurrence_id) if occurrence_id else None
+    review = _safety_review(kind, sql, project=project, connection=connection)
     return _create(
         org=org,
         actor=actor,
@@ -324,6 +335,7 @@ def proposal_submit_sql(
         sql=sql.strip(),
         reason=reason.strip(),
         evidence=evidence or {},
+        safety_review=review,
         **_source_fields(occurrence),
     )
 
@@ -519,7 +531,7 @@ def _execute(proposal: Proposal, attempt: ApplyAttempt) -> str:
     lock_ms, statement_ms = apply_timeouts()
 
     def connect():
-        return target.connect(url, autocommit=True)
+        return target.connect(url, autocommit=True, deadline_s=target.default_deadline_s(statement_ms))
 
     if proposal.kind == Kind.INDEX or applying.is_single_index(proposal.sql):
         plan = applying.prepare_index(proposal.sql, fallback_name=f"dbooster_proposal_{proposal.pk}_idx")
@@ -555,6 +567,26 @@ def run_apply_attempt(*, attempt_id: int) -> str:
         return "failed"
     _finish(attempt, proposal, requester, ok=True, error="", cleanup=note)
     return "applied"
+
+
+def apply_lost(lost: jobs.LostJob) -> str:
+    """The worker died mid-apply: the attempt and the proposal fail with the reason (never retried by itself:
+    a person decides; a retry drops an INVALID index an interrupted CONCURRENTLY build left behind)."""
+    attempt = ApplyAttempt.objects.filter(
+        pk=lost.args.get("attempt_id"), status__in=(ApplyAttempt.Status.QUEUED, ApplyAttempt.Status.RUNNING)
+    ).first()
+    if attempt is None:
+        return jobs.FAIL
+    proposal = Proposal.objects.select_related("organization", "connection", "proposer").get(pk=attempt.proposal_id)
+    _finish(
+        attempt,
+        proposal,
+        attempt.requested_by,
+        ok=False,
+        error=f"The apply was stopped: {lost.reason}. The change may be partly applied; retry to finish or undo it.",
+        cleanup="",
+    )
+    return jobs.FAIL
 
 
 @transaction.atomic

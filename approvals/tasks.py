@@ -5,6 +5,7 @@ from __future__ import annotations
 from procrastinate.contrib.django import app
 
 from approvals import services
+from dbooster import jobs
 
 
 @app.task(
@@ -16,3 +17,7 @@ from approvals import services
 def apply_proposal(attempt_id: int) -> str:
     """Run one approved change on its target database (see approvals.applying)."""
     return services.run_apply_attempt(attempt_id=attempt_id)
+
+
+jobs.on_lost_job(services.APPLY_TASK, services.apply_lost)
+jobs.on_lost_job("workflow.apply_proposal", services.apply_lost)  # jobs queued before the split

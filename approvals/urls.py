@@ -9,4 +9,6 @@ urlpatterns = [
     api_path("approvals/<int:pk>/withdraw", api.ProposalWithdrawView.as_view(), name="approval-withdraw"),
     api_path("approvals/<int:pk>/apply", api.ProposalApplyView.as_view(), name="approval-apply"),
     api_path("approvals/<int:pk>/export", api.ProposalExportView.as_view(), name="approval-export"),
+    api_path("migration-rules", api.MigrationRuleListView.as_view(), name="migration-rule-list"),
+    api_path("migration-rules/<slug:rule_id>", api.MigrationRuleDetailView.as_view(), name="migration-rule-json"),
 ]

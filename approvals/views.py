@@ -125,6 +125,7 @@ def approval_detail(request, pk):
             "events": proposal.events.all(),
             "attempts": proposal.attempts.all(),
             "evidence": evidence,
+            "review": proposal.safety_review or None,
             "can": api.actions_for(request.user, proposal),
             "export_formats": services.EXPORT_FORMATS[proposal.kind],
         },
@@ -154,3 +155,14 @@ def approval_action(request, pk, action):
         }
         messages.success(request, done[action])
     return HttpResponseRedirect(f"/app/approvals/{pk}/")
+
+
+def migration_rule_index(request):
+    return render(request, "approvals/migration_rules.html", {"rules": selectors.migration_rules()})
+
+
+def migration_rule_detail(request, rule_id: str):
+    rule = selectors.migration_rule(rule_id)
+    if rule is None:
+        raise Http404(f"No migration-safety rule {rule_id!r}.")
+    return render(request, "approvals/migration_rule.html", {"rule": rule})

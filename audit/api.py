@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from audit import selectors, services
 from audit.models import AuditEvent
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 
@@ -55,7 +55,7 @@ class AuditAdminView(APIView):
 
 
 class AuditListView(AuditAdminView):
-    @extend_schema(parameters=_AUDIT_PARAMETERS, responses={200: AuditEventSerializer(many=True)}, tags=["audit"])
+    @paginated_list(AuditEventSerializer, parameters=_AUDIT_PARAMETERS, tags=["audit"])
     def get(self, request):
         events = selectors.audit_events(org=request.user.organization, filters=request.query_params.dict())
         return paginated_response(events, AuditEventSerializer, request, self)

@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import re_path
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -26,12 +28,51 @@ class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def get_page_size(self, request):
+        """`page_size` when given must be a positive integer (DRF would quietly use the default instead)."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
+            raise exceptions.ValidationError({self.page_size_query_param: ["A positive integer is required."]})
+        return super().get_page_size(request)
+
+
+_FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def query_flag(request, name: str) -> bool:
+    """A boolean query parameter: true/false (or 1/0, yes/no); absent is false, anything else a 400."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in _FLAGS:
+        raise exceptions.ValidationError({name: ["Must be true or false."]})
+    return _FLAGS[raw.lower()]
+
 
 def paginated_response(queryset, serializer_class, request, view) -> Response:
-    """One page of `queryset`, serialized, as the API's paginated list body."""
+    """One page of `queryset`, serialized, as the API's paginated list body.
+
+    The view's GET says so with `@paginated_list(serializer_class)`, which documents this very envelope.
+    """
     paginator = Pagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
+
+def paginated_list(serializer_class, **schema):
+    """Documents a GET that answers `paginated_response(...)`: `@paginated_list(ProjectSerializer, tags=[...])`.
+
+    drf-spectacular wraps the items in `Pagination`'s envelope (count, next, previous, results) and lists its
+    `page` and `page_size` parameters (`dbooster.openapi.AutoSchema` finds the paginator through the mark).
+    Other `extend_schema` arguments pass through.
+    """
+
+    def decorate(method):
+        method.paginated_by = Pagination
+        responses = {200: serializer_class(many=True), **schema.pop("responses", {})}
+        return extend_schema(responses=responses, **schema)(method)
+
+    return decorate
 
 
 _CONVERTERS = {"int": "[0-9]+", "str": "[^/]+", "slug": "[-a-zA-Z0-9_]+", "uuid": "[0-9a-f-]{36}"}
@@ -90,6 +131,10 @@ def exception_handler(exc, context):
             else f"The request has more fields than the server accepts ({settings.DATA_UPLOAD_MAX_NUMBER_FIELDS})."
         )
         return error_response(detail, "too_large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, DataError):
+        # PostgreSQL refused a value from the request (a NUL character, a number out of range...): the input is bad.
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid value"
+        return error_response(f"A value in the request cannot be used: {reason}.", "invalid_value", 400)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.messages)
     if isinstance(exc, Http404):

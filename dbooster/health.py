@@ -5,6 +5,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dbooster import jobs
+
 
 def _database() -> dict:
     try:
@@ -24,12 +26,15 @@ def _queue() -> dict:
             counts = dict(cur.fetchall())
             cur.execute("SELECT count(*) FROM procrastinate_workers WHERE last_heartbeat > now() - interval '1 minute'")
             workers = cur.fetchone()[0]
+        stuck = jobs.stalled_job_count()
         return {
-            "status": "ok" if workers else "no_worker",
+            "status": "stuck_jobs" if stuck else ("ok" if workers else "no_worker"),
             "workers": workers,
             "todo": counts.get("todo", 0),
             "doing": counts.get("doing", 0),
             "failed": counts.get("failed", 0),
+            "stuck": stuck,
+            "oldest_queued_age_s": jobs.oldest_queued_age_s(),
         }
     except Exception as exc:
         return {"status": "error", "error": exc.__class__.__name__}
@@ -42,11 +47,17 @@ class DatabaseHealthSerializer(serializers.Serializer):
 
 
 class QueueHealthSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["ok", "no_worker", "error"])
+    status = serializers.ChoiceField(choices=["ok", "no_worker", "stuck_jobs", "error"])
     workers = serializers.IntegerField(required=False, help_text="Workers with a heartbeat in the last minute.")
     todo = serializers.IntegerField(required=False)
     doing = serializers.IntegerField(required=False)
     failed = serializers.IntegerField(required=False)
+    stuck = serializers.IntegerField(
+        required=False, help_text="Jobs running on a worker that stopped sending heartbeats (JOB_STALLED_AFTER_S)."
+    )
+    oldest_queued_age_s = serializers.FloatField(
+        required=False, allow_null=True, help_text="Seconds the oldest job that could run now has been waiting."
+    )
     error = serializers.CharField(required=False)
 
 

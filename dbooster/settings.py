@@ -131,7 +131,11 @@ else:
 
     DATABASES = {"default": ensure_database(EMBEDDED_PGDATA, DATABASE_NAME)}
     USING_EMBEDDED_POSTGRES = True
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Persistent connections: opening one costs more than the few indexed queries of a typical API request.
+# Each gunicorn worker (sync, one thread) keeps one. A connection that fails is closed at the end of the request
+# that saw the error (Django); CONN_HEALTH_CHECKS=true also checks it before each request, for one more round trip.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=300)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
 # Several test runs may share one server (xdist workers get their own suffix too).
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_dbooster")}
 
@@ -171,17 +175,15 @@ CORS_ALLOW_CREDENTIALS = True
 # --- REST framework and JWT -------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "dbooster.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dbooster.api.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "dbooster.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dbooster.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {
-        "auth": env.str("AUTH_THROTTLE_RATE", default="30/min"),
-    },
+    # Rate limits: RATE_LIMITS below (dbooster/ratelimit.py), one store for every worker.
 }
 
 SIMPLE_JWT = {
@@ -204,6 +206,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A PATCH body is documented as the serializer its view validates (required fields stay required);
+    # views that take partial bodies validate with a serializer whose fields are all optional.
+    "COMPONENT_SPLIT_PATCH": False,
 }
 
 # --- Sign-in (allauth) ------------------------------------------------------
@@ -250,11 +255,18 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 
 # --- Background work (procrastinate on the same PostgreSQL) ------------------
 PROCRASTINATE_ON_APP_READY = None
+# DBooster-wide jobs (recovering jobs whose worker died) live outside the apps.
+PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
+# A running job whose worker sent no heartbeat for this long lost its worker: it is retried or failed.
+JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
 
 # --- Target databases --------------------------------------------------------
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds
 TARGET_STATEMENT_TIMEOUT_MS = env.int("TARGET_STATEMENT_TIMEOUT_MS", default=30_000)
 TARGET_LOCK_TIMEOUT_MS = env.int("TARGET_LOCK_TIMEOUT_MS", default=2_000)
+# Client-side deadline of every wait on a target: its statement timeout plus this (a frozen server, whose
+# statement_timeout cannot fire, then answers 504 instead of hanging the request).
+TARGET_CLIENT_DEADLINE_GRACE_S = env.float("TARGET_CLIENT_DEADLINE_GRACE_S", default=10.0)
 # Networks a connection may target (CIDR). Link-local and metadata are always refused.
 TARGET_ALLOWED_NETWORKS = env.list(
     "TARGET_ALLOWED_NETWORKS",
@@ -262,6 +274,8 @@ TARGET_ALLOWED_NETWORKS = env.list(
 )
 # Loopback and Unix sockets: allowed in development only.
 TARGET_ALLOW_LOCAL = env.bool("TARGET_ALLOW_LOCAL", default=DEBUG)
+# The only directory a connection's sslrootcert may name a CA file in (empty: sslrootcert refused).
+TARGET_SSLROOTCERT_DIR = env.str("TARGET_SSLROOTCERT_DIR", default="")
 
 # --- AI ----------------------------------------------------------------------
 OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
@@ -303,9 +317,15 @@ if GITHUB_WEB_URL.rstrip("/") != "https://github.com":
 SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"] = [
     "drf_spectacular.hooks.postprocess_schema_enums",
     "dbooster.openapi.documented_paths",
+    "dbooster.openapi.documented_errors",
+    "dbooster.openapi.json_request_bodies",
 ]
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {"HealthStatusEnum": ["ok", "error"], "QueueStatusEnum": ["ok", "no_worker", "error"]}
+    {
+        "HealthStatusEnum": ["ok", "error"],
+        "QueueStatusEnum": ["ok", "no_worker", "error"],
+        "ConnectionEngineEnum": ["postgresql"],
+    }
 )
 # Static files (the /docs and /redoc assets, the pages' CSS) served by the app itself under
 # gunicorn too, so the Docker image needs no separate web server.
@@ -386,3 +406,51 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 # A scan still queued or running after this many seconds lost its worker: the next request for the same
 # repository and branch marks it failed and starts a new scan instead of joining it.
 SCAN_ABANDONED_AFTER = env.int("SCAN_ABANDONED_AFTER", default=6 * 3600)
+
+# --- accounts: caches, rate limits, e-mail codes ---------------------------------------------
+# One store every worker shares: Redis when REDIS_URL is set, else tables in DBooster's own
+# PostgreSQL (made by `manage.py createcachetable`). `default` holds cached documents and counts;
+# `ratelimit` the rate-limit counters (a table of its own, so culling the cache never resets a limit).
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ratelimit",
+        },
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "dbooster_cache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        },
+        "ratelimit": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "dbooster_rate_limits"},
+    }
+# Limits per endpoint class: per `account` (the signed-in user, or the e-mail a sign-in or reset names)
+# and per `address` (client IP; an IPv6 /64). "30/min", "10/hour", "5/10min". Env: RATE_LIMIT_<CLASS>_<KIND>.
+_RATE_LIMIT_DEFAULTS = {
+    "sign_in": {"account": "10/min", "address": "30/min"},
+    "sign_up": {"account": "5/hour", "address": "20/hour"},
+    "password_check": {"address": "60/min"},
+    "codes": {"account": "10/10min", "address": "30/10min"},
+    "password_reset": {"account": "5/hour", "address": "20/hour"},
+    "sql": {"account": "60/min", "address": "120/min"},
+    "optimize": {"account": "30/min", "address": "60/min"},
+    "assistant": {"account": "20/min", "address": "40/min"},
+    "scans": {"account": "10/min", "address": "20/min"},
+}
+RATE_LIMITS = {
+    scope: {kind: env.str(f"RATE_LIMIT_{scope.upper()}_{kind.upper()}", default=rate) for kind, rate in kinds.items()}
+    for scope, kinds in _RATE_LIMIT_DEFAULTS.items()
+}
+# Proxies in front of the app that append to X-Forwarded-For (0: use the socket's address).
+RATE_LIMIT_TRUSTED_PROXIES = env.int("RATE_LIMIT_TRUSTED_PROXIES", default=0)
+SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"].append("dbooster.ratelimit.document_rate_limits")
+
+# E-mailed one-time codes (sign-up, e-mail change, password reset).
+EMAIL_CODE_TTL_MINUTES = env.int("EMAIL_CODE_TTL_MINUTES", default=15)
+EMAIL_CODE_MAX_ATTEMPTS = env.int("EMAIL_CODE_MAX_ATTEMPTS", default=5)

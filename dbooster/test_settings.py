@@ -8,4 +8,7 @@ from dbooster.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"auth": "1000/min"}  # noqa: F405
+# High enough that no test trips a limit by accident (every test shares 127.0.0.1); rate-limit tests lower them.
+RATE_LIMITS = {scope: {kind: "10000/min" for kind in kinds} for scope, kinds in RATE_LIMITS.items()}  # noqa: F405
+# Tests open connections from threads (live servers); persistent ones would outlive the test database.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -1,14 +1,15 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
 from dbooster.api import api_path
 from dbooster.health import HealthView
+from dbooster.schema_view import CachedSchemaView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    api_path("openapi.json", SpectacularJSONAPIView.as_view(), name="schema"),
+    api_path("openapi.json", CachedSchemaView.as_view(), name="schema"),
     api_path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     api_path("redoc", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     api_path("health", HealthView.as_view(), name="health"),

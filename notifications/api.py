@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import services as audit
-from dbooster.api import Pagination
+from dbooster.api import Pagination, query_flag
 from notifications import selectors, services
 from notifications.models import Notification, NotificationKind
 
@@ -63,7 +63,7 @@ class NotificationListView(APIView):
         tags=["notifications"],
     )
     def get(self, request):
-        unread_only = request.query_params.get("unread", "").lower() in ("1", "true", "yes")
+        unread_only = query_flag(request, "unread")
         paginator = Pagination()
         page = paginator.paginate_queryset(
             selectors.notifications_for(user=request.user, unread_only=unread_only), request, view=self

@@ -3,8 +3,10 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
+from dbooster.ratelimit import RateLimit
+from dbooster.verified import VerifiedEmail
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from projects import selectors as project_selectors
@@ -104,7 +106,9 @@ class OptimizationListSerializer(serializers.ModelSerializer):
 
 
 class OptimizeView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "optimize"
 
     @extend_schema(request=OptimizeInputSerializer, responses={201: OptimizationSerializer}, tags=["optimizer"])
     def post(self, request):
@@ -135,7 +139,7 @@ class OptimizationDetailView(APIView):
 class ProjectOptimizationsView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: OptimizationListSerializer(many=True)}, tags=["optimizer"])
+    @paginated_list(OptimizationListSerializer, tags=["optimizer"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         runs = selectors.project_runs(
@@ -148,7 +152,7 @@ class WorkloadInputSerializer(serializers.Serializer):
     project = serializers.IntegerField()
     connection = serializers.IntegerField(required=False, allow_null=True, default=None)
     queries = serializers.ListField(
-        child=serializers.CharField(max_length=100_000), required=False, allow_empty=False, max_length=200
+        child=serializers.CharField(max_length=100_000), required=False, allow_empty=False, min_length=1, max_length=200
     )
     budget_bytes = serializers.IntegerField(required=False, min_value=8192, default=1 << 30)
     max_indexes = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
@@ -185,7 +189,9 @@ class WorkloadSerializer(serializers.ModelSerializer):
 
 
 class WorkloadAdviseView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "optimize"
 
     @extend_schema(request=WorkloadInputSerializer, responses={201: WorkloadSerializer}, tags=["optimizer"])
     def post(self, request):

@@ -33,8 +33,13 @@ from pglast.enums import (
 )
 from pglast.stream import RawStream
 
-from optimizer.rules.context import (
-    RuleContext,
+from optimizer.rules.context import RuleContext
+from optimizer.rules.facts import type_family
+from optimizer.rules.model import SchemaInfo
+from optimizer.rules.query.count_for_existence import count_existence_test
+from optimizer.rules.query.deep_offset import DEEP_OFFSET
+from optimizer.rules.schema.not_in_nullable_subquery import filtered_not_null
+from optimizer.rules.tree import (
     column_parts,
     conjuncts,
     const_value,
@@ -43,20 +48,15 @@ from optimizer.rules.context import (
     is_column,
     is_const,
     is_constant_expr,
+    not_in_sublinks,
     op_name,
+    simple_predicate_column,
     walk,
 )
-from optimizer.rules.model import SchemaInfo
-from optimizer.rules.query_rules import (
-    DEEP_OFFSET,
-    VOLATILE,
-    count_existence_test,
-    not_in_sublinks,
-    simple_predicate_column,
-)
-from optimizer.rules.schema_rules import filtered_not_null, type_family
 
 logger = logging.getLogger(__name__)
+# Functions whose value changes per call: a rewrite must not move or duplicate them.
+VOLATILE = {"random", "nextval", "clock_timestamp", "gen_random_uuid", "setseed", "uuid_generate_v4"}
 
 
 @dataclass

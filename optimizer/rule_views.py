@@ -5,12 +5,8 @@ Public: the pages describe DBooster's rules, not anyone's data.
 
 from __future__ import annotations
 
-import re
-
 from django.http import Http404
 from django.shortcuts import render
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -20,6 +16,7 @@ from rest_framework.views import APIView
 from dbooster.errors import NotFound
 from optimizer.rewrites import REWRITE_RULES
 from optimizer.rules import RULES, get_rule
+from optimizer.templatetags.rule_text import inline_code
 
 SEVERITY_BADGE = {"critical": "bad", "warning": "warn", "info": ""}
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -38,11 +35,6 @@ def rule_doc(rule) -> dict:
         "rewrite": REWRITE_RULES.get(rule.id),
         "doc_url": rule.doc_url,
     }
-
-
-def inline_code(text: str) -> str:
-    """Escape, then show `backticked` spans as <code> (the rule texts use Markdown-style inline code)."""
-    return mark_safe(re.sub(r"`([^`]+)`", r"<code>\1</code>", escape(text)))  # noqa: S308 - escaped first
 
 
 def _page_rule(rule) -> dict:

@@ -34,7 +34,7 @@ from plans.quotas import enforce_quota
 from projects.selectors import project_get
 from repositories.models import ExtractedQuery
 from schema_metadata import plan as plan_analyser
-from schema_metadata import target
+from schema_metadata import sql_guard, target
 from schema_metadata.explain import prepare_query
 from schema_metadata.models import DatabaseConnection, DbForeignKey, DbIndex, DbTable, SchemaMetadata
 from schema_metadata.selectors import connection_in_org
@@ -176,10 +176,10 @@ class _Draft:
     drop_reason: str = ""
 
     def speedup(self) -> float | None:
+        """Measured time before over after; None when the query was not timed both ways. A ratio of planner
+        costs is an estimate, not a speed-up: pages show it apart, as the planner's cost divided by N."""
         if self.time_before_ms and self.time_after_ms:
             return round(self.time_before_ms / max(self.time_after_ms, 0.001), 2)
-        if self.cost_before and self.cost_after:
-            return round(self.cost_before / max(self.cost_after, 0.01), 2)
         return None
 
 
@@ -298,6 +298,12 @@ def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is
     with target.session(
         connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
     ) as conn:
+        measure_time = sandbox and connection.allow_analyze and is_select
+        if measure_time:
+            verdict = sql_guard.execution_verdict(conn, sql)
+            if not verdict.allowed:
+                measure_time = False
+                state.notes.append(f"The query was not timed (never executed): {verdict.reason}.")
         result = advisor.advise(
             conn,
             sql,
@@ -305,7 +311,7 @@ def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is
             min_gain=min_gain,
             min_rows=settings.OPTIMIZER_MIN_TABLE_ROWS,
             # Sandboxed indexes are real: where the connection lets queries run, time the query with them.
-            measure_time=sandbox and connection.allow_analyze and is_select,
+            measure_time=measure_time,
         )
     state.tables = result.tables
     state.plan_status = OptimizationRun.PlanStatus.PLANNED
@@ -503,6 +509,9 @@ def _measure_rewrite(conn, sql: str, d: _Draft) -> None:
     try:
         before = advisor.explain_json(conn, sql)
         after = advisor.explain_json(conn, d.sql)
+        d.cost_before, d.cost_after = before["Plan"]["Total Cost"], after["Plan"]["Total Cost"]
+        if not (sql_guard.executable(conn, sql) and sql_guard.executable(conn, d.sql)):
+            return  # costs only: the guard refuses to execute one of them
         # Warmed and the median of a few runs each, as for indexes: one cold sample is not a comparison.
         time_before = advisor.median_execution_ms(conn, sql, runs=REWRITE_TIMED_RUNS)
         time_after = advisor.median_execution_ms(conn, d.sql, runs=REWRITE_TIMED_RUNS)
@@ -689,6 +698,8 @@ def advise_workload(
     project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
     if connection is None:
         raise InvalidInput("Workload advice needs a database connection: name one or set the project's default.")
+    for position, given in enumerate(queries or (), start=1):
+        sql_guard.check_parse_limits(given, what=f"query #{position}")
     sandbox = sandbox_allowed(connection)
     with target.session(
         connection.url, read_only=not sandbox, statement_timeout_ms=settings.OPTIMIZER_STATEMENT_TIMEOUT_MS
@@ -705,6 +716,8 @@ def advise_workload(
                 items, total = wl.top_queries(conn, limit=limit)
             except LookupError as exc:
                 raise InvalidInput(str(exc), code="no_pg_stat_statements") from None
+        # Texts read from the target or a scan are untrusted too: never hand an over-limit one to the parser.
+        items = [item for item in items if sql_guard.within_parse_limits(item.query)]
         advice = wl.advise_workload(
             conn,
             items,

@@ -1,7 +1,8 @@
 """Result equivalence: a rewrite is verified only if it returns what the original returns.
 
 Both statements run on the target, read-only, with a statement timeout, inside the
-caller's transaction (which the caller rolls back). Rows are compared as multisets:
+caller's transaction (which the caller rolls back), and only when schema_metadata's guard
+(sql_guard.execution_verdict) allows executing them. Rows are compared as multisets:
 up to `row_cap` rows on the client; past the cap, by an order-independent fingerprint
 of every row computed by the server (count plus the sum of 64-bit row hashes).
 """
@@ -14,9 +15,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import psycopg
-from pglast import ast, parse_sql
+from pglast import ast
 from pglast.visitors import Visitor
 from psycopg import sql as pgsql
+
+from schema_metadata import sql_guard
 
 SAME = "same"
 DIFFERENT = "different"
@@ -52,7 +55,7 @@ class Equivalence:
 
 
 def _single_select(sql: str):
-    statements = parse_sql(sql)
+    statements = sql_guard.parse_sql(sql)
     if len(statements) != 1:
         raise ValueError("it is not exactly one statement")
     stmt = statements[0].stmt
@@ -126,6 +129,11 @@ def compare_results(conn: psycopg.Connection, original: str, rewrite: str, *, ro
         return Equivalence(UNVERIFIED, "the query is not deterministic (" + ", ".join(sorted(volatile)) + ")")
     if orig_stmt.limitCount is not None and not orig_stmt.sortClause:
         return Equivalence(UNVERIFIED, "LIMIT without ORDER BY returns any rows: results cannot be compared")
+    # Both run for real: only what the target's catalog proves free of effects outside the transaction.
+    for label, text in (("the query", original), ("the rewrite", rewrite)):
+        verdict = sql_guard.execution_verdict(conn, text)
+        if not verdict.allowed:
+            return Equivalence(UNVERIFIED, f"{label} was not executed: {verdict.reason}")
     conn.execute("SAVEPOINT dbooster_verify")
     try:
         cols_a, rows_a = _fetch(conn, original, row_cap)

@@ -7,7 +7,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dbooster.errors import DomainError, NotFound
+from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
+from dbooster.verified import verified_required
 from optimizer import selectors, services
 from optimizer.models import WorkloadQuery
 from organizations.page_access import not_found, role_required
@@ -75,6 +77,8 @@ def _picked_queries(org, project_id):
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
+@rate_limited("optimize")
 def optimize_page(request):
     org = request.user.organization
     projects, connections = _choices(org)
@@ -179,6 +183,8 @@ def optimization_page(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
+@rate_limited("optimize")
 def workload_page(request):
     org = request.user.organization
     projects, connections = _choices(org)

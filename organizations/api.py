@@ -6,9 +6,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import Pagination, paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
+from dbooster.verified import VerifiedEmail
 from organizations import selectors, services
 from organizations.models import Invitation, Organization
 
@@ -86,7 +87,7 @@ class OrganizationListView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: OrganizationSerializer(many=True)}, tags=["organizations"])
+    @paginated_list(OrganizationSerializer, tags=["organizations"])
     def get(self, request):
         return paginated_response(
             selectors.organization_list_for(user=request.user), OrganizationSerializer, request, self
@@ -130,7 +131,7 @@ class OrganizationCurrentView(APIView):
 class MemberListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: MemberSerializer(many=True)}, tags=["organizations"])
+    @paginated_list(MemberSerializer, tags=["organizations"])
     def get(self, request):
         return paginated_response(selectors.member_list(org=request.user.organization), MemberSerializer, request, self)
 
@@ -170,15 +171,14 @@ class MemberDetailView(APIView):
 
 
 class InvitationListView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
     write_role = Role.ADMIN
 
-    @extend_schema(responses={200: InvitationSerializer(many=True)}, tags=["organizations"])
+    @paginated_list(InvitationSerializer, tags=["organizations"])
     def get(self, request):
-        paginator = Pagination()
-        queryset = selectors.invitation_list(org=request.user.organization)
-        page = paginator.paginate_queryset(queryset, request, view=self)
-        return paginator.get_paginated_response(InvitationSerializer(page, many=True).data)
+        return paginated_response(
+            selectors.invitation_list(org=request.user.organization), InvitationSerializer, request, self
+        )
 
     @extend_schema(
         request=InvitationInputSerializer,

@@ -101,6 +101,11 @@ def _leave_current_organization(*, user, request=None) -> None:
     old.delete()
 
 
+def leave_current_organization(*, user, request=None) -> None:
+    """`user` leaves their organization for good (account deletion), under the rules above."""
+    _leave_current_organization(user=user, request=request)
+
+
 def _stored_in(org) -> list[str]:
     """What deleting `org` would delete with it, e.g. ["2 projects"].
 

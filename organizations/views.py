@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dbooster.errors import DomainError, NotFound
 from dbooster.roles import Role
+from dbooster.verified import verified_required
 from organizations import selectors, services
 from organizations.page_access import ORGANIZATION_PAGE, flash_domain_error, not_found, role_required
 
@@ -135,6 +136,7 @@ def member_remove(request, pk: int):
 
 @require_POST
 @role_required(Role.ADMIN)
+@verified_required
 def invitation_create(request):
     form = InviteForm(request.POST)
     if not form.is_valid():

@@ -3,8 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_response
-from dbooster.openapi import paginated
+from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
 from projects import selectors, services
 from projects.models import Project
@@ -35,7 +34,7 @@ class ProjectUpdateSerializer(ProjectInputSerializer):
 class ProjectListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: paginated(ProjectSerializer)}, operation_id="projects_list", tags=["projects"])
+    @paginated_list(ProjectSerializer, tags=["projects"])
     def get(self, request):
         return paginated_response(
             selectors.project_list(org=request.user.organization), ProjectSerializer, request, self

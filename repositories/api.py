@@ -1,15 +1,17 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
+from dbooster.ratelimit import RateLimit
+from dbooster.verified import VerifiedEmail
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from repositories import github, selectors, services
-from repositories.models import ExtractedQuery, QueryOccurrence, Repository, ScanRun
+from repositories.models import ExtractedQuery, FileProblem, QueryOccurrence, Repository, ScanRun
 
 
 class GitHubRepositorySerializer(serializers.Serializer):
@@ -92,8 +94,40 @@ class ScanSerializer(serializers.ModelSerializer):
             "queries": obj.queries_found,
             "occurrences": obj.occurrences_found,
             "rejected": obj.rejected_found,
+            "problems": obj.problems_found,
             "bytes_scanned": obj.bytes_scanned,
         }
+
+
+class FileProblemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FileProblem
+        fields = ["file_path", "reason"]
+
+
+class RejectedReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class ScanDetailSerializer(ScanSerializer):
+    """One scan, with the files it could not analyse (path and reason) and its rejected candidates
+    counted by reason."""
+
+    problems = serializers.SerializerMethodField()
+    rejected_by_reason = serializers.SerializerMethodField()
+
+    class Meta(ScanSerializer.Meta):
+        fields = [*ScanSerializer.Meta.fields, "problems", "rejected_by_reason"]
+        read_only_fields = fields
+
+    @extend_schema_field(FileProblemSerializer(many=True))
+    def get_problems(self, obj) -> list:
+        return FileProblemSerializer(selectors.scan_problems(scan=obj), many=True).data
+
+    @extend_schema_field(RejectedReasonSerializer(many=True))
+    def get_rejected_by_reason(self, obj) -> list:
+        return RejectedReasonSerializer(selectors.rejected_by_reason(scan=obj), many=True).data
 
 
 class ScanStartSerializer(serializers.Serializer):
@@ -112,7 +146,7 @@ class ScanUploadSerializer(serializers.Serializer):
 class OccurrenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = QueryOccurrence
-        fields = ["id", "scan", "file_path", "line", "column", "language", "context"]
+        fields = ["id", "scan", "file_path", "line", "column", "language", "context", "interpolations"]
 
 
 class QuerySerializer(serializers.ModelSerializer):
@@ -138,7 +172,10 @@ class GitHubRepositoryListView(APIView):
     permission_classes = [OrganizationRole]
 
     @extend_schema(
-        responses={200: GitHubRepositorySerializer(many=True)},
+        responses={
+            200: GitHubRepositorySerializer(many=True),
+            400: OpenApiResponse(description="No GitHub account is connected to the user."),
+        },
         tags=["repositories"],
         description="The signed-in user's GitHub repositories (401 on a bad token, 429 on a rate limit).",
     )
@@ -150,7 +187,7 @@ class GitHubRepositoryListView(APIView):
 class ProjectRepositoryListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: RepositorySerializer(many=True)}, tags=["repositories"])
+    @paginated_list(RepositorySerializer, tags=["repositories"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.repository_list(project=project), RepositorySerializer, request, self)
@@ -167,7 +204,9 @@ class ProjectRepositoryListView(APIView):
 
 
 class ScanStartView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "scans"
 
     @extend_schema(
         request=ScanStartSerializer,
@@ -192,7 +231,9 @@ class ScanStartView(APIView):
 
 
 class ScanUploadView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "scans"
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -211,15 +252,15 @@ class ScanUploadView(APIView):
 class ScanDetailView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: ScanSerializer}, tags=["repositories"])
+    @extend_schema(responses={200: ScanDetailSerializer}, tags=["repositories"])
     def get(self, request, pk):
-        return Response(ScanSerializer(selectors.scan_get(org=request.user.organization, pk=pk)).data)
+        return Response(ScanDetailSerializer(selectors.scan_get(org=request.user.organization, pk=pk)).data)
 
 
 class ProjectScanListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(responses={200: ScanSerializer(many=True)}, tags=["repositories"])
+    @paginated_list(ScanSerializer, tags=["repositories"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.scan_list(project=project), ScanSerializer, request, self)
@@ -228,14 +269,14 @@ class ProjectScanListView(APIView):
 class ProjectQueryListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(
+    @paginated_list(
+        QuerySerializer,
         parameters=[
             OpenApiParameter("table", str, description="Only queries reading or writing this table."),
             OpenApiParameter("file", str, description="Only queries occurring in files whose path contains this."),
             OpenApiParameter("q", str, description="Text the normalized query contains."),
             OpenApiParameter("scan", int, description="One scan's queries (default: the latest scan of each source)."),
         ],
-        responses={200: QuerySerializer(many=True)},
         tags=["repositories"],
     )
     def get(self, request, pk):

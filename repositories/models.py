@@ -63,6 +63,7 @@ class ScanRun(models.Model):
     queries_found = models.PositiveIntegerField(default=0)
     occurrences_found = models.PositiveIntegerField(default=0)
     rejected_found = models.PositiveIntegerField(default=0)
+    problems_found = models.PositiveIntegerField(default=0)
     bytes_scanned = models.BigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     created_by = models.ForeignKey(
@@ -120,6 +121,8 @@ class QueryOccurrence(models.Model):
     column = models.PositiveIntegerField(default=0)
     language = models.CharField(max_length=32)
     context = models.TextField(blank=True, default="")
+    # > 0: the code interpolates this many names, clauses or values into the text (a template).
+    interpolations = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         db_table = "query_occurrences"
@@ -147,3 +150,18 @@ class RejectedCandidate(models.Model):
 
     def __str__(self):
         return f"{self.file_path}:{self.line}: {self.reason}"
+
+
+class FileProblem(models.Model):
+    """A file the scan could not read or analyse, and why: the scan went on without it."""
+
+    scan = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="problems")
+    file_path = models.CharField(max_length=1000)
+    reason = models.TextField()
+
+    class Meta:
+        db_table = "scan_file_problems"
+        ordering = ["file_path", "id"]
+
+    def __str__(self):
+        return f"{self.file_path}: {self.reason}"

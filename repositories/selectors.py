@@ -7,6 +7,8 @@ from django.db.models import Count, Max, Prefetch, Q
 from dbooster.errors import NotFound
 from repositories.models import ExtractedQuery, QueryOccurrence, Repository, ScanRun
 
+PROBLEMS_SHOWN = 500
+
 
 def repository_list(*, project):
     return Repository.objects.filter(project=project).select_related("last_scan", "connected_by")
@@ -67,3 +69,24 @@ def scan_for_project(*, project, pk) -> ScanRun:
         return ScanRun.objects.get(pk=int(pk), project=project)
     except (ScanRun.DoesNotExist, ValueError, TypeError):
         raise NotFound("Scan not found in this project.") from None
+
+
+def scan_problems(*, scan, limit: int = PROBLEMS_SHOWN):
+    """The files the scan could not read or analyse, with the reason (the first `limit`)."""
+    return scan.problems.order_by("file_path", "id")[:limit]
+
+
+def rejected_by_reason(*, scan) -> list[dict]:
+    """The scan's rejected candidates counted by reason (the reason's general part, before any parser
+    detail after a colon), most frequent first."""
+    counts: dict[str, int] = {}
+    for reason, count in scan.rejected.values_list("reason").annotate(n=Count("id")).values_list("reason", "n"):
+        general = reason.split(":", 1)[0]
+        counts[general] = counts.get(general, 0) + count
+    return [{"reason": r, "count": n} for r, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+
+def rejected_list(*, scan, reason: str = ""):
+    """The scan's rejected candidates, those whose reason starts with `reason` when given."""
+    rejected = scan.rejected.order_by("file_path", "line", "id")
+    return rejected.filter(reason__startswith=reason) if reason else rejected

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import hashlib
 import logging
 import os
 import shutil
 import tempfile
 import uuid
+from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from audit import services as audit
@@ -21,7 +24,7 @@ from plans.quotas import enforce_quota
 from repositories import github, sources
 from repositories.archives import ArchiveRefused
 from repositories.extraction import count_source_files, scan_tree
-from repositories.models import ExtractedQuery, QueryOccurrence, RejectedCandidate, Repository, ScanRun
+from repositories.models import ExtractedQuery, FileProblem, QueryOccurrence, RejectedCandidate, Repository, ScanRun
 from repositories.signals import scan_finished
 
 logger = logging.getLogger(__name__)
@@ -197,6 +200,7 @@ class _ResultWriter:
         self.scan = scan
         self.occurrences = []
         self.rejected = []
+        self.problems = []
         self.files = 0
         self.bytes = 0
 
@@ -206,7 +210,9 @@ class _ResultWriter:
         for result in chunk.results:
             self.occurrences.extend(result.occurrences)
             self.rejected.extend(result.rejected)
-        if len(self.occurrences) + len(self.rejected) >= WRITE_BATCH:
+            if result.error:
+                self.problems.append(result)
+        if len(self.occurrences) + len(self.rejected) + len(self.problems) >= WRITE_BATCH:
             self.flush()
         ScanRun.objects.filter(pk=self.scan.pk).update(files_done=self.files, bytes_scanned=self.bytes)
 
@@ -230,6 +236,11 @@ class _ResultWriter:
                 ]
             )
             self.rejected = []
+        if self.problems:
+            FileProblem.objects.bulk_create(
+                [FileProblem(scan=self.scan, file_path=r.path[:1000], reason=r.error[:2000]) for r in self.problems]
+            )
+            self.problems = []
 
     def _write_occurrences(self, occurrences) -> None:
         project = self.scan.project
@@ -265,6 +276,7 @@ class _ResultWriter:
                     column=occ.column,
                     language=occ.language,
                     context=occ.context[:4000],
+                    interpolations=min(occ.interpolations, 32767),
                 )
                 for occ in occurrences
             ]
@@ -290,7 +302,12 @@ def _finish(scan: ScanRun, *, status: str, error: str = "") -> None:
     scan.occurrences_found = scan.occurrences.count()
     scan.queries_found = scan.occurrences.values("query").distinct().count()
     scan.rejected_found = scan.rejected.count()
-    scan.save(update_fields=["status", "error", "finished_at", "occurrences_found", "queries_found", "rejected_found"])
+    scan.problems_found = scan.problems.count()
+    scan.save(
+        update_fields=[
+            "status", "error", "finished_at", "occurrences_found", "queries_found", "rejected_found", "problems_found"
+        ]
+    )  # fmt: skip
     if status == ScanRun.Status.SUCCEEDED and scan.repository_id:
         Repository.objects.filter(pk=scan.repository_id).update(last_scan=scan)
     audit.record(
@@ -301,6 +318,41 @@ def _finish(scan: ScanRun, *, status: str, error: str = "") -> None:
         outcome="success" if status == ScanRun.Status.SUCCEEDED else "failure",
         metadata={"status": status, "files": scan.files_done, "queries": scan.queries_found, "error": error[:300]},
     )
+
+
+def scan_lost(lost: jobs.LostJob) -> str:
+    """The worker died mid-scan: fail the scan with the reason and remove its scratch files.
+
+    Not retried: a file that killed one worker would kill the next.
+    """
+    scan = (
+        ScanRun.objects.select_related("project__organization", "created_by")
+        .filter(pk=lost.args.get("scan_id"))
+        .first()
+    )
+    if scan is None:
+        return jobs.FAIL
+    for leftover in glob.glob(os.path.join(glob.escape(str(settings.SCAN_SCRATCH_DIR)), f"scan-{scan.pk}-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
+    if scan.upload_path:
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(settings.SCAN_UPLOAD_DIR, scan.upload_path))
+    if scan.is_active:
+        _finish(scan, status=ScanRun.Status.FAILED, error=f"The scan was stopped: {lost.reason}. Start it again.")
+    return jobs.FAIL
+
+
+def infrastructure_failure(exc: BaseException) -> str:
+    """What failed on our side, for the scan's error: the database, the disk, or a worker process."""
+    if isinstance(exc, DatabaseError):
+        part = "our database"
+    elif isinstance(exc, OSError):
+        part = f"the scan's disk space ({exc.strerror or type(exc).__name__})"
+    elif isinstance(exc, BrokenProcessPool):
+        part = "an extraction worker process (it stopped)"
+    else:
+        part = f"the scan worker ({type(exc).__name__})"
+    return f"The scan failed on our side, in {part}; it has been logged. Start the scan again."
 
 
 def scan_execute(*, scan_id: int) -> ScanRun:
@@ -325,9 +377,10 @@ def scan_execute(*, scan_id: int) -> ScanRun:
         _finish(scan, status=ScanRun.Status.SUCCEEDED)
     except (DomainError, ArchiveRefused) as exc:
         _finish(scan, status=ScanRun.Status.FAILED, error=getattr(exc, "detail", None) or str(exc))
-    except Exception:
+    except Exception as exc:
+        # The code scanned never gets here (its problems are per file): this is our infrastructure.
         logger.exception("scan %s failed", scan.pk)
-        _finish(scan, status=ScanRun.Status.FAILED, error="The scan failed on our side; it has been logged.")
+        _finish(scan, status=ScanRun.Status.FAILED, error=infrastructure_failure(exc))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         if scan.upload_path:

@@ -2,6 +2,7 @@
 
 from procrastinate.contrib.django import app
 
+from dbooster import jobs
 from repositories import services
 
 
@@ -9,3 +10,6 @@ from repositories import services
 def run_scan(scan_id: int) -> None:
     """Carry out a queued scan; its outcome (and any error) is recorded on the ScanRun."""
     services.scan_execute(scan_id=scan_id)
+
+
+jobs.on_lost_job(services.RUN_SCAN_TASK, services.scan_lost)

@@ -9,7 +9,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from dbooster.errors import DomainError, NotFound
+from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
+from dbooster.verified import verified_required
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
 from projects.selectors import project_list
@@ -79,6 +81,8 @@ def repository_connect(request):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("scans")
 def scan_start(request):
     project = _project(request, request.POST.get("project"))
     if project is None:
@@ -101,6 +105,8 @@ def scan_start(request):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("scans")
 def scan_upload(request):
     project = _project(request, request.POST.get("project"))
     if project is None:
@@ -117,14 +123,24 @@ def scan_upload(request):
     return redirect(f"/app/scans/{scan.pk}/")
 
 
+REJECTED_SHOWN = 100
+
+
 @role_required(Role.VIEWER)
 def scan_page(request, pk: int):
     try:
         scan = selectors.scan_get(org=request.user.organization, pk=pk)
     except NotFound:
         return not_found(request, "scan")
-    rejected = scan.rejected.all()[:50]
-    return render(request, "repositories/scan.html", {"scan": scan, "rejected": rejected})
+    reason = request.GET.get("reason", "").strip()
+    context = {
+        "scan": scan,
+        "rejected": selectors.rejected_list(scan=scan, reason=reason)[:REJECTED_SHOWN],
+        "reason": reason,
+        "reasons": selectors.rejected_by_reason(scan=scan),
+        "problems": selectors.scan_problems(scan=scan),
+    }
+    return render(request, "repositories/scan.html", context)
 
 
 @role_required(Role.VIEWER)

@@ -7,10 +7,12 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_response
+from dbooster.api import paginated_list, paginated_response
 from dbooster.errors import InvalidInput, NotFound
 from dbooster.permissions import OrganizationRole
+from dbooster.ratelimit import RateLimit
 from dbooster.roles import Role
+from dbooster.verified import VerifiedEmail
 from projects import selectors as project_selectors
 from projects.selectors import project_or_sole
 from schema_metadata import selectors, services
@@ -31,12 +33,16 @@ class ConnectionSerializer(serializers.ModelSerializer):
     """A connection as the API shows it: the URL only ever masked."""
 
     masked_url = serializers.CharField(read_only=True)
+    role_warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Risks of the role, from the last test."
+    )
 
     class Meta:
         model = DatabaseConnection
         fields = [
             "id", "project", "name", "engine", "masked_url", "environment", "allow_analyze", "allow_dml_analyze",
-            "read_only", "is_default", "last_tested_at", "last_test_ok", "last_synced_at", "created_at", "updated_at",
+            "read_only", "is_default", "last_tested_at", "last_test_ok", "role_warnings", "last_synced_at",
+            "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -44,7 +50,12 @@ class ConnectionSerializer(serializers.ModelSerializer):
 class ConnectionInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     url = serializers.CharField(max_length=4000, write_only=True, trim_whitespace=True)
-    engine = serializers.CharField(max_length=32, required=False, default="postgresql")
+    engine = serializers.ChoiceField(
+        choices=["postgresql"],
+        required=False,
+        default="postgresql",
+        error_messages={"invalid_choice": "Engine {input!r} is not supported yet; only 'postgresql' is."},
+    )
     environment = serializers.ChoiceField(
         choices=DatabaseConnection.Environment.choices, required=False, default="development"
     )
@@ -58,16 +69,15 @@ class ConnectionInputSerializer(serializers.Serializer):
             raise serializers.ValidationError("The name cannot be blank.")
         return value
 
-    def validate_engine(self, value):
-        if value != "postgresql":
-            raise serializers.ValidationError(f"Engine {value!r} is not supported yet; only 'postgresql' is.")
-        return value
-
 
 class ConnectionUpdateSerializer(ConnectionInputSerializer):
     name = serializers.CharField(max_length=200, required=False)
     url = serializers.CharField(max_length=4000, write_only=True, required=False)
-    engine = serializers.CharField(max_length=32, required=False)
+    engine = serializers.ChoiceField(
+        choices=["postgresql"],
+        required=False,
+        error_messages={"invalid_choice": "Engine {input!r} is not supported yet; only 'postgresql' is."},
+    )
     environment = serializers.ChoiceField(choices=DatabaseConnection.Environment.choices, required=False)
     allow_analyze = serializers.BooleanField(required=False)
     allow_dml_analyze = serializers.BooleanField(required=False)
@@ -98,6 +108,10 @@ ConnectionTestSerializer = inline_serializer(
         "read_only": serializers.BooleanField(),
         "in_recovery": serializers.BooleanField(),
         "superuser": serializers.BooleanField(),
+        "can_signal_backends": serializers.BooleanField(
+            help_text="The role may cancel or terminate other sessions (a superuser or in pg_signal_backend)."
+        ),
+        "role_warnings": serializers.ListField(child=serializers.CharField()),
         "extensions": serializers.DictField(child=ExtensionSerializer),
     },
 )
@@ -200,10 +214,10 @@ class QueryAnalysisListSerializer(QueryAnalysisSerializer):
 
 
 class ConnectionListView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
     write_role = Role.ADMIN  # a connection reaches into a database: admins add them
 
-    @extend_schema(responses={200: ConnectionSerializer(many=True)}, tags=["connections"])
+    @paginated_list(ConnectionSerializer, tags=["connections"])
     def get(self, request, pk):
         project = project_selectors.project_get(org=request.user.organization, pk=pk)
         return paginated_response(selectors.connection_list(project=project), ConnectionSerializer, request, self)
@@ -220,7 +234,7 @@ class ConnectionListView(APIView):
 
 
 class ConnectionDetailView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
     write_role = Role.ADMIN
 
     def _connection(self, request, pk, cid):
@@ -253,7 +267,9 @@ class ConnectionDetailView(APIView):
 
 
 class ConnectionTestView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sql"
 
     @extend_schema(request=None, responses={200: ConnectionTestSerializer}, tags=["connections"])
     def post(self, request, pk, cid):
@@ -266,7 +282,9 @@ class ConnectionTestView(APIView):
 
 
 class MetadataSyncView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sql"
 
     @extend_schema(
         request=SyncRequestSerializer,
@@ -296,9 +314,9 @@ class MetadataSyncView(APIView):
 class SyncListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(
+    @paginated_list(
+        SchemaSyncSerializer,
         parameters=[OpenApiParameter("project", int, required=True), OpenApiParameter("connection", int)],
-        responses={200: SchemaSyncSerializer(many=True)},
         tags=["metadata"],
     )
     def get(self, request):
@@ -346,7 +364,7 @@ class MetadataListView(_MetadataListView):
     selector = staticmethod(selectors.metadata_columns)
     serializer_class = SchemaMetadataSerializer
 
-    @extend_schema(parameters=_METADATA_PARAMS, responses={200: SchemaMetadataSerializer(many=True)}, tags=["metadata"])
+    @paginated_list(SchemaMetadataSerializer, parameters=_METADATA_PARAMS, tags=["metadata"])
     def get(self, request):
         return super().get(request)
 
@@ -355,7 +373,7 @@ class MetadataTablesView(_MetadataListView):
     selector = staticmethod(selectors.metadata_tables)
     serializer_class = DbTableSerializer
 
-    @extend_schema(parameters=_METADATA_PARAMS, responses={200: DbTableSerializer(many=True)}, tags=["metadata"])
+    @paginated_list(DbTableSerializer, parameters=_METADATA_PARAMS, tags=["metadata"])
     def get(self, request):
         return super().get(request)
 
@@ -364,7 +382,7 @@ class MetadataIndexesView(_MetadataListView):
     selector = staticmethod(selectors.metadata_indexes)
     serializer_class = DbIndexSerializer
 
-    @extend_schema(parameters=_METADATA_PARAMS, responses={200: DbIndexSerializer(many=True)}, tags=["metadata"])
+    @paginated_list(DbIndexSerializer, parameters=_METADATA_PARAMS, tags=["metadata"])
     def get(self, request):
         return super().get(request)
 
@@ -373,7 +391,7 @@ class MetadataForeignKeysView(_MetadataListView):
     selector = staticmethod(selectors.metadata_foreign_keys)
     serializer_class = DbForeignKeySerializer
 
-    @extend_schema(parameters=_METADATA_PARAMS, responses={200: DbForeignKeySerializer(many=True)}, tags=["metadata"])
+    @paginated_list(DbForeignKeySerializer, parameters=_METADATA_PARAMS, tags=["metadata"])
     def get(self, request):
         return super().get(request)
 
@@ -404,7 +422,9 @@ def explain_target(*, org, project_id=None, connection_id=None):
 
 
 class ExplainView(APIView):
-    permission_classes = [OrganizationRole]
+    permission_classes = [OrganizationRole, VerifiedEmail]
+    throttle_classes = [RateLimit]
+    rate_limit_scope = "sql"
 
     @extend_schema(
         request=ExplainRequestSerializer,
@@ -436,10 +456,8 @@ class ExplainView(APIView):
 class AnalysisListView(APIView):
     permission_classes = [OrganizationRole]
 
-    @extend_schema(
-        parameters=[OpenApiParameter("project", int, required=True)],
-        responses={200: QueryAnalysisListSerializer(many=True)},
-        tags=["query"],
+    @paginated_list(
+        QueryAnalysisListSerializer, parameters=[OpenApiParameter("project", int, required=True)], tags=["query"]
     )
     def get(self, request):
         project = selectors.project_from_param(org=request.user.organization, value=request.query_params.get("project"))

@@ -8,6 +8,7 @@ order_items.product_id, payments.order_id, events.customer_id and the jsonb payl
 
 from __future__ import annotations
 
+import secrets
 import time
 from urllib.parse import quote
 
@@ -173,9 +174,14 @@ def server_params() -> dict:
     return {k: v for k, v in params.items() if v != ""}
 
 
-def database_url(name: str) -> str:
-    """A postgresql:// URL for database `name` on that server (what the demo connection stores)."""
+def database_url(name: str, *, user: str | None = None, password: str | None = None) -> str:
+    """A postgresql:// URL for database `name` on that server (as `user`, by default DBooster's own role)."""
     params = server_params()
+    if user is not None:
+        params["user"] = user
+        params.pop("password", None)
+        if password:
+            params["password"] = password
     auth = quote(params["user"], safe="")
     if params.get("password"):
         auth += ":" + quote(params["password"], safe="")
@@ -183,6 +189,43 @@ def database_url(name: str) -> str:
     if host.startswith("/"):
         return f"postgresql://{auth}@/{quote(name, safe='')}?host={quote(host, safe='/')}&port={params['port']}"
     return f"postgresql://{auth}@{host}:{params['port']}/{quote(name, safe='')}"
+
+
+def owner_role(name: str) -> str:
+    """The role that owns demo database `name` and nothing else."""
+    return f"{name}_owner"[:63]
+
+
+def ensure_owner_role(name: str) -> tuple[str, str]:
+    """(role, password): an unprivileged login role that owns database `name`, its schema and tables.
+
+    The demo connection uses it, never the cluster's superuser: pg_read_file, COPY ... PROGRAM and
+    pg_terminate_backend stay out of reach of anyone who signs in to the demo. A new password each time.
+    """
+    role = owner_role(name)
+    password = secrets.token_urlsafe(24)
+    with _admin() as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role]).fetchone()
+        verb = "ALTER" if exists else "CREATE"
+        conn.execute(
+            sql.SQL(
+                "{} ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT PASSWORD {}"
+            ).format(sql.SQL(verb), sql.Identifier(role), sql.Literal(password))
+        )
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(role)))
+    with psycopg.connect(**server_params(), dbname=name, autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
+        tables = conn.execute(
+            "SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchall()
+        for (table,) in tables:
+            conn.execute(sql.SQL("ALTER TABLE {} OWNER TO {}").format(sql.SQL(table), sql.Identifier(role)))
+    return role, password
+
+
+def drop_owner_role(name: str) -> None:
+    with _admin() as conn:
+        conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(owner_role(name))))
 
 
 def _admin():

@@ -6,8 +6,10 @@ Safety, in order:
    statement_timeout and lock_timeout, always rolled back.
 3. INSERT/UPDATE/DELETE/MERGE get plain EXPLAIN, unless the caller allows
    analyze-in-rollback: then a read-write transaction that is rolled back all the same.
-4. Queries calling functions a rollback cannot undo (pg_terminate_backend, dblink, ...) are only
-   planned, never executed.
+4. A statement is executed only if sql_guard.execution_verdict allows it from the target's own catalog
+   (every function it reaches, through views, operators, casts, defaults and triggers, is immutable or
+   stable, or harmless): anything else (query_to_xml, dblink, nextval, ...) is only planned, and the
+   notes say why.
 5. Placeholders get a generic plan (GENERIC_PLAN on 16+, PREPARE + EXPLAIN EXECUTE
    with NULLs before), never an execution.
 """
@@ -122,12 +124,17 @@ def explain(
             "data-changing statements inside a rolled-back transaction."
         )
     read_only = not (run_analyze and is_dml)
-    if not read_only:
-        notes.append(f"The {kind.upper()} was executed inside a transaction that was rolled back.")
 
     with target.session(
         url, read_only=read_only, statement_timeout_ms=statement_timeout_ms, lock_timeout_ms=lock_timeout_ms
     ) as conn:
+        if run_analyze:
+            verdict = sql_guard.execution_verdict(conn, prepared["sql"])
+            if not verdict.allowed:
+                run_analyze = False
+                notes.append(f"The query was explained without executing it: {verdict.reason}.")
+        if run_analyze and not read_only:
+            notes.append(f"The {kind.upper()} was executed inside a transaction that was rolled back.")
         plan_json, method = _run_explain(
             conn,
             prepared["sql"],

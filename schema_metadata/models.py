@@ -54,6 +54,9 @@ class DatabaseConnection(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     last_tested_at = models.DateTimeField(null=True, blank=True)
     last_test_ok = models.BooleanField(null=True, blank=True)
+    # What the last test found risky about the role DBooster connects as (a superuser, a member of
+    # pg_signal_backend): shown on the connection's page and in the API.
+    role_warnings = models.JSONField(default=list, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

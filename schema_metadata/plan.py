@@ -167,10 +167,12 @@ def _seq_scan_warning(node_id, node, table_rows) -> dict | None:
     return None
 
 
-def _misestimate_warning(node_id, node) -> dict | None:
+def _misestimate_warning(node_id, node, under_limit: bool = False) -> dict | None:
     estimated, actual = _rows_estimate_vs_actual(node)
     if actual is None or _num(node.get("Actual Loops"), 1.0) == 0:
         return None
+    if under_limit and actual < estimated:
+        return None  # the LIMIT stopped the node early: fewer rows than planned is the plan working
     high, low = max(estimated, actual), max(min(estimated, actual), 1.0)
     if high >= MISESTIMATE_MIN_ROWS and high / low >= MISESTIMATE_FACTOR:
         direction = "under" if actual > estimated else "over"
@@ -211,8 +213,41 @@ def _spill_warning(node_id, node) -> dict | None:
     return None
 
 
-def _nested_loop_warning(node_id, node) -> dict | None:
-    if node.get("Node Type") != "Nested Loop":
+_INDEX_SCANS = ("Index Scan", "Index Only Scan", "Bitmap Heap Scan")
+# Nodes that pass their child's rows through: what they wrap decides how the rows are reached.
+_PASS_THROUGH = ("Memoize", "Result")
+
+
+def _index_access(node: dict) -> str | None:
+    """The index a side of a join reads its rows through (`orders_pkey`), or None when it scans without one."""
+    while node.get("Node Type") in _PASS_THROUGH and node.get("Plans"):
+        node = node["Plans"][0]
+    if node.get("Node Type") not in _INDEX_SCANS:
+        return None
+    if node.get("Index Name"):
+        return node["Index Name"]
+    bitmap = [n.get("Index Name") for _, n, _, _ in _walk(node) if n.get("Node Type") == "Bitmap Index Scan"]
+    return ", ".join(filter(None, bitmap)) or "an index"
+
+
+def _reads_all_input(node: dict) -> bool:
+    """A node that consumes its whole input before returning a row: a LIMIT above it does not stop what is below."""
+    node_type = node.get("Node Type")
+    if node_type in ("Sort", "Hash"):
+        return True
+    return node_type in ("Aggregate", "SetOp") and node.get("Strategy") in ("Plain", "Hashed", "Mixed")
+
+
+def _stops_early(parent: dict, parent_stops_early: bool) -> bool:
+    """Whether a child of `parent` may be stopped before it is done by a LIMIT at or above the parent."""
+    if _reads_all_input(parent):
+        return False
+    return parent_stops_early or parent.get("Node Type") == "Limit"
+
+
+def _nested_loop_warning(node_id, node, under_limit: bool = False) -> dict | None:
+    if node.get("Node Type") != "Nested Loop" or under_limit:
+        # Under a LIMIT the loop stops once it has enough rows: its count is the LIMIT's, not a problem.
         return None
     children = node.get("Plans") or []
     if len(children) < 2:
@@ -222,16 +257,24 @@ def _nested_loop_warning(node_id, node) -> dict | None:
         loops = _num(inner.get("Actual Loops"))
     else:
         loops = _num(children[0].get("Plan Rows"))
-    if loops >= NESTED_LOOP_LOOPS:
-        return _warn(
-            "nested_loop_loops",
-            node_id,
+    if loops < NESTED_LOOP_LOOPS:
+        return None
+    index = _index_access(inner)
+    if index:
+        relation = inner.get("Relation Name") or next(
+            (n["Relation Name"] for _, n, _, _ in _walk(inner) if n.get("Relation Name")), "the inner side"
+        )
+        message = (
+            f"The nested loop looks up {relation} through {index} {int(loops):,} times: when most outer rows find "
+            f"a match, one hash join reading {relation} once is usually cheaper than that many index lookups."
+        )
+    else:
+        message = (
             f"The nested loop runs its inner side {int(loops):,} times"
             + (" with a sequential scan each time" if inner.get("Node Type") == "Seq Scan" else "")
-            + ": a hash join or an index on the inner join column is usually far cheaper.",
-            loops=loops,
+            + ": a hash join or an index on the inner join column is usually far cheaper."
         )
-    return None
+    return _warn("nested_loop_loops", node_id, message, loops=loops, inner_index=index)
 
 
 def _aliases(node: dict) -> dict[str, str]:
@@ -244,29 +287,60 @@ def _aliases(node: dict) -> dict[str, str]:
     return found
 
 
-def _condition_text(node: dict) -> str:
-    parts = [str(node[key]) for key in _JOIN_CONDITIONS if node.get(key)]
-    # The inner side of a nested loop carries the join condition on its own scan.
-    for child in node.get("Plans") or []:
-        if node.get("Node Type") == "Nested Loop":
-            parts += [str(child[key]) for key in ("Index Cond", "Filter", "Recheck Cond") if child.get(key)]
-    return " ".join(parts)
+_WRAPPERS = ("Memoize", "Materialize", "Result", "Sort")
 
 
-def _references(condition: str, alias: str, column: str) -> bool:
+def _inner_scans(node: dict) -> list[dict]:
+    """The scans a nested loop's inner side runs per outer row, seen through caches and materializations."""
+    while node.get("Node Type") in _WRAPPERS and node.get("Plans"):
+        node = node["Plans"][0]
+    return [node] if node.get("Relation Name") else []
+
+
+def _join_conditions(node: dict) -> list[tuple[str, str | None]]:
+    """(condition text, alias its unqualified columns belong to) for the conditions that do this join's work.
+
+    A hash or merge join states them itself, qualified. A nested loop pushes them into its inner scan, which
+    names its own columns without a qualifier (`Index Cond: (customer_id = c.customer_id)` on rental r).
+    """
+    found = [(str(node[key]), None) for key in ("Hash Cond", "Merge Cond", "Join Filter") if node.get(key)]
+    children = node.get("Plans") or []
+    if node.get("Node Type") == "Nested Loop" and len(children) >= 2:
+        for scan in _inner_scans(children[1]):
+            owner = scan.get("Alias") or scan.get("Relation Name")
+            found += [(str(scan[key]), owner) for key in ("Index Cond", "Recheck Cond", "Filter") if scan.get(key)]
+    return found
+
+
+def _references(condition: str, alias: str, column: str, owner: str | None = None) -> bool:
     quoted = re.escape(column) if re.fullmatch(r"[a-z_][a-z0-9_]*", column) else re.escape(f'"{column}"')
     pattern = rf"(?<![\w\"]){re.escape(alias)}\.{quoted}(?![\w\"])"
+    if owner == alias:  # the scan's own column, written bare
+        pattern += rf"|(?<![\w\".]){quoted}(?![\w\"])"
     return re.search(pattern, condition) is not None
+
+
+def _fk_side_candidates(node: dict) -> dict[str, str]:
+    """alias -> relation of the scans an index on a foreign key could serve in this join.
+
+    Not the outer side of a nested loop (read once, in full) nor the probe side of a hash join (read once,
+    in full): an index on their join column changes nothing. The inner side of a nested loop, the hashed side
+    (a nested loop probing it through the index is the alternative) and both sides of a merge join can use it.
+    """
+    children = node.get("Plans") or []
+    if node.get("Node Type") in ("Nested Loop", "Hash Join") and len(children) >= 2:
+        return _aliases(children[1])
+    return _aliases(node)
 
 
 def _unindexed_fk_warnings(node_id, node, foreign_keys) -> list[dict]:
     if not foreign_keys or node.get("Node Type") not in ("Hash Join", "Merge Join", "Nested Loop"):
         return []
-    condition = _condition_text(node)
-    if not condition:
+    conditions = _join_conditions(node)
+    if not conditions:
         return []
     warnings = []
-    aliases = _aliases(node)
+    aliases = _fk_side_candidates(node)
     for fk in foreign_keys:
         if fk.get("has_index"):
             continue
@@ -274,7 +348,7 @@ def _unindexed_fk_warnings(node_id, node, foreign_keys) -> list[dict]:
         for alias, relation in aliases.items():
             if relation != table or not columns:
                 continue
-            if all(_references(condition, alias, column) for column in columns):
+            if all(any(_references(text, alias, column, owner) for text, owner in conditions) for column in columns):
                 cols = ", ".join(columns)
                 warnings.append(
                     _warn(
@@ -309,9 +383,11 @@ def summarize(plan_json, foreign_keys: list[dict] | None = None, table_rows: dic
     entries = list(_walk(top))
     by_id = {node_id: node for node_id, node, _, _ in entries}
     processes: dict[int, float] = {}
+    under_limit: dict[int, bool] = {}
     for node_id, node, _depth, parent in entries:  # parents come before their children
         parent_node = by_id[parent] if parent is not None else None
         processes[node_id] = _processes(node, parent_node, processes[parent] if parent is not None else 1.0)
+        under_limit[node_id] = parent_node is not None and _stops_early(parent_node, under_limit[parent])
     inclusive = {node_id: _inclusive_ms(node, processes[node_id]) for node_id, node, _, _ in entries}
     children_time: dict[int, float] = {}
     for node_id, _node, _depth, parent in entries:
@@ -360,9 +436,9 @@ def summarize(plan_json, foreign_keys: list[dict] | None = None, table_rows: dic
         }
         found = [
             _seq_scan_warning(node_id, node, table_rows),
-            _misestimate_warning(node_id, node),
+            _misestimate_warning(node_id, node, under_limit[node_id]),
             _spill_warning(node_id, node),
-            _nested_loop_warning(node_id, node),
+            _nested_loop_warning(node_id, node, under_limit[node_id]),
             *_unindexed_fk_warnings(node_id, node, foreign_keys),
         ]
         for warning in filter(None, found):

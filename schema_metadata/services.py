@@ -182,7 +182,8 @@ SELECT version(),
        pg_is_in_recovery(),
        (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
        has_database_privilege(current_database(), 'CREATE'),
-       current_setting('shared_preload_libraries')
+       (SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'),  -- hidden from plain roles
+       pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')
 """
 
 _EXTENSIONS_SQL = """
@@ -198,7 +199,7 @@ def _read_server_facts(url: str) -> dict:
     # The session itself is READ ONLY: the facts describe the server and the role.
     with target.session(url, read_only=True) as conn:
         (full_version, version, version_num, database, user, size, default_ro, in_recovery, superuser, can_create,
-         preload) = conn.execute(_TEST_SQL).fetchone()  # fmt: skip
+         preload, can_signal) = conn.execute(_TEST_SQL).fetchone()  # fmt: skip
         available = {row[0]: row for row in conn.execute(_EXTENSIONS_SQL, [list(HELPFUL_EXTENSIONS)]).fetchall()}
     extensions = {}
     for name in HELPFUL_EXTENSIONS:
@@ -226,8 +227,26 @@ def _read_server_facts(url: str) -> dict:
         "default_transaction_read_only": bool(default_ro),
         "in_recovery": bool(in_recovery),
         "superuser": bool(superuser),
+        "can_signal_backends": bool(superuser or can_signal),
+        "role_warnings": role_warnings(user=user, superuser=bool(superuser), can_signal=bool(can_signal)),
         "extensions": extensions,
     }
+
+
+def role_warnings(*, user: str, superuser: bool, can_signal: bool) -> list[str]:
+    """What makes the role DBooster connects as riskier than it needs to be."""
+    warnings = []
+    if superuser:
+        warnings.append(
+            f"The role {user} is a superuser: it can read server files (pg_read_file), run programs and end "
+            "other sessions. Connect DBooster with a role that owns or can only read the application's tables."
+        )
+    elif can_signal:
+        warnings.append(
+            f"The role {user} is a member of pg_signal_backend: it can cancel or terminate other sessions. "
+            "DBooster does not need that; connect with a role that is not."
+        )
+    return warnings
 
 
 def connection_test(*, connection: DatabaseConnection, actor=None, request=None) -> dict:
@@ -248,7 +267,9 @@ def connection_test(*, connection: DatabaseConnection, actor=None, request=None)
             metadata={"error": exc.code},
         )
         raise
-    DatabaseConnection.objects.filter(pk=connection.pk).update(last_tested_at=now, last_test_ok=True)
+    DatabaseConnection.objects.filter(pk=connection.pk).update(
+        last_tested_at=now, last_test_ok=True, role_warnings=facts["role_warnings"]
+    )
     audit.record(action="connection.test", actor=actor, organization=org, target=connection, request=request)
     return facts
 
@@ -464,6 +485,25 @@ def sync_execute(*, sync_id: int) -> SchemaSync:
         _record_failure(sync, "unexpected")
     schema_sync_finished.send(sender=SchemaSync, sync=sync)
     return sync
+
+
+# A sync whose worker died is run again once (it only reads the target); a second loss fails it.
+SYNC_RETRIES_AFTER_LOST_WORKER = 1
+
+
+def sync_lost(lost: jobs.LostJob) -> str:
+    """The worker died mid-sync: retry it once, then fail it with the reason (never left `running`)."""
+    sync = SchemaSync.objects.filter(pk=lost.args.get("sync_id")).first()
+    if sync is None or sync.status not in (SchemaSync.Status.QUEUED, SchemaSync.Status.RUNNING):
+        return jobs.FAIL
+    if lost.attempts < SYNC_RETRIES_AFTER_LOST_WORKER:
+        SchemaSync.objects.filter(pk=sync.pk).update(
+            status=SchemaSync.Status.QUEUED, stage=f"queued again: {lost.reason}"[:64]
+        )
+        return jobs.RETRY
+    _fail(sync, f"The sync was stopped: {lost.reason}.")
+    _record_failure(sync, "worker_lost")
+    return jobs.FAIL
 
 
 def _record_failure(sync: SchemaSync, code: str) -> None:

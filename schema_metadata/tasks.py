@@ -2,6 +2,7 @@
 
 from procrastinate.contrib.django import app
 
+from dbooster import jobs
 from schema_metadata import services
 
 
@@ -9,3 +10,6 @@ from schema_metadata import services
 def run_schema_sync(sync_id: int) -> None:
     """Carry out a queued schema sync; its outcome (and any error) is recorded on the sync."""
     services.sync_execute(sync_id=sync_id)
+
+
+jobs.on_lost_job(services.RUN_SYNC_TASK, services.sync_lost)

@@ -11,7 +11,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dbooster.errors import DomainError, NotFound
+from dbooster.ratelimit import rate_limited
 from dbooster.roles import Role, role_at_least
+from dbooster.verified import verified_required
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
 from schema_metadata import selectors, services
@@ -90,6 +92,7 @@ def _form_values(form, *, creating: bool) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.ADMIN)
+@verified_required
 def connection_create(request, pk):
     project = _project(request, pk)
     if project is None:
@@ -134,6 +137,7 @@ def _initial(connection) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
 def connection_edit(request, pk, cid):
     project = _project(request, pk)
     connection = _connection(request, project, cid) if project else None
@@ -163,6 +167,8 @@ def connection_edit(request, pk, cid):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("sql")
 def connection_test(request, pk, cid):
     project = _project(request, pk)
     connection = _connection(request, project, cid) if project else None
@@ -196,6 +202,8 @@ def connection_delete(request, pk, cid):
 
 @require_POST
 @role_required(Role.MEMBER)
+@verified_required
+@rate_limited("sql")
 def connection_sync(request, pk, cid):
     project = _project(request, pk)
     connection = _connection(request, project, cid) if project else None
@@ -280,6 +288,8 @@ def plan_rows(summary: dict) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.VIEWER)
+@verified_required
+@rate_limited("sql")
 def explain_page(request, pk):
     project = _project(request, pk)
     if project is None:

@@ -1,5 +1,6 @@
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from organizations.models import Organization
 from projects.models import Project
@@ -22,6 +23,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     organization = factory.SubFactory(OrganizationFactory)
     role = "member"
+    # Verified by default: tests about unverified accounts say so with email_verified_at=None.
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery staple")
 
     @factory.post_generation

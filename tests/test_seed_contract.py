@@ -10,6 +10,7 @@ import copy
 import json
 from urllib.parse import parse_qs, urlsplit
 
+import psycopg
 import pytest
 from django.db import connection as django_db
 
@@ -194,6 +195,13 @@ def test_query_explain_runs_the_seed_query_on_the_default_connection(member_clie
 @pytest.mark.parametrize("path", both("/query/optimize"))
 def test_query_optimize_takes_the_seed_body(member_client, project, orders_connection, settings, path):
     settings.OPENAI_API_KEY = ""  # rules only: no AI is reachable from the tests
+    # Enough orders that a scan for the rare status is worth an index (3,000 rows are cheaper to scan).
+    with psycopg.connect(orders_connection.url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO orders (customer_id, status, total) SELECT 1 + g % 50, 'delivered', g "
+            "FROM generate_series(1, 200000) g"
+        )
+        conn.execute("ANALYZE orders")
     response = post(member_client, path, {**SEED_QUERY, "project": project.id})
     assert response.status_code == 201, response.content
     body = response.json()

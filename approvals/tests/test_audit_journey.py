@@ -6,6 +6,7 @@ import psycopg
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.mail import code_in, deliver_account_emails
 from approvals.tests.test_audit_secrets import _audit_rows_containing
 from audit.models import AuditEvent
 from dbooster.testing import run_pending_jobs
@@ -32,9 +33,9 @@ def _ok(response, status=200):
 def test_every_listed_action_is_recorded_with_ip_and_fingerprint(film_db, settings):
     settings.TARGET_ALLOW_LOCAL = True
     client = APIClient(REMOTE_ADDR="203.0.113.7")
-    tokens = _ok(
-        client.post("/auth/signup", {"email": "eve@example.com", "password": USER_PASSWORD}, format="json"), 201
-    )
+    _ok(client.post("/auth/signup", {"email": "eve@example.com", "password": USER_PASSWORD}, format="json"), 202)
+    code = code_in(deliver_account_emails()[-1])
+    _ok(client.post("/auth/verify", {"email": "eve@example.com", "code": code}, format="json"))
     assert client.post("/auth/login", {"email": "eve@example.com", "password": "wrong"}, format="json").status_code
     tokens = _ok(client.post("/auth/login", {"email": "eve@example.com", "password": USER_PASSWORD}, format="json"))
     tokens = _ok(client.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}, format="json"))

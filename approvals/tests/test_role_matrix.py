@@ -10,7 +10,11 @@ from organizations.tests.test_role_matrix import ROLES, Row, _fill, _json, expec
 READ_OWN = expect(admin=200, member=200, viewer=200, other=404)
 ADMIN_ONLY = expect(admin=200, member=403, viewer=403, other=404)
 
+PUBLIC = expect(admin=200, member=200, viewer=200, other=200, anonymous=200)
+
 MATRIX = [
+    Row("GET", "/migration-rules", None, PUBLIC),
+    Row("GET", "/migration-rules/{rule}", None, PUBLIC),
     Row("GET", "/approvals/{proposal}", None, READ_OWN),
     Row("POST", "/approvals/{proposal}/approve", {"comment": "ok"}, ADMIN_ONLY),
     Row("POST", "/approvals/{proposal}/reject", {"comment": "no"}, ADMIN_ONLY),
@@ -36,7 +40,7 @@ def targets(org, admin_user, member, viewer, make_connection):
     proposal = submit("ALTER TABLE film ADD COLUMN a int")
     approved = services.proposal_approve(proposal=submit("ALTER TABLE film ADD COLUMN b int"), actor=admin_user)
     notification, *_ = notify(recipients=[member], kind=NotificationKind.SCAN_FINISHED, title="Scan done")
-    return {"proposal": proposal.pk, "approved": approved.pk, "notification": notification.pk}
+    return {"proposal": proposal.pk, "approved": approved.pk, "notification": notification.pk, "rule": "vacuum-full"}
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,16 @@
     .venv/bin/python bench/scan/run.py                   # 22,000 files, ~110 MB (generated once, reused)
     .venv/bin/python bench/scan/run.py --sql-share 0.3   # the same size, three times as much SQL in code
     .venv/bin/python bench/scan/run.py --files 2000      # small, while developing
+    .venv/bin/python bench/scan/run.py --corpora         # each real archive of shared/corpora instead
 
 Generates a tree of Python, JavaScript, TypeScript, Go, Java, Ruby and SQL files with SQL scattered
 through it (under var/, reused when present). On a warm page cache it then runs, --repeat times and
 interleaved, `rg -c -i -j <cores> "select|insert|update|delete"` and `scan_tree` with one worker per
 core, each in its own process, and prints the medians of both figures for both: wall seconds and CPU
-seconds. CPU is what the process and all its descendants used, read from the kernel's accounting of
-reaped processes (wait4 / RUSAGE_CHILDREN) the same way for both, so a loaded machine does not
-distort it the way it distorts wall time. Also printed: files/s, MB/s, and peak memory (the scan
+seconds. CPU is what the process and its helpers used, read from the kernel's accounting (wait4 for
+ripgrep; for the scan, its process and its warm extraction pool before and after the scan, as a scan
+worker keeps that pool between scans), so a loaded machine does not distort it the way it distorts
+wall time. Also printed: files/s, MB/s, and peak memory (the scan
 process plus the forkserver and pool workers, sampled from outside).
 """
 
@@ -33,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from repositories.extraction import scan_tree  # noqa: E402
+from repositories.extraction.engine import close_shared_pools, warm_pool  # noqa: E402
 
 DEFAULT_DIR = ROOT / "var" / "bench-scan"  # the tree goes beside it, named by size and SQL share
 
@@ -220,45 +223,27 @@ def _cpu_seconds(usage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _become_subreaper() -> None:
-    """Orphaned descendants (the pool's workers, once the forkserver exits) are reparented to
-    this process, so reaping them adds their CPU time to RUSAGE_CHILDREN: nothing escapes."""
-    try:
-        import ctypes
+def _tree_cpu_seconds() -> float:
+    """CPU seconds of this process and every live descendant (the shared pool's workers)."""
+    import psutil
 
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
-
-
-def _reap_descendants(timeout: float = 5.0) -> None:
-    """Stop the helpers multiprocessing keeps for the process's lifetime (forkserver, resource
-    tracker) and wait for every descendant, so that their CPU time is in RUSAGE_CHILDREN."""
-    import multiprocessing.forkserver
-    import multiprocessing.resource_tracker
-
-    for helper in (multiprocessing.forkserver._forkserver, multiprocessing.resource_tracker._resource_tracker):
-        stop = getattr(helper, "_stop", None)
-        if stop is not None:
-            stop()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.01)
-    print("warning: some pool processes did not exit; their CPU time is missing", file=sys.stderr)
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return total
 
 
 def scan_child(directory: str, workers: int) -> None:
     """Run one scan in this (fresh) process and print its wall and CPU seconds as JSON.
 
-    CPU is this process's plus every descendant's (forkserver and pool workers), measured
-    the same way as ripgrep's: resource usage of reaped processes, not sampling.
+    The extraction pool is started and warmed first, as a scan worker keeps it between scans; the
+    scan's CPU is then this process's plus the pool processes', read from the kernel (psutil) before
+    and after the scan, the same accounting ripgrep gets (resource usage of its process).
     """
-    _become_subreaper()
     found = {"occurrences": 0, "rejected": 0}
 
     def on_results(chunk):
@@ -266,17 +251,30 @@ def scan_child(directory: str, workers: int) -> None:
             found["occurrences"] += len(result.occurrences)
             found["rejected"] += len(result.rejected)
 
-    cpu_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
+    if workers:
+        warm_pool(workers)
+    cpu_before = _tree_cpu_seconds()
+    own_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
     start = time.perf_counter()
     totals = scan_tree(directory, on_results=on_results, workers=workers)
     wall = time.perf_counter() - start
-    _reap_descendants()
-    cpu_self = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_before
-    cpu_pool = _cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
-    figures = {"wall": wall, "cpu": cpu_self + cpu_pool, "cpu_self": cpu_self, "cpu_pool": cpu_pool}
+    cpu = _tree_cpu_seconds() - cpu_before
+    cpu_self = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - own_before
+    figures = {"wall": wall, "cpu": cpu, "cpu_self": cpu_self, "cpu_pool": cpu - cpu_self}
     figures.update(files=totals.files, bytes=totals.bytes, **found)
     figures["own_peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps(figures))
+    close_shared_pools()
+    _stop_forkserver()
+    print(json.dumps(figures), flush=True)
+
+
+def _stop_forkserver() -> None:
+    """multiprocessing keeps its forkserver for the process's lifetime; it holds our stdout open."""
+    import multiprocessing.forkserver
+
+    stop = getattr(multiprocessing.forkserver._forkserver, "_stop", None)
+    if stop is not None:
+        stop()
 
 
 def run_measured(command: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int, str]:
@@ -317,6 +315,60 @@ def time_scan(directory: Path, workers: int) -> dict:
     return figures
 
 
+CORPORA = ROOT.parent / "shared" / "corpora"
+if not CORPORA.exists():  # the work tree lives beside shared/
+    CORPORA = ROOT.parents[1] / "shared" / "corpora"
+if not CORPORA.exists():
+    CORPORA = Path("/work/shared/corpora")
+
+
+def unpack_corpora(corpora: Path, into: Path) -> list[Path]:
+    """Each archive of the corpora unpacked once under `into` (reused when present)."""
+    trees = []
+    for archive in sorted(corpora.glob("*.tar.gz")):
+        name = archive.name.removesuffix(".tar.gz")
+        target = into / name
+        if not (target / name).is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir(parents=True)
+            subprocess.run(["tar", "-xzf", str(archive), "-C", str(target)], check=True)
+        trees.append(target / name)
+    return trees
+
+
+def bench_corpora(corpora: Path, workers: int, repeat: int) -> None:
+    """Per archive: the scan and ripgrep on the same unpacked tree, interleaved, medians of each."""
+    trees = unpack_corpora(corpora, DEFAULT_DIR.with_name("bench-corpora"))
+    print(f"corpora: {corpora} ({len(trees)} archives); {workers} scan processes and {workers} ripgrep threads")
+    header = (
+        f"{'archive':40} {'files':>6} {'MB':>6} {'queries':>7} {'rejected':>8} {'scan CPU s':>10} {'rg CPU s':>8} "
+        f"{'CPU x':>6} {'scan wall s':>11} {'rg wall s':>9} {'peak MB':>7}"
+    )
+    print(header)
+    worst = 0.0
+    for tree in trees:
+        time_ripgrep(tree, workers)  # warm the page cache
+        rg_runs, scan_runs = [], []
+        for _ in range(repeat):
+            rg_runs.append(time_ripgrep(tree, workers))
+            scan_runs.append(time_scan(tree, workers))
+        rg_wall = statistics.median(wall for wall, _ in rg_runs)
+        rg_cpu = statistics.median(cpu for _, cpu in rg_runs)
+        scan_wall = statistics.median(run["wall"] for run in scan_runs)
+        scan_cpu = statistics.median(run["cpu"] for run in scan_runs)
+        peak = max(run["peak_total"] for run in scan_runs)
+        last = scan_runs[-1]
+        ratio = scan_cpu / max(rg_cpu, 1e-3)
+        worst = max(worst, ratio)
+        print(
+            f"{tree.name:40} {last['files']:>6} {last['bytes'] / 1e6:>6.1f} {last['occurrences']:>7} "
+            f"{last['rejected']:>8} {scan_cpu:>10.2f} {rg_cpu:>8.2f} {ratio:>6.1f} {scan_wall:>11.2f} "
+            f"{rg_wall:>9.2f} {peak / 1e6:>7.0f}"
+        )
+    print(f"worst CPU ratio scan / ripgrep: {worst:.1f}x (target: within 10x on every archive)")
+    print(f"load average after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=22_000)
@@ -331,9 +383,20 @@ def main() -> None:
         help="share of code files that hold SQL (default 0.1; .sql files always)",
     )
     parser.add_argument("--scan-child", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--corpora",
+        nargs="?",
+        type=Path,
+        const=CORPORA,
+        default=None,
+        help="time each real archive of this folder (default: shared/corpora) instead of a generated tree",
+    )
     args = parser.parse_args()
     if args.scan_child:
         scan_child(str(args.scan_child), args.workers)
+        return
+    if args.corpora:
+        bench_corpora(args.corpora, args.workers, args.repeat)
         return
     name = f"bench-scan-{args.files}-{int(args.sql_share * 100)}"
     directory = args.dir or DEFAULT_DIR.with_name(name)

@@ -4,6 +4,7 @@ import pytest
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import TaskNotFound
 
+from accounts.jobs import SEND_EMAIL_TASK as ACCOUNT_EMAIL_TASK
 from approvals.services import APPLY_TASK
 from billing.services import PROCESS_EVENT_TASK
 from dbooster import jobs
@@ -13,7 +14,15 @@ from organizations.services import INVITATION_EMAIL_TASK
 from repositories.services import RUN_SCAN_TASK
 from schema_metadata.services import RUN_SYNC_TASK
 
-NAMES = [APPLY_TASK, PROCESS_EVENT_TASK, SEND_EMAIL_TASK, INVITATION_EMAIL_TASK, RUN_SCAN_TASK, RUN_SYNC_TASK]
+NAMES = [
+    ACCOUNT_EMAIL_TASK,
+    APPLY_TASK,
+    PROCESS_EVENT_TASK,
+    SEND_EMAIL_TASK,
+    INVITATION_EMAIL_TASK,
+    RUN_SCAN_TASK,
+    RUN_SYNC_TASK,
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    from optimizer.rules.context import RuleContext
+from pglast import ast, parse_sql
+from pglast.stream import RawStream
 
 SEVERITIES = ("info", "warning", "critical")
 
@@ -39,10 +39,15 @@ class Rule:
     severity: str
     explanation: str
     fix: str
-    check: Callable[[RuleContext], list[Finding]]
+    check: Callable[[Any], list[Finding]]  # called with the RuleContext of one analyze() call
     needs_schema: bool = False  # True: silent unless the caller passes the schema facts the rule relies on
     example: str = ""  # a query the rule flags
     better: str = ""  # the same query written the recommended way
+
+    def __post_init__(self):
+        # explanations and fixes are written as indented triple-quoted strings: keep single spaces
+        self.explanation = " ".join(self.explanation.split())
+        self.fix = " ".join(self.fix.split())
 
     @property
     def doc_url(self) -> str:
@@ -143,9 +148,6 @@ def index_from_dict(data: dict) -> IndexInfo:
 
 
 def _apply_definition(info: IndexInfo, definition: str) -> None:
-    from pglast import ast, parse_sql
-    from pglast.stream import RawStream
-
     try:
         stmt = parse_sql(definition)[0].stmt
     except Exception:  # noqa: BLE001 - keep what the other fields said

@@ -1,4 +1,4 @@
-"""Loads the rule corpus: optimizer/tests/rule_corpus/<rule-id>.yaml plus the shared schema.json."""
+"""Loads the rule corpus: the `<rule>.yaml` cases beside each rule module, plus the shared cases_schema.json."""
 
 from __future__ import annotations
 
@@ -9,25 +9,34 @@ from pathlib import Path
 
 import yaml
 
+import optimizer.rules
 from optimizer.rules import SchemaInfo
+from optimizer.rules.registry import FAMILIES, case_files
 
-CORPUS_DIR = Path(__file__).parent / "rule_corpus"
+SCHEMA_FILE = Path(optimizer.rules.__file__).parent / "cases_schema.json"
 _INTS = re.compile(r"\{ints:(\d+)\}")
 
 
 @cache
 def shared_schema() -> SchemaInfo:
-    return SchemaInfo.from_dict(json.loads((CORPUS_DIR / "schema.json").read_text()))
+    return SchemaInfo.from_dict(json.loads(SCHEMA_FILE.read_text()))
 
 
 def expand(sql: str) -> str:
     return _INTS.sub(lambda m: ", ".join(str(i) for i in range(1, int(m.group(1)) + 1)), sql)
 
 
+def corpus_files() -> list[Path]:
+    """Every rule's case file, found beside its module, missing ones included (the corpus test reports them)."""
+    return [path for family in FAMILIES for path in case_files(family).values()]
+
+
 @cache
 def load_corpus() -> dict[str, dict[str, list[str]]]:
     corpus = {}
-    for path in sorted(CORPUS_DIR.glob("*.yaml")):
+    for path in corpus_files():
+        if not path.exists():
+            continue
         data = yaml.safe_load(path.read_text())
         corpus[data["rule"]] = {
             "file": path.name,

@@ -25,9 +25,10 @@ def test_list_shows_only_my_organization_with_member_count(admin_client, org, me
 
 def test_signed_up_user_creates_an_organization_and_becomes_admin(api_client, client_for):
     signup = api_client.post("/auth/signup", {"email": "solo@example.com", "password": "a fine long password"})
-    assert signup.status_code == 201
+    assert signup.status_code == 202
+    login = api_client.post("/auth/login", {"email": "solo@example.com", "password": "a fine long password"})
     client = api_client
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {signup.json()['access_token']}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['access_token']}")
     personal = client.get("/organizations/current").json()
 
     response = client.post("/organizations", {"name": "Query Crafters"}, format="json")

@@ -127,6 +127,7 @@ MATRIX_MODULES = (
     "billing.tests.test_role_matrix",
     "health.tests.test_role_matrix",
     "tests.test_role_matrix_public",
+    "accounts.tests.test_role_matrix",
 )
 NOT_ROLE_SCOPED = {
     # Sign-in endpoints: anonymous by design, tested in accounts.

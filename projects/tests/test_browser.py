@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import mail
+
+from accounts.tests.mail import run_pending_jobs_beside_an_event_loop
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
 # live server's fixtures would otherwise refuse to run next to it.
@@ -64,8 +67,14 @@ def test_sign_up_create_project_and_see_it_listed(live_server, page):
     page.get_by_label("Organization name (optional)").fill("Browser Org")
     page.get_by_role("button", name="Sign up").click()
 
+    # The address is verified with the code the worker mailed (accounts/tests/test_browser.py covers more).
+    page.wait_for_url(re.compile(r".*/app/verify/\?.*"))
+    run_pending_jobs_beside_an_event_loop()
+    code = re.search(r"code is:\s*(\d{6})", mail.outbox[-1].body).group(1)
+    page.get_by_label("Code from the e-mail").fill(code)
+    page.get_by_role("button", name="Verify", exact=True).click()
     page.wait_for_url(f"{live_server.url}/app/")
-    expect(page.get_by_text("You are the admin of Browser Org")).to_be_visible()
+    expect(page.get_by_text("browser.user@example.com is verified")).to_be_visible()
 
     page.get_by_role("link", name="Projects", exact=True).click()
     page.get_by_role("link", name="New project").click()

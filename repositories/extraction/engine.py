@@ -12,12 +12,13 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from repositories.extraction.literals import COMPILED, literal_candidates
-from repositories.extraction.python_lang import python_candidates
-from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse
-from repositories.extraction.sqlfile import sql_file_candidates
+from repositories.extraction.python_lang import doctest_candidates, python_candidates
+from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
+from repositories.extraction.sqlfile import sql_file_candidates, sql_template_candidates
 from repositories.extraction.types import Candidate, FileResult, Occurrence, Rejected
 
 LANGUAGES = {
@@ -38,7 +39,30 @@ LANGUAGES = {
     ".rake": "ruby",
     ".php": "php",
     ".cs": "csharp",
+    ".ex": "elixir",
+    ".exs": "elixir",
+    ".rs": "rust",
+    ".c": "c",
+    ".h": "c",
+    ".cc": "c",
+    ".cpp": "c",
+    ".hpp": "c",
+    # Page and template files of web frameworks that carry SQL.
+    ".spt": "python",  # Aspen simplates: Python pages, then a template
+    ".erb": "erb",
+    ".rhtml": "erb",
 }
+# SQL files run through a template engine before PostgreSQL sees them.
+SQL_TEMPLATE_SUFFIXES = (".sql.tmpl", ".sql.tpl", ".sql.j2", ".sql.jinja", ".sql.jinja2", ".sql.erb", ".sql.mustache")
+TEMPLATE_EXTENSIONS = {".jinja", ".jinja2", ".j2", ".tmpl", ".tpl", ".mustache", ".hbs"}
+# Files that are never source code: not even sniffed.
+NOT_SOURCE = {
+    ".png", ".jpg", ".jpeg", ".gif", ".ico", ".svg", ".webp", ".bmp", ".woff", ".woff2", ".ttf", ".eot", ".otf",
+    ".pdf", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".jar", ".class", ".so", ".dll", ".exe", ".pyc", ".map", ".lock",
+    ".css", ".scss", ".sass", ".less", ".json", ".csv", ".tsv", ".mp3", ".mp4", ".wav", ".ogg", ".webm", ".mo",
+    ".po", ".pot", ".crt", ".pem", ".key", ".der", ".p12", ".ipynb", ".snap",
+}  # fmt: skip
+SNIFF = "sniff"  # an unknown kind of file: its first bytes decide
 SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache"}
 MAX_FILE_BYTES = 2 * 1024 * 1024  # generated or minified code beyond this is not hand-written SQL
 CONTEXT_LINES = 2
@@ -47,7 +71,44 @@ MAX_TEXT_CHARS = 20_000
 
 
 def language_for(path: str) -> str | None:
-    return LANGUAGES.get(os.path.splitext(path)[1].lower())
+    """The language a file is read as; SNIFF for unknown text files; None for files never read."""
+    lowered = path.lower()
+    extension = os.path.splitext(lowered)[1]
+    language = LANGUAGES.get(extension)
+    if language is not None:
+        return language
+    if lowered.endswith(SQL_TEMPLATE_SUFFIXES):
+        return "sql-template"
+    if extension in TEMPLATE_EXTENSIONS:
+        return "template"
+    if extension in NOT_SOURCE or lowered.endswith(".min.js"):
+        return None
+    return SNIFF
+
+
+_SHEBANG = re.compile(rb"#![^\n]*\b(python[\d.]*|ruby|node|php|elixir)\b")
+_SHEBANG_LANGUAGES = {b"ruby": "ruby", b"node": "javascript", b"php": "php", b"elixir": "elixir"}
+_SQL_COMMENTS = re.compile(rb"(?:\s+|--[^\n]*|/\*[\s\S]*?\*/|#[^\n]*)*")
+
+
+def sniff(data: bytes) -> str | None:
+    """The language of a file whose name does not say: a shebang's interpreter, or SQL when its first
+    statement (after comments) starts like one; None when it is neither."""
+    shebang = _SHEBANG.match(data)
+    if shebang is None and b"\n>>> " in data:
+        return "doctest"  # a doctest text file: its examples are Python that runs
+    if shebang:
+        word = shebang.group(1)
+        return "python" if word.startswith(b"python") else _SHEBANG_LANGUAGES[word]
+    head = data[_SQL_COMMENTS.match(data, 0, 4096).end() :][:4096].decode("utf-8", errors="replace")
+    first = head.split(None, 1)[0] if head.strip() else ""
+    # SQL opens with SELECT or select; "Select rows from ..." opens a sentence.
+    return "sql" if (first.isupper() or first.islower()) and looks_like_sql(head) else None
+
+
+def template_language(data: bytes) -> str | None:
+    """A `.j2`/`.tmpl` file is a SQL template when its first statement starts like SQL."""
+    return "sql-template" if sniff(data) == "sql" else None
 
 
 def context_around(lines: list[str], line: int) -> str:
@@ -66,7 +127,7 @@ _FOLD = bytes.maketrans(
     bytes(range(ord("A"), ord("Z") + 1)) + b"'`",
     bytes(range(ord("a"), ord("z") + 1)) + b'""',
 )
-_LEAD = rb"(?:[\s(]|\\[nrt]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, (, escapes, SQL comments
+_LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, (, escapes, SQL comments
 # A literal opening with a statement keyword, or one right after `(`, `[` or a `sql` tag: that one
 # may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both;
 # one fixed-width lookbehind (`ql"` stands for `sql"`) is cheaper than three.
@@ -78,10 +139,19 @@ _QUERY_API_BEFORE = re.compile(
 _PERCENT_GATE = re.compile(rb"%q?[({\[](?:[\s(])*" + _STATEMENT)
 # A heredoc marker (<<~SQL, <<-SQL, <<<SQL) whose first body line starts with a statement keyword.
 _HEREDOC_GATE = re.compile(rb"<<[~<-]?[ \t]*\"?\w+\"?[^\n]*\n\s*" + _STATEMENT)
+# Elixir's sigils: ~s(...), ~S"...", ~Q[...].
+_SIGIL_GATE = re.compile(rb"~[sq][(\[{\"|/](?:[\s(])*" + _STATEMENT)
 # Python's `cursor.execute(where)`: the string may be a piece of a query assigned to the name above.
 _EXECUTE_NAME_GATE = re.compile(rb"execute(?:many)?\(\s*[a-z_]\w*\s*[,)]")
 # Only these languages have heredocs or %-literals: the other files are spared two more passes.
-_EXTRA_GATES = {"ruby": (_HEREDOC_GATE, _PERCENT_GATE), "php": (_HEREDOC_GATE,), "python": (_EXECUTE_NAME_GATE,)}
+_EXTRA_GATES = {
+    "doctest": (_EXECUTE_NAME_GATE,),
+    "ruby": (_HEREDOC_GATE, _PERCENT_GATE),
+    "erb": (_HEREDOC_GATE, _PERCENT_GATE),
+    "php": (_HEREDOC_GATE,),
+    "python": (_EXECUTE_NAME_GATE,),
+    "elixir": (_SIGIL_GATE,),
+}
 
 
 def fold(data: bytes) -> bytes:
@@ -107,8 +177,12 @@ def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]
     api_before = _QUERY_API_BEFORE.search
     for match in matches:
         start = match.start()
-        if match.end() == start + 1 and api_before(folded, max(0, start - 48), start + 1) is None:
-            continue  # a literal after `(` that is not given to a query API
+        if match.end() == start + 1:
+            # `$lang['key']`, `row["id"]`: a subscript, unless it is Django's extra(where=[...]).
+            if folded[start - 1 : start] == b"[" and b"where" not in folded[max(0, start - 16) : start]:
+                continue
+            if api_before(folded, max(0, start - 48), start + 1) is None:
+                continue  # a literal after `(` that is not given to a query API
         line += folded.count(b"\n", position, match.start())
         position = match.start()
         opening_lines.add(line)
@@ -121,12 +195,44 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
     """`gate` is gate_lines() of the file: (opening lines, opening and keyword lines); None: look everywhere."""
     if language == "sql":
         return sql_file_candidates(source)
+    if language == "sql-template":
+        return sql_template_candidates(source)
     if language == "python":
         found = python_candidates(source, gate[1] if gate else None)
         return found if found is not None else literal_candidates(source, "python")
+    if language == "doctest":
+        return doctest_candidates(source)
+    if language == "erb":
+        return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None)
     if language in COMPILED:
         return literal_candidates(source, language, gate[0] if gate else None)
     return []
+
+
+_ERB_CODE = re.compile(r"<%(?!%)[\s\S]*?%>")
+
+
+def erb_code(source: str) -> str:
+    """The Ruby of an ERB page: the text outside `<% %>` blanked (newlines kept, so lines stay)."""
+    pieces, copied = [], 0
+    for match in _ERB_CODE.finditer(source):
+        pieces.append(re.sub(r"[^\n]", " ", source[copied : match.start()]))
+        pieces.append("  " + match.group(0)[2:-2] + "  ")
+        copied = match.end()
+    pieces.append(re.sub(r"[^\n]", " ", source[copied:]))
+    return "".join(pieces)
+
+
+def _statement_position(candidate: Candidate, text: str, offset: int, language: str) -> tuple[int, int]:
+    """Line and column of a statement that starts `offset` characters into its candidate's text, in a
+    SQL file; a statement of a literal is placed at the literal."""
+    if offset == 0 or language not in ("sql", "sql-template"):
+        # In a literal, a newline of the value may be an escape (`\n`) on the same source line.
+        return candidate.line, candidate.column
+    newlines = text.count("\n", 0, offset)
+    if newlines:
+        return candidate.line + newlines, offset - text.rfind("\n", 0, offset)
+    return candidate.line, candidate.column + offset
 
 
 def extract_source(
@@ -139,20 +245,24 @@ def extract_source(
         return result
     lines = source.split("\n")
     for candidate in candidates:
-        text = candidate.text[:MAX_TEXT_CHARS]
+        # The whole text is analysed (never a cut of it: that would store a statement cut short);
+        # what is too large for the parser is refused by its size, see sql.too_large_to_parse.
+        text = candidate.text
         analysis = analyse(text, hint=candidate.hint)
         context = context_around(lines, candidate.line)
         if not analysis.ok:
+            shown = text[:MAX_TEXT_CHARS]
             result.rejected.append(
-                Rejected(path, candidate.line, candidate.column, language, text, analysis.reason, context)
+                Rejected(path, candidate.line, candidate.column, language, shown, analysis.reason, context)
             )
             continue
         for stmt in analysis.statements:
+            line, column = _statement_position(candidate, text, stmt.offset, language)
             result.occurrences.append(
                 Occurrence(
                     file=path,
-                    line=candidate.line,
-                    column=candidate.column,
+                    line=line,
+                    column=column,
                     language=language,
                     context=context,
                     sql=stmt.sql,
@@ -162,6 +272,7 @@ def extract_source(
                     tables_read=stmt.tables_read,
                     tables_written=stmt.tables_written,
                     name=candidate.name,
+                    interpolations=stmt.interpolations,
                 )
             )
     return result
@@ -181,8 +292,20 @@ def _read(absolute: str) -> bytes:
         os.close(descriptor)
 
 
+def _language_of(language: str, data: bytes) -> str | None:
+    if language == SNIFF:
+        return sniff(data)
+    if language == "template":
+        return template_language(data)
+    return language
+
+
 def extract_file(absolute: str, relative: str) -> FileResult | None:
-    """Read and extract one file; None when it is not source we read (binary, too big, unknown)."""
+    """Read and extract one file; None when it is not source we read (binary, unknown).
+
+    A file that cannot be read, is too large, or makes the analysis fail comes back with `error`
+    set: a per-file problem, recorded, and the scan goes on.
+    """
     language = language_for(relative)
     if language is None:
         return None
@@ -190,28 +313,49 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
         data = _read(absolute)
     except OSError as exc:
         return FileResult(path=relative, language=language, size=0, error=f"unreadable: {exc.strerror}")
-    if len(data) > MAX_FILE_BYTES or data.find(b"\0", 0, 8192) != -1:  # find: no 8 KB slice copy
+    if data.find(b"\0", 0, 8192) != -1:  # find: no 8 KB slice copy
         return FileResult(path=relative, language=language, size=len(data))
+    if len(data) > MAX_FILE_BYTES:
+        if language == SNIFF:
+            return FileResult(path=relative, language="text", size=len(data))
+        limit = MAX_FILE_BYTES // (1024 * 1024)
+        return FileResult(path=relative, language=language, size=len(data), error=f"skipped: larger than {limit} MiB")
+    language = _language_of(language, data)
+    if language is None:
+        return FileResult(path=relative, language="text", size=len(data))
     # Most files hold no SQL literal at all: one pass over the bytes at C speed, then skip.
     folded = fold(data)
     gate = None
-    if language == "sql":
+    if language in ("sql", "sql-template"):
         if not any(keyword in folded for keyword in SQL_KEYWORDS_BYTES):
             return FileResult(path=relative, language=language, size=len(data))
     else:
         gate = gate_lines(folded, language)
         if not gate[0]:
             return FileResult(path=relative, language=language, size=len(data))
-    result = extract_source(data.decode("utf-8", errors="replace"), relative, language, gate)
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError:
+        source = data.decode("latin-1")  # older trees: every byte is a character, offsets stay right
+    result = extract_source(source, relative, language, gate)
     result.size = len(data)
     return result
+
+
+def _problem(relative: str, exc: BaseException) -> FileResult:
+    detail = str(exc).splitlines()[0][:300] if str(exc) else ""
+    reason = f"could not be analysed: {type(exc).__name__}" + (f": {detail}" if detail else "")
+    return FileResult(path=relative, language=language_for(relative) or "", size=0, error=reason)
 
 
 def extract_chunk(paths: list[tuple[str, str]]) -> ChunkResult:
     """One chunk's results; files with nothing to report are only counted (less to send back)."""
     chunk = ChunkResult()
     for absolute, relative in paths:
-        result = extract_file(absolute, relative)
+        try:
+            result = extract_file(absolute, relative)
+        except (Exception, RecursionError, MemoryError) as exc:  # one file's failure is that file's problem
+            result = _problem(relative, exc)
         if result is None:
             continue
         chunk.files += 1
@@ -237,7 +381,7 @@ def iter_source_files(root: str) -> Iterator[tuple[str, str]]:
             if entry.is_dir(follow_symlinks=False):
                 if entry.name not in SKIP_DIRS:
                     stack.append(entry.path)
-            elif entry.is_file(follow_symlinks=False) and language_for(entry.name):
+            elif entry.is_file(follow_symlinks=False) and language_for(entry.path):
                 yield entry.path, entry.path[len(prefix) :]
 
 
@@ -258,6 +402,7 @@ class ScanTotals:
     bytes: int = 0
     occurrences: int = 0
     rejected: int = 0
+    problems: int = 0
 
 
 def _chunks(files: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[str, str]]]:
@@ -271,6 +416,44 @@ def _chunks(files: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[
         yield chunk
 
 
+_shared: dict[int, ProcessPoolExecutor] = {}
+
+
+def shared_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool kept for the life of this process, one per size: a scan worker starts its extraction
+    processes once, not once per scan (starting them costs more CPU than scanning a small tree)."""
+    pool = _shared.get(workers)
+    if pool is None or getattr(pool, "_broken", False):
+        pool = _shared[workers] = _pool(workers)
+    return pool
+
+
+def _warm_up() -> int:
+    analyse("SELECT 1 FROM t WHERE id = $1")
+    return os.getpid()
+
+
+def warm_pool(workers: int) -> None:
+    """Start the shared pool's processes now (a scan worker does this before its first scan)."""
+    pool = shared_pool(workers)
+    for future in [pool.submit(_warm_up) for _ in range(workers * 2)]:
+        future.result()
+
+
+def close_shared_pools() -> None:
+    """Stop the shared pools' processes (at the end of a benchmark or a worker's life)."""
+    while _shared:
+        _, pool = _shared.popitem()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _discard_shared(pool: ProcessPoolExecutor) -> None:
+    for size, shared in list(_shared.items()):
+        if shared is pool:
+            del _shared[size]
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers never inherit the parent's open database connections or threads.
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
@@ -278,6 +461,32 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     if method == "forkserver":
         context.set_forkserver_preload(["repositories.extraction.engine"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+
+CRASHED = "could not be analysed: the analysis of this file crashed its worker process"
+
+
+def _extract_isolated(chunk: list[tuple[str, str]]) -> ChunkResult:
+    """A chunk whose worker process died (a crash in native code, killed for memory): run it again
+    in a pool of its own, halving it until the file that kills its process is alone; that file
+    becomes a per-file problem and every other file is extracted."""
+    try:
+        with _pool(1) as pool:
+            return pool.submit(extract_chunk, chunk).result()
+    except BrokenProcessPool:
+        if len(chunk) == 1:
+            relative = chunk[0][1]
+            result = ChunkResult(files=1)
+            result.results.append(
+                FileResult(path=relative, language=language_for(relative) or "", size=0, error=CRASHED)
+            )
+            return result
+    middle = len(chunk) // 2
+    first, second = _extract_isolated(chunk[:middle]), _extract_isolated(chunk[middle:])
+    first.files += second.files
+    first.bytes += second.bytes
+    first.results.extend(second.results)
+    return first
 
 
 def scan_tree(
@@ -291,6 +500,7 @@ def scan_tree(
 
     `workers=0` runs in this process (small trees, debugging); otherwise a pool of
     `workers` processes (default: every core). At most two chunks per worker are in flight.
+    A worker process that dies takes only the file that killed it: see _extract_isolated.
     """
     totals = ScanTotals()
 
@@ -300,6 +510,7 @@ def scan_tree(
         for result in chunk.results:
             totals.occurrences += len(result.occurrences)
             totals.rejected += len(result.rejected)
+            totals.problems += bool(result.error)
         on_results(chunk)
 
     chunks = _chunks(iter_source_files(root), chunk_size)
@@ -308,14 +519,40 @@ def scan_tree(
             consume(extract_chunk(chunk))
         return totals
     workers = workers or os.cpu_count() or 1
-    with _pool(workers) as pool:
-        pending = set()
+    pool = shared_pool(workers)
+    broken: list[list[tuple[str, str]]] = []
+    pending: dict = {}
+
+    def collect(futures):
+        nonlocal pool
+        for future in futures:
+            chunk = pending.pop(future)
+            try:
+                consume(future.result())
+            except BrokenProcessPool:
+                broken.append(chunk)
+        if broken:  # every chunk in flight fails with the pool: start a new one for the rest
+            for future in list(pending):
+                broken.append(pending.pop(future))
+            _discard_shared(pool)
+            pool = shared_pool(workers)
+            while broken:
+                consume(_extract_isolated(broken.pop()))
+
+    try:
         for chunk in chunks:
-            pending.add(pool.submit(extract_chunk, chunk))
+            try:
+                pending[pool.submit(extract_chunk, chunk)] = chunk
+            except BrokenProcessPool:
+                broken.append(chunk)
+                collect(list(pending))
+                continue
             if len(pending) >= workers * 2:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    consume(future.result())
-        for future in pending:
-            consume(future.result())
+                done, _ = wait(set(pending), return_when=FIRST_COMPLETED)
+                collect(done)
+        collect(list(pending))
+    except BaseException:
+        for future in pending:  # the scan stops (our side failed): its work left in the pool goes too
+            future.cancel()
+        raise
     return totals

@@ -10,7 +10,15 @@ from __future__ import annotations
 import re
 from itertools import accumulate
 
-from repositories.extraction.sql import FRAGMENT, PARAM_SENTINEL, given_to_query_api, looks_like_sql, query_api_verdict
+from repositories.extraction.sql import (
+    API,
+    FRAGMENT,
+    MOCK,
+    given_to_query_api,
+    interpolation,
+    looks_like_sql,
+    query_api_verdict,
+)
 from repositories.extraction.types import Candidate
 
 _LINE_COMMENT = r"(?P<comment>//[^\n]*|/\*[\s\S]*?\*/)"
@@ -19,11 +27,17 @@ _SLASH_AND_HASH_COMMENTS = r"(?P<comment>//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/)"
 _DQ = r'"(?:[^"\\\n]|\\.)*"'
 _SQ = r"'(?:[^'\\\n]|\\.)*'"
 
+# A JS template literal whose interpolations may hold objects and templates of their own
+# (`${sql.join(items, sql`, `)}`, `${cond ? sql`AND x = ${y}` : sql``}`), two levels deep.
+_INNER_TEMPLATE = r"`(?:[^`\\$]|\\.|\$(?!\{)|\$\{[^{}`]*\})*`"
+_JS_INTERPOLATION = r"\$\{(?:[^{}`]|" + _INNER_TEMPLATE + r"|\{[^{}]*\})*\}"
+_TEMPLATE = r"`(?:[^`\\$]|\\.|\$(?!\{)|" + _JS_INTERPOLATION + r")*`|`(?:[^`\\]|\\.)*`"
+
 # Each pattern names the kind of literal, which says how to unescape and interpolate it.
 PATTERNS = {
-    "javascript": _LINE_COMMENT + rf"|(?P<template>`(?:[^`\\]|\\.)*`)|(?P<dq>{_DQ})|(?P<sq>{_SQ})",
-    "go": _LINE_COMMENT + rf"|(?P<raw>`[^`]*`)|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
-    "java": _LINE_COMMENT + rf'|(?P<block>"""[\s\S]*?""")|(?P<dq>{_DQ})|(?P<rune>{_SQ})',
+    "javascript": _LINE_COMMENT + rf"|(?P<template>{_TEMPLATE})|(?P<dq>{_DQ})|(?P<sq>{_SQ})",
+    "go": _LINE_COMMENT + rf"|(?P<raw>`[^`]*`)|(?P<godq>{_DQ})|(?P<rune>{_SQ})",
+    "java": _LINE_COMMENT + rf'|(?P<block>"""[\s\S]*?""")|(?P<jdq>{_DQ})|(?P<rune>{_SQ})',
     "kotlin": _LINE_COMMENT + rf'|(?P<kraw>"""[\s\S]*?""")|(?P<kdq>{_DQ})|(?P<rune>{_SQ})',
     "csharp": _LINE_COMMENT
     + r'|(?P<csraw>\$*"""[\s\S]*?""")'
@@ -38,6 +52,13 @@ PATTERNS = {
     + _HASH_COMMENT
     + r"|(?P<rpct>%[qQ]?(?:\((?P<pp>[^()]*)\)|\{(?P<pb>[^{}]*)\}|\[(?P<pk>[^\[\]]*)\]))"
     + r"|(?P<rdq>\"(?:[^\"\\]|\\.)*\")|(?P<rsq>'(?:[^'\\]|\\.)*')",
+    "elixir": _HASH_COMMENT
+    + r'|(?P<exheredoc>"""[\s\S]*?""")'
+    + r"|(?P<exsigil>~[sSqQ](?:\((?P<sp>[^()]*)\)|\[(?P<sk>[^\[\]]*)\]|\{(?P<sb>[^{}]*)\}|\"(?P<sd>(?:[^\"\\]|\\.)*)\"))"
+    + r'|(?P<rdq>"(?:[^"\\]|\\.)*")',
+    "c": _LINE_COMMENT + rf"|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
+    "rust": _LINE_COMMENT
+    + r'|(?P<rsraw>r(?P<hashes>#*)"[\s\S]*?"(?P=hashes))|(?P<dq>"(?:[^"\\]|\\.)*")|(?P<rune>\'(?:[^\'\\\n]|\\.){1,8}\')',
 }
 # Only for Python files that `ast` cannot parse (Python 2, templates).
 PATTERNS["python"] = (
@@ -60,6 +81,9 @@ _STARTS = {
     "php": r"[/#\"'<]",
     "ruby": r"[#\"'%<]",
     "python": r"[#\"']",
+    "elixir": r"[#\"~]",
+    "rust": r"[/\"'r]",
+    "c": r"[/\"']",
 }
 STARTS = {lang: re.compile(p) for lang, p in _STARTS.items()}
 
@@ -81,14 +105,19 @@ def _next_token(pattern: re.Pattern, starts: re.Pattern, source: str, position: 
 
 _ESCAPES = re.compile(r"\\(.)", re.DOTALL)
 _ESCAPE_MAP = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
-_JS_INTERP = re.compile(r"\$\{[^}]*\}")
+_JS_INTERP = re.compile(_JS_INTERPOLATION)
+# Go's fmt verbs: pgx and database/sql take $1 or ?, so a %s in a query is fmt.Sprintf's.
+_GO_VERB = re.compile(r"%(?:\[\d+\])?[-+# 0]*\d*(?:\.\d+)?[sdvqx]")
+# Java and Kotlin: JDBC takes ? and :name, so a %s in a query is String.format's.
+_FORMAT_VERB = re.compile(r"(?<!%)%[sd](?![\w])")
 _KOTLIN_INTERP = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_]\w*")
 _RUBY_INTERP = re.compile(r"#\{[^}]*\}")
-_PHP_INTERP = re.compile(r"\{\$[^}]*\}|\$[A-Za-z_]\w*(?:->\w+|\[[^\]\n]*\])*")
+_PHP_INTERP = re.compile(r"\{\$[^}]*\}|\$\{[^}]*\}|\$[A-Za-z_]\w*(?:->\w+|\[[^\]\n]*\])*")
 _CS_INTERP = re.compile(r"(?<!\{)\{[^{}\n]*\}(?!\})")
 
 # What may stand between two literals for them to be one string.
 _JOIN_PLAIN = {
+    "c": re.compile(r"(?:\s|//[^\n]*|/\*[\s\S]*?\*/)*"),  # C joins adjacent literals
     "php": re.compile(r"(?:\s|//[^\n]*|\#[^\n]*)*\.(?:\s|//[^\n]*|\#[^\n]*)*"),
     "ruby": re.compile(r"\s*(?:\+|\\\n)?\s*"),
 }
@@ -104,12 +133,45 @@ _TRAILING_VARIABLE_DEFAULT = re.compile(r"\s*\+\s*[\w.]+(?:\(\))?\s*[;,)\n]")
 _JPQL_BEFORE = re.compile(r"(?:createQuery|createDQL|@NamedQuery\([^)]*query\s*=)\s*\(?\s*$")
 _QUERY_ANNOTATION = re.compile(r"@Query\s*\(\s*(?:value\s*=\s*)?$")
 _NATIVE = re.compile(r"nativeQuery\s*=\s*true")
+# sqlmock/pgxmock expectations: the string is a regular expression matched against queries.
+_MOCK_BEFORE = re.compile(r"\bExpect(?:Query|Exec|Prepare)\s*\(\s*$")
+_NATIVE_BEFORE = re.compile(r"(?:createNativeQuery|createSQLQuery|createNativeMutationQuery)\s*\(\s*$")
+
+
+# A line that is a comment, or inside a block comment's conventional ` * ` margin.
+_COMMENT_LINE_DEFAULT = re.compile(r"[ \t]*(?://|/\*|\*(?!/)|\*$)")
+_COMMENT_LINE = {language: re.compile(r"[ \t]*(?://|/\*|\*(?!/)|#(?!\{)|\*$)") for language in ("php",)} | {
+    language: re.compile(r"[ \t]*(?:#(?!\{)|=begin)") for language in ("ruby", "python", "elixir")
+}
+_VARIABLE_EDGES = re.compile(r"^[\s.+]+|[\s.+;,)]+$")
+
+
+def _variable(joined: str) -> str:
+    """The code concatenated between two literals, in braces (`" + table + "` gives `{table}`)."""
+    return "{" + _VARIABLE_EDGES.sub("", joined) + "}"
+
+
+def _mark(pattern: re.Pattern, body: str) -> str:
+    """`body` with each interpolation the pattern finds kept as written, between interpolation marks."""
+    return pattern.sub(lambda m: interpolation(m.group(0)), body)
 
 
 def _unescape(body: str) -> str:
     if "\\" not in body:
         return body
     return _ESCAPES.sub(lambda m: _ESCAPE_MAP.get(m.group(1), m.group(1)), body)
+
+
+# PHP keeps the backslash of an escape it does not know ('pg\_%' stays as written).
+_PHP_ESCAPES = re.compile(r"\\([nrtvef\\$\"])")
+_PHP_SINGLE_ESCAPES = re.compile(r"\\([\\'])")
+_PHP_ESCAPE_MAP = {"n": "\n", "r": "\r", "t": "\t", "v": "\v", "e": "\x1b", "f": "\f"}
+
+
+def _php_unescape(body: str) -> str:
+    if "\\" not in body:
+        return body
+    return _PHP_ESCAPES.sub(lambda m: _PHP_ESCAPE_MAP.get(m.group(1), m.group(1)), body)
 
 
 def _dedent_block(body: str) -> str:
@@ -124,64 +186,93 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
     text = match.group(0)
     if kind in ("comment", "rune"):
         return None
-    if kind in ("dq", "sq", "phpsq"):
+    if kind in ("dq", "sq"):
         return _unescape(text[1:-1]), 1
+    if kind == "phpsq":
+        return _PHP_SINGLE_ESCAPES.sub(r"\1", text[1:-1]), 1
     if kind == "template":
-        return _JS_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+        return _unescape(_mark(_JS_INTERP, text[1:-1])), 1
     if kind == "pytriple":
         quote = text.index(text[-1])
         return text[quote + 3 : -3], quote + 3
     if kind == "raw":
-        return text[1:-1], 1
+        return _mark(_GO_VERB, text[1:-1]), 1
+    if kind == "godq":
+        return _mark(_GO_VERB, _unescape(text[1:-1])), 1
     if kind == "block":
-        return _dedent_block(_unescape(text[3:-3])), 3
+        return _mark(_FORMAT_VERB, _dedent_block(_unescape(text[3:-3]))), 3
+    if kind == "jdq":
+        return _mark(_FORMAT_VERB, _unescape(text[1:-1])), 1
     if kind == "kraw":
-        return _KOTLIN_INTERP.sub(PARAM_SENTINEL, text[3:-3]), 3
+        return _mark(_KOTLIN_INTERP, text[3:-3]), 3
     if kind == "kdq":
-        return _KOTLIN_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+        return _mark(_KOTLIN_INTERP, _unescape(text[1:-1])), 1
     if kind == "csraw":
         quotes = text.index('"')
         body = text[quotes + 3 : -3]
-        return (_CS_INTERP.sub(PARAM_SENTINEL, body) if quotes else body), quotes + 3
+        return (_mark(_CS_INTERP, body) if quotes else body), quotes + 3
     if kind == "csverb":
         return text[2:-1].replace('""', '"'), 2
     if kind == "csverbinterp":
-        return _CS_INTERP.sub(PARAM_SENTINEL, text[3:-1].replace('""', '"')), 3
+        return _mark(_CS_INTERP, text[3:-1].replace('""', '"')), 3
     if kind == "csinterp":
-        return _CS_INTERP.sub(PARAM_SENTINEL, _unescape(text[2:-1])), 2
+        return _mark(_CS_INTERP, _unescape(text[2:-1])), 2
     if kind == "phpdq":
-        return _PHP_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+        return _mark(_PHP_INTERP, _php_unescape(text[1:-1])), 1
     if kind == "heredoc":
         body = match.group("hbody")
         if not match.group("hq") or match.group("hq") == '"':
-            body = _PHP_INTERP.sub(PARAM_SENTINEL, body)
+            body = _mark(_PHP_INTERP, body)
         return body, match.start("hbody") - match.start()
     if kind == "rheredoc":
         body = match.group("rbody")
         if match.group("rq") != "'":
-            body = _RUBY_INTERP.sub(PARAM_SENTINEL, body)
+            body = _mark(_RUBY_INTERP, body)
         return body, match.start("rbody") - match.start()
     if kind == "rpct":
         body = match.group("pp") or match.group("pb") or match.group("pk") or ""
-        return (_RUBY_INTERP.sub(PARAM_SENTINEL, body) if not text.startswith("%q") else body), 3
+        return (_mark(_RUBY_INTERP, body) if not text.startswith("%q") else body), 3
     if kind == "rdq":
-        return _RUBY_INTERP.sub(PARAM_SENTINEL, _unescape(text[1:-1])), 1
+        return _mark(_RUBY_INTERP, _unescape(text[1:-1])), 1
+    if kind == "exheredoc":
+        return _mark(_RUBY_INTERP, text[3:-3]), 3
+    if kind == "exsigil":
+        body = next(match.group(g) for g in ("sp", "sk", "sb", "sd") if match.group(g) is not None)
+        return (_mark(_RUBY_INTERP, body) if text[1] in "sq" else body), 3
+    if kind == "rsraw":
+        hashes = len(match.group("hashes"))
+        return text[2 + hashes : -1 - hashes], 2 + hashes
     if kind == "rsq":
         return text[1:-1].replace("\\'", "'"), 1
     return None
 
 
+# `sqlDropTable = "..."`, `const QUERY = ...`, `$sql = ...`: a name that says the string is SQL.
+_SQL_NAME_BEFORE = re.compile(
+    r"(?i:\w*(?:sql|query|stmt|statement)s?\w*)\s*(?::=|=|:)\s*(?:(?:fmt\.Sprintf|String\.format|sprintf)\(\s*)?$"
+)
+
+
+def _reaches_query_api(source: str, start: int) -> bool:
+    """Given straight to a query API, or kept under a name that says it is SQL."""
+    return given_to_query_api(source, start) or _SQL_NAME_BEFORE.search(source, max(0, start - 80), start) is not None
+
+
 def _hint(language: str, source: str, start: int, end: int) -> str:
+    before = source[max(0, start - 120) : start]
+    if _MOCK_BEFORE.search(before):
+        return MOCK
     if language not in ("java", "kotlin", "php"):
         return ""
-    before = source[max(0, start - 120) : start]
     if _JPQL_BEFORE.search(before):
         return "jpql"
     if _QUERY_ANNOTATION.search(before):
         close = source.find(")", end)
         annotation = source[end : close if close != -1 else end + 200]
         # Spring Data @Query is JPQL unless it says nativeQuery = true.
-        return "" if _NATIVE.search(annotation) else "jpql"
+        return API if _NATIVE.search(annotation) else "jpql"
+    if _NATIVE_BEFORE.search(before):
+        return API
     return ""
 
 
@@ -236,15 +327,17 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
         if not group:
             return
         value, start, end = group
-        if trailing.match(source, end):
-            value += PARAM_SENTINEL
+        tail = trailing.match(source, end)
+        if tail:
+            value += interpolation(_variable(tail.group(0)))
         if looks_like_sql(value):
             line, column = counter.at(start)
-            candidates.append(Candidate(value, line, column, hint=_hint(language, source, start, end)))
+            hint = _hint(language, source, start, end) or (API if _reaches_query_api(source, start) else "")
+            candidates.append(Candidate(value, line, column, hint=hint))
         elif given_to_query_api(source, start) and (verdict := query_api_verdict(value)):
             # A piece of a query, or a statement we do not look for, given straight to a query API.
             line, column = counter.at(start)
-            candidates.append(Candidate(value, line, column, hint=FRAGMENT if verdict == FRAGMENT else ""))
+            candidates.append(Candidate(value, line, column, hint=FRAGMENT if verdict == FRAGMENT else API))
         group.clear()
 
     def search_end(line_end: int) -> int:
@@ -256,12 +349,15 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
             return max((joined.end() for joined in joiners if joined), default=group[2]) + 1
         return line_end + 1 if windowed else len(source)
 
+    comment_line = _COMMENT_LINE.get(language, _COMMENT_LINE_DEFAULT)
     covered = 0
     for window in windows:
         line_end = source.find("\n", window)
         line_end = len(source) if line_end == -1 else line_end
         if covered > line_end:
             continue  # this line was tokenized with the previous window
+        if covered <= window and comment_line.match(source, window):
+            continue  # SQL quoted in a comment or Javadoc is documentation, not a query the code runs
         # `covered` is always outside any token: resuming there keeps the tokenizer in step.
         position = max(window, covered)
         covered = len(source)
@@ -296,7 +392,7 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
                     group[2] = end
                     continue
                 if join_variable.fullmatch(between):
-                    group[0] += PARAM_SENTINEL + value
+                    group[0] += interpolation(_variable(between)) + value
                     group[2] = end
                     continue
                 flush()

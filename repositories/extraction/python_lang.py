@@ -7,16 +7,30 @@ interpolations as parameters. Docstrings are prose and never looked at.
 from __future__ import annotations
 
 import ast
+import doctest
+import re
 from bisect import bisect_left, bisect_right
 
-from repositories.extraction.sql import FRAGMENT, PARAM_SENTINEL, looks_like_sql, query_api_verdict
+from repositories.extraction.sql import API, FRAGMENT, interpolation, looks_like_sql, query_api_verdict
 from repositories.extraction.types import Candidate
 
 _SIMPLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript)
 # Calls whose string arguments are SQL, whole or in pieces (DB-API, Django, SQLAlchemy, pandas).
 QUERY_APIS = frozenset(
-    ("execute", "executemany", "executescript", "raw", "text", "extra", "RawSQL", "read_sql", "read_sql_query")
+    ("execute", "executemany", "executescript", "raw", "text", "extra", "RawSQL", "read_sql", "read_sql_query", "SQL")
 )
+
+
+_FORMAT_FIELD = re.compile(r"(?<!\{)\{[\w.\[\]]*(?:![rsa])?(?::[^{}]*)?\}(?!\})")
+
+
+def _source_of(node) -> str:
+    """The code of an interpolated expression, as an f-string field (`{table}`)."""
+    inner = node.value if isinstance(node, ast.FormattedValue) else node
+    try:
+        return "{" + ast.unparse(inner) + "}"
+    except (ValueError, RecursionError):
+        return "{}"
 
 
 def _string_of(node) -> str | None:
@@ -29,16 +43,19 @@ def _string_of(node) -> str | None:
             if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 parts.append(value.value)
             else:
-                parts.append(PARAM_SENTINEL)
+                parts.append(interpolation(_source_of(value)))
         return "".join(parts)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "format":
+        text = _string_of(node.func.value)  # "... {} ...".format(x): the fields are interpolations
+        return _FORMAT_FIELD.sub(lambda m: interpolation(m.group(0)), text) if text else text
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         left, right = _string_of(node.left), _string_of(node.right)
         if left is None and right is None:
             return None
         if left is None:
-            left = PARAM_SENTINEL if isinstance(node.left, _SIMPLE) else None
+            left = interpolation(_source_of(node.left)) if isinstance(node.left, _SIMPLE) else None
         if right is None:
-            right = PARAM_SENTINEL if isinstance(node.right, _SIMPLE) else None
+            right = interpolation(_source_of(node.right)) if isinstance(node.right, _SIMPLE) else None
         if left is None or right is None:
             return None
         return left + right
@@ -125,6 +142,7 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
     api_arguments: set[int] = set()  # ids of the string expressions given straight to a query API
     strings: dict[str, ast.AST] = {}  # name -> a value assigned to it (read as a string when passed)
     passed: list[str] = []  # names given to a query API
+    plain: dict[int, Candidate] = {}  # SQL-looking strings not (yet) known to reach a query API
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -133,7 +151,10 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
         text = _string_of(node)
         if text is not None:
             if looks_like_sql(text):
-                candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1))
+                hint = API if id(node) in api_arguments else ""
+                candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1, hint=hint))
+                if not hint:
+                    plain[id(node)] = candidates[-1]
             elif id(node) in api_arguments and query_api_verdict(text):
                 candidates.append(_api_candidate(text, node, line_shift))
             continue
@@ -148,6 +169,11 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
         stack.extend(child for child in ast.iter_child_nodes(node) if _touches(child, hit_lines))
     if passed:
         candidates.extend(_passed_by_name(tree, passed, strings, line_shift))
+        for name in passed:  # `q = "SELECT ..."` then `cur.execute(q)`: q reaches a query API
+            value = strings.get(name)
+            found = plain.get(id(value)) if value is not None else None
+            if found is not None:
+                found.hint = API
     return candidates
 
 
@@ -207,3 +233,25 @@ def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[C
         candidates = _walk_candidates(tree, hit_lines, 0)
     candidates.sort(key=lambda c: (c.line, c.column))
     return candidates
+
+
+def doctest_candidates(source: str) -> list[Candidate]:
+    """Strings given to a query API in the `>>>` examples of a doctest text file: the examples run,
+    so their queries are real; other strings there are sample data and are left alone."""
+    try:
+        examples = doctest.DocTestParser().get_examples(source)
+    except ValueError:
+        return []
+    lines = [""] * (source.count("\n") + 1)
+    for example in examples:
+        for offset, line in enumerate(example.source.rstrip("\n").split("\n")):
+            if example.lineno + offset < len(lines):
+                lines[example.lineno + offset] = line
+    code = "\n".join(lines)
+    found = python_candidates(code) if _parse(code) is not None else None
+    if found is None:  # examples that do not make one module: each alone
+        found = []
+        for example in examples:
+            block = "\n" * example.lineno + example.source
+            found.extend(python_candidates(block) or [])
+    return [candidate for candidate in found if candidate.hint == API]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from repositories.extraction.sql import API, interpolation, looks_like_sql
 from repositories.extraction.types import Candidate
 
 _PIECES = re.compile(
@@ -70,7 +71,7 @@ def sql_file_candidates(source: str) -> list[Candidate]:
             if text:
                 line = source.count("\n", 0, first_code) + 1
                 column = first_code - source.rfind("\n", 0, first_code)
-                candidates.append(Candidate(text, line, column, name=name))
+                candidates.append(Candidate(text, line, column, hint=API, name=name))  # a SQL file is run as it is
         start, first_code, name = end + 1, None, ""
 
     for match in _pieces(source):
@@ -98,3 +99,14 @@ def sql_file_candidates(source: str) -> list[Candidate]:
     note_code(len(source))
     emit(len(source))
     return candidates
+
+
+# Template tags of the engines SQL files go through: Jinja/Django/Go/Handlebars/ERB.
+_TEMPLATE_TAG = re.compile(r"\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\{#[\s\S]*?#\}|<%[\s\S]*?%>")
+
+
+def sql_template_candidates(source: str) -> list[Candidate]:
+    """Statements of a SQL template (`.sql.j2`, `.sql.tmpl`, ...): each tag is an interpolation, so
+    the statement is kept as written and parsed with stand-ins; text that is not SQL is left alone."""
+    marked = _TEMPLATE_TAG.sub(lambda m: interpolation(m.group(0).replace(";", ",")), source)
+    return [candidate for candidate in sql_file_candidates(marked) if looks_like_sql(candidate.text)]

@@ -50,6 +50,9 @@ class Occurrence(_Compact):
     tables_read: tuple[str, ...] = ()
     tables_written: tuple[str, ...] = ()
     name: str = ""
+    # > 0: the code interpolates this many pieces (names, clauses, values) into the text; the
+    # statement was completed with stand-ins to parse and fingerprint it.
+    interpolations: int = 0
 
 
 @dataclass(slots=True)
@@ -72,4 +75,5 @@ class FileResult(_Compact):
     size: int
     occurrences: list[Occurrence] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    # Why the file could not be read or analysed (a per-file problem: the scan goes on), or "".
     error: str = ""

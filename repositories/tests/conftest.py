@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from repositories.tests.corpora import ARCHIVES, scan_from_disk
+
 GOOD_TOKEN = "ghp_good_token"
 RATE_LIMITED_TOKEN = "ghp_rate_limited"
 RESET_AT = 1893456000  # 2030-01-01T00:00:00Z
@@ -191,3 +193,13 @@ def local_git_repo(tmp_path):
     git("commit", "-q", "-m", "feature", cwd=repo)
     git("checkout", "-q", "main", cwd=repo)
     return Path(repo)
+
+
+@pytest.fixture(scope="session")
+def corpora_scans(tmp_path_factory):
+    """Every archive of shared/corpora unpacked and scanned from disk once per test session (per
+    test process), shared by the tests that read the results."""
+    if not ARCHIVES:
+        pytest.fail("shared/corpora holds no archive: the corpora tests need the real repositories")
+    into = tmp_path_factory.mktemp("corpora")
+    return {name: scan_from_disk(name, into) for name in ARCHIVES}

@@ -134,7 +134,8 @@ def test_python_query_apis_and_names():
         (8, "DELETE", ("sessions",)),
         (10, "SELECT", ("refunds",)),
     ]
-    assert result.occurrences[2].sql == "SELECT * FROM payments WHERE amount > $1"
+    assert result.occurrences[2].sql == "SELECT * FROM payments WHERE amount > %(min)s"  # as written
+    assert result.occurrences[2].normalized == "SELECT * FROM payments WHERE amount > $1"
 
 
 @pytest.mark.django_db(transaction=True)

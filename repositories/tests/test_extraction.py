@@ -83,9 +83,17 @@ def test_python_concatenation_fstrings_and_docstrings():
         '    cur.execute("SELECT * FROM " + table)\n'
     )
     occurrences, rejected = only(source, "python")
-    assert [(o.line, o.column, o.statement_type) for o in occurrences] == [(3, 17, "SELECT"), (5, 17, "DELETE")]
-    assert occurrences[1].sql == "DELETE FROM sessions WHERE user_id = $1"
-    assert [r.line for r in rejected] == [6]  # a table name built by concatenation does not parse
+    assert [(o.line, o.column, o.statement_type) for o in occurrences] == [
+        (3, 17, "SELECT"),
+        (5, 17, "DELETE"),
+        (6, 17, "SELECT"),
+    ]
+    # Stored as written; the interpolated value and the concatenated table name are counted.
+    assert occurrences[1].sql == "DELETE FROM sessions WHERE user_id = {uid}"
+    assert occurrences[1].normalized == "DELETE FROM sessions WHERE user_id = $1"
+    assert (occurrences[2].sql, occurrences[2].interpolations) == ("SELECT * FROM {table}", 1)
+    assert occurrences[2].normalized == "SELECT * FROM tpl1"  # a stand-in name, so it parses and fingerprints
+    assert rejected == []
     assert "users WHERE id" in occurrences[0].context
 
 
@@ -146,7 +154,9 @@ def test_binary_and_keywordless_files_are_skipped(tmp_path):
     binary = tmp_path / "blob.js"
     binary.write_bytes(b"\0\1SELECT * FROM x")
     assert extract_file(str(binary), "blob.js").occurrences == []
-    assert extract_file(str(tmp_path / "blob.txt"), "blob.txt") is None
+    assert extract_file(str(tmp_path / "blob.png"), "blob.png") is None
+    (tmp_path / "notes.txt").write_text("Select the rows you want.\n")
+    assert extract_file(str(tmp_path / "notes.txt"), "notes.txt").occurrences == []  # sniffed: not SQL
 
 
 def test_gate_finds_literals_that_open_with_comments_and_heredocs(tmp_path):

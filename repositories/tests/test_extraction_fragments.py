@@ -98,11 +98,22 @@ def test_statements_a_query_api_runs_are_found_even_when_they_are_not_selects(tm
     assert result.rejected == []  # BEGIN is session plumbing: neither a query nor a rejected one
 
 
-def test_a_table_name_concatenated_in_says_so(tmp_path):
+def test_a_table_name_concatenated_in_is_a_template_or_a_message(tmp_path):
     path = tmp_path / "m.py"
-    path.write_text('def f(cur, table):\n    cur.execute("SELECT count(*) FROM " + table)\n')
-    (rejected,) = extract_file(str(path), "m.py").rejected
-    assert rejected.reason.startswith("fragment of a query built by concatenation or interpolation: does not parse")
+    path.write_text(
+        'def f(cur, table):\n    cur.execute("SELECT count(*) FROM " + table)\n'
+        '    log.warning("SELECT count(*) FROM " + table)\n'
+        '    cur.execute("SELECT count(*) FROM " + table + " WHERE")\n'
+    )
+    result = extract_file(str(path), "m.py")
+    # Given to a query API: kept as a template with one interpolation, stored as written.
+    (occurrence,) = result.occurrences
+    assert (occurrence.line, occurrence.sql, occurrence.interpolations) == (2, "SELECT count(*) FROM {table}", 1)
+    # The same text given to a logger is a message; a piece that cannot be completed is a fragment.
+    assert [(r.line, r.reason.split(":")[0]) for r in result.rejected] == [
+        (3, "template with interpolated names or clauses, not given to a query API"),
+        (4, "fragment of a query built by concatenation or interpolation"),
+    ]
 
 
 def test_prose_and_parameters_around_query_apis_are_not_fragments(tmp_path):

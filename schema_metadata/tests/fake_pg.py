@@ -53,6 +53,23 @@ def _serve_wrong_password(conn) -> None:
     conn.sendall(_error("28P01", 'password authentication failed for user "app"'))
 
 
+def _message(kind: bytes, payload: bytes) -> bytes:
+    return kind + struct.pack("!i", len(payload) + 4) + payload
+
+
+def _serve_frozen(conn, stop: threading.Event) -> None:
+    """A server that lets the client in, then freezes once a query is sent (a stopped server process)."""
+    _read_startup(conn)
+    conn.sendall(_message(b"R", struct.pack("!i", 0)))  # AuthenticationOk
+    for name, value in (("server_version", "16.4"), ("client_encoding", "UTF8"), ("DateStyle", "ISO, MDY"),
+                        ("standard_conforming_strings", "on"), ("integer_datetimes", "on")):  # fmt: skip
+        conn.sendall(_message(b"S", name.encode() + b"\0" + value.encode() + b"\0"))
+    conn.sendall(_message(b"K", struct.pack("!ii", 4242, 1234)))  # BackendKeyData
+    conn.sendall(_message(b"Z", b"I"))  # ReadyForQuery
+    conn.recv(65536)  # the first query arrives ... and is never answered
+    stop.wait(60)
+
+
 def _serve_silence(conn, stop: threading.Event) -> None:
     stop.wait(10)  # accept and never answer: the client's connect timeout must fire
 
@@ -71,6 +88,8 @@ def fake_server(behaviour: str):
         try:
             if behaviour == "wrong_password":
                 _serve_wrong_password(conn)
+            elif behaviour == "frozen":
+                _serve_frozen(conn, stop)
             else:
                 _serve_silence(conn, stop)
         except (ConnectionError, OSError, AssertionError):

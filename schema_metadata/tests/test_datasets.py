@@ -131,3 +131,27 @@ def test_northwind(project, local_targets, dataset_urls):
     again = services.sync_execute(sync_id=services.sync_request(project=project, connection_id=connection.pk,
                                                                 defer=False).pk)  # fmt: skip
     assert again.diff["has_changes"] is False and again.diff["initial"] is False
+
+
+@pytest.mark.parametrize(
+    "sql, allowed, named",
+    [
+        ("SELECT * FROM actor_info", True, ""),  # views over an immutable custom aggregate
+        ("SELECT * FROM film_list WHERE price > 2", True, ""),
+        ("SELECT * FROM sales_by_store", True, ""),
+        ("SELECT last_day(now())", True, ""),
+        ("SELECT * FROM rewards_report(1, 1)", False, "public.rewards_report() (volatile)"),
+        ("SELECT film_in_stock(1, 1)", False, "public.film_in_stock() (volatile)"),
+        ("UPDATE actor SET last_name = 'X' WHERE actor_id = 1", False, "trigger last_updated"),
+        ("INSERT INTO category (name) VALUES ('x')", False, "column default of public.category"),
+        ("INSERT INTO category (category_id, name, last_update) VALUES (99, 'x', now())", True, ""),
+    ],
+)
+def test_pagila_execution_guard(local_targets, dataset_urls, sql, allowed, named):
+    """The guard on a real schema: its views, functions, aggregates, triggers and defaults."""
+    from schema_metadata import sql_guard, target
+
+    with target.session(dataset_urls("pagila"), read_only=False) as conn:
+        verdict = sql_guard.execution_verdict(conn, sql)
+    assert verdict.allowed is allowed, verdict
+    assert named in verdict.reason

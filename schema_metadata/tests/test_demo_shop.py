@@ -18,6 +18,7 @@ def demo_name():
     name = f"scratch_demo_{uuid.uuid4().hex[:10]}"
     yield name
     drop_database(demo_shop.database_url(name))
+    demo_shop.drop_owner_role(name)
 
 
 def _rows(name, sql):
@@ -100,6 +101,19 @@ def test_seed_demo_creates_the_demo_connection(demo_name, local_targets, client_
         format="json",
     )
     assert response.status_code == 200 and response.json()["analyzed"] is True
+    # Reached through its own unprivileged role, which owns the demo database and nothing else.
+    assert psycopg.conninfo.conninfo_to_dict(connection.url)["user"] == demo_shop.owner_role(demo_name)
+    with psycopg.connect(connection.url, autocommit=True) as conn:
+        assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (False,)
+        assert conn.execute("SELECT pg_has_role('pg_signal_backend', 'MEMBER')").fetchone() == (False,)
+        owner = "SELECT pg_get_userbyid(datdba) = current_user FROM pg_database WHERE datname = current_database()"
+        assert conn.execute(owner).fetchone() == (True,)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT pg_read_file('postgresql.conf')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("COPY (SELECT 1) TO PROGRAM 'true'")
+    test = client_for(user).post(f"/projects/{connection.project_id}/connections/{connection.pk}/test").json()
+    assert test["superuser"] is False and test["can_signal_backends"] is False and test["role_warnings"] == []
 
 
 @pytest.mark.django_db

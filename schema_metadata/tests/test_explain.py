@@ -36,7 +36,10 @@ def test_seed_example_is_analyzed_and_kept(member_client, member, project, shop_
     summary = body["summary"]
     assert summary["execution_ms"] > 0 and summary["planning_ms"] > 0 and summary["total_cost"] > 0
     node = summary["nodes"][0]
-    assert node["label"] == "Seq Scan on orders" and node["time_share"] == pytest.approx(1.0, abs=0.05)
+    # The only node: all of its time is its own. (Its share of Execution Time is not checked: executor start-up
+    # and shutdown, outside every node, grow on a busy machine.)
+    assert node["label"] == "Seq Scan on orders" and node["exclusive_ms"] == node["inclusive_ms"]
+    assert 0 < node["time_share"] <= 1
     assert node["estimated_rows"] == pytest.approx(200, rel=0.5) and node["actual_rows"] == 200
     assert node["rows_removed_by_filter"] == 19800 and node["buffers"]["Shared Hit Blocks"] >= 0
     kinds = [w["kind"] for w in body["warnings"]]
@@ -52,13 +55,20 @@ def test_seed_example_is_analyzed_and_kept(member_client, member, project, shop_
 
 def test_unindexed_foreign_key_join_is_flagged(member_client, project, shop_connection):
     services.sync_execute(sync_id=services.sync_request(project=project, defer=False).pk)
-    query = "SELECT c.email, o.total FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.country = 'FR'"
+    # One customer, then its orders: orders is the side an index on orders.customer_id would serve. (Joining all
+    # customers instead hashes them and reads orders once, in full: an index would change nothing there.)
+    query = "SELECT c.email, o.total FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = 7"
     body = _explain(member_client, project, query).json()
     warnings = {w["kind"]: w for w in body["warnings"]}
     assert "unindexed_foreign_key" in warnings, body["warnings"]
     assert "CREATE INDEX ON orders (customer_id)" in warnings["unindexed_foreign_key"]["message"]
     node = body["summary"]["nodes"][warnings["unindexed_foreign_key"]["node_id"]]
-    assert "Join" in node["node_type"] or node["node_type"] == "Nested Loop"
+    assert node["node_type"] == "Nested Loop"
+    outer = next(n for n in body["summary"]["nodes"] if n["parent_id"] == node["id"])
+    assert outer["relation"] == "customers"
+    everyone = "SELECT c.email, o.total FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.country = 'FR'"
+    hashed = _explain(member_client, project, everyone).json()
+    assert "unindexed_foreign_key" not in {w["kind"] for w in hashed["warnings"]}, hashed["summary"]["nodes"]
     run_sql(shop_connection.url, "CREATE INDEX ON orders (customer_id)")
     services.sync_execute(sync_id=services.sync_request(project=project, defer=False).pk)
     again = _explain(member_client, project, query).json()
@@ -102,8 +112,10 @@ def test_select_runs_read_only(member_client, project, shop_connection):
     response = _explain(member_client, project, "SELECT * FROM orders WHERE id = 1 FOR UPDATE")
     assert response.status_code == 422
     assert "read-only transaction" in response.json()["detail"]
+    # nextval is volatile and never rolled back: the catalog guard plans it without executing it.
     sneaky = _explain(member_client, project, "SELECT nextval('orders_id_seq')")
-    assert sneaky.status_code == 422 and sneaky.json()["database_message"].startswith("cannot execute nextval()")
+    assert sneaky.status_code == 200 and sneaky.json()["analyzed"] is False
+    assert "pg_catalog.nextval() (volatile)" in sneaky.json()["summary"]["notes"][0]
 
 
 def test_dml_gets_plain_explain_unless_allowed(member_client, project, shop_connection):
@@ -120,7 +132,7 @@ def test_dml_gets_plain_explain_unless_allowed(member_client, project, shop_conn
     [
         "DELETE FROM orders WHERE status = 'paid'",
         "UPDATE orders SET status = 'lost' WHERE status = 'paid'",
-        "INSERT INTO orders (customer_id, status) SELECT customer_id, 'paid' FROM orders",
+        "INSERT INTO orders (id, customer_id, status) SELECT id + 100000, customer_id, 'paid' FROM orders",
         "WITH gone AS (DELETE FROM orders WHERE status = 'paid' RETURNING *) SELECT count(*) FROM gone",
         "MERGE INTO orders o USING customers c ON o.customer_id = c.id AND o.status = 'paid' WHEN MATCHED THEN DELETE",
     ],

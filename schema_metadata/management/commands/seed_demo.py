@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from dbooster.errors import DomainError
 from organizations.models import Organization
@@ -32,7 +33,12 @@ class Command(BaseCommand):
         user = User.objects.filter(email=DEMO_EMAIL).first()
         if user is None:
             user = User.objects.create_user(
-                email=DEMO_EMAIL, password=DEMO_PASSWORD, full_name="Demo User", organization=org, role="admin"
+                email=DEMO_EMAIL,
+                password=DEMO_PASSWORD,
+                full_name="Demo User",
+                organization=org,
+                role="admin",
+                email_verified_at=timezone.now(),
             )
         if not user.is_staff:
             user.is_staff = user.is_superuser = True
@@ -46,13 +52,19 @@ class Command(BaseCommand):
         """The demo shop target database and the demo project's default connection to it."""
         name = settings.DEMO_SHOP_DATABASE
         call_command("demo_shop", database=name, stdout=self.stdout)
-        if DatabaseConnection.objects.filter(project=project, name="Demo shop database").exists():
+        # Its own unprivileged role that owns only the demo database, never the cluster's superuser.
+        role, password = demo_shop.ensure_owner_role(name)
+        url = demo_shop.database_url(name, user=role, password=password)
+        existing = DatabaseConnection.objects.filter(project=project, name="Demo shop database").first()
+        if existing is not None:
+            # The role's password is new: store it (encrypted, like any connection's URL).
+            services.connection_update(connection=existing, url=url, actor=user)
             return
         try:
             services.connection_create(
                 project=project,
                 name="Demo shop database",
-                url=demo_shop.database_url(name),
+                url=url,
                 environment="development",
                 allow_analyze=True,
                 allow_dml_analyze=True,

@@ -1,0 +1,182 @@
+"""API throughput: DBooster in its production configuration against a bare Django JSON view, side by side.
+
+Starts DBooster with gunicorn (3 workers, DEBUG off, freshly generated secrets, the embedded PostgreSQL in its own
+database, or DATABASE_URL when set) and `bench/api/bare.py` the same way, loads both with Debian's `wrk`
+(12 connections) one endpoint at a time, and prints requests/s, p50, p99 and errors per endpoint with the ratio to
+the bare view (measured before and after the DBooster endpoints; the ratio uses their mean). Then the SQL queries
+one request makes when the organization holds 1 and 50 objects.
+
+    .venv/bin/python bench/api/run.py               # 20 s per endpoint
+    .venv/bin/python bench/api/run.py --duration 60 # the figures for the record
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+CONNECTIONS = 12
+OPTIMIZE_BODY = {"query": "SELECT id, status FROM orders WHERE customer_id = 42 ORDER BY id DESC LIMIT 10"}
+
+# (label, path, method); each is loaded on DBooster's server.
+ENDPOINTS = [
+    ("GET /health", "/health", "GET"),
+    ("GET /users/me", "/users/me", "GET"),
+    ("GET /projects", "/projects", "GET"),
+    ("GET /notifications", "/notifications", "GET"),
+    ("POST /query/optimize", "/query/optimize", "POST"),
+]
+# What each endpoint must reach, as a share of the bare view's requests/s (issue 13).
+TARGETS = {"POST /query/optimize": 0.25}
+DEFAULT_TARGET = 0.5
+
+
+def production_environment() -> dict:
+    env = dict(os.environ)
+    env.update(
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        JWT_SECRET=secrets.token_urlsafe(50),
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_NAME"] = "dbooster_bench_api"
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(app: str, env: dict, probe: str):
+    """`app` under gunicorn with 3 sync workers on a free loopback port; yields its base URL once it answers."""
+    port = free_port()
+    args = [GUNICORN, app, "--workers", "3", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    process = subprocess.Popen(args, cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(base + probe, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode} before answering {url}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f} s")
+
+
+def wrk(url: str, duration: int, token: str | None = None, body: dict | None = None) -> dict:
+    """One wrk run; returns requests/s, p50 and p99 in ms, and errors (socket errors + non-2xx/3xx)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if body is not None:
+            script.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(body))}\n')
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if token:
+            script.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
+    try:
+        args = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency", "-s", script.name, url]
+        out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    return parse_wrk(out)
+
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _latency_ms(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"^\s*{percentile}%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M).groups()
+    return float(value) * _UNITS_MS[unit]
+
+
+def parse_wrk(out: str) -> dict:
+    socket_errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": _latency_ms(out, "50"),
+        "p99": _latency_ms(out, "99"),
+        "errors": socket_errors + (int(non_2xx.group(1)) if non_2xx else 0),
+    }
+
+
+def prepare_database(env: dict) -> dict:
+    subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    out = subprocess.run(
+        [PYTHON, "bench/api/seed.py"], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def print_table(rows: list[tuple[str, dict]], anchor_rps: float) -> None:
+    print(f"\n{'endpoint':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'x bare':>8}{'target':>8}")
+    for label, r in rows:
+        target = "" if label.startswith("bare") else f"{TARGETS.get(label, DEFAULT_TARGET):.2f}"
+        ratio = r["rps"] / anchor_rps
+        print(f"{label:<24}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{ratio:>8.2f}{target:>8}")
+
+
+def print_queries(queries: dict) -> None:
+    print(f"\n{'queries per request':<24}{'1 object':>10}{'50 objects':>12}")
+    for path, (one, fifty) in queries.items():
+        print(f"{'GET ' + path:<24}{one:>10}{fifty:>12}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=20, help="seconds of load per endpoint (default 20)")
+    args = parser.parse_args()
+
+    env = production_environment()
+    seeded = prepare_database(env)
+    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.api.bare"}
+    rows = []
+    with ExitStack() as stack:
+        bare = stack.enter_context(gunicorn("bench.api.bare:application", bare_env, "/bare"))
+        app = stack.enter_context(gunicorn("dbooster.wsgi:application", env, "/health"))
+        print(f"wrk, {CONNECTIONS} connections, {args.duration} s per endpoint, gunicorn 3 workers, DEBUG off")
+        rows.append(("bare Django (before)", wrk(bare + "/bare", args.duration)))
+        for label, path, method in ENDPOINTS:
+            body = OPTIMIZE_BODY if method == "POST" else None
+            token = None if path == "/health" else seeded["token"]
+            rows.append((label, wrk(app + path, args.duration, token=token, body=body)))
+        rows.append(("bare Django (after)", wrk(bare + "/bare", args.duration)))
+    anchor = (rows[0][1]["rps"] + rows[-1][1]["rps"]) / 2
+    print_table(rows, anchor)
+    print_queries(seeded["queries"])
+
+
+if __name__ == "__main__":
+    main()

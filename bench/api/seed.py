@@ -1,0 +1,65 @@
+"""Data for the API benchmark, and the queries each endpoint makes for lists of 1 and of 50 objects.
+
+Run by `bench/api/run.py` with DBooster's settings and the benchmark's environment; prints one JSON object:
+the access token of the user whose organization holds 50 of everything (the one under load), and
+`queries[endpoint] = [with 1 object, with 50 objects]`, counted in-process around a real request.
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dbooster.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from accounts.services import token_pair  # noqa: E402
+from notifications.models import Notification, NotificationKind  # noqa: E402
+from organizations.models import Organization  # noqa: E402
+from projects.models import Project  # noqa: E402
+
+READS = ["/users/me", "/projects", "/notifications"]
+
+
+def organization_with(size: int) -> User:
+    """A fresh organization (plan `team`, no quota in the way) whose admin has `size` projects and notifications."""
+    name = f"bench-api-{size}"
+    Organization.objects.filter(name=name).delete()
+    User.objects.filter(email=f"{name}@bench.local").delete()
+    org = Organization.objects.create(name=name, plan="team")
+    user = User.objects.create_user(email=f"{name}@bench.local", password=None, organization=org, role="admin")
+    Project.objects.bulk_create(
+        Project(organization=org, name=f"project {i}", description="bench", created_by=user) for i in range(size)
+    )
+    Notification.objects.bulk_create(
+        Notification(recipient=user, kind=NotificationKind.SCAN_FINISHED, title=f"scan {i} finished")
+        for i in range(size)
+    )
+    return user
+
+
+def queries_per_request(user: User, path: str) -> int:
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_pair(user)['access_token']}")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code, response.content[:200])
+    return len(captured)
+
+
+def main() -> None:
+    one, many = organization_with(1), organization_with(50)
+    queries = {path: [queries_per_request(one, path), queries_per_request(many, path)] for path in READS}
+    print(json.dumps({"token": token_pair(many)["access_token"], "queries": queries}))
+
+
+if __name__ == "__main__":
+    main()
