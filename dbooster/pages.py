@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("notifications.pages_urls")),
     path("", include("approvals.pages_urls")),
     path("", include("workbench.pages_urls")),
+    path("", include("health.pages_urls")),
 ]

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "repositories",
     "schema_metadata",
     "optimizer",
+    "health",
     "approvals",
     "workbench",
     "billing",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("approvals.urls")),
     path("", include("workbench.urls")),
+    path("", include("health.urls")),
     # Server-rendered pages.
     path("app/", include("dbooster.pages")),
 ]

@@ -117,6 +117,7 @@ COVERED_URLCONFS = (
     "notifications.urls",
     "approvals.urls",
     "workbench.urls",
+    "health.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
@@ -127,6 +128,7 @@ MATRIX_MODULES = (
     "optimizer.tests.test_role_matrix",
     "billing.tests.test_role_matrix",
     "workbench.tests.test_role_matrix",
+    "health.tests.test_role_matrix",
     "tests.test_role_matrix_public",
     "accounts.tests.test_role_matrix",
 )

@@ -1,0 +1,26 @@
+"""Reads of the health app."""
+
+from __future__ import annotations
+
+from dbooster.errors import NotFound
+from health.models import HealthRun
+from schema_metadata.selectors import metadata_connection
+
+
+def health_connection(*, project, connection_id=None):
+    """The connection to check: `?connection=` or the project's default; a clear 404 when it has none."""
+    connection = metadata_connection(project=project, connection_id=connection_id)
+    if connection is None:
+        raise NotFound("This project has no database connection: add one to check its health.")
+    return connection
+
+
+def last_run(*, connection) -> HealthRun | None:
+    return HealthRun.objects.filter(connection=connection).order_by("-created_at", "-id").first()
+
+
+def run_get(*, project, pk) -> HealthRun:
+    run = HealthRun.objects.filter(project=project, pk=pk).select_related("connection").first()
+    if run is None:
+        raise NotFound("Health run not found.")
+    return run
