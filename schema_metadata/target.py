@@ -165,14 +165,15 @@ def _check_address(host: str, address: ipaddress._BaseAddress) -> None:
     if address.is_loopback:
         if not _local_allowed():
             raise PermissionDenied(
-                f"Connections to {host} ({address}) are refused: loopback addresses are allowed only in "
-                "development (TARGET_ALLOW_LOCAL).",
+                f"Connections to {host} ({address}) are refused: loopback addresses are allowed only "
+                "where this server's operator has turned on local targets (development).",
                 code="target_refused",
             )
         return
     if not any(address.version == n.version and address in n for n in _allowed_networks()):
         raise PermissionDenied(
-            f"Connections to {host} ({address}) are refused: the address is outside TARGET_ALLOWED_NETWORKS.",
+            f"Connections to {host} ({address}) are refused: the address is outside the networks "
+            "this server's operator allows.",
             code="target_refused",
         )
 
@@ -231,11 +232,11 @@ def _sslrootcert_path(value: str) -> str:
         return value
     directory = str(getattr(settings, "TARGET_SSLROOTCERT_DIR", "") or "")
     if not directory:
-        _refuse_option("sslrootcert", "no CA directory is configured (TARGET_SSLROOTCERT_DIR).")
+        _refuse_option("sslrootcert", "this server's operator has configured no directory of CA files.")
     root = os.path.realpath(directory)
     path = os.path.realpath(os.path.join(root, value))
     if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
-        _refuse_option("sslrootcert", "name a CA file inside the configured TARGET_SSLROOTCERT_DIR.")
+        _refuse_option("sslrootcert", "name a CA file inside the server's directory of CA files.")
     return path
 
 
@@ -310,8 +311,8 @@ def _guard(url: str) -> _Target:
     if not host or host.startswith("/") or host.startswith("@"):
         if not _local_allowed():
             raise PermissionDenied(
-                "Unix-socket connections (no host, or a path as host) are allowed only in development "
-                "(TARGET_ALLOW_LOCAL).",
+                "Unix-socket connections (no host, or a path as host) are allowed only where this server's "
+                "operator has turned on local targets (development).",
                 code="target_refused",
             )
         return _Target(params=params)
