@@ -14,7 +14,10 @@ class AutoSchema(SpectacularAutoSchema):
     def _get_response_bodies(self, direction="response"):
         """A throttled view also answers 429, as the API's one error body."""
         responses = super()._get_response_bodies(direction)
-        if getattr(self.view, "throttle_classes", None):
+        limited_methods = getattr(self.view, "rate_limit_methods", None)  # None: every method is limited
+        if getattr(self.view, "throttle_classes", None) and (
+            limited_methods is None or self.method.upper() in limited_methods
+        ):
             responses.setdefault("429", {"description": ERROR_DESCRIPTIONS[429], "content": ERROR_CONTENT})
         return responses
 
