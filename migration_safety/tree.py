@@ -255,3 +255,15 @@ def sql_of(node: ast.Node, **changes) -> str:
     """The statement printed back as SQL, with some of its fields changed (e.g. concurrent=True)."""
     copy = node.__class__(**{**{k: getattr(node, k) for k in node.__slots__}, **changes})
     return RawStream()(copy) + ";"
+
+
+def constraints_built_in_place(statement: Statement, script: Script, contype: ConstrType):
+    """Constraints of `contype` an ALTER TABLE adds to an existing table by building their index under its lock
+    (not `USING INDEX` of one built CONCURRENTLY first): (table, name, "col, col") each."""
+    table = table_of(statement.node)
+    if not script.existing(table, statement.index):
+        return
+    for constraint in added_constraints(statement.node):
+        if constraint.contype == contype and not constraint.indexname:
+            suffix = "pkey" if contype == ConstrType.CONSTR_PRIMARY else "key"
+            yield table, constraint.conname or f"{table}_{suffix}", ", ".join(k.sval for k in constraint.keys or ())

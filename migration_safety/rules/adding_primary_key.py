@@ -1,16 +1,9 @@
 from migration_safety.model import Rule
-from migration_safety.tree import ConstrType, added_constraints, table_of
+from migration_safety.tree import ConstrType, constraints_built_in_place
 
 
 def check(statement, script):
-    table = table_of(statement.node)
-    for constraint in added_constraints(statement.node):
-        if constraint.contype != ConstrType.CONSTR_PRIMARY or constraint.indexname:
-            continue
-        if not script.existing(table, statement.index):
-            continue
-        name = constraint.conname or f"{table}_pkey"
-        columns = ", ".join(k.sval for k in constraint.keys or ())
+    for table, name, columns in constraints_built_in_place(statement, script, ConstrType.CONSTR_PRIMARY):
         yield RULE.finding(
             statement,
             f"Adding the primary key to {table} builds its index and checks NOT NULL under ACCESS EXCLUSIVE.",
