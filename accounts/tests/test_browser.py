@@ -18,7 +18,9 @@ NEW_PASSWORD = "a fresh long passphrase 31"
 
 
 def mail_to(address: str):
-    assert run_pending_jobs_beside_an_event_loop() == {"succeeded": 1}
+    # Jobs another test left queued may run here too: what counts is that none failed and this mail went out.
+    outcome = run_pending_jobs_beside_an_event_loop()
+    assert outcome.get("succeeded", 0) >= 1 and set(outcome) == {"succeeded"}, outcome
     messages = [m for m in mail.outbox if address in m.to]
     assert messages, [m.to for m in mail.outbox]
     return messages[-1]
