@@ -150,6 +150,8 @@ class ToolCallSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    # Plain text, not an enum: "role" is the organization roles' enum name in the schema.
+    role = serializers.CharField(help_text="user, assistant or tool")
     tool_calls = ToolCallSerializer(many=True)
     sql = serializers.ListField(child=serializers.DictField(), help_text="What the tools ran for this turn")
     proposals = serializers.ListField(child=serializers.IntegerField(), help_text="Draft proposals it made")
