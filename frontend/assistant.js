@@ -197,7 +197,7 @@ async function ask(question) {
   answer.body.append(tools, text);
   const response = await fetch(`${base}/assistant/messages`, {
     method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "text/event-stream" },
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), Accept: "text/event-stream, application/json" },
     credentials: "same-origin",
     body: JSON.stringify({ question, conversation, connection: config.connection }),
   });
