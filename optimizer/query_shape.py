@@ -34,6 +34,7 @@ class Predicate:
     # For bool and ne: the predicate as SQL without the alias (`NOT hidden`, `status <> 'removed'`), the WHERE of a
     # partial index; these are never key columns (an index on `status` does not serve `status <> 'removed'`).
     partial_sql: str | None = None
+    param: int | None = None  # `col = $n`: the parameter's number
 
 
 @dataclass
@@ -115,6 +116,12 @@ def _literal_sql(node) -> str:
     while isinstance(node, ast.TypeCast) and isinstance(node.arg, (ast.A_Const, ast.TypeCast)):
         node = node.arg
     return _deparse(node)
+
+
+def _param(node) -> int | None:
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return node.number if isinstance(node, ast.ParamRef) else None
 
 
 def _column_sql(name: str) -> str:
@@ -304,7 +311,7 @@ class _ShapeBuilder:
         if ref:
             if not self._local(ref[0]):
                 return
-            self.shape.predicates.append(Predicate(ref[0], ref[1], kind, constant=constant))
+            self.shape.predicates.append(Predicate(ref[0], ref[1], kind, constant=constant, param=_param(val_side)))
             return
         # An expression over exactly one column of this block: lower(email) = $1.
         refs = [r for r in _column_refs(col_side) if self._local(r[0])]
@@ -368,6 +375,18 @@ def tables_of(sql: str) -> list[tuple[str | None, str]]:
             if rel not in seen:
                 seen.append(rel)
     return seen
+
+
+def equality_parameters(sql: str) -> dict[int, tuple[list[tuple[str | None, str]], str]]:
+    """For each `column = $n` of the statement: n -> (the tables the column may belong to, the column)."""
+    found = {}
+    for shape in select_shapes(sql):
+        for p in shape.predicates:
+            if p.param is None or p.kind != "eq" or p.expression:
+                continue
+            tables = [shape.relations[p.alias]] if p.alias in shape.relations else list(shape.relations.values())
+            found.setdefault(p.param, (tables, p.column))
+    return found
 
 
 def param_count(sql: str) -> int:
