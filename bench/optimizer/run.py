@@ -494,7 +494,8 @@ def listmonk_benchmark(base_url: str, runs: int, min_gain: float) -> None:
 
 
 def corpus_table(base_url: str) -> None:
-    """The advisor corpus (183 cases, 6 schemas): SAME / BETTER / WORSE / MISSED per family."""
+    """The advisor corpus (6 schemas): SAME / BETTER / WORSE / MISSED per family. GIN and GiST cases are built for real
+    in the sandbox and timed with and without the index, like the others measured rather than compared by shape."""
     from optimizer.tests.advisor_cases import databases
     from optimizer.tests.advisor_cases import score as corpus
 
@@ -503,14 +504,27 @@ def corpus_table(base_url: str) -> None:
     started = time.perf_counter()
     for schema in sorted({c.schema for c in cases}):
         url = databases.ensure(base_url, schema)
-        outcomes += corpus.run_schema(url, [c for c in cases if c.schema == schema])
-    print(f"\nadvisor corpus: {len(cases)} cases over 6 schemas ({time.perf_counter() - started:.1f}s)")
+        outcomes += corpus.run_schema(url, [c for c in cases if c.schema == schema], measure_time=True)
+    schemas = len({c.schema for c in cases})
+    print(f"\nadvisor corpus: {len(cases)} cases over {schemas} schemas ({time.perf_counter() - started:.1f}s)")
     print(f"{'family':22} {'cases':>5} {'SAME':>5} {'BETTER':>6} {'WORSE':>5} {'MISSED':>6} {'CRASH':>5} {'ok %':>6}")
     for row in corpus.family_table(outcomes):
         print(f"{row[0]:22} {row[1]:5} {row[2]:5} {row[3]:6} {row[4]:5} {row[5]:6} {row[6]:5} {100 * row[7]:6.1f}")
     for o in outcomes:
         if o.verdict not in ("SAME", "BETTER"):
             print(f"  {o.verdict:6} {o.case.id}: expected {o.case.expected or 'no index'}, got {o.proposed or 'none'}")
+    sandboxed = [o for o in outcomes if corpus.needs_sandbox(o.case)]
+    print(
+        f"\nGIN/GiST cases built for real in the sandbox ({len(sandboxed)}): planner cost and median time "
+        f"({advisor.TIMED_RUNS} warm runs) without and with DBooster's index"
+    )
+    print(f"{'case':16} {'verdict':7} {'measured':9} {'cost':>9} {'-> with':>9} {'ms':>9} {'-> with':>9}  index")
+    fmt = lambda v: f"{v:9.1f}" if v is not None else f"{'-':>9}"  # noqa: E731
+    for o in sandboxed:
+        print(
+            f"{o.case.id:16} {o.verdict:7} {o.verification or '-':9} {fmt(o.cost_base)} {fmt(o.cost_after)} "
+            f"{fmt(o.time_before_ms)} {fmt(o.time_after_ms)}  {'; '.join(o.proposed)[:90] or '-'}"
+        )
 
 
 def main() -> None:
