@@ -5,6 +5,7 @@ import psycopg
 import pytest
 
 from optimizer import advisor
+from optimizer.query_shape import select_shapes
 
 # A few sites take most visits (as umami's websites do): site 1 alone holds half of them.
 SKEWED_VISITS = """
@@ -97,3 +98,14 @@ def test_an_unselective_btree_is_rejected_with_its_reason_where_it_can_be_measur
     assert not any(s.candidate.keys == ("status",) for s in result.suggestions)
     reasons = [r["reason"] for r in result.rejected if r["index"].endswith("ON public.orders (status)")]
     assert reasons and "generic form keeps about 33% of the rows" in reasons[0]
+
+
+def test_order_by_an_output_alias_or_an_ordinal_reaches_the_column():
+    [aliased] = select_shapes("SELECT rental_id, rental_date AS d FROM rental WHERE customer_id = 42 ORDER BY d DESC")
+    assert [(s.column, s.descending) for s in aliased.order_by] == [("rental_date", True)]
+    [ordinal] = select_shapes("SELECT r.staff_id, count(*) FROM rental r GROUP BY 1 ORDER BY 1")
+    assert [(g.alias, g.column) for g in ordinal.group_by] == [("r", "staff_id")]
+    assert [(s.alias, s.column) for s in ordinal.order_by] == [("r", "staff_id")]
+    # A name that is a column and no output's alias stays the column.
+    [plain] = select_shapes("SELECT id AS x FROM rental ORDER BY rental_date")
+    assert [s.column for s in plain.order_by] == ["rental_date"]
