@@ -841,16 +841,19 @@ def explain_json(conn: psycopg.Connection, query: str, *, analyze: bool = False,
 def explain_with_values(conn: psycopg.Connection, query: str, values: list[str]) -> dict:
     """EXPLAIN (FORMAT JSON) of `query` with its $n bound to `values`: the custom plan a call with them gets."""
     name = "dbooster_" + uuid.uuid4().hex[:12]
-    conn.execute(pgsql.SQL("PREPARE {} AS {}").format(pgsql.Identifier(name), pgsql.SQL(query)))
+    # Inside a savepoint: a value the statement refuses must not abort the caller's transaction, and the rollback
+    # also forgets the prepared statement and the SET LOCAL.
+    conn.execute("SAVEPOINT dbooster_values")
     try:
+        conn.execute(pgsql.SQL("PREPARE {} AS {}").format(pgsql.Identifier(name), pgsql.SQL(query)))
         conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         args = pgsql.SQL(", ").join(pgsql.Literal(v) for v in values)
         row = conn.execute(
             pgsql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(pgsql.Identifier(name), args)
         ).fetchone()
     finally:
-        conn.execute("RESET plan_cache_mode")
-        conn.execute(pgsql.SQL("DEALLOCATE {}").format(pgsql.Identifier(name)))
+        conn.execute("ROLLBACK TO SAVEPOINT dbooster_values")
+        conn.execute("RELEASE SAVEPOINT dbooster_values")
     return _json(row[0])[0]
 
 
@@ -995,7 +998,12 @@ class WhatIf:
         m = Measurement(float(plan["Plan"]["Total Cost"]), plan_indexes(plan), plan)
         call = self.skewed_call(query)
         if call is not None:
-            heavy = explain_with_values(self.conn, query, call.values)
+            try:
+                heavy = explain_with_values(self.conn, query, call.values)
+            except psycopg.Error:
+                # The values could not be planned (the first measurement of this query, so all stay comparable).
+                self._skewed[query] = None
+                return m
             m.cost += float(heavy["Plan"]["Total Cost"])
             m.used |= plan_indexes(heavy)
         return m
