@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 
 from django.http import StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -108,6 +107,15 @@ class MessageRequestSerializer(serializers.Serializer):
     connection = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the project's")
 
 
+class StreamEventSerializer(serializers.Serializer):
+    """One server-sent event of an answer (`event: <name>` and `data: <JSON>` lines)."""
+
+    event = serializers.CharField(
+        help_text="conversation, delta, tool_call, tool_result, proposal, then done or error (last)"
+    )
+    data = serializers.CharField(help_text="JSON: {id} | {text} | {name, arguments} | {name, result} | ...")
+
+
 def sse(events) -> bytes:
     for item in events:
         yield f"event: {item['event']}\ndata: {json.dumps(item['data'], default=str)}\n\n".encode()
@@ -126,7 +134,7 @@ class MessagesView(_ProjectView):
 
     @extend_schema(
         request=MessageRequestSerializer,
-        responses={(200, "text/event-stream"): OpenApiTypes.STR, **MODEL_ERRORS},
+        responses={(200, "text/event-stream"): StreamEventSerializer, **MODEL_ERRORS},
         tags=TAGS,
     )
     def post(self, request, pk):
