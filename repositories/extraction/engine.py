@@ -15,7 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from repositories.extraction.literals import COMPILED, literal_candidates
+from repositories.extraction.continuations import extended_reason, extension_of
+from repositories.extraction.literals import COMPILED, line_offsets, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
 from repositories.extraction.sqlfile import sql_file_candidates, sql_template_candidates
@@ -244,17 +245,17 @@ def extract_source(
     if not candidates:
         return result
     lines = source.split("\n")
+    extended = _Extensions(source, language)
     for candidate in candidates:
         # The whole text is analysed (never a cut of it: that would store a statement cut short);
         # what is too large for the parser is refused by its size, see sql.too_large_to_parse.
         text = candidate.text
         analysis = analyse(text, hint=candidate.hint)
         context = context_around(lines, candidate.line)
-        if not analysis.ok:
+        reason = analysis.reason or extended.reason(candidate)
+        if reason:
             shown = text[:MAX_TEXT_CHARS]
-            result.rejected.append(
-                Rejected(path, candidate.line, candidate.column, language, shown, analysis.reason, context)
-            )
+            result.rejected.append(Rejected(path, candidate.line, candidate.column, language, shown, reason, context))
             continue
         for stmt in analysis.statements:
             line, column = _statement_position(candidate, text, stmt.offset, language)
@@ -276,6 +277,28 @@ def extract_source(
                 )
             )
     return result
+
+
+class _Extensions:
+    """Whether the code goes on extending a candidate's string after writing it (see continuations.py)."""
+
+    def __init__(self, source: str, language: str):
+        self.source = source
+        self.language = language
+        self._offsets: list[int] | None = None
+
+    def _offset(self, line: int, column: int) -> int:
+        if self._offsets is None:  # only files with a kept candidate pay for the line table
+            self._offsets = line_offsets(self.source, list(range(1, self.source.count("\n") + 2)))
+        return self._offsets[min(line, len(self._offsets)) - 1] + column - 1
+
+    def reason(self, candidate: Candidate) -> str:
+        if self.language in ("sql", "sql-template", "doctest") or not candidate.end_line:
+            return ""
+        start = self._offset(candidate.line, candidate.column)
+        end = self._offset(candidate.end_line, candidate.end_column)
+        line = extension_of(self.source, start, end, self.language)
+        return extended_reason(line, self.language) if line else ""
 
 
 def _read(absolute: str) -> bytes:

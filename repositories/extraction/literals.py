@@ -333,7 +333,8 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
         if looks_like_sql(value):
             line, column = counter.at(start)
             hint = _hint(language, source, start, end) or (API if _reaches_query_api(source, start) else "")
-            candidates.append(Candidate(value, line, column, hint=hint))
+            end_line, end_column = counter.at(end)
+            candidates.append(Candidate(value, line, column, hint=hint, end_line=end_line, end_column=end_column))
         elif given_to_query_api(source, start) and (verdict := query_api_verdict(value)):
             # A piece of a query, or a statement we do not look for, given straight to a query API.
             line, column = counter.at(start)

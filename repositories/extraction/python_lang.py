@@ -152,7 +152,16 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
         if text is not None:
             if looks_like_sql(text):
                 hint = API if id(node) in api_arguments else ""
-                candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1, hint=hint))
+                candidates.append(
+                    Candidate(
+                        text,
+                        node.lineno + line_shift,
+                        node.col_offset + 1,
+                        hint=hint,
+                        end_line=(node.end_lineno or node.lineno) + line_shift,
+                        end_column=(node.end_col_offset or 0) + 1,
+                    )
+                )
                 if not hint:
                     plain[id(node)] = candidates[-1]
             elif id(node) in api_arguments and query_api_verdict(text):
