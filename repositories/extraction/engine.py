@@ -16,6 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from repositories.extraction.continuations import extended_reason, extension_of
+from repositories.extraction.embedded import psql_candidates, yaml_candidates
 from repositories.extraction.literals import COMPILED, line_offsets, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
@@ -52,7 +53,22 @@ LANGUAGES = {
     ".spt": "python",  # Aspen simplates: Python pages, then a template
     ".erb": "erb",
     ".rhtml": "erb",
+    # Files that carry SQL for psql or for a program that reads them (see embedded.py).
+    ".sh": "shell",
+    ".bash": "shell",
+    ".zsh": "shell",
+    ".mk": "makefile",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "markdown",
+    ".yml": "yaml",
+    ".yaml": "yaml",
 }
+# Files known by their whole name.
+NAMED = {"makefile": "makefile", "gnumakefile": "makefile", "dockerfile": "shell"}
+# Languages whose SQL is what psql is given (and YAML's SQL values): read only when psql is named,
+# or for YAML, when a statement keyword appears.
+EMBEDDED = ("shell", "markdown", "makefile", "yaml")
 # SQL files run through a template engine before PostgreSQL sees them.
 SQL_TEMPLATE_SUFFIXES = (".sql.tmpl", ".sql.tpl", ".sql.j2", ".sql.jinja", ".sql.jinja2", ".sql.erb", ".sql.mustache")
 TEMPLATE_EXTENSIONS = {".jinja", ".jinja2", ".j2", ".tmpl", ".tpl", ".mustache", ".hbs"}
@@ -75,7 +91,7 @@ def language_for(path: str) -> str | None:
     """The language a file is read as; SNIFF for unknown text files; None for files never read."""
     lowered = path.lower()
     extension = os.path.splitext(lowered)[1]
-    language = LANGUAGES.get(extension)
+    language = LANGUAGES.get(extension) or NAMED.get(os.path.basename(lowered))
     if language is not None:
         return language
     if lowered.endswith(SQL_TEMPLATE_SUFFIXES):
@@ -87,7 +103,7 @@ def language_for(path: str) -> str | None:
     return SNIFF
 
 
-_SHEBANG = re.compile(rb"#![^\n]*\b(python[\d.]*|ruby|node|php|elixir)\b")
+_SHEBANG = re.compile(rb"#![^\n]*\b(python[\d.]*|ruby|node|php|elixir|(?:ba|z|da|k)?sh)\b")
 _SHEBANG_LANGUAGES = {b"ruby": "ruby", b"node": "javascript", b"php": "php", b"elixir": "elixir"}
 _SQL_COMMENTS = re.compile(rb"(?:\s+|--[^\n]*|/\*[\s\S]*?\*/|#[^\n]*)*")
 
@@ -100,7 +116,7 @@ def sniff(data: bytes) -> str | None:
         return "doctest"  # a doctest text file: its examples are Python that runs
     if shebang:
         word = shebang.group(1)
-        return "python" if word.startswith(b"python") else _SHEBANG_LANGUAGES[word]
+        return "python" if word.startswith(b"python") else _SHEBANG_LANGUAGES.get(word, "shell")
     head = data[_SQL_COMMENTS.match(data, 0, 4096).end() :][:4096].decode("utf-8", errors="replace")
     first = head.split(None, 1)[0] if head.strip() else ""
     # SQL opens with SELECT or select; "Select rows from ..." opens a sentence.
@@ -203,11 +219,21 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
         return found if found is not None else literal_candidates(source, "python")
     if language == "doctest":
         return doctest_candidates(source)
+    if language in EMBEDDED:
+        return embedded_candidates(source, language)
     if language == "erb":
         return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None)
     if language in COMPILED:
         return literal_candidates(source, language, gate[0] if gate else None)
     return []
+
+
+def embedded_candidates(source: str, language: str) -> list[Candidate]:
+    found = psql_candidates(source, makefile=language == "makefile") if "psql" in source else []
+    if language == "yaml":
+        found.extend(yaml_candidates(source))
+        found.sort(key=lambda candidate: (candidate.line, candidate.column))
+    return found
 
 
 _ERB_CODE = re.compile(r"<%(?!%)[\s\S]*?%>")
@@ -323,6 +349,10 @@ def _language_of(language: str, data: bytes) -> str | None:
     return language
 
 
+def _any_keyword(folded: bytes) -> bool:
+    return any(keyword in folded for keyword in SQL_KEYWORDS_BYTES)
+
+
 def extract_file(absolute: str, relative: str) -> FileResult | None:
     """Read and extract one file; None when it is not source we read (binary, unknown).
 
@@ -349,8 +379,9 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
     # Most files hold no SQL literal at all: one pass over the bytes at C speed, then skip.
     folded = fold(data)
     gate = None
-    if language in ("sql", "sql-template"):
-        if not any(keyword in folded for keyword in SQL_KEYWORDS_BYTES):
+    if language in ("sql", "sql-template") or language in EMBEDDED:
+        psql = language in EMBEDDED and b"psql" in folded
+        if not psql and (language not in ("sql", "sql-template", "yaml") or not _any_keyword(folded)):
             return FileResult(path=relative, language=language, size=len(data))
     else:
         gate = gate_lines(folded, language)
