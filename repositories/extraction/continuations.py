@@ -14,6 +14,7 @@ assigned anew, or earlier in the same function with no assignment of the name in
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 # The name a literal is assigned to, read off the code before it (on its line, or the line before
 # for a heredoc whose body starts on the next line): `$sql = `, `String sql = `, `sql := `, `q = (`.
@@ -76,35 +77,51 @@ def _first_extension(extend: re.Pattern, source: str, start: int, end: int) -> r
     return None
 
 
-def extension_of(source: str, offset: int, end: int, language: str) -> int | None:
-    """The line where the program extends the string whose literal spans [offset, end), or None.
+class Extensions:
+    """One file's check: where its functions start is found once, the first time it is needed."""
 
-    `offset` is where the literal starts, `end` where the code that wrote it ends (its last
-    concatenated piece).
-    """
-    scopes = _SCOPES.get(language)
-    if scopes is None:
-        return None
-    name = _name_before(source, offset)
-    if name is None:
-        return None
-    extend, assign = _patterns(name, language)
-    starts = [match.start() for match in scopes.finditer(source)]
-    scope_start = max((start for start in starts if start < offset), default=0)
-    scope_end = min((start for start in starts if start > end), default=len(source))
-    # Later: up to the next assignment of the name (a new string) or the end of the function.
-    following = assign.search(source, end, scope_end)
-    limit = following.start() if following else scope_end
-    found = _first_extension(extend, source, end, limit)
-    if found is None:
-        # Earlier: extensions after the last assignment before this one (a loop builds it in turn).
-        previous = [match.end() for match in assign.finditer(source, scope_start, offset)]
-        # The last match is this literal's own assignment: the one before it bounds the search.
-        bound = previous[-2] if len(previous) > 1 else scope_start
-        found = _first_extension(extend, source, bound, previous[-1] if previous else offset)
-    if found is None:
-        return None
-    return source.count("\n", 0, found.start()) + 1
+    def __init__(self, source: str, language: str):
+        self.source = source
+        self.scopes = _SCOPES.get(language)
+        self.language = language
+        self._starts: list[int] | None = None
+
+    def scope(self, offset: int, end: int) -> tuple[int, int]:
+        """Where the function around [offset, end) starts and ends (the file's bounds if unknown)."""
+        if self._starts is None:
+            self._starts = [match.start() for match in self.scopes.finditer(self.source)]
+        starts = self._starts
+        before = bisect_left(starts, offset)
+        after = bisect_right(starts, end)
+        return (starts[before - 1] if before else 0), (starts[after] if after < len(starts) else len(self.source))
+
+    def extension_of(self, offset: int, end: int) -> int | None:
+        """The line where the program extends the string whose literal spans [offset, end), or None.
+
+        `offset` is where the literal starts, `end` where the code that wrote it ends (its last
+        concatenated piece).
+        """
+        if self.scopes is None:
+            return None
+        source = self.source
+        name = _name_before(source, offset)
+        if name is None:
+            return None
+        extend, assign = _patterns(name, self.language)
+        scope_start, scope_end = self.scope(offset, end)
+        # Later: up to the next assignment of the name (a new string) or the end of the function.
+        following = assign.search(source, end, scope_end)
+        limit = following.start() if following else scope_end
+        found = _first_extension(extend, source, end, limit)
+        if found is None:
+            # Earlier: extensions after the last assignment before this one (a loop builds it in turn).
+            previous = [match.end() for match in assign.finditer(source, scope_start, offset)]
+            # The last match is this literal's own assignment: the one before it bounds the search.
+            bound = previous[-2] if len(previous) > 1 else scope_start
+            found = _first_extension(extend, source, bound, previous[-1] if previous else offset)
+        if found is None:
+            return None
+        return source.count("\n", 0, found.start()) + 1
 
 
 def extended_reason(name_line: int, language: str) -> str:

@@ -137,17 +137,60 @@ def _word_value(kind: str, word: re.Match, makefile: bool) -> tuple[str, int]:
 
 # ---- YAML ----
 
-# A mapping key or list item whose value follows on the same line (after `key:` or `- `).
-_YAML_ENTRY = re.compile(
-    r"^(?P<indent>[ \t]*)(?:-[ \t]+)*(?:(?P<key>(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"][^:\n#]*?))[ \t]*:(?:[ \t]+|$))?"
-    r"(?P<value>[^\n]*)$",
-    re.MULTILINE,
+_KEY = r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"\-|>][^:\n#]*?)"
+_YAML_KEYWORDS = tuple(
+    keyword.encode()
+    for keyword in (
+        "select",
+        "insert",
+        "update",
+        "delete",
+        "with",
+        "create",
+        "alter",
+        "drop",
+        "truncate",
+        "merge",
+        "copy",
+    )
 )
-_BLOCK = re.compile(r"[|>][-+0-9]*[ \t]*(?:#[^\n]*)?")
+# What may come before a statement keyword on its line for it to start a value: a key, list dashes,
+# a quote, or only indentation (the first line of a block scalar's text).
+_VALUE_PREFIX = re.compile(rb"[ \t]*(?:-[ \t]+)*(?:[^\s#'\"`\-|>][^:\n#]*?[ \t]*:[ \t]+)?[\"'`]?[(\s]*")
+_LINE = re.compile(r"(?P<indent>[ \t]*)(?:-[ \t]+)*(?:(?P<key>" + _KEY + r")[ \t]*:[ \t]+)?(?P<value>[^\n]*)")
+_KEY_LINE = re.compile(r"[ \t]*(?:-[ \t]+)*(?P<key>" + _KEY + r")[ \t]*:(?:[ \t]|$)")
+_BLOCK_OPENER = re.compile(r"(?:^|[:\-][ \t]+|:)(?P<block>[|>][-+0-9]*)[ \t]*(?:#[^\n]*)?$")
 # Keys under which a string is SQL that a program runs.
 _SQL_KEY = re.compile(r"sql|query|queries|statement|ddl|dml|migration|init", re.IGNORECASE)
 _YAML_DQ_ESCAPE = re.compile(r"\\(.)")
 _YAML_DQ_MAP = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "/": "/", "0": "\0"}
+ANCESTORS = 2  # keys above a value that may say it is SQL (`sqls:` then `14: |`)
+
+
+def yaml_gate(lowered: bytes) -> list[int]:
+    """Lines (1-based, sorted) where a value of the YAML file may start like a statement.
+
+    `lowered` is the file's bytes lower-cased. Each keyword is found with bytes.find, at C speed:
+    a locale file holds thousands of words, and a regex pass over it costs more than the scan's
+    whole budget for the file. Only the lines found are read as YAML.
+    """
+    starts = set()
+    for keyword in _YAML_KEYWORDS:
+        position = lowered.find(keyword)
+        while position != -1:
+            end = position + len(keyword)
+            following = lowered[end : end + 1]
+            if not (following.isalnum() or following == b"_"):
+                line_start = lowered.rfind(b"\n", 0, position) + 1
+                if _VALUE_PREFIX.fullmatch(lowered, line_start, position):
+                    starts.add(line_start)
+            position = lowered.find(keyword, end)
+    lines, line, counted = [], 1, 0
+    for start in sorted(starts):
+        line += lowered.count(b"\n", counted, start)
+        counted = start
+        lines.append(line)
+    return lines
 
 
 def _scalar_value(value: str) -> tuple[str, int] | None:
@@ -163,60 +206,89 @@ def _scalar_value(value: str) -> tuple[str, int] | None:
     return None
 
 
-def _block(lines: list[str], first: int, parent_indent: int) -> tuple[int, int, list[str]]:
-    """A block scalar's content lines after line index `first`: (index of its first line, its
-    indentation, the lines with it removed)."""
-    end, indent = first + 1, None
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _parent(lines: list[str], index: int) -> int | None:
+    """The index of the nearest line above `index` indented less than it, or None."""
+    indent = _indent(lines[index])
+    while index > 0 and indent > 0:
+        index -= 1
+        line = lines[index]
+        if line.strip() and not line.lstrip().startswith("#") and _indent(line) < indent:
+            return index
+    return None
+
+
+def _keys_above(lines: list[str], index: int) -> list[str]:
+    """The keys of up to ANCESTORS mappings around line `index`, nearest first."""
+    keys = []
+    while len(keys) < ANCESTORS and (index := _parent(lines, index)) is not None:
+        key = _KEY_LINE.match(lines[index])
+        if key:
+            keys.append(key.group("key"))
+    return keys
+
+
+def _block(lines: list[str], opener: int) -> tuple[int, int]:
+    """(end index, indentation) of the block scalar whose opening line is `opener`."""
+    parent_indent, end, width = _indent(lines[opener]), opener + 1, None
     while end < len(lines):
-        line = lines[end]
-        if line.strip():
-            width = len(line) - len(line.lstrip(" "))
-            if width <= parent_indent:
+        if lines[end].strip():
+            if _indent(lines[end]) <= parent_indent:
                 break
-            indent = width if indent is None else indent
+            width = _indent(lines[end]) if width is None else width
         end += 1
-    while end > first + 1 and not lines[end - 1].strip():
+    while end > opener + 1 and not lines[end - 1].strip():
         end -= 1
-    indent = indent or 0
-    return first + 1, indent, [line[indent:] for line in lines[first + 1 : end]]
+    return end, width or 0
 
 
-def yaml_candidates(source: str) -> list[Candidate]:
-    """SQL strings of a YAML file: block scalars and one-line scalars that start like a statement,
-    and what its commands give to psql. A value under a key that names SQL (`sql`, `query`, ...,
-    or a parent's) is taken as run by the program that reads the file."""
+def _hint(lines: list[str], index: int, key: str) -> str:
+    keys = [key, *_keys_above(lines, index)]
+    return API if any(_SQL_KEY.search(name) for name in keys) else ""
+
+
+def yaml_candidates(source: str, hit_lines: list[int] | None = None) -> list[Candidate]:
+    """SQL strings of a YAML file: block scalars and one-line scalars that start like a statement.
+    A value under a key that names SQL (`sql`, `query`, ..., or one of its parents) is taken as run
+    by the program that reads the file. `hit_lines`: yaml_gate() of the file (None: found here)."""
+    if hit_lines is None:
+        hit_lines = yaml_gate(source.lower().encode())
     lines = source.split("\n")
     found: list[Candidate] = []
-    keys: list[tuple[int, str]] = []  # (indent, key) of the mappings around the current line
-    index = 0
-    while index < len(lines):
-        entry = _YAML_ENTRY.match(lines[index])
-        if entry is None or not lines[index].strip() or lines[index].lstrip().startswith("#"):
-            index += 1
+    covered = -1  # the last line of the last block read: hits inside it are its own lines
+    for number in hit_lines:
+        index = number - 1
+        if index <= covered or index >= len(lines):
             continue
-        indent = len(entry.group("indent"))
-        while keys and keys[-1][0] >= indent:
-            keys.pop()
-        key = entry.group("key") or ""
-        if key:
-            keys.append((indent, key))
-        value = entry.group("value")
-        hint = API if any(_SQL_KEY.search(name) for _, name in keys[-3:]) else ""
-        if _BLOCK.fullmatch(value.strip()):
-            first, width, body = _block(lines, index, indent)
-            text = "\n".join(body)
-            if value.lstrip().startswith(">"):  # folded: newlines become spaces, lines no longer map
-                text = " ".join(text.split("\n"))
-                if looks_like_sql(text):
-                    found.append(Candidate(text.strip(), first + 1, width + 1, hint=hint))
-            elif looks_like_sql(text):
-                found.extend(placed(text, first + 1, width + 1, width, hint))
-            index = first + len(body)
+        line = _LINE.match(lines[index])
+        value = line.group("value")
+        if line.group("key") or line.group(0)[line.end("indent") :].startswith("-"):
+            scalar = _scalar_value(value)
+            if scalar is not None and looks_like_sql(scalar[0]):
+                text, offset = scalar
+                column = line.start("value") + offset + 1
+                found.extend(placed(text, number, column, 0, _hint(lines, index, line.group("key") or "")))
             continue
-        scalar = _scalar_value(value)
-        if scalar is not None and looks_like_sql(scalar[0]):
-            text, offset = scalar
-            column = entry.start("value") - entry.start() + offset + 1
-            found.extend(placed(text, index + 1, column, 0, hint))
-        index += 1
+        # Text alone on its line: the first statement of a block scalar opened above it, or nothing.
+        opener = _parent(lines, index)
+        block = _BLOCK_OPENER.search(lines[opener]) if opener is not None else None
+        if block is None:
+            continue
+        end, width = _block(lines, opener)
+        covered = end - 1
+        text = "\n".join(text[width:] for text in lines[opener + 1 : end])
+        folded = block.group("block").startswith(">")
+        if folded:  # newlines become spaces: lines no longer map
+            text = " ".join(text.split())
+        if not looks_like_sql(text):
+            continue
+        key = _KEY_LINE.match(lines[opener])
+        hint = _hint(lines, opener, key.group("key") if key else "")
+        if folded:
+            found.append(Candidate(text, opener + 2, width + 1, hint=hint))
+        else:
+            found.extend(placed(text, opener + 2, width + 1, width, hint))
     return found

@@ -15,8 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from repositories.extraction.continuations import extended_reason, extension_of
-from repositories.extraction.embedded import psql_candidates, yaml_candidates
+from repositories.extraction.continuations import Extensions, extended_reason
+from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
 from repositories.extraction.literals import COMPILED, line_offsets, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
@@ -148,7 +148,9 @@ _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, 
 # A literal opening with a statement keyword, or one right after `(`, `[` or a `sql` tag: that one
 # may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both;
 # one fixed-width lookbehind (`ql"` stands for `sql"`) is cheaper than three.
-_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=(?:.[(\[]|[(\[][ rbuf@$]|ql)"))')
+# A `[` counts only after a non-word character (`where=["...`, a list): `$lang['str']` and `row["id"]`
+# are subscripts, by the thousand in a translation file, and each match costs a Python step.
+_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=(?:.\(|[^\w\])]\[|[(\[][ rbuf@$]|ql)"))')
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -220,7 +222,7 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
     if language == "doctest":
         return doctest_candidates(source)
     if language in EMBEDDED:
-        return embedded_candidates(source, language)
+        return embedded_candidates(source, language, gate[0] if gate else None)
     if language == "erb":
         return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None)
     if language in COMPILED:
@@ -228,10 +230,10 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
     return []
 
 
-def embedded_candidates(source: str, language: str) -> list[Candidate]:
+def embedded_candidates(source: str, language: str, yaml_lines: list[int] | None = None) -> list[Candidate]:
     found = psql_candidates(source, makefile=language == "makefile") if "psql" in source else []
     if language == "yaml":
-        found.extend(yaml_candidates(source))
+        found.extend(yaml_candidates(source, yaml_lines))
         found.sort(key=lambda candidate: (candidate.line, candidate.column))
     return found
 
@@ -311,6 +313,7 @@ class _Extensions:
     def __init__(self, source: str, language: str):
         self.source = source
         self.language = language
+        self.check = Extensions(source, language)
         self._offsets: list[int] | None = None
 
     def _offset(self, line: int, column: int) -> int:
@@ -323,7 +326,7 @@ class _Extensions:
             return ""
         start = self._offset(candidate.line, candidate.column)
         end = self._offset(candidate.end_line, candidate.end_column)
-        line = extension_of(self.source, start, end, self.language)
+        line = self.check.extension_of(start, end)
         return extended_reason(line, self.language) if line else ""
 
 
@@ -379,10 +382,14 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
     # Most files hold no SQL literal at all: one pass over the bytes at C speed, then skip.
     folded = fold(data)
     gate = None
-    if language in ("sql", "sql-template") or language in EMBEDDED:
-        psql = language in EMBEDDED and b"psql" in folded
-        if not psql and (language not in ("sql", "sql-template", "yaml") or not _any_keyword(folded)):
+    if language in ("sql", "sql-template"):
+        if not _any_keyword(folded):
             return FileResult(path=relative, language=language, size=len(data))
+    elif language in EMBEDDED:
+        lines = yaml_gate(folded) if language == "yaml" else []
+        if not lines and b"psql" not in folded:
+            return FileResult(path=relative, language=language, size=len(data))
+        gate = (lines, lines)
     else:
         gate = gate_lines(folded, language)
         if not gate[0]:
