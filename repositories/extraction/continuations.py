@@ -23,18 +23,20 @@ _ASSIGNED = re.compile(
     r"(?:\(\s*|(?:<<<|<<[~-]?)[ \t]*[\"']?\w+[\"']?[^\n]*\n\s*|@|\$)?$"
 )
 # Where a function starts, per language: a name assigned in one function is another in the next.
+# Patterns that start with a literal word are searched for at C speed: the word comes first and the
+# character before it is checked after it.
 _SCOPE_START = {
-    "php": r"\bfunction\b",
-    "javascript": r"\bfunction\b|=>\s*\{|^[ \t]*(?:(?:public|private|protected|static|async|get|set)\s+)*[\w$]+\s*\([^)\n]*\)\s*(?::[^{\n]+)?\{",
+    "php": r"function\b(?<![\w$]function)",
+    "javascript": r"function\b(?<![\w$]function)|=>\s*\{|^[ \t]*(?:(?:public|private|protected|static|async|get|set)\s+)*[\w$]+\s*\([^)\n]*\)\s*(?::[^{\n]+)?\{",
     "go": r"^func\b",
     "java": r"^[ \t]*(?:(?:public|private|protected|static|final|synchronized|abstract)\s+)+[\w<>\[\], ?.]+\s+\w+\s*\(",
-    "kotlin": r"\bfun\b",
+    "kotlin": r"fun\b(?<!\wfun)",
     "csharp": r"^[ \t]*(?:(?:public|private|protected|internal|static|async|override|virtual)\s+)+[\w<>\[\], ?.]+\s+\w+\s*\(",
-    "python": r"^[ \t]*(?:async\s+)?def\b",
-    "ruby": r"^[ \t]*def\b",
-    "erb": r"^[ \t]*def\b",
-    "elixir": r"^[ \t]*defp?\b",
-    "rust": r"\bfn\b",
+    "python": r"def\s(?<![\w.]def\s)",
+    "ruby": r"def\s(?<![\w.]def\s)",
+    "erb": r"def\s(?<![\w.]def\s)",
+    "elixir": r"defp?\s(?<![\w.]def\s)(?<![\w.]defp\s)",
+    "rust": r"fn\b(?<!\wfn)",
     "c": r"^\w[^;\n]*\)\s*\{?\s*$",
 }
 _SCOPE_START["typescript"] = _SCOPE_START["javascript"]
@@ -53,14 +55,19 @@ def _name_before(source: str, offset: int) -> str | None:
 
 
 def _patterns(name: str, language: str) -> tuple[re.Pattern, re.Pattern]:
-    """(an extension of `name`, a plain assignment of `name`)."""
+    """(an extension of `name`, a plain assignment of `name`).
+
+    Each pattern starts with the name itself, and checks the character before it afterwards: a
+    pattern with a literal start is searched for at C speed, one that starts with a look-behind
+    is tried at every position of the function.
+    """
     escaped = re.escape(name)
-    edge = r"(?<![\w$>])" if name.startswith("$") else r"(?<![\w$.>])"
+    edge = rf"(?<![\w$>]{escaped})" if name.startswith("$") else rf"(?<![\w$.>]{escaped})"
     operator = _EXTEND.get(language, r"\+=")
     join = r"\." if language == "php" else r"\+|<>" if language == "elixir" else r"\+"
-    extend = re.compile(rf"{edge}{escaped}\s*(?:{operator})|{edge}{escaped}\s*=\s*{escaped}\s*(?:{join})")
+    extend = re.compile(rf"{escaped}{edge}\s*(?:(?:{operator})|=\s*{escaped}\s*(?:{join}))")
     # `$sql = $sql . "..."` extends the string; any other assignment starts a new one.
-    assign = re.compile(rf"{edge}{escaped}\s*(?::=|(?<![=!<>.+\-*/%&|^])=(?!=))(?!\s*{escaped}\s*(?:{join}))")
+    assign = re.compile(rf"{escaped}{edge}\s*(?::=|(?<![=!<>.+\-*/%&|^])=(?!=))(?!\s*{escaped}\s*(?:{join}))")
     return extend, assign
 
 
@@ -96,7 +103,7 @@ class Extensions:
         return (starts[before - 1] if before else 0), (starts[after] if after < len(starts) else len(self.source))
 
     def extension_of(self, offset: int, end: int) -> int | None:
-        """The line where the program extends the string whose literal spans [offset, end), or None.
+        """Where the program extends the string whose literal spans [offset, end) (an offset), or None.
 
         `offset` is where the literal starts, `end` where the code that wrote it ends (its last
         concatenated piece).
@@ -119,9 +126,7 @@ class Extensions:
             # The last match is this literal's own assignment: the one before it bounds the search.
             bound = previous[-2] if len(previous) > 1 else scope_start
             found = _first_extension(extend, source, bound, previous[-1] if previous else offset)
-        if found is None:
-            return None
-        return source.count("\n", 0, found.start()) + 1
+        return found.start() if found is not None else None
 
 
 def extended_reason(name_line: int, language: str) -> str:

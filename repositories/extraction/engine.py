@@ -10,14 +10,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from repositories.extraction.continuations import Extensions, extended_reason
 from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
-from repositories.extraction.literals import COMPILED, line_offsets, literal_candidates
+from repositories.extraction.literals import COMPILED, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
 from repositories.extraction.sqlfile import sql_file_candidates, sql_template_candidates
@@ -318,7 +320,7 @@ class _Extensions:
 
     def _offset(self, line: int, column: int) -> int:
         if self._offsets is None:  # only files with a kept candidate pay for the line table
-            self._offsets = line_offsets(self.source, list(range(1, self.source.count("\n") + 2)))
+            self._offsets = [0, *accumulate(len(line) + 1 for line in self.source.split("\n"))][:-1]
         return self._offsets[min(line, len(self._offsets)) - 1] + column - 1
 
     def reason(self, candidate: Candidate) -> str:
@@ -326,8 +328,10 @@ class _Extensions:
             return ""
         start = self._offset(candidate.line, candidate.column)
         end = self._offset(candidate.end_line, candidate.end_column)
-        line = self.check.extension_of(start, end)
-        return extended_reason(line, self.language) if line else ""
+        extended = self.check.extension_of(start, end)
+        if extended is None:
+            return ""
+        return extended_reason(bisect_right(self._offsets, extended), self.language)
 
 
 def _read(absolute: str) -> bytes:
