@@ -138,25 +138,15 @@ def _word_value(kind: str, word: re.Match, makefile: bool) -> tuple[str, int]:
 # ---- YAML ----
 
 _KEY = r"(?:\"[^\"\n]*\"|'[^'\n]*'|[^\s#'\"\-|>][^:\n#]*?)"
-_YAML_KEYWORDS = tuple(
-    keyword.encode()
-    for keyword in (
-        "select",
-        "insert",
-        "update",
-        "delete",
-        "with",
-        "create",
-        "alter",
-        "drop",
-        "truncate",
-        "merge",
-        "copy",
-    )
-)
-# What may come before a statement keyword on its line for it to start a value: a key, list dashes,
-# a quote, or only indentation (the first line of a block scalar's text).
-_VALUE_PREFIX = re.compile(rb"[ \t]*(?:-[ \t]+)*(?:[^\s#'\"`\-|>][^:\n#]*?[ \t]*:[ \t]+)?[\"'`]?[(\s]*")
+_KEYWORD = rb"(?:select|insert|update|delete|with|create|alter|drop|truncate|merge|copy)\b(?![ \t]*:)"
+# On the lower-cased bytes, each pattern starting with a literal character so that the regex engine
+# skips to it at C speed (a locale file holds thousands of values, a handful of them SQL-looking):
+# a one-line value after `key:` or `- ` that starts like a statement, and a block scalar's opener.
+_SCALAR_HIT = re.compile(rb":[ \t]+[\"'`]?[(\s]*" + _KEYWORD)
+_ITEM_HIT = re.compile(rb"-[ \t]+[\"'`]?[(\s]*" + _KEYWORD)
+_BLOCK_HITS = (re.compile(rb":[ \t]*[|>][-+0-9]*[ \t]*(?:#[^\n]*)?\n"), re.compile(rb"-[ \t]+[|>][-+0-9]*[ \t]*\n"))
+# The block's text starts like a statement (after blank lines and SQL comments).
+_BLOCK_STARTS_SQL = re.compile(rb"(?:[ \t]*\n)*[ \t]*(?:--[^\n]*\n[ \t]*|/\*[\s\S]*?\*/\s*)*" + _KEYWORD)
 _LINE = re.compile(r"(?P<indent>[ \t]*)(?:-[ \t]+)*(?:(?P<key>" + _KEY + r")[ \t]*:[ \t]+)?(?P<value>[^\n]*)")
 _KEY_LINE = re.compile(r"[ \t]*(?:-[ \t]+)*(?P<key>" + _KEY + r")[ \t]*:(?:[ \t]|$)")
 _BLOCK_OPENER = re.compile(r"(?:^|[:\-][ \t]+|:)(?P<block>[|>][-+0-9]*)[ \t]*(?:#[^\n]*)?$")
@@ -168,23 +158,17 @@ ANCESTORS = 2  # keys above a value that may say it is SQL (`sqls:` then `14: |`
 
 
 def yaml_gate(lowered: bytes) -> list[int]:
-    """Lines (1-based, sorted) where a value of the YAML file may start like a statement.
-
-    `lowered` is the file's bytes lower-cased. Each keyword is found with bytes.find, at C speed:
-    a locale file holds thousands of words, and a regex pass over it costs more than the scan's
-    whole budget for the file. Only the lines found are read as YAML.
-    """
+    """Lines (1-based, sorted) of the YAML file where a value may start like a statement: a key's or
+    a list item's one-line value, or a block scalar's opener. `lowered` is the file's bytes
+    lower-cased. Only these lines are read as YAML."""
     starts = set()
-    for keyword in _YAML_KEYWORDS:
-        position = lowered.find(keyword)
-        while position != -1:
-            end = position + len(keyword)
-            following = lowered[end : end + 1]
-            if not (following.isalnum() or following == b"_"):
-                line_start = lowered.rfind(b"\n", 0, position) + 1
-                if _VALUE_PREFIX.fullmatch(lowered, line_start, position):
-                    starts.add(line_start)
-            position = lowered.find(keyword, end)
+    for pattern in (_SCALAR_HIT, _ITEM_HIT):
+        for hit in pattern.finditer(lowered):
+            starts.add(lowered.rfind(b"\n", 0, hit.start()) + 1)
+    for pattern in _BLOCK_HITS:
+        for hit in pattern.finditer(lowered):
+            if _BLOCK_STARTS_SQL.match(lowered, hit.end()):
+                starts.add(lowered.rfind(b"\n", 0, hit.start()) + 1)
     lines, line, counted = [], 1, 0
     for start in sorted(starts):
         line += lowered.count(b"\n", counted, start)
@@ -265,15 +249,18 @@ def yaml_candidates(source: str, hit_lines: list[int] | None = None) -> list[Can
             continue
         line = _LINE.match(lines[index])
         value = line.group("value")
-        if line.group("key") or line.group(0)[line.end("indent") :].startswith("-"):
+        if _BLOCK_OPENER.search(lines[index]):
+            opener = index
+        elif line.group("key") or line.group(0)[line.end("indent") :].startswith("-"):
             scalar = _scalar_value(value)
             if scalar is not None and looks_like_sql(scalar[0]):
                 text, offset = scalar
                 column = line.start("value") + offset + 1
                 found.extend(placed(text, number, column, 0, _hint(lines, index, line.group("key") or "")))
             continue
-        # Text alone on its line: the first statement of a block scalar opened above it, or nothing.
-        opener = _parent(lines, index)
+        else:
+            # Text alone on its line: the first statement of a block scalar opened above it, or nothing.
+            opener = _parent(lines, index)
         block = _BLOCK_OPENER.search(lines[opener]) if opener is not None else None
         if block is None:
             continue
