@@ -226,10 +226,25 @@ _QUERY_API_BEFORE = re.compile(
 )
 
 
+_TAG_ENDS = ("sql", "raw", "unsafe")
+
+
 def given_to_query_api(source: str, start: int) -> bool:
     """Whether the literal starting at `start` (its prefix included) is the first argument of a query
     API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
     low = max(0, start - 200)
+    # What comes right before the literal decides most cases at once: an argument follows `(`, `,`
+    # or `[`; a tag ends in sql/raw/unsafe. Anything else is not given to a query API, and the
+    # search below (which tries every position of its window) is not run for it.
+    before = start - 1
+    while before >= low and source[before] in " \t\r\n":
+        before -= 1
+    if before < low:
+        return False
+    character = source[before]
+    if character not in "([,":
+        if not (character.isalpha() and source[max(0, before - 5) : before + 1].lower().endswith(_TAG_ENDS)):
+            return False
     paren = source.rfind("(", low, start)
     # The API's name sits right before its "(" (a generic type argument may come between); a tag
     # (sql`...`) right before the literal. Searching only there keeps this cheap on long lines.
