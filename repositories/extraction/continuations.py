@@ -54,34 +54,63 @@ def _name_before(source: str, offset: int) -> str | None:
     return match.group("name") if match else None
 
 
-def _patterns(name: str, language: str) -> tuple[re.Pattern, re.Pattern]:
-    """(an extension of `name`, a plain assignment of `name`).
+# What may follow the name, per language: an in-place extension, the `=` of `name = name + ...`,
+# and after that second name, the concatenation. Compiled once: a pattern made per variable name
+# costs more to compile than the whole check.
+_EXTEND_AFTER = {
+    language: re.compile(r"\s*(?:" + operator + ")") for language, operator in {**_EXTEND, "": r"\+="}.items()
+}
+_JOIN_AFTER = {"php": re.compile(r"\s*\."), "elixir": re.compile(r"\s*(?:\+|<>)"), "": re.compile(r"\s*\+")}
+_SELF_ASSIGN = re.compile(r"\s*=\s*")
+_ASSIGN_AFTER = re.compile(r"\s*(?::=|(?<![=!<>.+\-*/%&|^])=(?!=))")
 
-    Each pattern starts with the name itself, and checks the character before it afterwards: a
-    pattern with a literal start is searched for at C speed, one that starts with a look-behind
-    is tried at every position of the function.
-    """
-    escaped = re.escape(name)
-    edge = rf"(?<![\w$>]{escaped})" if name.startswith("$") else rf"(?<![\w$.>]{escaped})"
-    operator = _EXTEND.get(language, r"\+=")
-    join = r"\." if language == "php" else r"\+|<>" if language == "elixir" else r"\+"
-    extend = re.compile(rf"{escaped}{edge}\s*(?:(?:{operator})|=\s*{escaped}\s*(?:{join}))")
-    # `$sql = $sql . "..."` extends the string; any other assignment starts a new one.
-    assign = re.compile(rf"{escaped}{edge}\s*(?::=|(?<![=!<>.+\-*/%&|^])=(?!=))(?!\s*{escaped}\s*(?:{join}))")
-    return extend, assign
+
+class _Name:
+    """Where a variable is extended or assigned, found with str.find and checked with the patterns above."""
+
+    def __init__(self, source: str, name: str, language: str):
+        self.source, self.name = source, name
+        self.extend_after = _EXTEND_AFTER.get(language, _EXTEND_AFTER[""])
+        self.join_after = _JOIN_AFTER.get(language, _JOIN_AFTER[""])
+        # Characters that, right before the name, make it part of another (`$this->sql`, `row.sql`).
+        self.joined_before = "$>" if name.startswith("$") else "$.>"
+
+    def _places(self, start: int, end: int):
+        """Offsets just after each standalone occurrence of the name in [start, end)."""
+        source, name = self.source, self.name
+        position = source.find(name, start, end)
+        while position != -1:
+            before = source[position - 1] if position else " "
+            if not (before.isalnum() or before == "_" or before in self.joined_before):
+                yield position + len(name)
+            position = source.find(name, position + 1, end)
+
+    def _self_concatenation(self, after: int) -> bool:
+        equals = _SELF_ASSIGN.match(self.source, after)
+        if equals is None or not self.source.startswith(self.name, equals.end()):
+            return False
+        return self.join_after.match(self.source, equals.end() + len(self.name)) is not None
+
+    def extensions(self, start: int, end: int):
+        """Offsets of the name where the code extends it in [start, end), comments left out."""
+        source = self.source
+        for after in self._places(start, end):
+            if self.extend_after.match(source, after) or self._self_concatenation(after):
+                at = after - len(self.name)
+                line_start = source.rfind("\n", 0, at) + 1
+                if not _COMMENTED.search(source, line_start, at):
+                    yield at
+
+    def assignments(self, start: int, end: int):
+        """(offset of the name, end of its `=`) of each plain assignment in [start, end)."""
+        for after in self._places(start, end):
+            assigned = _ASSIGN_AFTER.match(self.source, after)
+            if assigned is not None and not self._self_concatenation(after):
+                yield after - len(self.name), assigned.end()
 
 
 # Code commented out before an extension on its line: `//    sql += " CONCURRENTLY";`.
 _COMMENTED = re.compile(r"//|/\*|^[ \t]*(?:\*|#(?!\{)|--)")
-
-
-def _first_extension(extend: re.Pattern, source: str, start: int, end: int) -> re.Match | None:
-    """The first extension in [start, end) that is code, not a comment."""
-    for found in extend.finditer(source, start, end):
-        line_start = source.rfind("\n", 0, found.start()) + 1
-        if not _COMMENTED.search(source, line_start, found.start()):
-            return found
-    return None
 
 
 class Extensions:
@@ -114,19 +143,19 @@ class Extensions:
         name = _name_before(source, offset)
         if name is None:
             return None
-        extend, assign = _patterns(name, self.language)
+        variable = _Name(source, name, self.language)
         scope_start, scope_end = self.scope(offset, end)
         # Later: up to the next assignment of the name (a new string) or the end of the function.
-        following = assign.search(source, end, scope_end)
-        limit = following.start() if following else scope_end
-        found = _first_extension(extend, source, end, limit)
+        following = next(variable.assignments(end, scope_end), None)
+        limit = following[0] if following else scope_end
+        found = next(variable.extensions(end, limit), None)
         if found is None:
             # Earlier: extensions after the last assignment before this one (a loop builds it in turn).
-            previous = [match.end() for match in assign.finditer(source, scope_start, offset)]
-            # The last match is this literal's own assignment: the one before it bounds the search.
+            previous = [assigned for _, assigned in variable.assignments(scope_start, offset)]
+            # The last one is this literal's own assignment: the one before it bounds the search.
             bound = previous[-2] if len(previous) > 1 else scope_start
-            found = _first_extension(extend, source, bound, previous[-1] if previous else offset)
-        return found.start() if found is not None else None
+            found = next(variable.extensions(bound, previous[-1] if previous else offset), None)
+        return found
 
 
 def extended_reason(name_line: int, language: str) -> str:
