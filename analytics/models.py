@@ -71,6 +71,9 @@ class RelationSize(models.Model):
         db_table = "analytics_relation_sizes"
         ordering = ["snapshot", "-bytes", "name"]
 
+    def __str__(self):
+        return f"{self.kind} {self.name}: {self.bytes} bytes"
+
 
 class QueryStat(models.Model):
     """One statement's (by the scan's fingerprint) pg_stat_statements deltas over one snapshot's interval."""
@@ -87,6 +90,9 @@ class QueryStat(models.Model):
         db_table = "analytics_query_stats"
         ordering = ["snapshot", "-total_ms"]
         indexes = [models.Index(fields=["fingerprint", "snapshot"], name="analytics_query_fp")]
+
+    def __str__(self):
+        return f"{self.fingerprint}: {self.calls} calls, {self.total_ms:.1f} ms"
 
     @property
     def mean_ms(self) -> float:
@@ -107,6 +113,9 @@ class QueryText(models.Model):
         db_table = "analytics_query_texts"
         constraints = [models.UniqueConstraint(fields=["connection", "fingerprint"], name="analytics_query_text_once")]
 
+    def __str__(self):
+        return self.query[:80]
+
 
 class CollectorState(models.Model):
     """What the next snapshot of a connection needs: the previous cumulative counters, and how the last went."""
@@ -125,3 +134,6 @@ class CollectorState(models.Model):
 
     class Meta:
         db_table = "analytics_collector_states"
+
+    def __str__(self):
+        return f"analytics of connection {self.connection_id}"

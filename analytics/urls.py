@@ -1,5 +1,5 @@
-from dbooster.api import api_path
 from analytics import api
+from dbooster.api import api_path
 
 urlpatterns = [
     api_path("projects/<int:pk>/analytics/storage", api.StorageView.as_view(), name="project-analytics-storage"),

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from analytics import services
-from analytics.models import CollectorState, QueryStat, QueryText, Snapshot
+from analytics.models import CollectorState, QueryText, Snapshot
 from analytics.tests.conftest import run_queries
 from dbooster.errors import DomainError
 from optimizer.workload import fingerprint
