@@ -38,17 +38,32 @@ def snapshot_take(*, connection: DatabaseConnection, now: datetime | None = None
     now = now or timezone.now()
     state, _ = CollectorState.objects.get_or_create(connection=connection)
     CollectorState.objects.filter(pk=state.pk).update(last_attempt_at=now)
-    known = set((state.statement_counters or {}).keys())
     try:
         with target.session(
             connection.url, read_only=True, statement_timeout_ms=settings.ANALYTICS_STATEMENT_TIMEOUT_MS
         ) as conn:
             reading = collector.read(conn, max_relations=settings.ANALYTICS_MAX_RELATIONS)
-            texts = collector.read_texts(conn, sorted(set(reading.statements or {}) - known))
+            texts = collector.read_texts(conn, _queryids_needing_text(connection, state, reading))
     except DomainError as exc:
         CollectorState.objects.filter(pk=state.pk).update(last_error=exc.detail)
         raise
     return snapshot_record(connection=connection, reading=reading, texts=texts, at=now)
+
+
+def _queryids_needing_text(connection, state: CollectorState, reading: collector.Reading) -> list[str]:
+    """Statements new since the last snapshot (their fingerprint is parsed from the text), and those that ran
+    again and whose text is not stored yet: texts are read once, not every snapshot."""
+    previous = state.statement_counters or {}
+    stored = set(QueryText.objects.filter(connection=connection).values_list("fingerprint", flat=True))
+    needed = []
+    for queryid, counters in (reading.statements or {}).items():
+        if queryid not in previous:
+            needed.append(queryid)
+            continue
+        fp, before = _unpack(previous[queryid])
+        if fp and fp not in stored and counters["calls"] != before["calls"]:
+            needed.append(queryid)
+    return sorted(needed)
 
 
 def _fingerprints(previous: dict, texts: dict[str, str], queryids) -> dict[str, str]:
