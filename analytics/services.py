@@ -12,7 +12,7 @@ from django.utils import timezone
 from analytics import collector
 from analytics.models import CollectorState, QueryStat, QueryText, RelationSize, Resolution, Snapshot
 from dbooster import jobs
-from dbooster.errors import DomainError
+from dbooster.errors import Conflict, DomainError
 from schema_metadata import target
 from schema_metadata.models import DatabaseConnection
 
@@ -92,6 +92,9 @@ def snapshot_record(*, connection: DatabaseConnection, reading: collector.Readin
                     at: datetime) -> Snapshot:  # fmt: skip
     """Store one reading taken at `at` as a raw snapshot: gauges as read, counters as deltas since the last."""
     state = CollectorState.objects.select_for_update().get_or_create(connection=connection)[0]
+    if state.last_taken_at and at <= state.last_taken_at:
+        # Two snapshots at once (the schedule and a user's "now"): the one read first would give negative deltas.
+        raise Conflict("A newer snapshot of this database was recorded meanwhile.", code="snapshot_superseded")
     database_delta, database_reset = collector.database_deltas(state.database_counters, reading.database)
     previous = state.statement_counters or {}
     statements = reading.statements or {}
@@ -147,11 +150,12 @@ def snapshot_and_roll_up(*, connection_id: int, now: datetime | None = None) -> 
         return {"skipped": "the connection was deleted"}
     now = now or timezone.now()
     try:
-        snapshot = snapshot_take(connection=connection, now=now)
+        outcome = {"snapshot": snapshot_take(connection=connection, now=now).pk}
     except DomainError as exc:
         # Recorded on the collector state; the next interval tries again.
-        return {"error": exc.detail}
-    return {"snapshot": snapshot.pk, **snapshots_roll_up(connection=connection, now=now)}
+        outcome = {"error": exc.detail}
+    # Expired snapshots go even while the database cannot be reached.
+    return {**outcome, **snapshots_roll_up(connection=connection, now=now)}
 
 
 def snapshot_lost(lost: jobs.LostJob) -> str:

@@ -116,11 +116,14 @@ def snapshot_now_page(request, pk):
         return HttpResponseRedirect(f"/app/projects/{project.pk}/analytics/")
     try:
         connection = selectors.analytics_connection(project=project, connection_id=request.POST.get("connection"))
-        services.snapshot_take(connection=connection)
+        snapshot = services.snapshot_take(connection=connection)
     except DomainError as exc:
         messages.error(request, exc.detail)
         return HttpResponseRedirect(f"/app/projects/{project.pk}/analytics/")
-    messages.success(request, "Snapshot taken.")
+    if snapshot.calls is None and snapshot.xact_commit is None:
+        messages.success(request, "First snapshot taken: the next one shows what ran in between.")
+    else:
+        messages.success(request, "Snapshot taken.")
     return HttpResponseRedirect(f"/app/projects/{project.pk}/analytics/?connection={connection.pk}")
 
 

@@ -93,6 +93,7 @@ def test_an_unreachable_database_leaves_its_error_and_nothing_else(project, sett
         take(connection, timezone.now())
     result = services.snapshot_and_roll_up(connection_id=connection.pk)
     assert "refused" in result["error"] or "connect" in result["error"].lower()
+    assert result["deleted"] == 0  # the roll-up and expiry still ran
     assert CollectorState.objects.get(connection=connection).last_error == result["error"]
     assert not Snapshot.objects.filter(connection=connection).exists()
     assert services.snapshot_and_roll_up(connection_id=10**9) == {"skipped": "the connection was deleted"}
@@ -110,3 +111,12 @@ def test_only_the_queries_with_the_most_time_are_kept(stats_connection, stats_da
     kept = list(second.queries.values_list("calls", flat=True))
     # The tail is not stored, but the snapshot's totals count every statement.
     assert second.calls >= 9 and second.calls > sum(kept)
+
+
+def test_a_snapshot_read_before_a_newer_one_is_not_recorded(stats_connection):
+    now = timezone.now()
+    take(stats_connection, now)
+    with pytest.raises(DomainError) as raised:
+        take(stats_connection, now - timedelta(seconds=1))
+    assert raised.value.code == "snapshot_superseded"
+    assert Snapshot.objects.filter(connection=stats_connection).count() == 1
