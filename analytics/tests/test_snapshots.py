@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.utils import timezone
 
-from analytics import services
+from analytics import collector, services
 from analytics.models import CollectorState, QueryText, Snapshot
 from analytics.tests.conftest import run_queries
 from dbooster.errors import DomainError
@@ -53,6 +53,9 @@ def test_second_snapshot_holds_each_querys_deltas_by_fingerprint(stats_connectio
     assert 0 < second.cache_hit_ratio <= 1
     assert QueryText.objects.get(connection=stats_connection, fingerprint=FP).query.startswith("SELECT count(*)")
     assert not second.stats_reset
+    # The first snapshot's own reads ran in between: they are not the database's workload.
+    assert not second.queries.filter(fingerprint__in=collector.OWN_FINGERPRINTS).exists()
+    assert not QueryText.objects.filter(query__contains="pg_database_size").exists()
 
     run_queries(stats_database, QUERY, 2, "paid")
     third = take(stats_connection, start + timedelta(minutes=30))

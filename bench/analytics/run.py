@@ -191,6 +191,9 @@ def main() -> None:
                     m = month[d]
                     print(f"  day {d:>2}: {m['total']:>10,} bytes of rows; raw {m['raw']}, hourly {m['hour']}, "
                           f"daily {m['day']}")  # fmt: skip
+            print(
+                f"  on disk at day {max(month)}: {disk_bytes() - disk_before:,} bytes (tables + indexes, after VACUUM)"
+            )
             final = month[max(month)]["total"]
             print(f"  bounded: day {max(month)} holds {final / day['total']:.1f}x one raw day "
                   f"(vs 30x if every raw snapshot were kept)")  # fmt: skip
