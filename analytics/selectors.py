@@ -231,6 +231,7 @@ def fingerprint_history(*, project, fingerprint: str, rng: TimeRange, connection
         "connections": [c.pk for c in connections],
         "query": text or (extracted.normalized_text if extracted else ""),
         "extracted_query_id": extracted.pk if extracted else None,
+        "extracted_query_text": extracted.normalized_text if extracted else "",
         "first_seen_scan": extracted.first_seen_scan_id if extracted else None,
         "times": _times(rng),
         **series,

@@ -144,6 +144,8 @@ def query_history_page(request, pk, fp):
     context = {
         "project": project,
         "history": history,
+        # The project's queries page filters by text: the scanned query's own text finds it.
+        "code_filter": history["extracted_query_text"][:80],
         "ranges": RANGES,
         "chosen": chosen,
         "charts": {"mean": chart, "calls": calls},

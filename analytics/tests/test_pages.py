@@ -10,6 +10,7 @@ from analytics import services
 from analytics.models import Snapshot
 from analytics.tests.conftest import run_queries
 from optimizer.workload import fingerprint
+from repositories.models import ExtractedQuery
 
 FP = fingerprint("SELECT count(*) FROM orders WHERE status = 'paid'")
 pytestmark = pytest.mark.django_db
@@ -36,6 +37,11 @@ def test_the_page_carries_every_chart_and_the_top_queries(browser_for, viewer, p
     assert b"Take a snapshot now" not in response.content  # a viewer only reads
     history = browser_for(viewer).get(f"/app/projects/{project.pk}/analytics/queries/{FP}/")
     assert history.status_code == 200 and b"4 calls" in history.content
+    assert b'id="code-link"' not in history.content  # no scan found it in the code
+    ExtractedQuery.objects.create(project=project, fingerprint=FP, statement_type="select",
+                                  normalized_text="SELECT count(*) FROM orders WHERE status = ?")  # fmt: skip
+    history = browser_for(viewer).get(f"/app/projects/{project.pk}/analytics/queries/{FP}/")
+    assert b"queries/?q=SELECT%20count%28%2A%29%20FROM%20orders" in history.content
 
 
 def test_the_menu_leads_to_the_current_projects_page(browser_for, viewer, project):
