@@ -21,7 +21,8 @@ function formatBytes(value) {
 function formatMs(value) {
   if (value == null) return "";
   if (Math.abs(value) >= 1000) return (value / 1000).toFixed(value >= 10000 ? 0 : 1) + " s";
-  return (Math.abs(value) >= 10 ? value.toFixed(0) : value.toFixed(2)) + " ms";
+  if (Math.abs(value) >= 10 || value === 0) return value.toFixed(0) + " ms";
+  return Number(value.toPrecision(3)) + " ms"; // small times keep three significant digits
 }
 
 function formatCount(value) {
@@ -58,7 +59,8 @@ function chartOptions(spec, width) {
       {
         stroke: "#555",
         grid: { stroke: "#eee" },
-        size: width < 500 ? 56 : 70,
+        // As wide as its longest label, so no label is cut at the chart's left edge.
+        size: (u, values) => (values ? Math.ceil(Math.max(...values.map((v) => String(v).length)) * 7) + 16 : 40),
         values: (u, ticks) => ticks.map(format),
       },
     ],
