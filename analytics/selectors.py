@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection as db_connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from analytics.models import CollectorState, QueryStat, QueryText, RelationSize, Snapshot
@@ -237,15 +237,6 @@ def fingerprint_history(*, project, fingerprint: str, rng: TimeRange, connection
         **series,
         "totals": {**rows, "mean_ms": _ratio(rows["total_ms"], rows["calls"]) or 0.0},
     }
-
-
-def connections_with_history(*, project) -> list[DatabaseConnection]:
-    return list(
-        DatabaseConnection.objects.filter(project=project)
-        .filter(Q(analytics_snapshots__isnull=False) | Q(is_default=True))
-        .distinct()
-        .order_by("name")
-    )
 
 
 STORAGE_TABLES = {
