@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "approvals",
     "workbench",
     "billing",
+    "dashboard",
     "workflow",  # migration history only (its models moved to audit, notifications, approvals)
 ]
 
