@@ -13,28 +13,28 @@ from dbooster.permissions import OrganizationRole
 from projects.selectors import project_get
 
 
-class OpenFindingsSerializer(serializers.Serializer):
+class DashboardOpenFindingsSerializer(serializers.Serializer):
     health = serializers.IntegerField(help_text="Critical and warning findings of each connection's last health run")
     suggestions = serializers.IntegerField(help_text="Measured optimizer suggestions not submitted for approval")
 
 
-class SeveritiesSerializer(serializers.Serializer):
+class DashboardSeveritiesSerializer(serializers.Serializer):
     critical = serializers.IntegerField()
     warning = serializers.IntegerField()
     info = serializers.IntegerField()
 
 
-class CountsSerializer(serializers.Serializer):
+class DashboardCountsSerializer(serializers.Serializer):
     projects = serializers.IntegerField()
     connections = serializers.IntegerField()
     queries_found = serializers.IntegerField(help_text="Distinct queries found by repository scans")
     open_findings = serializers.IntegerField(help_text="health + suggestions of open_findings_by_source")
-    open_findings_by_source = OpenFindingsSerializer()
-    health_findings_by_severity = SeveritiesSerializer()
+    open_findings_by_source = DashboardOpenFindingsSerializer()
+    health_findings_by_severity = DashboardSeveritiesSerializer()
     pending_approvals = serializers.IntegerField(help_text="Proposals proposed or approved, not yet applied")
 
 
-class WorstFindingSerializer(serializers.Serializer):
+class DashboardWorstFindingSerializer(serializers.Serializer):
     project = serializers.IntegerField()
     project_name = serializers.CharField()
     connection = serializers.IntegerField()
@@ -53,7 +53,7 @@ class WorstFindingSerializer(serializers.Serializer):
     fix_sql = serializers.CharField(allow_blank=True)
 
 
-class TimeToSaveSerializer(serializers.Serializer):
+class DashboardTimeToSaveSerializer(serializers.Serializer):
     source = serializers.CharField(help_text="optimizer (a measured suggestion) or workload (the workload advisor)")
     project = serializers.IntegerField()
     project_name = serializers.CharField()
@@ -72,28 +72,28 @@ class TimeToSaveSerializer(serializers.Serializer):
 
 
 class DashboardSerializer(serializers.Serializer):
-    counts = CountsSerializer()
-    worst_findings = WorstFindingSerializer(many=True)
-    time_to_save = TimeToSaveSerializer(many=True)
+    counts = DashboardCountsSerializer()
+    worst_findings = DashboardWorstFindingSerializer(many=True)
+    time_to_save = DashboardTimeToSaveSerializer(many=True)
 
 
-class SyncSerializer(serializers.Serializer):
+class DashboardSyncSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
-class HealthRunBriefSerializer(serializers.Serializer):
+class DashboardHealthRunBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     counts = serializers.SerializerMethodField()
 
-    @extend_schema_field(SeveritiesSerializer)
+    @extend_schema_field(DashboardSeveritiesSerializer)
     def get_counts(self, run) -> dict[str, int]:
         return run.counts()
 
 
-class ConnectionSummarySerializer(serializers.Serializer):
+class DashboardConnectionSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="connection.pk")
     name = serializers.CharField(source="connection.name")
     environment = serializers.CharField(source="connection.environment")
@@ -103,11 +103,11 @@ class ConnectionSummarySerializer(serializers.Serializer):
         source="connection.size_bytes", allow_null=True, help_text="Synced tables with their indexes and TOAST"
     )
     last_synced_at = serializers.DateTimeField(source="connection.last_synced_at", allow_null=True)
-    last_sync = SyncSerializer(allow_null=True)
-    last_health_run = HealthRunBriefSerializer(allow_null=True)
+    last_sync = DashboardSyncSerializer(allow_null=True)
+    last_health_run = DashboardHealthRunBriefSerializer(allow_null=True)
 
 
-class ScanSerializer(serializers.Serializer):
+class DashboardScanSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()
     queries_found = serializers.IntegerField()
@@ -115,15 +115,15 @@ class ScanSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
-class ProjectBriefSerializer(serializers.Serializer):
+class DashboardProjectBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
 class ProjectSummarySerializer(DashboardSerializer):
-    project = ProjectBriefSerializer()
-    connections = ConnectionSummarySerializer(many=True)
-    last_scan = ScanSerializer(allow_null=True)
+    project = DashboardProjectBriefSerializer()
+    connections = DashboardConnectionSummarySerializer(many=True)
+    last_scan = DashboardScanSerializer(allow_null=True)
 
 
 class DashboardView(APIView):
