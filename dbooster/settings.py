@@ -261,6 +261,8 @@ PROCRASTINATE_ON_APP_READY = None
 PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
 # A running job whose worker sent no heartbeat for this long lost its worker: it is retried or failed.
 JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
+# Health checks run by themselves on every connection whose last run is older than this (0: only on demand).
+HEALTH_RUN_INTERVAL_MINUTES = env.int("HEALTH_RUN_INTERVAL_MINUTES", default=60)
 
 # --- Target databases --------------------------------------------------------
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds
