@@ -100,3 +100,8 @@ def test_health_page_lists_findings_and_proposes(browser_for, admin_user, projec
 
 def test_health_page_of_another_tenant_is_404(browser_for, other_org_user, project, unhealthy):
     assert browser_for(other_org_user).get(f"/app/projects/{project.pk}/health/").status_code == 404
+
+
+def test_health_page_of_a_project_without_a_connection_says_so(browser_for, admin_user, project):
+    response = browser_for(admin_user).get(f"/app/projects/{project.pk}/health/")
+    assert response.status_code == 200 and "no database connection" in response.content.decode()
