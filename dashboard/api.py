@@ -45,7 +45,7 @@ class DashboardWorstFindingSerializer(serializers.Serializer):
     index = serializers.IntegerField()
     ran_at = serializers.DateTimeField()
     check = serializers.CharField()
-    severity = serializers.CharField(help_text="critical, warning or info")
+    severity = serializers.CharField(help_text="critical or warning")
     title = serializers.CharField()
     objects = serializers.ListField(child=serializers.CharField())
     detail = serializers.CharField()
@@ -73,7 +73,9 @@ class DashboardTimeToSaveSerializer(serializers.Serializer):
 
 class DashboardSerializer(serializers.Serializer):
     counts = DashboardCountsSerializer()
-    worst_findings = DashboardWorstFindingSerializer(many=True)
+    worst_findings = DashboardWorstFindingSerializer(
+        many=True, help_text="Critical, then warning findings of each connection's last health run (at most 10)"
+    )
     time_to_save = DashboardTimeToSaveSerializer(many=True)
 
 

@@ -219,11 +219,13 @@ def dashboard_counts(projects) -> dict:
 
 
 def worst_health_findings(projects, *, limit: int = WORST) -> list[dict]:
-    """The most severe findings of the latest run of each connection, critical first, newest run first."""
+    """The critical and warning findings of the latest run of each connection, critical first, newest run first
+    (info findings, such as the top queries and settings to review, describe the database; they are no problem)."""
     found = []
     for run in _latest_health_runs(projects):
         for index, finding in enumerate(run.findings):
-            found.append((run, index, finding))
+            if finding["severity"] in OPEN_SEVERITIES:
+                found.append((run, index, finding))
     found.sort(key=lambda item: (SEVERITY_RANK.get(item[2]["severity"], 9), -item[0].created_at.timestamp()))
     return [
         {
