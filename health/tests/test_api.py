@@ -86,6 +86,8 @@ def test_health_page_lists_findings_and_proposes(browser_for, admin_user, projec
     browser = browser_for(admin_user)
     empty = browser.get(f"/app/projects/{project.pk}/health/")
     assert empty.status_code == 200 and b"No run yet" in empty.content
+    assert b"run by themselves every 60 minutes" in empty.content
+    assert f'href="/app/projects/{project.pk}/"'.encode() in empty.content
     ran = browser.post(f"/app/projects/{project.pk}/health/run/", {"connection": unhealthy.pk})
     assert ran.status_code == 302
     page = browser.get(ran["Location"]).content.decode()
