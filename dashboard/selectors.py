@@ -175,7 +175,8 @@ def analysis_before_change(*, proposal, fingerprint: str, exclude=None) -> Query
 
 # --- The dashboard: counts, worst health findings and the queries with the most time to save ------------------
 # Every read below is a constant number of SQL queries whatever the number of projects, connections, runs or
-# suggestions (tests/test_dashboard_api.py counts them): aggregates, DISTINCT ON and IN lists, never a loop of reads.
+# suggestions (dashboard/tests/test_dashboard_api.py counts them): aggregates, DISTINCT ON and IN lists, never a
+# loop of reads.
 
 WORST = 10
 SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
