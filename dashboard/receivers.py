@@ -43,7 +43,8 @@ def on_scan_finished(sender, scan, **kwargs) -> None:
 
 
 SAVED = (Project, DatabaseConnection, ExtractedQuery, ScanRun, HealthRun, OptimizationRun, Suggestion, Proposal)
-DELETED = (Project, DatabaseConnection, HealthRun, Proposal)
+# Not HealthRun: runs go with their connection, or are pruned when older than the latest (counts read only that).
+DELETED = (Project, DatabaseConnection, Proposal)
 
 
 def connect_all() -> None:

@@ -263,6 +263,8 @@ PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
 JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
 # Health checks run by themselves on every connection whose last run is older than this (0: only on demand).
 HEALTH_RUN_INTERVAL_MINUTES = env.int("HEALTH_RUN_INTERVAL_MINUTES", default=60)
+# Health runs older than this are deleted by the scheduler; each connection's latest run is always kept.
+HEALTH_RUN_RETENTION_DAYS = env.int("HEALTH_RUN_RETENTION_DAYS", default=30)
 
 # --- Target databases --------------------------------------------------------
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds

@@ -41,3 +41,12 @@ def connections_due(*, older_than) -> list[int]:
 
 def connection_for_scheduled_run(*, pk) -> DatabaseConnection | None:
     return DatabaseConnection.objects.filter(pk=pk).select_related("project").first()
+
+
+def latest_run_ids():
+    """The id of each connection's latest run (a subquery)."""
+    return HealthRun.objects.order_by("connection_id", "-created_at", "-id").distinct("connection_id").values("pk")
+
+
+def runs_older_than(cutoff):
+    return HealthRun.objects.filter(created_at__lt=cutoff)

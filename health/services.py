@@ -103,6 +103,13 @@ def health_schedule_due_runs() -> list[int]:
     return [pk for pk in due if jobs.defer_once(SCHEDULED_RUN_TASK, lock=f"health-run-{pk}", connection_id=pk)]
 
 
+def health_prune_old_runs() -> int:
+    """Delete the runs older than HEALTH_RUN_RETENTION_DAYS, but never a connection's latest. Returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.HEALTH_RUN_RETENTION_DAYS)
+    deleted, _ = selectors.runs_older_than(cutoff).exclude(pk__in=selectors.latest_run_ids()).delete()
+    return deleted
+
+
 def health_run_scheduled(*, connection_id: int) -> HealthRun | None:
     """The scheduled run of one connection: skipped when the connection is gone or was checked within the interval
     (someone ran it since it was queued); a database that cannot be reached is stored as a run with the reason,

@@ -80,3 +80,20 @@ def test_a_run_made_since_the_job_was_queued_makes_it_skip(scheduled, project, o
 def test_interval_zero_turns_the_schedule_off(settings, project, orders_connection):
     settings.HEALTH_RUN_INTERVAL_MINUTES = 0
     assert services.health_schedule_due_runs() == []
+
+
+def test_old_runs_are_pruned_through_the_worker_but_never_a_connections_latest(scheduled, settings, project):
+    settings.HEALTH_RUN_RETENTION_DAYS = 30
+    settings.HEALTH_RUN_INTERVAL_MINUTES = 0  # only the pruning under test
+    one = DatabaseConnection.objects.create(project=project, name="one", url="postgresql://x@h/one")
+    two = DatabaseConnection.objects.create(project=project, name="two", url="postgresql://x@h/two")
+    old = timezone.now() - timedelta(days=31)
+    runs = {name: HealthRun.objects.create(project=project, connection=c) for name, c in
+            (("one old", one), ("one older", one), ("one new", one), ("two old", two))}  # fmt: skip
+    HealthRun.objects.filter(pk__in=[runs["one old"].pk, runs["two old"].pk]).update(created_at=old)
+    HealthRun.objects.filter(pk=runs["one older"].pk).update(created_at=old - timedelta(days=1))
+
+    assert tick() == {"succeeded": 1}
+
+    kept = set(HealthRun.objects.values_list("pk", flat=True))
+    assert kept == {runs["one new"].pk, runs["two old"].pk}  # two's only run is old, and still its latest
