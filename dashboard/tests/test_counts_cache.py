@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from approvals.models import Proposal
 from health.models import HealthRun
 from projects.models import Project
+from repositories.models import ExtractedQuery, ScanRun
+from repositories.signals import scan_finished
 from schema_metadata.models import DatabaseConnection
 
 # Real commits: the version is replaced when the write's transaction commits, as in production.
@@ -59,6 +61,17 @@ def test_counts_are_read_from_the_cache_until_a_write_changes_them(admin_client,
     assert counts(admin_client)["pending_approvals"] == 0
     assert admin_client.delete(f"/projects/{created.json()['id']}").status_code == 204
     assert counts(admin_client)["projects"] == 2
+
+    # A scan inserts its queries in bulk (no signal per row): its end makes them visible.
+    scan = ScanRun.objects.create(project=project, source="upload", status="running")
+    assert counts(admin_client)["queries_found"] == 0
+    ExtractedQuery.objects.bulk_create(
+        ExtractedQuery(project=project, fingerprint=f"fp{i}", normalized_text="SELECT 1", statement_type="select")
+        for i in range(3)
+    )
+    assert counts(admin_client)["queries_found"] == 0  # mid-scan: not yet
+    scan_finished.send(sender=ScanRun, scan=scan)
+    assert counts(admin_client)["queries_found"] == 3
 
 
 def test_another_organizations_write_does_not_touch_this_ones_entry(admin_client, project, other_org_user, org):
