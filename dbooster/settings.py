@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "approvals",
     "workbench",
     "billing",
+    "dashboard",
     "workflow",  # migration history only (its models moved to audit, notifications, approvals)
 ]
 
@@ -261,6 +262,10 @@ PROCRASTINATE_ON_APP_READY = None
 PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
 # A running job whose worker sent no heartbeat for this long lost its worker: it is retried or failed.
 JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
+# Health checks run by themselves on every connection whose last run is older than this (0: only on demand).
+HEALTH_RUN_INTERVAL_MINUTES = env.int("HEALTH_RUN_INTERVAL_MINUTES", default=60)
+# Health runs older than this are deleted by the scheduler; each connection's latest run is always kept.
+HEALTH_RUN_RETENTION_DAYS = env.int("HEALTH_RUN_RETENTION_DAYS", default=30)
 
 # --- Analytics over time (snapshots of each connection's statistics) ----------
 # Every connection is snapshotted this often (sizes, pg_stat_statements deltas, connections, cache hits); 0: never.

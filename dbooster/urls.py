@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("workbench.urls")),
     path("", include("health.urls")),
     path("", include("analytics.urls")),
+    path("", include("dashboard.urls")),
     # Server-rendered pages.
     path("app/", include("dbooster.pages")),
 ]
