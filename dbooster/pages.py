@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("approvals.pages_urls")),
     path("", include("workbench.pages_urls")),
     path("", include("health.pages_urls")),
+    path("", include("analytics.pages_urls")),
     path("", include("assistant.pages_urls")),
 ]

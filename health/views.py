@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -41,6 +42,7 @@ def health_page(request, pk):
         "run": run,
         "groups": [(s, items) for s, items in groups if items],
         "can_propose": role_at_least(request.user.role, Role.MEMBER),
+        "interval_minutes": settings.HEALTH_RUN_INTERVAL_MINUTES,
     }
     return render(request, "health/health.html", context)
 
