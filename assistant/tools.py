@@ -16,7 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils import timezone
 
+from analytics import selectors as analytics_selectors
+from analytics.timerange import parse_range
 from approvals import services as approvals_services
 from approvals.models import Proposal
 from dbooster.errors import DomainError, InvalidInput
@@ -30,6 +33,7 @@ from workbench import services as workbench_services
 
 LIST_LIMIT = 200  # tables listed per call
 SEARCH_LIMIT = 10  # scanned queries per search
+OPTIONAL_ARGUMENTS = {"pattern", "range"}
 PROPOSAL_KINDS = {"index": Proposal.Kind.INDEX, "ddl": Proposal.Kind.DDL, "rewrite": Proposal.Kind.REWRITE}
 
 
@@ -226,6 +230,18 @@ def search_queries(ctx: ToolContext, args: dict) -> dict:
     }
 
 
+def read_analytics(ctx: ToolContext, args: dict) -> dict:
+    """The workload over a time range from the analytics snapshots: the statements that took the most time."""
+    rng = parse_range({"range": str(args.get("range") or "24h")}, now=timezone.now())
+    top = analytics_selectors.top_queries(connection=ctx.need_connection(), rng=rng, limit=SEARCH_LIMIT)
+    keys = ("fingerprint", "calls", "total_ms", "mean_ms", "rows", "shared_blks_read")
+    return {
+        "from": rng.start.isoformat(),
+        "to": rng.end.isoformat(),
+        "top_queries": [{**{k: q.get(k) for k in keys}, "query": (q.get("query") or "")[:1000]} for q in top],
+    }
+
+
 def propose_change(ctx: ToolContext, args: dict) -> dict:
     """A change becomes a draft proposal (with its migration-safety review): nothing runs until the user accepts."""
     kind = PROPOSAL_KINDS.get(str(args.get("kind", "")).lower())
@@ -260,7 +276,7 @@ def _schema(description: str, **properties: str) -> dict:
         "parameters": {
             "type": "object",
             "properties": {name: {"type": "string", "description": text} for name, text in properties.items()},
-            "required": [name for name in properties if name != "pattern"],
+            "required": [name for name in properties if name not in OPTIONAL_ARGUMENTS],
         },
     }
 
@@ -273,6 +289,10 @@ TOOLS: dict[str, tuple[Callable[[ToolContext, dict], dict], dict]] = {
     "optimize_query": (optimize_query, _schema("Rule findings and index/rewrite advice.", sql="One statement")),
     "run_health_checks": (run_health_checks, _schema("Run the database health checks.")),
     "search_queries": (search_queries, _schema("Search the queries scanned from the code.", text="Words to find")),
+    "read_analytics": (
+        read_analytics,
+        _schema("The statements that took the most time over a range.", range="Like 24h or 7d (default 24h)"),
+    ),
     "propose_change": (
         propose_change,
         _schema(

@@ -66,3 +66,9 @@ def test_no_tool_answer_carries_the_connection_url(ctx):
 def test_without_a_connection_the_tools_say_so(project, member):
     bare = tools.ToolContext(project=project, connection=None, actor=member)
     assert tools.execute(bare, "list_tables", "{}")["code"] == "no_connection"
+
+
+def test_analytics_are_read_over_a_range_and_a_bad_range_is_explained(ctx):
+    found = tools.execute(ctx, "read_analytics", json.dumps({"range": "7d"}))
+    assert found["top_queries"] == [] and found["from"] < found["to"]  # no snapshot taken yet on this connection
+    assert tools.execute(ctx, "read_analytics", json.dumps({"range": "forever"}))["code"].startswith("invalid")
