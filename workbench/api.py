@@ -113,10 +113,32 @@ class SnippetUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
 
 
-class SchemaChangeSerializer(serializers.Serializer):
-    sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
-    reason = serializers.CharField(max_length=4000)
+class SchemaChangePreviewSerializer(serializers.Serializer):
+    sql = serializers.CharField(
+        trim_whitespace=False, max_length=100_000, required=False, allow_null=True, default=None,
+        help_text="DDL text. Send this or change.",
+    )  # fmt: skip
+    change = serializers.JSONField(
+        required=False, allow_null=True, default=None,
+        help_text="A structured change built into DDL: {action: create_table|alter_table|drop_table|rename_table|"
+        "create_index|drop_index|rename_index, table, schema, columns, operations, ...} (see docs/workbench.md).",
+    )  # fmt: skip
     connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class SchemaChangeSerializer(SchemaChangePreviewSerializer):
+    reason = serializers.CharField(max_length=4000)
+
+
+SchemaChangePreviewResultSerializer = inline_serializer(
+    "SchemaChangePreview",
+    {
+        "kind": serializers.ChoiceField(choices=["ddl", "index"]),
+        "sql": serializers.CharField(),
+        "statements": serializers.ListField(child=serializers.CharField()),
+        "safety_review": serializers.DictField(),
+    },
+)
 
 
 class RowWriteSerializer(serializers.Serializer):
@@ -369,7 +391,8 @@ class SchemaChangeView(_ProjectView):
         request=SchemaChangeSerializer,
         responses={201: ProposalSerializer},
         tags=TAGS,
-        description="Propose DDL (create/alter/drop a table, column, constraint or index) for approval.",
+        description="Propose DDL (create/alter/drop a table, column, constraint or index) for approval: DDL text "
+        "in sql, or a structured change (see /schema-changes/preview) built into DDL with identifiers quoted.",
     )
     def post(self, request, pk):
         values = _valid(SchemaChangeSerializer, request.data)
@@ -377,11 +400,31 @@ class SchemaChangeView(_ProjectView):
             project=self.project(request, pk),
             actor=request.user,
             sql=values["sql"],
+            change=values["change"],
             reason=values["reason"],
             connection_id=values["connection"],
             request=request,
         )
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+class SchemaChangePreviewView(_ProjectView):
+    @extend_schema(
+        request=SchemaChangePreviewSerializer,
+        responses={200: SchemaChangePreviewResultSerializer},
+        tags=TAGS,
+        description="The DDL of a change (text, or built from a structured change) and its migration-safety "
+        "review, as a proposal would carry them; nothing is stored.",
+    )
+    def post(self, request, pk):
+        values = _valid(SchemaChangePreviewSerializer, request.data)
+        project = self.project(request, pk)
+        connection = resolve_connection(project=project, connection_id=values["connection"])
+        return Response(
+            selectors.schema_change_preview(
+                project=project, connection=connection, sql=values["sql"], change=values["change"]
+            )
+        )
 
 
 # --- tables and rows -----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, Permi
 from schema_metadata import target
 from schema_metadata.models import DatabaseConnection
 from schema_metadata.services import resolve_connection
-from workbench import runner, tables
+from workbench import runner, selectors, tables
 from workbench.models import Snippet, SqlRun
 
 DEFAULT_ROW_CAP = 1000
@@ -252,13 +252,17 @@ def snippet_delete(*, snippet: Snippet, actor, request=None) -> None:
 # --- schema changes ---------------------------------------------------------------------------
 
 
-def schema_change_propose(*, project, actor, sql: str, reason: str, connection_id=None, request=None) -> Proposal:
-    """DDL from the editor or the table pages becomes an approvals proposal (reviewed, approved, applied)."""
+def schema_change_propose(
+    *, project, actor, reason: str, sql: str | None = None, change: dict | None = None, connection_id=None, request=None
+) -> Proposal:
+    """DDL written in the editor or built from a structured change becomes an approvals proposal (reviewed,
+    approved, applied); a built CREATE INDEX is an index proposal, built concurrently."""
     connection = resolve_connection(project=project, connection_id=connection_id)
+    built = selectors.schema_change_sql(connection=connection, sql=sql, change=change)
     return approvals_services.proposal_submit_sql(
         actor=actor,
-        kind=Proposal.Kind.DDL,
-        sql=sql,
+        kind=built.kind,
+        sql=sql if change is None else built.sql,
         reason=reason,
         connection_id=connection.pk,
         project_id=project.pk,

@@ -12,6 +12,7 @@ urlpatterns = [
     api_path(f"{P}/sql/snippets", api.SnippetListView.as_view(), name="sql-snippets"),
     api_path(f"{P}/sql/snippets/<int:sid>", api.SnippetDetailView.as_view(), name="sql-snippet-detail"),
     api_path(f"{P}/schema-changes", api.SchemaChangeView.as_view(), name="schema-changes"),
+    api_path(f"{P}/schema-changes/preview", api.SchemaChangePreviewView.as_view(), name="schema-change-preview"),
     api_path(f"{P}/tables", api.TableListView.as_view(), name="tables"),
     api_path(f"{P}/tables/<str:table>", api.TableRowsView.as_view(), name="table-rows"),
     api_path(f"{P}/tables/<str:table>/schema", api.TableSchemaView.as_view(), name="table-schema"),
