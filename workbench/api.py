@@ -18,6 +18,7 @@ from audit.api import csv_safe
 from dbooster.api import paginated_list, paginated_response
 from dbooster.errors import InvalidInput
 from dbooster.permissions import OrganizationRole
+from dbooster.roles import Role
 from projects.selectors import project_get
 from schema_metadata.services import resolve_connection
 from workbench import selectors, services, tables
@@ -409,6 +410,8 @@ class SchemaChangeView(_ProjectView):
 
 
 class SchemaChangePreviewView(_ProjectView):
+    write_role = Role.VIEWER  # a POST that stores nothing: anyone who can read the schema may preview
+
     @extend_schema(
         request=SchemaChangePreviewSerializer,
         responses={200: SchemaChangePreviewResultSerializer},

@@ -125,3 +125,59 @@ def test_editor_and_table_browser(live_server, page, project, orders_connection,
     page.set_viewport_size({"width": 390, "height": 800})
     assert _fits_the_screen(page)
     page.screenshot(path=str(ARTIFACTS / "table-browser.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_schema_change_builder(live_server, page, project, orders_connection):
+    """From the table page to a proposal: the form builds the DDL, the review follows it, Propose submits it;
+    an index is created from the index page through the same builder."""
+    from playwright.sync_api import expect
+
+    from approvals.models import Proposal
+
+    synced(orders_connection)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/tables/orders/")
+    page.locator("#change-table").click()
+    expect(page.get_by_label("Change", exact=True)).to_have_value("alter_table")
+    expect(page.get_by_label("Table", exact=True)).to_have_value("orders")
+    page.get_by_label("Operation").select_option("rename_column")
+    page.get_by_label("Column", exact=True).select_option("total")
+    page.get_by_label("New name").fill("amount")
+    preview = page.locator("#builder-sql")
+    expect(preview).to_have_text('ALTER TABLE "public"."orders" RENAME COLUMN "total" TO "amount";')
+    expect(page.locator("#builder-review")).to_contain_text("renaming-column")
+    # An unknown column typed into a second operation is named at once.
+    page.get_by_role("button", name="Add operation").click()
+    second = page.locator(".builder-operation").nth(1)
+    second.get_by_label("Operation").select_option("add_constraint")
+    second.get_by_label("Constraint type").select_option("check")
+    second.get_by_label("Check expression").fill("amount >= 0")
+    second.get_by_label("Not valid").check()
+    expect(preview).to_contain_text('ADD CONSTRAINT "orders_check" CHECK (amount >= 0) NOT VALID;')
+    expect(preview).to_contain_text('VALIDATE CONSTRAINT "orders_check";')
+    second.get_by_label("Check expression").fill("amount >= 0; DROP TABLE orders")
+    expect(page.locator("#builder-error")).to_contain_text("change.operations[1].constraint.expression")
+    second.get_by_role("button", name="Remove operation").click()
+    expect(page.locator("#builder-error")).to_be_hidden()
+    page.get_by_label("Reason").fill("amount says what it is")
+    page.get_by_role("button", name="Propose").click()
+    expect(page.locator("#builder-proposal")).to_be_visible()
+    proposal = Proposal.objects.get()
+    assert proposal.sql == 'ALTER TABLE "public"."orders" RENAME COLUMN "total" TO "amount";'
+    assert "renaming-column" in {f["rule"] for f in proposal.safety_review["findings"]}
+    page.screenshot(path=str(ARTIFACTS / "schema-builder.png"), full_page=True)
+
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/indexes/")
+    page.locator("#create-index").click()
+    page.get_by_label("Table", exact=True).select_option("orders")
+    page.get_by_label("Index columns").fill("status")
+    expect(preview).to_have_text(
+        'CREATE INDEX CONCURRENTLY "orders_status_idx" ON "public"."orders" USING btree ("status");'
+    )
+    page.get_by_label("Reason").fill("status filters")
+    page.get_by_role("button", name="Propose").click()
+    expect(page.locator("#builder-proposal")).to_be_visible()
+    assert Proposal.objects.order_by("-id").first().kind == "index"
+    page.set_viewport_size({"width": 390, "height": 800})
+    assert _fits_the_screen(page)
