@@ -448,8 +448,10 @@ _ROW_PARAMS = [
     OpenApiParameter("limit", int, description="Rows per page (1-500, default 50)."),
     OpenApiParameter("sort", str, description="Sort column (default: the primary key)."),
     OpenApiParameter("order", str, enum=["asc", "desc"]),
-    OpenApiParameter("after", str, description="Keyset cursor: next_after of the previous page, as JSON."),
-    OpenApiParameter("offset", int, description="When sorted by another column than the primary key."),
+    OpenApiParameter(
+        "after", str, description="Keyset cursor: next_after of the previous page, as JSON (sort column, then key)."
+    ),
+    OpenApiParameter("offset", int, description="Tables without a primary key only: rows to skip."),
     OpenApiParameter("filter_column", str),
     OpenApiParameter("filter_op", str, enum=list(tables.ALL_OPS)),
     OpenApiParameter("filter_value", str),
@@ -497,8 +499,15 @@ class TableRowsView(_TableView):
             filter_op=params.get("filter_op") or "eq",
             filter_value=params.get("filter_value"),
         )
-        page = selectors.table_rows(connection=connection, shape=shape, query=query, params=args, limit=limit)
-        keyset = not params.get("sort") or [params.get("sort")] == shape.primary_key
+        page = selectors.table_rows(
+            connection=connection,
+            shape=shape,
+            query=query,
+            params=args,
+            limit=limit,
+            cursor_columns=tables.cursor_columns(shape, params.get("sort") or None),
+        )
+        keyset = bool(shape.primary_key)
         refusal = services.write_refusal(connection) or (
             None if shape.primary_key else "The table has no primary key: its rows are read-only."
         )

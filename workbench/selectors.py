@@ -99,8 +99,9 @@ def table_shape(*, connection, table: str, schema: str | None = None) -> TableSh
     return TableShape(schema=row.schema_name, name=row.name, columns=columns, primary_key=list(primary or []))
 
 
-def table_rows(*, connection, shape: TableShape, query, params, limit: int) -> dict:
-    """Run the browser's page query read-only through the guard's session."""
+def table_rows(*, connection, shape: TableShape, query, params, limit: int, cursor_columns: list[str]) -> dict:
+    """Run the browser's page query read-only through the guard's session; next_after holds the last row's
+    values of `cursor_columns` (the keyset the page is ordered by)."""
     with target.session(connection.url, read_only=True) as conn:
         try:
             cursor = conn.execute(query, params)
@@ -112,7 +113,7 @@ def table_rows(*, connection, shape: TableShape, query, params, limit: int) -> d
     more = len(fetched) > limit
     next_after = None
     if more and shape.primary_key:
-        positions = [names.index(c) for c in shape.primary_key]
+        positions = [names.index(c) for c in cursor_columns]
         next_after = [rows[-1][i] for i in positions]
     return {"columns": names, "rows": rows, "has_more": more, "next_after": next_after}
 
