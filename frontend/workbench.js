@@ -46,51 +46,36 @@ function cellText(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-// --- a results grid: paging and sorting in the browser ------------------------------------------
+// --- a results grid: one page at a time ------------------------------------------------------------
+// The grid never holds more than the page on screen. `fetch({page, sort})` asks the server for a page (the SQL
+// editor re-runs the read-only statement paged and ordered by the database); without it (the table browser) the
+// caller pages and sorts through `sortBy`, which it replaces.
 
 class Grid {
-  constructor(root, { pageSize = 50, onEdit = null, pager = true } = {}) {
+  constructor(root, { onEdit = null, fetch = null } = {}) {
     this.root = root;
-    this.pager = pager; // the table browser pages on the server instead
-    this.pageSize = pageSize;
     this.onEdit = onEdit;
+    this.fetch = fetch;
     this.columns = [];
     this.rows = [];
     this.page = 1;
+    this.pages = 1;
     this.sort = null;
+    this.sortable = true;
   }
 
-  show(columns, rows) {
-    this.columns = columns;
-    this.rows = rows;
-    this.page = 1;
-    this.sort = null;
+  show(columns, rows, { page = 1, pages = 1, sort = null, sortable = true } = {}) {
+    Object.assign(this, { columns, rows, page, pages, sort, sortable });
     this.render();
   }
 
-  sorted() {
-    if (!this.sort) return this.rows;
-    const { index, descending } = this.sort;
-    const numeric = this.rows.every((r) => r[index] === null || !isNaN(Number(r[index])));
-    const compare = (a, b) => {
-      if (a[index] === b[index]) return 0;
-      if (a[index] === null) return 1;
-      if (b[index] === null) return -1;
-      const order = numeric ? Number(a[index]) - Number(b[index]) : cellText(a[index]).localeCompare(cellText(b[index]));
-      return descending ? -order : order;
-    };
-    return [...this.rows].sort(compare);
-  }
-
   render() {
-    const pages = Math.max(1, Math.ceil(this.rows.length / this.pageSize));
-    const start = (this.page - 1) * this.pageSize;
     const head = el("tr", {}, ...this.columns.map((column, index) => {
       const arrow = this.sort && this.sort.index === index ? (this.sort.descending ? " ▼" : " ▲") : "";
-      return el("th", { class: "sortable", title: column.type || "", onclick: () => this.sortBy(index) },
-        column.name + arrow);
+      return el("th", { class: this.sortable ? "sortable" : "", title: column.type || "",
+        onclick: () => this.sortable && this.sortBy(index) }, column.name + arrow);
     }));
-    const body = this.sorted().slice(start, start + this.pageSize).map((row) =>
+    const body = this.rows.map((row) =>
       el("tr", {}, ...row.map((value, index) => {
         const td = el("td", { class: value === null ? "null" : "" }, cellText(value));
         if (this.onEdit) td.addEventListener("dblclick", () => this.edit(td, row, index));
@@ -98,23 +83,21 @@ class Grid {
       })));
     const table = el("table", { class: "results" }, el("thead", {}, head), el("tbody", {}, ...body));
     const pager = el("p", { class: "pager" },
-      el("button", { type: "button", class: "link", onclick: () => this.go(-1) }, "← Previous"),
-      el("span", { class: "muted grid-page" }, ` Page ${this.page} of ${pages} `),
-      el("button", { type: "button", class: "link", onclick: () => this.go(1) }, "Next →"));
-    this.root.replaceChildren(el("div", { class: "table-wrap" }, table), ...(this.pager ? [pager] : []));
+      el("button", { type: "button", class: "link", id: "grid-previous", onclick: () => this.go(-1) }, "← Previous"),
+      el("span", { class: "muted grid-page" }, ` Page ${this.page} of ${this.pages} `),
+      el("button", { type: "button", class: "link", id: "grid-next", onclick: () => this.go(1) }, "Next →"));
+    this.root.replaceChildren(el("div", { class: "table-wrap" }, table), ...(this.fetch ? [pager] : []));
   }
 
   go(step) {
-    const pages = Math.max(1, Math.ceil(this.rows.length / this.pageSize));
-    this.page = Math.min(pages, Math.max(1, this.page + step));
-    this.render();
+    const page = Math.min(this.pages, Math.max(1, this.page + step));
+    if (page !== this.page) this.fetch({ page, sort: this.sort });
   }
 
   sortBy(index) {
     const descending = this.sort && this.sort.index === index ? !this.sort.descending : false;
-    this.sort = { index, descending };
-    this.page = 1;
-    this.render();
+    this.sort = { index, descending }; // at once: a second click before the page arrives turns it around
+    this.fetch({ page: 1, sort: this.sort });
   }
 
   edit(td, row, index) {
@@ -151,7 +134,9 @@ function startEditor() {
   const status = document.getElementById("run-status");
   const errorBox = document.getElementById("run-error");
   const notices = document.getElementById("run-notices");
-  const grid = new Grid(document.getElementById("results"), { pageSize: 50 });
+  const PAGE_SIZE = 50;
+  let shown = null; // the run on screen: its pages are asked for by its history id
+  const grid = new Grid(document.getElementById("results"), { fetch: showPage });
   const historyList = document.getElementById("history");
   const snippetList = document.getElementById("snippets");
   const base = `/projects/${config.project}`;
@@ -191,12 +176,36 @@ function startEditor() {
     errorBox.textContent = `${body.detail}${where}`;
   }
 
+  function paged(body, sort = null) {
+    grid.show(body.columns, body.rows, { page: body.page, pages: body.pages, sort,
+      sortable: body.run.statement_kind === "select" });
+  }
+
+  let asked = 0;
+  async function showPage({ page, sort }) {
+    if (!shown) return;
+    const mine = ++asked;
+    const payload = { page, page_size: PAGE_SIZE, row_cap: shown.row_cap };
+    if (sort) Object.assign(payload, { sort_column: sort.index, sort_order: sort.descending ? "desc" : "asc" });
+    status.textContent = "Loading…";
+    const { ok, body } = await api("POST", `${base}/sql/history/${shown.run.id}/page`, payload);
+    if (mine !== asked) return; // a later page or order was asked for meanwhile
+    if (!ok) { status.textContent = body.detail; return; }
+    paged(body, sort);
+    status.textContent = summary(body);
+  }
+
+  function summary(body) {
+    const capped = body.truncated ? ` — first ${body.row_cap} rows only (row cap)` : "";
+    return `${body.row_count} row${body.row_count === 1 ? "" : "s"} in ${body.duration_ms.toFixed(1)} ms${capped}`;
+  }
+
   function showResult(body) {
     view.dispatch(setDiagnostics(view.state, []));
     errorBox.hidden = true;
-    grid.show(body.columns, body.rows);
-    const capped = body.truncated ? ` — first ${body.row_cap} rows only (row cap)` : "";
-    status.textContent = `${body.row_count} row${body.row_count === 1 ? "" : "s"} in ${body.duration_ms.toFixed(1)} ms${capped}`;
+    shown = body;
+    paged(body);
+    status.textContent = summary(body);
     notices.replaceChildren(...body.notices.map((n) => el("li", {}, n)));
   }
 
@@ -212,7 +221,7 @@ function startEditor() {
     const text = statement();
     const commit = document.getElementById("commit");
     return submit(`${base}/sql/run`, {
-      sql: text, connection: connection(), commit: !!(commit && commit.checked), page_size: 1000,
+      sql: text, connection: connection(), commit: !!(commit && commit.checked), page_size: PAGE_SIZE,
     }, text);
   }
 
@@ -231,7 +240,7 @@ function startEditor() {
       " ",
       config.canRun ? el("button", { type: "button", class: "link", onclick: () => {
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: entry.sql } });
-        submit(`${base}/sql/history/${entry.id}/rerun`, { page_size: 1000 }, entry.sql);
+        submit(`${base}/sql/history/${entry.id}/rerun`, { page_size: PAGE_SIZE }, entry.sql);
       } }, "Re-run") : "")));
   }
 
@@ -293,11 +302,7 @@ function startTableBrowser() {
   let sort = null;
   let descending = false;
 
-  const grid = new Grid(document.getElementById("rows"), {
-    pageSize: 1000,
-    pager: false,
-    onEdit: config.editable ? saveCell : null,
-  });
+  const grid = new Grid(document.getElementById("rows"), { onEdit: config.editable ? saveCell : null });
   // Sorting asks the server (keyset on the primary key, or by the chosen column).
   grid.sortBy = (index) => {
     const name = grid.columns[index].name;
@@ -334,8 +339,8 @@ function startTableBrowser() {
     }
     const { ok, body } = await api("GET", `${base}?${params}`);
     if (!ok) { status.textContent = body.detail; return; }
-    grid.show(body.columns.map((name) => ({ name })), body.rows);
-    if (sort) grid.sort = null;
+    const index = body.columns.indexOf(sort);
+    grid.show(body.columns.map((name) => ({ name })), body.rows, { sort: index < 0 ? null : { index, descending } });
     next = body.next_after ? { after: body.next_after } : body.next_offset ? { offset: body.next_offset } : null;
     document.getElementById("page-next").disabled = !next;
     document.getElementById("page-previous").disabled = current === 0;

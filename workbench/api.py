@@ -21,7 +21,7 @@ from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from projects.selectors import project_get
 from schema_metadata.services import resolve_connection
-from workbench import selectors, services, tables
+from workbench import runner, selectors, services, tables
 from workbench.models import Snippet, SqlRun
 
 TAGS = ["workbench"]
@@ -42,16 +42,26 @@ class RunRequestSerializer(serializers.Serializer):
     )
     page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     page = serializers.IntegerField(required=False, default=1, min_value=1)
+    sort_column = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0,
+        help_text="Read-only statements: order the result by this column (from 0), in the database.",
+    )  # fmt: skip
+    sort_order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="asc")
     timeout_ms = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="A statement timeout lower than the server's."
     )
 
 
-class RerunRequestSerializer(serializers.Serializer):
-    commit = serializers.BooleanField(required=False, default=False)
+class PageRequestSerializer(serializers.Serializer):
     row_cap = serializers.IntegerField(required=False, allow_null=True, default=None)
     page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     page = serializers.IntegerField(required=False, default=1, min_value=1)
+    sort_column = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    sort_order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="asc")
+
+
+class RerunRequestSerializer(PageRequestSerializer):
+    commit = serializers.BooleanField(required=False, default=False)
 
 
 class ExportRequestSerializer(serializers.Serializer):
@@ -231,19 +241,26 @@ def _int_param(request, name: str, default=None):
         raise InvalidInput(f"{name}: expected a whole number.", code=f"invalid_{name}") from None
 
 
-def _run_body(run: SqlRun, result: dict, *, page: int, page_size: int) -> dict:
-    rows = result["rows"]
-    start = (page - 1) * page_size
+def _page(values: dict) -> runner.Page:
+    return runner.Page(
+        number=values["page"],
+        size=values["page_size"],
+        sort_column=values["sort_column"],
+        descending=values["sort_order"] == "desc",
+    )
+
+
+def _run_body(run: SqlRun, result: dict, *, page: runner.Page) -> dict:
     return {
         "run": SqlRunSerializer(run).data,
         "columns": result["columns"],
-        "rows": rows[start : start + page_size],
+        "rows": result["rows"],
         "row_count": result["row_count"],
         "truncated": result["truncated"],
         "row_cap": result["row_cap"],
-        "page": page,
-        "page_size": page_size,
-        "pages": max(1, -(-len(rows) // page_size)),
+        "page": page.number,
+        "page_size": page.size,
+        "pages": max(1, -(-result["row_count"] // page.size)),
         "committed": result["committed"],
         "notices": result["notices"],
         "duration_ms": result["duration_ms"],
@@ -282,9 +299,10 @@ class SqlRunView(_ProjectView):
             commit=values["commit"],
             row_cap=values["row_cap"],
             timeout_ms=values["timeout_ms"],
+            page=_page(values),
             request=request,
         )
-        return Response(_run_body(run, result, page=values["page"], page_size=values["page_size"]))
+        return Response(_run_body(run, result, page=_page(values)))
 
 
 class SqlHistoryView(_ProjectView):
@@ -306,9 +324,30 @@ class SqlRerunView(_ProjectView):
         values = _valid(RerunRequestSerializer, request.data)
         previous = selectors.run_get(project=self.project(request, pk), pk=rid)
         run, result = services.sql_rerun(
-            run=previous, actor=request.user, commit=values["commit"], row_cap=values["row_cap"], request=request
+            run=previous,
+            actor=request.user,
+            commit=values["commit"],
+            row_cap=values["row_cap"],
+            page=_page(values),
+            request=request,
         )
-        return Response(_run_body(run, result, page=values["page"], page_size=values["page_size"]))
+        return Response(_run_body(run, result, page=_page(values)))
+
+
+class SqlPageView(_ProjectView):
+    @extend_schema(
+        request=PageRequestSerializer,
+        responses={200: RunResultSerializer},
+        tags=TAGS,
+        description="Another page, or another order, of a read-only run's result: the statement is run again "
+        "read-only through the guard (ordered in the database when sort_column is given) and only that page "
+        "is returned. Not a new run: the history is unchanged.",
+    )
+    def post(self, request, pk, rid):
+        values = _valid(PageRequestSerializer, request.data)
+        run = selectors.run_get(project=self.project(request, pk), pk=rid)
+        result = services.sql_page(run=run, page=_page(values), row_cap=values["row_cap"])
+        return Response(_run_body(run, {**result, "committed": False}, page=_page(values)))
 
 
 def _csv_body(result: dict) -> str:

@@ -109,6 +109,7 @@ def sql_run(
     commit: bool = False,
     row_cap: int | None = None,
     timeout_ms: int | None = None,
+    page: runner.Page | None = None,
     request=None,
 ) -> tuple[SqlRun, dict]:
     """Run one statement from the editor; every run, failed or not, is history and audited."""
@@ -118,6 +119,7 @@ def sql_run(
     statement = None
     try:
         statement, read_only = _plan(project=project, connection=connection, sql=sql, commit=commit)
+        _sortable(statement, page)
         result = runner.execute(
             connection.url,
             statement,
@@ -125,6 +127,7 @@ def sql_run(
             commit=commit and not read_only,
             row_cap=cap,
             statement_timeout_ms=limit_ms,
+            page=page,
         )
     except DomainError as exc:
         if exc.code == "read_only":  # a write hidden in a SELECT met the READ ONLY transaction
@@ -142,6 +145,38 @@ def sql_run(
     run = _record_run(project=project, connection=connection, actor=actor, sql=sql, statement=statement, result=result)
     _audit_run(run, actor=actor, request=request, outcome="success")
     return run, {**result, "row_cap": cap}
+
+
+def _sortable(statement: runner.Statement, page: runner.Page | None) -> None:
+    if page is not None and page.sort_column is not None and statement.kind != "select":
+        raise InvalidInput(
+            "sort_column: only a read-only statement's result is sorted (it is re-run ordered).", code="invalid_sort"
+        )
+
+
+def sql_page(*, run: SqlRun, page: runner.Page, row_cap: int | None = None) -> dict:
+    """Another page (or another order) of a read-only run's result: the statement runs again through the same
+    guard, read-only, and only that page comes back. Not a new run: nothing is added to the history."""
+    if run.connection_id is None:
+        raise Conflict("The connection this statement ran on was removed.", code="connection_gone")
+    if run.statement_kind != "select" or run.status != SqlRun.Status.SUCCESS:
+        raise Conflict(
+            "Only a read-only statement that ran successfully is paged again; re-run this one.", code="not_pageable"
+        )
+    statement = runner.parse(run.sql)
+    cap = _bounded(row_cap, name="row_cap", limit=row_cap_limit(), unit="rows")
+    _refuse_by_kind(statement, run.connection, run.project)
+    _sortable(statement, page)
+    result = runner.execute(
+        run.connection.url,
+        statement,
+        read_only=True,
+        commit=False,
+        row_cap=cap,
+        statement_timeout_ms=settings.TARGET_STATEMENT_TIMEOUT_MS,
+        page=page,
+    )
+    return {**result, "row_cap": cap}
 
 
 def _audit_run(run: SqlRun, *, actor, request, outcome: str) -> None:
@@ -163,7 +198,7 @@ def _audit_run(run: SqlRun, *, actor, request, outcome: str) -> None:
     )
 
 
-def sql_rerun(*, run: SqlRun, actor, commit: bool = False, row_cap=None, timeout_ms=None, request=None):
+def sql_rerun(*, run: SqlRun, actor, commit: bool = False, row_cap=None, timeout_ms=None, page=None, request=None):
     if run.connection_id is None:
         raise Conflict("The connection this statement ran on was removed.", code="connection_gone")
     return sql_run(
@@ -174,6 +209,7 @@ def sql_rerun(*, run: SqlRun, actor, commit: bool = False, row_cap=None, timeout
         commit=commit,
         row_cap=row_cap,
         timeout_ms=timeout_ms,
+        page=page,
         request=request,
     )
 

@@ -9,6 +9,7 @@ urlpatterns = [
     api_path(f"{P}/sql/history", api.SqlHistoryView.as_view(), name="sql-history"),
     api_path(f"{P}/sql/history/<int:rid>", api.SqlHistoryDetailView.as_view(), name="sql-history-detail"),
     api_path(f"{P}/sql/history/<int:rid>/rerun", api.SqlRerunView.as_view(), name="sql-rerun"),
+    api_path(f"{P}/sql/history/<int:rid>/page", api.SqlPageView.as_view(), name="sql-page"),
     api_path(f"{P}/sql/snippets", api.SnippetListView.as_view(), name="sql-snippets"),
     api_path(f"{P}/sql/snippets/<int:sid>", api.SnippetDetailView.as_view(), name="sql-snippet-detail"),
     api_path(f"{P}/schema-changes", api.SchemaChangeView.as_view(), name="schema-changes"),

@@ -74,6 +74,19 @@ def test_editor_and_table_browser(live_server, page, project, orders_connection,
     page.locator("table.results th", has_text="id").click()  # descending
     expect(rows.first.locator("td").first).to_have_text("3")
 
+    # Pages of a large result come from the server one at a time, sorted there too.
+    _type_statement(page, "SELECT id, total FROM orders ORDER BY id")
+    page.keyboard.press("Control+Enter")
+    expect(rows).to_have_count(50)
+    expect(page.locator("#run-status")).to_contain_text("first 1000 rows only")
+    page.locator("#grid-next").click()
+    expect(rows.first.locator("td").first).to_have_text("51")
+    expect(page.locator(".grid-page")).to_contain_text("Page 2 of 20")
+    page.locator("table.results th", has_text="total").click()
+    page.locator("table.results th", has_text="total").click()  # descending, over the whole result
+    expect(rows.first.locator("td").nth(1)).to_have_text("3000.00")
+    expect(page.locator(".grid-page")).to_contain_text("Page 1 of 20")
+
     # An error, shown at its position in the statement.
     _type_statement(page, "SELECT *\nFORM orders")
     page.keyboard.press("Control+Enter")
@@ -85,11 +98,11 @@ def test_editor_and_table_browser(live_server, page, project, orders_connection,
 
     # History beside the editor: both runs, newest first; re-run the first.
     history = page.locator("#history li")
-    expect(history).to_have_count(2)
+    expect(history).to_have_count(3)  # pages and sorts are not runs
     expect(history.first).to_have_class(re.compile("history-error"))
-    history.nth(1).get_by_role("button", name="Re-run").click()
+    history.nth(2).get_by_role("button", name="Re-run").click()
     expect(rows).to_have_count(3)
-    expect(history).to_have_count(3)
+    expect(history).to_have_count(4)
 
     # Save as snippet, then load it back.
     page.get_by_label("Snippet name").fill("three orders")

@@ -23,6 +23,7 @@ MATRIX = [
     Row("GET", P + "/sql/history", None, READ_OWN),
     Row("GET", P + "/sql/history/{run}", None, READ_OWN),
     Row("POST", P + "/sql/history/{run}/rerun", {}, MEMBER_200),
+    Row("POST", P + "/sql/history/{run}/page", {"page_size": 1, "sort_column": 0}, MEMBER_200),
     Row("GET", P + "/sql/snippets", None, READ_OWN),
     Row("POST", P + "/sql/snippets", {"name": "matrix", "sql": "SELECT 1"}, MEMBER_201),
     Row("GET", P + "/sql/snippets/{snippet}", None, READ_OWN),
@@ -52,7 +53,12 @@ def targets(project, admin_user, orders_connection, orders_database):
     orders_connection.save()
     synced(orders_connection)
     run = SqlRun.objects.create(
-        project=project, connection=orders_connection, user=admin_user, sql="SELECT 1", status="success"
+        project=project,
+        connection=orders_connection,
+        user=admin_user,
+        sql="SELECT 1",
+        status="success",
+        statement_kind="select",
     )
     snippet = Snippet.objects.create(project=project, name="shared", sql="SELECT 1", created_by=admin_user)
     return {
