@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from approvals.api import ProposalSerializer, UserBriefSerializer
 from audit.api import csv_safe
 from dbooster.api import paginated_list, paginated_response
-from dbooster.errors import InvalidInput
+from dbooster.errors import InvalidInput, PermissionDenied
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from projects.selectors import project_get
@@ -83,7 +83,10 @@ class SqlRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-ColumnSerializer = inline_serializer("ResultColumn", {"name": serializers.CharField(), "type": serializers.CharField()})
+ColumnSerializer = inline_serializer(
+    "ResultColumn",
+    {"name": serializers.CharField(), "type": serializers.CharField(), "masked": serializers.BooleanField()},
+)
 RunResultSerializer = inline_serializer(
     "SqlRunResult",
     {
@@ -181,6 +184,7 @@ TableRowsSerializer = inline_serializer(
         "columns": serializers.ListField(child=serializers.CharField()),
         "rows": serializers.ListField(child=serializers.ListField(child=serializers.JSONField())),
         "has_more": serializers.BooleanField(),
+        "masked_columns": serializers.ListField(child=serializers.CharField()),
         "next_after": serializers.ListField(child=serializers.JSONField(), allow_null=True),
         "next_offset": serializers.IntegerField(allow_null=True),
     },
@@ -346,7 +350,7 @@ class SqlPageView(_ProjectView):
     def post(self, request, pk, rid):
         values = _valid(PageRequestSerializer, request.data)
         run = selectors.run_get(project=self.project(request, pk), pk=rid)
-        result = services.sql_page(run=run, page=_page(values), row_cap=values["row_cap"])
+        result = services.sql_page(run=run, actor=request.user, page=_page(values), row_cap=values["row_cap"])
         return Response(_run_body(run, {**result, "committed": False}, page=_page(values)))
 
 
@@ -523,6 +527,13 @@ class TableRowsView(_TableView):
     def get(self, request, pk, table):
         connection, shape = self.table(request, pk, table)
         params = request.query_params
+        masked = _masked_columns(request.user, connection, shape)
+        for name in ("sort", "filter_column"):
+            if params.get(name) in masked:
+                raise PermissionDenied(
+                    f"{name}: the column {params[name]!r} is marked sensitive; only an admin sorts or filters by it.",
+                    code="sensitive_column",
+                )
         limit = _int_param(request, "limit", 50)
         if not 1 <= limit <= 500:
             raise InvalidInput("limit: between 1 and 500.", code="invalid_limit")
@@ -558,11 +569,89 @@ class TableRowsView(_TableView):
                 "editable": refusal is None,
                 "read_only_reason": refusal,
                 "columns": page["columns"],
-                "rows": page["rows"],
+                "rows": _mask_rows(page["columns"], page["rows"], masked),
+                "masked_columns": sorted(masked),
                 "has_more": page["has_more"],
                 "next_after": page["next_after"] if keyset and page["has_more"] else None,
                 "next_offset": offset + limit if not keyset and page["has_more"] else None,
             }
+        )
+
+
+def _masked_columns(user, connection, shape) -> set[str]:
+    """Sensitive columns shown masked to `user` (below admin); a primary-key column stays shown: it is the
+    row's identity, which paging and editing need."""
+    if selectors.sees_sensitive_values(user):
+        return set()
+    return set(selectors.sensitive_in_table(connection=connection, shape=shape)) - set(shape.primary_key)
+
+
+def _mask_rows(columns: list[str], rows: list[list], masked: set[str]) -> list[list]:
+    positions = {i for i, name in enumerate(columns) if name in masked}
+    return [[runner.MASK if i in positions else v for i, v in enumerate(row)] for row in rows]
+
+
+class SensitiveColumnsInputSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField(max_length=63), max_length=1600)
+
+
+SensitiveColumnsSerializer = inline_serializer(
+    "SensitiveColumns",
+    {
+        "schema": serializers.CharField(),
+        "table": serializers.CharField(),
+        "columns": serializers.ListField(child=serializers.CharField()),
+    },
+)
+SensitiveColumnSerializer = inline_serializer(
+    "SensitiveColumn",
+    {"schema": serializers.CharField(), "table": serializers.CharField(), "column": serializers.CharField()},
+)
+
+
+class TableSensitiveColumnsView(_TableView):
+    """The table's columns marked sensitive: everyone reads the list, an admin sets it."""
+
+    write_role = Role.ADMIN
+
+    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], responses={200: SensitiveColumnsSerializer}, tags=TAGS)
+    def get(self, request, pk, table):
+        connection, shape = self.table(request, pk, table)
+        columns = sorted(selectors.sensitive_in_table(connection=connection, shape=shape))
+        return Response({"schema": shape.schema, "table": shape.name, "columns": columns})
+
+    @extend_schema(
+        parameters=[CONNECTION_PARAM, SCHEMA_PARAM],
+        request=SensitiveColumnsInputSerializer,
+        responses={200: SensitiveColumnsSerializer},
+        tags=TAGS,
+        description="Mark exactly these columns sensitive (admins). Below admin their values are masked in the "
+        "table browser and the SQL grid; they never reach the audit log (a sensitive key column is logged as "
+        "its SHA-256) nor, through the assistant, a model.",
+    )
+    def put(self, request, pk, table):
+        values = _valid(SensitiveColumnsInputSerializer, request.data)
+        connection, shape = self.table(request, pk, table)
+        columns = services.sensitive_columns_set(
+            connection=connection, shape=shape, columns=values["columns"], actor=request.user, request=request
+        )
+        return Response({"schema": shape.schema, "table": shape.name, "columns": columns})
+
+
+class SensitiveColumnListView(_ProjectView):
+    @extend_schema(
+        parameters=[CONNECTION_PARAM],
+        responses={200: serializers.ListSerializer(child=SensitiveColumnSerializer)},
+        tags=TAGS,
+        description="Every column marked sensitive on the connection: what the assistant keeps from a model.",
+    )
+    def get(self, request, pk):
+        connection = self.connection(request, self.project(request, pk))
+        return Response(
+            [
+                {"schema": schema, "table": table, "column": column}
+                for schema, table, column in sorted(selectors.sensitive_columns(connection=connection))
+            ]
         )
 
 

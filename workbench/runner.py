@@ -156,6 +156,25 @@ def _fetch_page(conn, page: Page, row_cap: int):
     return cursor, rows, skipped + len(rows) + rest
 
 
+MASK = "••••••"
+_SENSITIVE_SOURCES = """
+SELECT c.oid::int, a.attnum::int
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE (n.nspname, c.relname, a.attname) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))
+"""
+
+
+def _masked_positions(conn, cursor, sensitive) -> set[int]:
+    """The result's columns read straight from a sensitive column (PostgreSQL names each output column's source
+    table and column when it is a plain reference, through subqueries too; an expression over one has none)."""
+    if not sensitive:
+        return set()
+    schemas, tables, columns = (list(part) for part in zip(*sorted(sensitive), strict=True))
+    sources = set(conn.execute(_SENSITIVE_SOURCES, [schemas, tables, columns]).fetchall())
+    result = cursor.pgresult
+    return {i for i in range(result.nfields) if (result.ftable(i), result.ftablecol(i)) in sources}
+
+
 def execute(
     url: str,
     statement: Statement,
@@ -165,12 +184,14 @@ def execute(
     row_cap: int,
     statement_timeout_ms: int,
     page: Page | None = None,
+    sensitive: set[tuple[str, str, str]] | None = None,
 ) -> dict:
     """Run `statement`; rolled back unless `commit` (only ever with read_only False).
 
     Returns {"columns": [{"name", "type"}], "rows", "row_count", "truncated", "committed",
     "notices", "duration_ms"}; with a page size, "rows" holds that page only, and a read-only statement
-    is paged (and sorted) by the database. Database errors come out as DomainErrors carrying "position".
+    is paged (and sorted) by the database. Values of the `sensitive` (schema, table, column)s are masked.
+    Database errors come out as DomainErrors carrying "position".
     """
     page = page or Page()
     notices: list[str] = []
@@ -206,11 +227,12 @@ def execute(
                     if page.size is not None:  # a data change's RETURNING rows: paged here
                         fetched = fetched[(page.number - 1) * page.size : page.number * page.size]
                 truncated = total > row_cap
-                rows = [[jsonable(v) for v in row] for row in fetched]
+                masked = _masked_positions(conn, cursor, sensitive)
+                rows = [[MASK if i in masked else jsonable(v) for i, v in enumerate(row)] for row in fetched]
                 types = _type_names(conn, sorted({col.type_code for col in cursor.description}))
                 columns = [
-                    {"name": col.name, "type": types.get(col.type_code, str(col.type_code))}
-                    for col in cursor.description
+                    {"name": col.name, "type": types.get(col.type_code, str(col.type_code)), "masked": i in masked}
+                    for i, col in enumerate(cursor.description)
                 ]
             if statement.kind == "select" or cursor.rowcount < 0:
                 row_count = min(total or 0, row_cap)

@@ -9,11 +9,12 @@ import migration_safety
 from approvals import applying
 from approvals import selectors as approvals_selectors
 from dbooster.errors import InvalidInput, NotFound
+from dbooster.roles import Role, role_at_least
 from optimizer.models import Suggestion
 from schema_metadata import target
 from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
 from workbench import ddl, runner
-from workbench.models import Snippet, SqlRun
+from workbench.models import SensitiveColumn, Snippet, SqlRun
 from workbench.tables import TableShape
 
 
@@ -321,3 +322,32 @@ def schema_change_preview(*, project, connection, sql: str | None = None, change
         "statements": list(built.statements),
         "safety_review": migration_safety.review(built.sql, facts).as_dict(),
     }
+
+
+# --- sensitive columns ------------------------------------------------------------------------
+
+
+def sensitive_columns(*, connection) -> set[tuple[str, str, str]]:
+    """Every (schema, table, column) marked sensitive on the connection. The assistant asks this before any
+    row data may reach a model: a value of one of these columns never does."""
+    return set(
+        SensitiveColumn.objects.filter(connection=connection).values_list("schema_name", "table_name", "column_name")
+    )
+
+
+def sensitive_in_table(*, connection, shape: TableShape) -> list[str]:
+    return list(
+        SensitiveColumn.objects.filter(
+            connection=connection, schema_name=shape.schema, table_name=shape.name
+        ).values_list("column_name", flat=True)
+    )
+
+
+def sees_sensitive_values(user) -> bool:
+    """The rule: admins see the values of sensitive columns; members and viewers see them masked."""
+    return role_at_least(getattr(user, "role", Role.VIEWER), Role.ADMIN)
+
+
+def masked_for(user, *, connection) -> set[tuple[str, str, str]]:
+    """The columns whose values `user` is shown masked."""
+    return set() if sees_sensitive_values(user) else sensitive_columns(connection=connection)

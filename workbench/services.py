@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import psycopg
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,7 +16,7 @@ from schema_metadata import target
 from schema_metadata.models import DatabaseConnection
 from schema_metadata.services import resolve_connection
 from workbench import runner, selectors, tables
-from workbench.models import Snippet, SqlRun
+from workbench.models import SensitiveColumn, Snippet, SqlRun
 
 DEFAULT_ROW_CAP = 1000
 
@@ -128,6 +130,7 @@ def sql_run(
             row_cap=cap,
             statement_timeout_ms=limit_ms,
             page=page,
+            sensitive=selectors.masked_for(actor, connection=connection),
         )
     except DomainError as exc:
         if exc.code == "read_only":  # a write hidden in a SELECT met the READ ONLY transaction
@@ -154,7 +157,7 @@ def _sortable(statement: runner.Statement, page: runner.Page | None) -> None:
         )
 
 
-def sql_page(*, run: SqlRun, page: runner.Page, row_cap: int | None = None) -> dict:
+def sql_page(*, run: SqlRun, actor, page: runner.Page, row_cap: int | None = None) -> dict:
     """Another page (or another order) of a read-only run's result: the statement runs again through the same
     guard, read-only, and only that page comes back. Not a new run: nothing is added to the history."""
     if run.connection_id is None:
@@ -175,6 +178,7 @@ def sql_page(*, run: SqlRun, page: runner.Page, row_cap: int | None = None) -> d
         row_cap=cap,
         statement_timeout_ms=settings.TARGET_STATEMENT_TIMEOUT_MS,
         page=page,
+        sensitive=selectors.masked_for(actor, connection=run.connection),
     )
     return {**result, "row_cap": cap}
 
@@ -227,6 +231,7 @@ def sql_export_rows(*, project, actor, sql: str, connection_id=None, row_cap=Non
         commit=False,
         row_cap=_bounded(row_cap, name="row_cap", limit=row_cap_limit(), unit="rows"),
         statement_timeout_ms=settings.TARGET_STATEMENT_TIMEOUT_MS,
+        sensitive=selectors.masked_for(actor, connection=connection),
     )
     record(
         action="sql.export",
@@ -334,6 +339,14 @@ def _write_one_row(connection, query, params) -> list | None:
     return [runner.jsonable(v) for v in returned] if returned else None
 
 
+def _logged_key(connection, shape, key: dict) -> dict:
+    """The key as the audit log keeps it: a sensitive key column's value only as its SHA-256."""
+    sensitive = set(selectors.sensitive_in_table(connection=connection, shape=shape))
+    return {
+        k: "sha256:" + hashlib.sha256(str(v).encode()).hexdigest() if k in sensitive else str(v) for k, v in key.items()
+    }
+
+
 def _audit_row(action, *, connection, shape, key, actor, request) -> None:
     # The key only, never the values: a column may hold personal data.
     record(
@@ -342,8 +355,37 @@ def _audit_row(action, *, connection, shape, key, actor, request) -> None:
         organization=connection.project.organization,
         target=connection,
         request=request,
-        metadata={"table": f"{shape.schema}.{shape.name}", "key": {k: str(v) for k, v in key.items()}},
+        metadata={"table": f"{shape.schema}.{shape.name}", "key": _logged_key(connection, shape, key)},
     )
+
+
+# --- sensitive columns ---------------------------------------------------------------------
+
+
+def sensitive_columns_set(*, connection, shape: tables.TableShape, columns: list[str], actor, request=None) -> list:
+    """Mark exactly `columns` of the table sensitive (an admin's decision; the others are unmarked)."""
+    shape.require_columns(columns)
+    with transaction.atomic():
+        SensitiveColumn.objects.filter(connection=connection, schema_name=shape.schema, table_name=shape.name).exclude(
+            column_name__in=columns
+        ).delete()
+        for column in columns:
+            SensitiveColumn.objects.get_or_create(
+                connection=connection,
+                schema_name=shape.schema,
+                table_name=shape.name,
+                column_name=column,
+                defaults={"marked_by": actor},
+            )
+    record(
+        action="table.sensitive_columns",
+        actor=actor,
+        organization=connection.project.organization,
+        target=connection,
+        request=request,
+        metadata={"table": f"{shape.schema}.{shape.name}", "columns": sorted(columns)},
+    )
+    return sorted(columns)
 
 
 def row_insert(*, connection, shape, values: dict, actor, request=None) -> dict:

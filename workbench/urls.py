@@ -18,6 +18,12 @@ urlpatterns = [
     api_path(f"{P}/tables/<str:table>", api.TableRowsView.as_view(), name="table-rows"),
     api_path(f"{P}/tables/<str:table>/schema", api.TableSchemaView.as_view(), name="table-schema"),
     api_path(f"{P}/tables/<str:table>/rows", api.TableRowWriteView.as_view(), name="table-row-write"),
+    api_path(
+        f"{P}/tables/<str:table>/sensitive-columns",
+        api.TableSensitiveColumnsView.as_view(),
+        name="table-sensitive-columns",
+    ),
+    api_path(f"{P}/sensitive-columns", api.SensitiveColumnListView.as_view(), name="sensitive-columns"),
     api_path(f"{P}/indexes", api.IndexListView.as_view(), name="indexes"),
     api_path(f"{P}/indexes/<str:name>", api.IndexDetailView.as_view(), name="index-detail"),
 ]

@@ -40,6 +40,10 @@ MATRIX = [
     Row("POST", ROWS, {"values": {"email": "matrix@example.com"}}, MEMBER_201),
     Row("PATCH", ROWS, {"key": {"id": 51}, "values": {"email": "edited@example.com"}}, MEMBER_200),
     Row("DELETE", ROWS, {"key": {"id": 51}}, MEMBER_200),
+    Row("GET", P + "/tables/{customers}/sensitive-columns", None, READ_OWN),
+    Row("PUT", P + "/tables/{customers}/sensitive-columns", {"columns": ["email"]},
+        expect(admin=200, member=403, viewer=403, other=404)),
+    Row("GET", P + "/sensitive-columns", None, READ_OWN),
     Row("GET", P + "/indexes", None, READ_OWN),
     Row("GET", P + "/indexes/{index}", None, READ_OWN),
 ]  # fmt: skip
