@@ -62,6 +62,7 @@ class Grid {
     this.pages = 1;
     this.sort = null;
     this.sortable = true;
+    this.locked = new Set(); // columns whose cells are not edited here (masked values)
   }
 
   show(columns, rows, { page = 1, pages = 1, sort = null, sortable = true } = {}) {
@@ -78,7 +79,7 @@ class Grid {
     const body = this.rows.map((row) =>
       el("tr", {}, ...row.map((value, index) => {
         const td = el("td", { class: value === null ? "null" : "" }, cellText(value));
-        if (this.onEdit) td.addEventListener("dblclick", () => this.edit(td, row, index));
+        if (this.onEdit && !this.locked.has(index)) td.addEventListener("dblclick", () => this.edit(td, row, index));
         return td;
       })));
     const table = el("table", { class: "results" }, el("thead", {}, head), el("tbody", {}, ...body));
@@ -340,6 +341,7 @@ function startTableBrowser() {
     const { ok, body } = await api("GET", `${base}?${params}`);
     if (!ok) { status.textContent = body.detail; return; }
     const index = body.columns.indexOf(sort);
+    grid.locked = new Set(body.masked_columns.map((name) => body.columns.indexOf(name)));
     grid.show(body.columns.map((name) => ({ name })), body.rows, { sort: index < 0 ? null : { index, descending } });
     next = body.next_after ? { after: body.next_after } : body.next_offset ? { offset: body.next_offset } : null;
     document.getElementById("page-next").disabled = !next;
@@ -348,6 +350,13 @@ function startTableBrowser() {
       (body.editable ? " · double-click a cell to edit it" : ` · read-only: ${body.read_only_reason}`);
   }
 
+  document.getElementById("sensitive-form")?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const columns = [...event.target.querySelectorAll("input[name=sensitive]:checked")].map((box) => box.value);
+    const { ok, body } = await api("PUT", `/projects/${config.project}/tables/${encodeURIComponent(config.table)}/sensitive-columns?${query}`, { columns });
+    document.getElementById("sensitive-status").textContent = ok
+      ? `Sensitive: ${body.columns.join(", ") || "none"}.` : body.detail;
+  });
   document.getElementById("page-next").addEventListener("click", () => {
     if (!next) return;
     cursors[current + 1] = next;

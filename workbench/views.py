@@ -103,6 +103,8 @@ def table_browser(request, pk, table):
     refusal = services.write_refusal(connection)
     editable = refusal is None and bool(shape.primary_key) and role_at_least(request.user.role, Role.MEMBER)
     context = _context(request, project, connection, shape=shape, refusal=refusal)
+    context["is_admin"] = role_at_least(request.user.role, Role.ADMIN)
+    context["sensitive"] = selectors.sensitive_in_table(connection=connection, shape=shape)
     context["config"] = {
         "page": "table",
         "project": project.pk,

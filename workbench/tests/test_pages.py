@@ -82,3 +82,15 @@ def test_builder_page_offers_the_synced_tables_and_indexes(browser_for, member, 
     links = set(re.findall(r"action=(\w+)&(?:amp;)?name=(\w+)", indexes))
     assert {("rename_index", "orders_pkey"), ("drop_index", "customers_email_key")} <= links
     assert ("drop_index", "orders_pkey") not in links  # a primary key's index goes with its constraint
+
+
+def test_table_page_lets_an_admin_mark_sensitive_columns(browser_for, admin_user, viewer, project, orders_synced):
+    from workbench.models import SensitiveColumn
+
+    SensitiveColumn.objects.create(
+        connection=orders_synced, schema_name="public", table_name="customers", column_name="email"
+    )
+    admin_page = browser_for(admin_user).get(f"/app/projects/{project.pk}/tables/customers/").content.decode()
+    assert 'id="sensitive-form"' in admin_page and 'value="email" checked' in admin_page
+    viewer_page = browser_for(viewer).get(f"/app/projects/{project.pk}/tables/customers/").content.decode()
+    assert 'id="sensitive-form"' not in viewer_page and "masked for your role): email" in viewer_page
