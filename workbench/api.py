@@ -27,6 +27,7 @@ from workbench.models import Snippet, SqlRun
 TAGS = ["workbench"]
 CONNECTION_PARAM = OpenApiParameter("connection", int, description="Default: the project's default connection.")
 SCHEMA_PARAM = OpenApiParameter("schema", str, description="The table's schema when its name is not unique.")
+TABLE_PARAMS = [CONNECTION_PARAM, SCHEMA_PARAM]
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -351,7 +352,7 @@ class SqlPageView(_ProjectView):
         values = _valid(PageRequestSerializer, request.data)
         run = selectors.run_get(project=self.project(request, pk), pk=rid)
         result = services.sql_page(run=run, actor=request.user, page=_page(values), row_cap=values["row_cap"])
-        return Response(_run_body(run, {**result, "committed": False}, page=_page(values)))
+        return Response(_run_body(run, result, page=_page(values)))
 
 
 def _csv_body(result: dict) -> str:
@@ -486,8 +487,7 @@ class TableListView(_ProjectView):
 
 
 _ROW_PARAMS = [
-    CONNECTION_PARAM,
-    SCHEMA_PARAM,
+    *TABLE_PARAMS,
     OpenApiParameter("limit", int, description="Rows per page (1-500, default 50)."),
     OpenApiParameter("sort", str, description="Sort column (default: the primary key)."),
     OpenApiParameter("order", str, enum=["asc", "desc"]),
@@ -614,14 +614,14 @@ class TableSensitiveColumnsView(_TableView):
 
     write_role = Role.ADMIN
 
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], responses={200: SensitiveColumnsSerializer}, tags=TAGS)
+    @extend_schema(parameters=TABLE_PARAMS, responses={200: SensitiveColumnsSerializer}, tags=TAGS)
     def get(self, request, pk, table):
         connection, shape = self.table(request, pk, table)
         columns = sorted(selectors.sensitive_in_table(connection=connection, shape=shape))
         return Response({"schema": shape.schema, "table": shape.name, "columns": columns})
 
     @extend_schema(
-        parameters=[CONNECTION_PARAM, SCHEMA_PARAM],
+        parameters=TABLE_PARAMS,
         request=SensitiveColumnsInputSerializer,
         responses={200: SensitiveColumnsSerializer},
         tags=TAGS,
@@ -656,41 +656,42 @@ class SensitiveColumnListView(_ProjectView):
 
 
 class TableSchemaView(_TableView):
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], responses={200: TableSchemaSerializer}, tags=TAGS)
+    @extend_schema(parameters=TABLE_PARAMS, responses={200: TableSchemaSerializer}, tags=TAGS)
     def get(self, request, pk, table):
         connection, shape = self.table(request, pk, table)
         return Response(selectors.table_schema(connection=connection, shape=shape))
 
 
+def _row_write_schema(status_code: int):
+    return extend_schema(
+        parameters=TABLE_PARAMS, request=RowWriteSerializer, responses={status_code: RowKeySerializer}, tags=TAGS
+    )
+
+
 class TableRowWriteView(_TableView):
     """Insert, update and delete one row by primary key on a connection that allows writes."""
 
-    def _write(self, request, pk, table, service, **extra):
+    def _write(self, request, pk, table, service, fields: tuple[str, ...]) -> dict:
         values = _valid(RowWriteSerializer, request.data)
         connection = resolve_connection(
             project=self.project(request, pk), connection_id=values["connection"] or _int_param(request, "connection")
         )
         shape = selectors.table_shape(connection=connection, table=table, schema=request.query_params.get("schema"))
-        kwargs = {"values": values["values"]} if service is not services.row_delete else {}
-        if service is not services.row_insert:
-            kwargs["key"] = values["key"]
-        return service(connection=connection, shape=shape, actor=request.user, request=request, **kwargs)
+        given = {name: values[name] for name in fields}
+        return service(connection=connection, shape=shape, actor=request.user, request=request, **given)
 
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
-                   responses={201: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    @_row_write_schema(201)
     def post(self, request, pk, table):
-        key = self._write(request, pk, table, services.row_insert)
+        key = self._write(request, pk, table, services.row_insert, ("values",))
         return Response({"key": key}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
-                   responses={200: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    @_row_write_schema(200)
     def patch(self, request, pk, table):
-        return Response({"key": self._write(request, pk, table, services.row_update)})
+        return Response({"key": self._write(request, pk, table, services.row_update, ("key", "values"))})
 
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
-                   responses={200: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    @_row_write_schema(200)
     def delete(self, request, pk, table):
-        return Response({"key": self._write(request, pk, table, services.row_delete)})
+        return Response({"key": self._write(request, pk, table, services.row_delete, ("key",))})
 
 
 # --- indexes -------------------------------------------------------------------------------------

@@ -29,10 +29,10 @@ def test_select_returns_typed_columns_rows_and_is_history_and_audited(member_cli
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["columns"] == [
-        {"name": "id", "type": "int4"},
-        {"name": "status", "type": "text"},
-        {"name": "total", "type": "numeric"},
-        {"name": "at", "type": "timestamptz"},
+        {"name": "id", "type": "int4", "masked": False},
+        {"name": "status", "type": "text", "masked": False},
+        {"name": "total", "type": "numeric", "masked": False},
+        {"name": "at", "type": "timestamptz", "masked": False},
     ]
     assert [row[:3] for row in body["rows"]] == [
         [1, "delivered", "1.00"],
