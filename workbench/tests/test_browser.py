@@ -21,10 +21,19 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 @pytest.fixture
 def page(live_server, member):
+    yield from _signed_in_page(live_server, member)
+
+
+@pytest.fixture
+def admin_page(live_server, admin_user):
+    yield from _signed_in_page(live_server, admin_user)
+
+
+def _signed_in_page(live_server, user):
     from playwright.sync_api import sync_playwright
 
     client = Client()
-    client.force_login(member)
+    client.force_login(user)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1100, "height": 800})
@@ -194,3 +203,45 @@ def test_schema_change_builder(live_server, page, project, orders_connection):
     assert Proposal.objects.order_by("-id").first().kind == "index"
     page.set_viewport_size({"width": 390, "height": 800})
     assert _fits_the_screen(page)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_admin_marks_a_sensitive_column_and_it_is_masked_below_admin(
+    live_server, admin_page, member, project, orders_connection
+):
+    """The admin ticks email on the table page; a member then sees it masked there and in the SQL grid."""
+    from playwright.sync_api import expect
+
+    orders_connection.read_only = False
+    orders_connection.save()
+    synced(orders_connection)
+    admin_page.goto(f"{live_server.url}/app/projects/{project.pk}/tables/customers/")
+    cells = admin_page.locator("#rows table.results tbody tr").first.locator("td")
+    expect(cells.nth(1)).to_have_text("c1@example.com")
+    admin_page.locator("#sensitive-form").get_by_label("email").check()
+    admin_page.get_by_role("button", name="Save sensitive columns").click()
+    expect(admin_page.locator("#sensitive-status")).to_have_text("Sensitive: email.")
+    admin_page.reload()
+    expect(cells.nth(1)).to_have_text("c1@example.com")  # admins see the values
+
+    # The member, in a second context of the same browser.
+    client = Client()
+    client.force_login(member)
+    context = admin_page.context.browser.new_context(viewport={"width": 1100, "height": 800})
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+          "url": live_server.url}]
+    )  # fmt: skip
+    page = context.new_page()
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/tables/customers/")
+    member_cells = page.locator("#rows table.results tbody tr").first.locator("td")
+    expect(member_cells.nth(1)).to_have_text("••••••")
+    expect(page.locator("#sensitive-form")).to_have_count(0)
+    member_cells.nth(1).dblclick()
+    expect(page.get_by_label("Edit email")).to_have_count(0)  # a masked value is not edited in place
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/sql/")
+    _type_statement(page, "SELECT id, email FROM customers ORDER BY id")
+    page.keyboard.press("Control+Enter")
+    first = page.locator("table.results tbody tr").first.locator("td")
+    expect(first.nth(0)).to_have_text("1")
+    expect(first.nth(1)).to_have_text("••••••")
