@@ -40,6 +40,7 @@ ENDPOINTS = [
     ("GET /users/me", "/users/me", "GET"),
     ("GET /projects", "/projects", "GET"),
     ("GET /notifications", "/notifications", "GET"),
+    ("GET /dashboard", "/dashboard", "GET"),
     ("POST /query/optimize", "/query/optimize", "POST"),
 ]
 # What each endpoint must reach, as a share of the bare view's requests/s (issue 13).

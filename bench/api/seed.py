@@ -27,7 +27,7 @@ from notifications.models import Notification, NotificationKind  # noqa: E402
 from organizations.models import Organization  # noqa: E402
 from projects.models import Project  # noqa: E402
 
-READS = ["/users/me", "/projects", "/notifications"]
+READS = ["/users/me", "/projects", "/notifications", "/dashboard"]
 
 
 def organization_with(size: int) -> User:
