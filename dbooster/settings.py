@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "schema_metadata",
     "optimizer",
     "health",
+    "analytics",
     "approvals",
     "workbench",
     "assistant",
@@ -261,6 +262,20 @@ PROCRASTINATE_ON_APP_READY = None
 PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
 # A running job whose worker sent no heartbeat for this long lost its worker: it is retried or failed.
 JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
+
+# --- Analytics over time (snapshots of each connection's statistics) ----------
+# Every connection is snapshotted this often (sizes, pg_stat_statements deltas, connections, cache hits).
+ANALYTICS_SNAPSHOT_INTERVAL_MINUTES = env.int("ANALYTICS_SNAPSHOT_INTERVAL_MINUTES", default=15)
+# Raw snapshots are rolled up into one per hour past this many hours, hourly ones into one per day past
+# ANALYTICS_HOURLY_RETENTION_DAYS, and everything past ANALYTICS_RETENTION_DAYS is deleted.
+ANALYTICS_RAW_RETENTION_HOURS = env.int("ANALYTICS_RAW_RETENTION_HOURS", default=24)
+ANALYTICS_HOURLY_RETENTION_DAYS = env.int("ANALYTICS_HOURLY_RETENTION_DAYS", default=7)
+ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=30)
+# Per snapshot: the largest tables and indexes, and the statements with the most time, that are kept.
+ANALYTICS_MAX_RELATIONS = env.int("ANALYTICS_MAX_RELATIONS", default=100)
+ANALYTICS_MAX_QUERIES = env.int("ANALYTICS_MAX_QUERIES", default=100)
+# Statement timeout of the snapshot's reads on a target (the client-side deadline adds its grace).
+ANALYTICS_STATEMENT_TIMEOUT_MS = env.int("ANALYTICS_STATEMENT_TIMEOUT_MS", default=10_000)
 
 # --- Target databases --------------------------------------------------------
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds
