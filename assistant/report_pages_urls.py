@@ -1,0 +1,7 @@
+from django.urls import path
+
+from assistant import report_views
+
+urlpatterns = [
+    path("projects/<int:pk>/report/", report_views.report_page, name="page-assistant-report"),
+]
