@@ -55,7 +55,7 @@ READ_TIMEOUT_MS = 5_000
 CATALOG_ONLY = re.compile(r"\b(pg_catalog|information_schema|pg_stat\w*|pg_class|pg_namespace|pg_database)\b", re.I)
 
 _SIZE_SQL = """
-SELECT format('%I.%I', n.nspname, c.relname), pg_total_relation_size(c.oid), c.reltuples::bigint
+SELECT format('%%I.%%I', n.nspname, c.relname), pg_total_relation_size(c.oid), c.reltuples::bigint
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
   AND n.nspname NOT LIKE 'pg_toast%%'
