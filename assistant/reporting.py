@@ -178,10 +178,10 @@ def gather_facts(*, project, connection) -> tuple[ReportFacts, list[str]]:
             facts.database_bytes, facts.largest_tables = _live_size(conn)
             facts.measured_at = timezone.now().isoformat(timespec="minutes")
             facts.health_checked_at, facts.health_findings, facts.health_unavailable = _health(connection, conn)
-            try:
+            try:  # last: a failure here aborts the transaction, and nothing else is read in it
                 facts.slow_queries, facts.queries_source = _statements(conn), "pg_stat_statements"
-            except LookupError as exc:
-                facts.queries_unavailable = str(exc)
+            except (LookupError, DomainError, psycopg.Error) as exc:
+                facts.queries_unavailable = f"pg_stat_statements could not be read ({exc})"
     except (DomainError, psycopg.Error) as exc:
         log.info("report: connection %s unreachable: %s", connection.pk, type(exc).__name__)
         notes.append(f"{connection.name} could not be reached: {exc}. The report uses what DBooster stored.")
