@@ -11,8 +11,9 @@ import json
 
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,6 +27,14 @@ from dbooster.roles import Role
 from projects.selectors import project_get
 
 TAGS = ["assistant"]
+MODEL_ERRORS = {
+    402: OpenApiResponse(description="The plan's AI limit is used up this month (`quota_exceeded`)."),
+    502: OpenApiResponse(
+        description="The model failed: `model_timeout`, `model_rate_limited` (429 after the retries), "
+        "`model_http_error`, `model_unreachable` or `model_malformed`."
+    ),
+    503: OpenApiResponse(description="No model is configured (`model_not_configured`): `detail` names the settings."),
+}
 
 
 class _ProjectView(APIView):
@@ -100,6 +109,17 @@ class MessageRequestSerializer(serializers.Serializer):
     connection = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the project's")
 
 
+class EventStreamRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: text/event-stream`; the stream itself bypasses renderers, so this renders
+    only the JSON error bodies answered before a stream starts (a 400, 402, 404 or 503)."""
+
+    media_type = "text/event-stream"
+    format = "sse"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data, default=str).encode()
+
+
 def sse(events) -> bytes:
     for item in events:
         yield f"event: {item['event']}\ndata: {json.dumps(item['data'], default=str)}\n\n".encode()
@@ -111,10 +131,11 @@ class MessagesView(_ProjectView):
 
     throttle_classes = [RateLimit]
     rate_limit_scope = "assistant"
+    renderer_classes = [JSONRenderer, EventStreamRenderer]
 
     @extend_schema(
         request=MessageRequestSerializer,
-        responses={(200, "text/event-stream"): OpenApiTypes.STR},
+        responses={(200, "text/event-stream"): OpenApiTypes.STR, **MODEL_ERRORS},
         tags=TAGS,
     )
     def post(self, request, pk):
@@ -150,6 +171,8 @@ class ToolCallSerializer(serializers.Serializer):
 
 
 class MessageSerializer(serializers.ModelSerializer):
+    # Plain text, not an enum: "role" is the organization roles' enum name in the schema.
+    role = serializers.CharField(help_text="user, assistant or tool")
     tool_calls = ToolCallSerializer(many=True)
     sql = serializers.ListField(child=serializers.DictField(), help_text="What the tools ran for this turn")
     proposals = serializers.ListField(child=serializers.IntegerField(), help_text="Draft proposals it made")
@@ -213,7 +236,17 @@ class SqlView(_ProjectView):
     throttle_classes = [RateLimit]
     rate_limit_scope = "assistant"
 
-    @extend_schema(request=SqlRequestSerializer, responses={200: SqlAnswerSerializer}, tags=TAGS)
+    @extend_schema(
+        request=SqlRequestSerializer,
+        responses={
+            200: SqlAnswerSerializer,
+            422: OpenApiResponse(
+                description="The model's SQL still names unknown tables or columns after the retries."
+            ),
+            **MODEL_ERRORS,
+        },
+        tags=TAGS,
+    )
     def post(self, request, pk):
         project = self.project(request, pk)
         data = SqlRequestSerializer(data=request.data)

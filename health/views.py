@@ -28,7 +28,7 @@ def health_page(request, pk):
     try:
         connection = selectors.health_connection(project=project, connection_id=request.GET.get("connection"))
     except DomainError as exc:
-        return render(request, "health/health.html", {"project": project, "error": exc.message})
+        return render(request, "health/health.html", {"project": project, "error": exc.detail})
     run = selectors.last_run(connection=connection)
     groups = []
     if run is not None:
@@ -53,7 +53,7 @@ def health_run_page(request, pk):
         connection = selectors.health_connection(project=project, connection_id=request.POST.get("connection"))
         services.health_run(connection=connection, actor=request.user, request=request)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.detail)
         return HttpResponseRedirect(f"/app/projects/{project.pk}/health/")
     return HttpResponseRedirect(f"/app/projects/{project.pk}/health/?connection={connection.pk}")
 
@@ -68,7 +68,7 @@ def health_propose_page(request, pk, run, index):
     except NotFound:
         raise Http404("Finding not found") from None
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.detail)
         return HttpResponseRedirect(f"/app/projects/{project.pk}/health/")
     messages.success(request, f"Proposed for approval as #{proposal.pk}.")
     return HttpResponseRedirect(f"/app/approvals/{proposal.pk}/")

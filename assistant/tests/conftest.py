@@ -43,7 +43,7 @@ def pagila(project, pagila_url, settings):
     """The project's default connection to pagila, its schema synced."""
     settings.TARGET_ALLOW_LOCAL = True
     connection = DatabaseConnection.objects.create(
-        project=project, name="pagila", url=pagila_url, is_default=True, environment="development"
+        project=project, name="pagila", url=pagila_url, is_default=True, environment="development", read_only=False
     )
     sync = metadata_services.sync_request(project=project, connection_id=connection.pk, defer=False)
     assert metadata_services.sync_execute(sync_id=sync.pk).status == "succeeded"

@@ -23,7 +23,12 @@ def events_of(response) -> list[tuple[str, dict]]:
 
 
 def ask(client, project, question, **extra):
-    return client.post(f"/projects/{project.pk}/assistant/messages", {"question": question, **extra}, format="json")
+    return client.post(
+        f"/projects/{project.pk}/assistant/messages",
+        {"question": question, **extra},
+        format="json",
+        HTTP_ACCEPT="text/event-stream",  # what an EventSource-like client sends
+    )
 
 
 def test_the_answer_streams_and_is_stored_with_timings(member_client, project, pagila, fake_openai):

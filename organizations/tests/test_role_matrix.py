@@ -118,6 +118,7 @@ COVERED_URLCONFS = (
     "approvals.urls",
     "workbench.urls",
     "health.urls",
+    "assistant.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
@@ -129,6 +130,7 @@ MATRIX_MODULES = (
     "billing.tests.test_role_matrix",
     "workbench.tests.test_role_matrix",
     "health.tests.test_role_matrix",
+    "assistant.tests.test_role_matrix",
     "tests.test_role_matrix_public",
     "accounts.tests.test_role_matrix",
 )
