@@ -37,7 +37,7 @@ def _series(**kwargs):
     return serializers.ListField(child=serializers.FloatField(allow_null=True), **kwargs)
 
 
-class RangeSerializer(serializers.Serializer):
+class AnalyticsRangeSerializer(serializers.Serializer):
     connection = serializers.IntegerField()
     range = serializers.DictField(help_text="from, to (ISO 8601) and step_s")
     times = serializers.ListField(child=serializers.CharField(), help_text="Start of each point, ISO 8601")
@@ -54,7 +54,7 @@ class RelationSeriesSerializer(serializers.Serializer):
     series = _series(help_text="Bytes per point")
 
 
-class StorageSerializer(RangeSerializer):
+class StorageHistorySerializer(AnalyticsRangeSerializer):
     database_bytes = _series()
     relations = RelationSeriesSerializer(many=True)
     last_taken_at = serializers.DateTimeField(allow_null=True)
@@ -66,7 +66,7 @@ class ExecutionSeriesSerializer(serializers.Serializer):
     mean_ms = _series()
 
 
-class TopQuerySerializer(serializers.Serializer):
+class AnalyticsTopQuerySerializer(serializers.Serializer):
     fingerprint = serializers.CharField(help_text="The scans' fingerprint: /query/fingerprints/{fp}/history")
     query = serializers.CharField()
     calls = serializers.IntegerField()
@@ -79,11 +79,11 @@ class TopQuerySerializer(serializers.Serializer):
     series = ExecutionSeriesSerializer()
 
 
-class ExecutionTimeSerializer(RangeSerializer, ExecutionSeriesSerializer):
-    top_queries = TopQuerySerializer(many=True)
+class ExecutionTimeHistorySerializer(AnalyticsRangeSerializer, ExecutionSeriesSerializer):
+    top_queries = AnalyticsTopQuerySerializer(many=True)
 
 
-class UsageSerializer(RangeSerializer):
+class DatabaseUsageSerializer(AnalyticsRangeSerializer):
     connections = serializers.DictField(child=_series(), help_text="Sessions by state (peak per point)")
     cache_hit_ratio = _series(help_text="Blocks found in shared buffers / blocks read, per point")
     xact_commit = _series()
@@ -91,7 +91,7 @@ class UsageSerializer(RangeSerializer):
     stats_resets = serializers.ListField(child=serializers.BooleanField())
 
 
-class QueryTotalsSerializer(serializers.Serializer):
+class QueryHistoryTotalsSerializer(serializers.Serializer):
     calls = serializers.IntegerField()
     total_ms = serializers.FloatField()
     mean_ms = serializers.FloatField()
@@ -109,7 +109,7 @@ class FingerprintHistorySerializer(ExecutionSeriesSerializer):
     first_seen_scan = serializers.IntegerField(allow_null=True)
     range = serializers.DictField()
     times = serializers.ListField(child=serializers.CharField())
-    totals = QueryTotalsSerializer()
+    totals = QueryHistoryTotalsSerializer()
 
 
 class _ProjectSeriesView(APIView):
@@ -127,10 +127,12 @@ class _ProjectSeriesView(APIView):
 class StorageView(_ProjectSeriesView):
     """GET the database's size and its largest tables' and indexes' sizes over time."""
 
-    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: StorageSerializer}, tags=["analytics"])
+    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: StorageHistorySerializer}, tags=["analytics"])
     def get(self, request, pk):
         connection, rng, head = self._context(request, pk)
-        return Response(StorageSerializer({**head, **selectors.storage_series(connection=connection, rng=rng)}).data)
+        return Response(
+            StorageHistorySerializer({**head, **selectors.storage_series(connection=connection, rng=rng)}).data
+        )
 
 
 class ExecutionTimeView(_ProjectSeriesView):
@@ -142,7 +144,7 @@ class ExecutionTimeView(_ProjectSeriesView):
             OpenApiParameter("order", str, enum=sorted(TOP_QUERY_ORDER), description="Top queries by (total_ms)"),
             OpenApiParameter("limit", int, description="Top queries listed (1-200, default 50)"),
         ],
-        responses={200: ExecutionTimeSerializer},
+        responses={200: ExecutionTimeHistorySerializer},
         tags=["analytics"],
     )
     def get(self, request, pk):
@@ -159,7 +161,7 @@ class ExecutionTimeView(_ProjectSeriesView):
             **selectors.execution_series(connection=connection, rng=rng),
             "top_queries": selectors.top_queries(connection=connection, rng=rng, order=order, limit=limit),
         }
-        return Response(ExecutionTimeSerializer(data).data)
+        return Response(ExecutionTimeHistorySerializer(data).data)
 
 
 def _limit(value) -> int:
@@ -175,10 +177,12 @@ def _limit(value) -> int:
 class UsageView(_ProjectSeriesView):
     """GET sessions by state, the cache hit ratio and transactions committed and rolled back over time."""
 
-    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: UsageSerializer}, tags=["analytics"])
+    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: DatabaseUsageSerializer}, tags=["analytics"])
     def get(self, request, pk):
         connection, rng, head = self._context(request, pk)
-        return Response(UsageSerializer({**head, **selectors.usage_series(connection=connection, rng=rng)}).data)
+        return Response(
+            DatabaseUsageSerializer({**head, **selectors.usage_series(connection=connection, rng=rng)}).data
+        )
 
 
 class FingerprintHistoryView(APIView):

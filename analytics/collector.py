@@ -11,6 +11,7 @@ counters restarted from zero after the previous snapshot.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import psycopg
@@ -86,13 +87,32 @@ class Reading:
     notes: list[str] = field(default_factory=list)
 
 
+HAS_EXTENSION_SQL = "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
+HAS_INFO_SQL = "SELECT to_regclass('pg_stat_statements_info') IS NOT NULL"
+VERSION_SQL = "SHOW server_version_num"
+
+
+def _placeholders(text: str) -> str:
+    """A statement as psycopg sends it ($1, $2, ...), so that pglast fingerprints it as the server saw it."""
+    count = iter(range(1, 100))
+    text = re.sub(r"%\([a-z_]+\)s|%s", lambda _: f"${next(count)}", text)
+    return text.replace("%%", "%")
+
+
+# The snapshot's own reads are in pg_stat_statements too: they are left out of the statements it records.
+OWN_FINGERPRINTS = frozenset(
+    fingerprint(_placeholders(text))
+    for text in (DATABASE_SQL, CONNECTIONS_SQL, RELATIONS_SQL, TEXTS_SQL, HAS_EXTENSION_SQL, HAS_INFO_SQL, VERSION_SQL)
+) - {""}
+
+
 def _has_pg_stat_statements(conn: psycopg.Connection) -> bool:
-    return conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'").fetchone() is not None
+    return conn.execute(HAS_EXTENSION_SQL).fetchone() is not None
 
 
 def _statements_reset(conn: psycopg.Connection) -> str | None:
     """pg_stat_statements' last reset (its 1.9+ info view), None where the view is missing."""
-    exists = conn.execute("SELECT to_regclass('pg_stat_statements_info') IS NOT NULL").fetchone()[0]
+    exists = conn.execute(HAS_INFO_SQL).fetchone()[0]
     if not exists:
         return None
     return conn.execute("SELECT stats_reset::text FROM pg_stat_statements_info").fetchone()[0]
@@ -102,7 +122,7 @@ def read_statements(conn: psycopg.Connection) -> tuple[dict[str, dict] | None, s
     """(queryid -> counters, reset time, notes); counters None when pg_stat_statements cannot be read."""
     if not _has_pg_stat_statements(conn):
         return None, None, ["pg_stat_statements is not installed in this database: no query statistics."]
-    version = int(conn.execute("SHOW server_version_num").fetchone()[0])
+    version = int(conn.execute(VERSION_SQL).fetchone()[0])
     total = "total_exec_time" if version >= 130000 else "total_time"
     conn.execute("SAVEPOINT analytics_statements")
     try:
@@ -177,10 +197,11 @@ def statement_deltas(
 
 
 def statement_fingerprint(query: str) -> str:
-    """The scan's fingerprint of a statement text (pglast); "" for our own statistics reads and unparsable text."""
+    """The scan's fingerprint of a statement text (pglast); "" for the snapshot's own reads and unparsable text."""
     if "pg_stat_statements" in query:
         return ""
-    return fingerprint(query)
+    fp = fingerprint(query)
+    return "" if fp in OWN_FINGERPRINTS else fp
 
 
 def by_fingerprint(deltas: dict[str, dict], fingerprints: dict[str, str]) -> dict[str, dict]:

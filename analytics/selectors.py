@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q, Sum
+from django.db import connection as db_connection
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from analytics.models import CollectorState, QueryStat, QueryText, RelationSize, Snapshot
@@ -230,6 +231,7 @@ def fingerprint_history(*, project, fingerprint: str, rng: TimeRange, connection
         "connections": [c.pk for c in connections],
         "query": text or (extracted.normalized_text if extracted else ""),
         "extracted_query_id": extracted.pk if extracted else None,
+        "extracted_query_text": extracted.normalized_text if extracted else "",
         "first_seen_scan": extracted.first_seen_scan_id if extracted else None,
         "times": _times(rng),
         **series,
@@ -237,10 +239,34 @@ def fingerprint_history(*, project, fingerprint: str, rng: TimeRange, connection
     }
 
 
-def connections_with_history(*, project) -> list[DatabaseConnection]:
-    return list(
-        DatabaseConnection.objects.filter(project=project)
-        .filter(Q(analytics_snapshots__isnull=False) | Q(is_default=True))
-        .distinct()
-        .order_by("name")
-    )
+STORAGE_TABLES = {
+    "snapshots": "SELECT coalesce(sum(pg_column_size(s.*)), 0) FROM analytics_snapshots s WHERE s.connection_id = %s",
+    "relation_sizes": "SELECT coalesce(sum(pg_column_size(r.*)), 0) FROM analytics_relation_sizes r "
+    "JOIN analytics_snapshots s ON s.id = r.snapshot_id WHERE s.connection_id = %s",
+    "query_stats": "SELECT coalesce(sum(pg_column_size(q.*)), 0) FROM analytics_query_stats q "
+    "JOIN analytics_snapshots s ON s.id = q.snapshot_id WHERE s.connection_id = %s",
+    "query_texts": "SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM analytics_query_texts t WHERE t.connection_id = %s",
+    "collector_state": "SELECT coalesce(sum(pg_column_size(c.*)), 0) FROM analytics_collector_states c "
+    "WHERE c.connection_id = %s",
+}
+
+
+def storage_bytes(*, connection) -> dict[str, int]:
+    """The bytes of the rows a connection's analytics hold, per table and in total (row data, without the
+    indexes' and pages' overhead)."""
+    sizes = {}
+    with db_connection.cursor() as cur:
+        for name, query in STORAGE_TABLES.items():
+            cur.execute(query, [connection.pk])
+            sizes[name] = int(cur.fetchone()[0])
+    sizes["total"] = sum(sizes.values())
+    return sizes
+
+
+def snapshot_counts(*, connection) -> dict[str, int]:
+    counts = dict.fromkeys(("raw", "hour", "day"), 0)
+    for resolution, n in (
+        Snapshot.objects.filter(connection=connection).values_list("resolution").annotate(n=Count("id"))
+    ):
+        counts[resolution] = n
+    return counts

@@ -12,7 +12,7 @@ from django.utils import timezone
 from analytics import collector
 from analytics.models import CollectorState, QueryStat, QueryText, RelationSize, Resolution, Snapshot
 from dbooster import jobs
-from dbooster.errors import DomainError
+from dbooster.errors import Conflict, DomainError
 from schema_metadata import target
 from schema_metadata.models import DatabaseConnection
 
@@ -38,17 +38,32 @@ def snapshot_take(*, connection: DatabaseConnection, now: datetime | None = None
     now = now or timezone.now()
     state, _ = CollectorState.objects.get_or_create(connection=connection)
     CollectorState.objects.filter(pk=state.pk).update(last_attempt_at=now)
-    known = set((state.statement_counters or {}).keys())
     try:
         with target.session(
             connection.url, read_only=True, statement_timeout_ms=settings.ANALYTICS_STATEMENT_TIMEOUT_MS
         ) as conn:
             reading = collector.read(conn, max_relations=settings.ANALYTICS_MAX_RELATIONS)
-            texts = collector.read_texts(conn, sorted(set(reading.statements or {}) - known))
+            texts = collector.read_texts(conn, _queryids_needing_text(connection, state, reading))
     except DomainError as exc:
         CollectorState.objects.filter(pk=state.pk).update(last_error=exc.detail)
         raise
     return snapshot_record(connection=connection, reading=reading, texts=texts, at=now)
+
+
+def _queryids_needing_text(connection, state: CollectorState, reading: collector.Reading) -> list[str]:
+    """Statements new since the last snapshot (their fingerprint is parsed from the text), and those that ran
+    again and whose text is not stored yet: texts are read once, not every snapshot."""
+    previous = state.statement_counters or {}
+    stored = set(QueryText.objects.filter(connection=connection).values_list("fingerprint", flat=True))
+    needed = []
+    for queryid, counters in (reading.statements or {}).items():
+        if queryid not in previous:
+            needed.append(queryid)
+            continue
+        fp, before = _unpack(previous[queryid])
+        if fp and fp not in stored and counters["calls"] != before["calls"]:
+            needed.append(queryid)
+    return sorted(needed)
 
 
 def _fingerprints(previous: dict, texts: dict[str, str], queryids) -> dict[str, str]:
@@ -77,6 +92,9 @@ def snapshot_record(*, connection: DatabaseConnection, reading: collector.Readin
                     at: datetime) -> Snapshot:  # fmt: skip
     """Store one reading taken at `at` as a raw snapshot: gauges as read, counters as deltas since the last."""
     state = CollectorState.objects.select_for_update().get_or_create(connection=connection)[0]
+    if state.last_taken_at and at <= state.last_taken_at:
+        # Two snapshots at once (the schedule and a user's "now"): the one read first would give negative deltas.
+        raise Conflict("A newer snapshot of this database was recorded meanwhile.", code="snapshot_superseded")
     database_delta, database_reset = collector.database_deltas(state.database_counters, reading.database)
     previous = state.statement_counters or {}
     statements = reading.statements or {}
@@ -132,11 +150,12 @@ def snapshot_and_roll_up(*, connection_id: int, now: datetime | None = None) -> 
         return {"skipped": "the connection was deleted"}
     now = now or timezone.now()
     try:
-        snapshot = snapshot_take(connection=connection, now=now)
+        outcome = {"snapshot": snapshot_take(connection=connection, now=now).pk}
     except DomainError as exc:
         # Recorded on the collector state; the next interval tries again.
-        return {"error": exc.detail}
-    return {"snapshot": snapshot.pk, **snapshots_roll_up(connection=connection, now=now)}
+        outcome = {"error": exc.detail}
+    # Expired snapshots go even while the database cannot be reached.
+    return {**outcome, **snapshots_roll_up(connection=connection, now=now)}
 
 
 def snapshot_lost(lost: jobs.LostJob) -> str:

@@ -6,7 +6,7 @@ import psycopg
 import pytest
 from django.utils import timezone
 
-from analytics import services
+from analytics import collector, services
 from analytics.models import CollectorState, QueryText, Snapshot
 from analytics.tests.conftest import run_queries
 from dbooster.errors import DomainError
@@ -53,6 +53,9 @@ def test_second_snapshot_holds_each_querys_deltas_by_fingerprint(stats_connectio
     assert 0 < second.cache_hit_ratio <= 1
     assert QueryText.objects.get(connection=stats_connection, fingerprint=FP).query.startswith("SELECT count(*)")
     assert not second.stats_reset
+    # The first snapshot's own reads ran in between: they are not the database's workload.
+    assert not second.queries.filter(fingerprint__in=collector.OWN_FINGERPRINTS).exists()
+    assert not QueryText.objects.filter(query__contains="pg_database_size").exists()
 
     run_queries(stats_database, QUERY, 2, "paid")
     third = take(stats_connection, start + timedelta(minutes=30))
@@ -70,6 +73,8 @@ def test_a_reset_of_pg_stat_statements_counts_from_zero(stats_connection, stats_
     after = take(stats_connection, start + timedelta(minutes=15))
     assert after.stats_reset
     assert after.queries.get(fingerprint=FP).calls == 4  # not 4 - 20
+    # It ran before the first snapshot: its text is read when it runs again, once.
+    assert QueryText.objects.filter(connection=stats_connection, fingerprint=FP).count() == 1
     assert after.xact_commit >= 0 and after.blks_hit >= 0
 
 
@@ -91,6 +96,7 @@ def test_an_unreachable_database_leaves_its_error_and_nothing_else(project, sett
         take(connection, timezone.now())
     result = services.snapshot_and_roll_up(connection_id=connection.pk)
     assert "refused" in result["error"] or "connect" in result["error"].lower()
+    assert result["deleted"] == 0  # the roll-up and expiry still ran
     assert CollectorState.objects.get(connection=connection).last_error == result["error"]
     assert not Snapshot.objects.filter(connection=connection).exists()
     assert services.snapshot_and_roll_up(connection_id=10**9) == {"skipped": "the connection was deleted"}
@@ -108,3 +114,12 @@ def test_only_the_queries_with_the_most_time_are_kept(stats_connection, stats_da
     kept = list(second.queries.values_list("calls", flat=True))
     # The tail is not stored, but the snapshot's totals count every statement.
     assert second.calls >= 9 and second.calls > sum(kept)
+
+
+def test_a_snapshot_read_before_a_newer_one_is_not_recorded(stats_connection):
+    now = timezone.now()
+    take(stats_connection, now)
+    with pytest.raises(DomainError) as raised:
+        take(stats_connection, now - timedelta(seconds=1))
+    assert raised.value.code == "snapshot_superseded"
+    assert Snapshot.objects.filter(connection=stats_connection).count() == 1

@@ -119,6 +119,7 @@ COVERED_URLCONFS = (
     "workbench.urls",
     "health.urls",
     "assistant.urls",
+    "analytics.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
@@ -131,6 +132,7 @@ MATRIX_MODULES = (
     "workbench.tests.test_role_matrix",
     "health.tests.test_role_matrix",
     "assistant.tests.test_role_matrix",
+    "analytics.tests.test_role_matrix",
     "tests.test_role_matrix_public",
     "accounts.tests.test_role_matrix",
 )
