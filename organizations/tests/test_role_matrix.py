@@ -132,6 +132,7 @@ MATRIX_MODULES = (
     "workbench.tests.test_role_matrix",
     "health.tests.test_role_matrix",
     "assistant.tests.test_role_matrix",
+    "assistant.tests.test_report_role_matrix",
     "analytics.tests.test_role_matrix",
     "tests.test_role_matrix_public",
     "accounts.tests.test_role_matrix",
