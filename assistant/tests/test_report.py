@@ -112,7 +112,7 @@ def test_the_models_prose_keeps_only_numbers_of_the_facts(member_client, project
 def test_prose_with_a_foreign_number_is_rejected_for_the_template(member_client, project, measured, fake_openai):
     fake_openai.json(
         {
-            "size": "The database is small, about 3.14 GB, and grows 12% a month.",
+            "size": "The database is small, about 31415.9 GB, and grows 271828% a month.",
             "health": "All is well.",
             "queries": "Most statements are fast.",
             "first": "Start at the top.",
@@ -121,7 +121,7 @@ def test_prose_with_a_foreign_number_is_rejected_for_the_template(member_client,
     body = report_of(member_client, project)
     size = sections(body)["size"]
     assert size["prose_source"] == "template" and size["prose"] == size["template_prose"]
-    assert size["rejected"] == "the model wrote numbers that are not among the facts (12, 3.14)"
+    assert size["rejected"] == "the model wrote numbers that are not among the facts (271828, 31415.9)"
     assert sections(body)["health"]["prose"] == "All is well."
     every_number_is_a_fact(body)
 
