@@ -291,16 +291,25 @@ def _queries_section(facts: ReportFacts) -> tuple[dict, str]:
     return data, prose
 
 
+def _findings_by_check(findings: list[HealthFinding]) -> list[list[HealthFinding]]:
+    """Critical and warning findings, one group per check (five duplicate indexes are one thing to do)."""
+    groups: dict[tuple[str, str], list[HealthFinding]] = {}
+    for f in findings:
+        if SEVERITY_ORDER.get(f.severity, 3) <= 1:
+            groups.setdefault((f.severity, f.check), []).append(f)
+    return list(groups.values())
+
+
 def priorities(facts: ReportFacts) -> list[Priority]:
     """What to do first: critical health findings, then the slow queries with measured advice (most time
-    first), then warnings, then the other advised queries; at most MAX_PRIORITIES."""
+    first), then warnings (one step per check), then the other advised queries; at most MAX_PRIORITIES."""
     steps: list[tuple[tuple, Priority]] = []
-    for f in facts.health_findings:
-        order = SEVERITY_ORDER.get(f.severity, 3)
-        if order > 1:
-            continue
+    for group in _findings_by_check(facts.health_findings):
+        f, order = group[0], SEVERITY_ORDER.get(group[0].severity, 3)
         why = f"{f.severity}: {f.detail}" if f.detail else f.severity
-        steps.append(((0 if order == 0 else 2, 0.0), Priority(0, f.title, why, f.fix, f.fix_sql)))
+        title = f.title if len(group) == 1 else f"{f.title} ({len(group)} found)"
+        sql = "\n".join(g.fix_sql for g in group[:MAX_PRIORITIES] if g.fix_sql)
+        steps.append(((0 if order == 0 else 2, 0.0), Priority(0, title, why, f.fix, sql)))
     for q in facts.slow_queries:
         measured = [a for a in q.advice if a.speedup]
         best = max(measured, key=lambda a: a.speedup) if measured else (q.advice[0] if q.advice else None)

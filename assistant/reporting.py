@@ -41,7 +41,7 @@ from optimizer.models import Suggestion
 from optimizer.rules import analyze
 from optimizer.services import schema_from_metadata
 from schema_metadata import target
-from schema_metadata.models import QueryAnalysis
+from schema_metadata.models import DbTable, QueryAnalysis
 from schema_metadata.sql_guard import fingerprint
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,9 @@ TOP_TABLES = 5
 TOP_QUERIES = 5
 ADVICE_PER_QUERY = 3
 READ_TIMEOUT_MS = 5_000
-# Statements that read only the catalogs are monitoring tools' (and DBooster's own), not the application's.
-CATALOG_ONLY = re.compile(r"\b(pg_catalog|information_schema|pg_stat\w*|pg_class|pg_namespace|pg_database)\b", re.I)
+# Statements on the catalogs and the server's functions are monitoring tools' (and DBooster's own reads), not the
+# application's workload.
+CATALOG_ONLY = re.compile(r"\bpg_[a-z_]+|\binformation_schema\b", re.I)
 
 _SIZE_SQL = """
 SELECT format('%%I.%%I', n.nspname, c.relname), pg_total_relation_size(c.oid), c.reltuples::bigint
@@ -122,9 +123,14 @@ def _health(connection, conn) -> tuple[str, list[HealthFinding], str]:
     return when, [HealthFinding(**{k: f.get(k) or ("" if k != "objects" else []) for k in fields}) for f in found], ""
 
 
-def _statements(conn) -> list[SlowQuery]:
+def _mentions(query: str, tables: set[str]) -> bool:
+    return not tables or bool(set(re.findall(r"[a-z_][a-z0-9_$]*", query.lower())) & tables)
+
+
+def _statements(conn, tables: set[str]) -> list[SlowQuery]:
+    """The slowest application statements by mean time: not the catalogs', and reading a synced table."""
     items, total = workload.top_queries(conn, limit=50)
-    application = [i for i in items if not CATALOG_ONLY.search(i.query)]
+    application = [i for i in items if not CATALOG_ONLY.search(i.query) and _mentions(i.query, tables)]
     slowest = sorted(application, key=lambda i: -i.mean_time_ms)[:TOP_QUERIES]
     return [
         SlowQuery(
@@ -179,7 +185,10 @@ def gather_facts(*, project, connection) -> tuple[ReportFacts, list[str]]:
             facts.measured_at = timezone.now().isoformat(timespec="minutes")
             facts.health_checked_at, facts.health_findings, facts.health_unavailable = _health(connection, conn)
             try:  # last: a failure here aborts the transaction, and nothing else is read in it
-                facts.slow_queries, facts.queries_source = _statements(conn), "pg_stat_statements"
+                tables = {
+                    t.lower() for t in DbTable.objects.filter(connection=connection).values_list("name", flat=True)
+                }
+                facts.slow_queries, facts.queries_source = _statements(conn, tables), "pg_stat_statements"
             except (LookupError, DomainError, psycopg.Error) as exc:
                 facts.queries_unavailable = f"pg_stat_statements could not be read ({exc})"
     except (DomainError, psycopg.Error) as exc:

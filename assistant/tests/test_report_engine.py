@@ -165,3 +165,14 @@ def test_an_empty_database_still_gets_a_report():
     assert report.sections[0].prose.startswith("The size of d could not be read.")
     assert report.sections[2].prose == "No slow query can be shown: pg_stat_statements is off."
     assert [p.title for p in report.priorities] == ["Run the health checks"]
+
+
+def test_findings_of_one_check_are_one_step_and_leave_room_for_the_queries():
+    duplicates = [
+        HealthFinding("duplicate_indexes", "warning", "Duplicate index", f"idx_{i} is covered", "Drop it",
+                      f"DROP INDEX idx_{i};")
+        for i in range(6)
+    ]  # fmt: skip
+    steps = build_report(facts(health_findings=duplicates)).priorities
+    assert [s.title for s in steps] == ["Speed up SELECT * FROM orders WHERE status = $1", "Duplicate index (6 found)"]
+    assert steps[1].sql.splitlines() == [f"DROP INDEX idx_{i};" for i in range(5)]
