@@ -13,7 +13,6 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -109,17 +108,6 @@ class MessageRequestSerializer(serializers.Serializer):
     connection = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the project's")
 
 
-class EventStreamRenderer(BaseRenderer):
-    """Lets a client ask for `Accept: text/event-stream`; the stream itself bypasses renderers, so this renders
-    only the JSON error bodies answered before a stream starts (a 400, 402, 404 or 503)."""
-
-    media_type = "text/event-stream"
-    format = "sse"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        return json.dumps(data, default=str).encode()
-
-
 def sse(events) -> bytes:
     for item in events:
         yield f"event: {item['event']}\ndata: {json.dumps(item['data'], default=str)}\n\n".encode()
@@ -131,7 +119,10 @@ class MessagesView(_ProjectView):
 
     throttle_classes = [RateLimit]
     rate_limit_scope = "assistant"
-    renderer_classes = [JSONRenderer, EventStreamRenderer]
+
+    def perform_content_negotiation(self, request, force=False):
+        # A client that accepts only text/event-stream still gets its errors (before the stream) as JSON.
+        return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(
         request=MessageRequestSerializer,

@@ -27,7 +27,7 @@ def ask(client, project, question, **extra):
         f"/projects/{project.pk}/assistant/messages",
         {"question": question, **extra},
         format="json",
-        HTTP_ACCEPT="text/event-stream",  # what an EventSource-like client sends
+        HTTP_ACCEPT="text/event-stream",  # what a server-sent events client sends; errors still come as JSON
     )
 
 
@@ -172,7 +172,7 @@ def test_without_a_model_chat_answers_503_naming_the_settings(member_client, pro
     settings.OPENAI_API_KEY = ""
     settings.OPENAI_BASE_URL = None
     response = ask(member_client, project, "anything")
-    assert response.status_code == 503
+    assert response.status_code == 503 and response["Content-Type"] == "application/json"
     body = response.json()
     assert body["code"] == "model_not_configured" and "OPENAI_API_KEY" in body["detail"]
     assert Conversation.objects.count() == 0
