@@ -27,7 +27,9 @@ TOP_QUERY_ORDER = {"total_ms", "mean_ms", "calls", "rows", "shared_blks_read"}
 
 
 def connections_due(*, now: datetime | None = None) -> list[int]:
-    """Connections never snapshotted, or whose last attempt is an interval old."""
+    """Connections never snapshotted, or whose last attempt is an interval old (none when the interval is 0)."""
+    if settings.ANALYTICS_SNAPSHOT_INTERVAL_MINUTES <= 0:
+        return []
     now = now or timezone.now()
     threshold = now - timedelta(minutes=settings.ANALYTICS_SNAPSHOT_INTERVAL_MINUTES) + DUE_SLACK
     recent = CollectorState.objects.filter(last_attempt_at__gt=threshold).values("connection_id")

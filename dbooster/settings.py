@@ -264,7 +264,7 @@ PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
 JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
 
 # --- Analytics over time (snapshots of each connection's statistics) ----------
-# Every connection is snapshotted this often (sizes, pg_stat_statements deltas, connections, cache hits).
+# Every connection is snapshotted this often (sizes, pg_stat_statements deltas, connections, cache hits); 0: never.
 ANALYTICS_SNAPSHOT_INTERVAL_MINUTES = env.int("ANALYTICS_SNAPSHOT_INTERVAL_MINUTES", default=15)
 # Raw snapshots are rolled up into one per hour past this many hours, hourly ones into one per day past
 # ANALYTICS_HOURLY_RETENTION_DAYS, and everything past ANALYTICS_RETENTION_DAYS is deleted.

@@ -1,10 +1,13 @@
 """The snapshot jobs through a real procrastinate worker: the minute's tick queues each due connection once,
 the job snapshots it through the guarded session, and a connection that fails does not fail the job."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from procrastinate.contrib.django import app
 
-from analytics import services
+from analytics import selectors, services
 from analytics.models import CollectorState, Snapshot
 from dbooster import jobs
 from dbooster.testing import job_status, run_pending_jobs
@@ -35,3 +38,15 @@ def test_the_tick_queues_due_connections_and_the_worker_snapshots_them(stats_con
 def test_the_tick_is_periodic_every_minute():
     periodic = {task.task.name: task.cron for task in app.periodic_registry.periodic_tasks.values()}
     assert periodic[services.TICK_TASK] == "* * * * *"
+
+
+@pytest.mark.django_db
+def test_which_connections_are_due(stats_connection, settings):
+    now = timezone.now()
+    assert selectors.connections_due(now=now) == [stats_connection.pk]  # never snapshotted
+    CollectorState.objects.create(connection=stats_connection, last_attempt_at=now - timedelta(minutes=10))
+    assert selectors.connections_due(now=now) == []
+    # Due half a minute before the whole interval: the minute's tick does not slip a minute each time.
+    assert selectors.connections_due(now=now + timedelta(minutes=4, seconds=31)) == [stats_connection.pk]
+    settings.ANALYTICS_SNAPSHOT_INTERVAL_MINUTES = 0
+    assert selectors.connections_due(now=now + timedelta(days=1)) == []
