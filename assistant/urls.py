@@ -1,4 +1,4 @@
-from assistant import api
+from assistant import api, report_api
 from dbooster.api import api_path
 
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
         name="assistant-conversation",
     ),
     api_path("projects/<int:pk>/assistant/sql", api.SqlView.as_view(), name="assistant-sql"),
+    api_path("projects/<int:pk>/assistant/report", report_api.ReportView.as_view(), name="assistant-report"),
     api_path(
         "projects/<int:pk>/assistant/proposals/<int:pid>/accept",
         api.ProposalAcceptView.as_view(),

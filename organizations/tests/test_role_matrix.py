@@ -118,9 +118,9 @@ COVERED_URLCONFS = (
     "approvals.urls",
     "workbench.urls",
     "health.urls",
+    "assistant.urls",
     "analytics.urls",
     "dashboard.urls",
-    "assistant.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
@@ -132,9 +132,10 @@ MATRIX_MODULES = (
     "billing.tests.test_role_matrix",
     "workbench.tests.test_role_matrix",
     "health.tests.test_role_matrix",
+    "assistant.tests.test_role_matrix",
+    "assistant.tests.test_report_role_matrix",
     "analytics.tests.test_role_matrix",
     "dashboard.tests.test_role_matrix",
-    "assistant.tests.test_role_matrix",
     "tests.test_role_matrix_public",
     "accounts.tests.test_role_matrix",
 )
