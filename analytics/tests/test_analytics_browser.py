@@ -23,7 +23,7 @@ from psycopg import sql
 
 from analytics import services
 from analytics.models import Snapshot
-from dashboard.tests.test_first_session_browser import CHROMIUM, LAUNCH_ARGS, wider_than_screen
+from dashboard.tests.browser import CHROMIUM, LAUNCH_ARGS, wider_than_screen
 from dbooster import jobs
 from dbooster.testing import run_pending_jobs
 from schema_metadata import demo_shop

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 
 from optimizer.models import OptimizationRun, WorkloadImport
+from optimizer.tests.conftest import forget_the_load
 
 PENDING = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20"
 
@@ -91,6 +92,7 @@ def test_workload_page(member, project, connection_for, shop_database):
     connection_for(shop_database)
     with psycopg.connect(shop_database, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        forget_the_load(conn)
         for i in range(60):
             conn.execute("SELECT id, total FROM orders WHERE customer_id = %s", [i])
     client = _session(member)

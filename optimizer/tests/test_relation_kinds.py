@@ -6,6 +6,7 @@ import pytest
 
 from optimizer import advisor, workload
 from optimizer.models import WorkloadImport
+from optimizer.tests.conftest import forget_the_load
 from optimizer.tests.test_pages import _session
 
 VIEW_SQL = """
@@ -78,6 +79,7 @@ def test_workload_page_with_view_catalog_and_dml_statements(member, project, con
     with psycopg.connect(shop_database, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
         conn.execute("SELECT pg_stat_statements_reset()")
+        forget_the_load(conn)
         for i in range(40):
             conn.execute("SELECT * FROM recent_orders WHERE customer_id = %s", [i])
             conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", ["public"])

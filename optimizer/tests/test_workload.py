@@ -3,12 +3,14 @@
 import psycopg
 import pytest
 
+from optimizer.tests.conftest import forget_the_load
 from optimizer.workload import fingerprint, top_queries
 
 
 def _run_workload(url):
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        forget_the_load(conn)
         for i in range(60):
             conn.execute("SELECT id, total FROM orders WHERE customer_id = %s", [i])
         for _ in range(3):
