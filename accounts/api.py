@@ -481,10 +481,7 @@ class LogoutView(APIView):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            token = RefreshToken(data.validated_data["refresh_token"])
-            if str(token.get("user_id")) != str(request.user.pk):
-                raise InvalidInput("That refresh token belongs to someone else.")
-            token.blacklist()
+            services.session_sign_out(user=request.user, refresh_token=data.validated_data["refresh_token"])
         except TokenError:
             raise TokenRejected() from None
         audit.record(action="auth.logout", actor=request.user, request=request)

@@ -176,7 +176,7 @@ CORS_ALLOW_CREDENTIALS = True
 # --- REST framework and JWT -------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "dbooster.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -260,6 +260,8 @@ PROCRASTINATE_ON_APP_READY = None
 PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
 # A running job whose worker sent no heartbeat for this long lost its worker: it is retried or failed.
 JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
+# /health reads the queue's counts at most this often in each server process (0: on every request).
+HEALTH_QUEUE_TTL_S = env.float("HEALTH_QUEUE_TTL_S", default=5.0)
 
 # --- Target databases --------------------------------------------------------
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds

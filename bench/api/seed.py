@@ -20,12 +20,14 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from accounts.services import token_pair  # noqa: E402
 from notifications.models import Notification, NotificationKind  # noqa: E402
 from organizations.models import Organization  # noqa: E402
 from projects.models import Project  # noqa: E402
+from projects.services import set_current_project  # noqa: E402
 
 READS = ["/users/me", "/projects", "/notifications"]
 
@@ -36,10 +38,14 @@ def organization_with(size: int) -> User:
     Organization.objects.filter(name=name).delete()
     User.objects.filter(email=f"{name}@bench.local").delete()
     org = Organization.objects.create(name=name, plan="team")
-    user = User.objects.create_user(email=f"{name}@bench.local", password=None, organization=org, role="admin")
-    Project.objects.bulk_create(
+    user = User.objects.create_user(
+        email=f"{name}@bench.local", password=None, organization=org, role="admin", email_verified_at=timezone.now()
+    )
+    projects = Project.objects.bulk_create(
         Project(organization=org, name=f"project {i}", description="bench", created_by=user) for i in range(size)
     )
+    # POST /query/optimize without "project" runs on the current one (a project with no connection).
+    set_current_project(user=user, project=projects[0])
     Notification.objects.bulk_create(
         Notification(recipient=user, kind=NotificationKind.SCAN_FINISHED, title=f"scan {i} finished")
         for i in range(size)
