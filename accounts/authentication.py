@@ -1,12 +1,12 @@
 """How API requests sign in: simplejwt bearer tokens, the user, their organization and their session in one query."""
 
-from django.db.models import Exists, OuterRef
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
 from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts import selectors
 from accounts.models import SignInSession
 
 
@@ -25,22 +25,17 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
             user_id = validated_token[jwt_settings.USER_ID_CLAIM]
         except KeyError:
             raise jwt_authentication.InvalidToken("Token contained no recognizable user identification") from None
-        users = self.user_model.objects.select_related("organization")
         session_id = validated_token.get(SignInSession.TOKEN_CLAIM)
-        if session_id is not None:
-            live = SignInSession.objects.filter(pk=session_id, user_id=OuterRef("pk"), revoked_at__isnull=True)
-            users = users.annotate(session_live=Exists(live))
-        try:
-            user = users.get(**{jwt_settings.USER_ID_FIELD: user_id})
-        except (self.user_model.DoesNotExist, ValueError, TypeError):
-            raise exceptions.AuthenticationFailed("User not found", code="user_not_found") from None
+        user, session_live = selectors.user_signing_in(user_id=user_id, session_id=session_id)
+        if user is None:
+            raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
         if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
         if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
             jwt_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):
             raise exceptions.AuthenticationFailed("The user's password has been changed.", code="password_changed")
-        if session_id is not None and not user.session_live:
+        if session_id is not None and not session_live:
             raise exceptions.AuthenticationFailed(
                 "This sign-in session was signed out; sign in again.", code="session_revoked"
             )

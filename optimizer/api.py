@@ -3,7 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_list, paginated_response
+from dbooster.api import ModelSerializer, paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
 from dbooster.verified import VerifiedEmail
@@ -26,7 +26,7 @@ class OptimizeInputSerializer(serializers.Serializer):
         return value
 
 
-class SuggestionSerializer(serializers.ModelSerializer):
+class SuggestionSerializer(ModelSerializer):
     source = serializers.SerializerMethodField()
 
     class Meta:
@@ -42,14 +42,14 @@ class SuggestionSerializer(serializers.ModelSerializer):
         return obj.source
 
 
-class PastRunSerializer(serializers.ModelSerializer):
+class PastRunSerializer(ModelSerializer):
     class Meta:
         model = OptimizationRun
         fields = ["id", "created_at", "cost_before", "plan_status", "ai_status"]
         read_only_fields = fields
 
 
-class OptimizationSerializer(serializers.ModelSerializer):
+class OptimizationSerializer(ModelSerializer):
     suggestions = serializers.SerializerMethodField()
     dropped = serializers.SerializerMethodField()
     ai = serializers.SerializerMethodField()
@@ -86,7 +86,7 @@ class OptimizationSerializer(serializers.ModelSerializer):
         return PastRunSerializer(selectors.past_runs(run=obj), many=True).data
 
 
-class OptimizationListSerializer(serializers.ModelSerializer):
+class OptimizationListSerializer(ModelSerializer):
     suggestions = serializers.SerializerMethodField()
     best_speedup = serializers.SerializerMethodField()
 
@@ -177,7 +177,7 @@ class WorkloadInputSerializer(serializers.Serializer):
     )
 
 
-class WorkloadQuerySerializer(serializers.ModelSerializer):
+class WorkloadQuerySerializer(ModelSerializer):
     class Meta:
         model = WorkloadQuery
         fields = [
@@ -187,7 +187,7 @@ class WorkloadQuerySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkloadSerializer(serializers.ModelSerializer):
+class WorkloadSerializer(ModelSerializer):
     queries = serializers.SerializerMethodField()
 
     class Meta:
