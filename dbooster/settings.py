@@ -362,6 +362,9 @@ OPENAI_MAX_RETRIES = env.int("OPENAI_MAX_RETRIES", default=2)
 # The catalog read of a schema sync may take longer than one EXPLAIN on a big schema.
 TARGET_SYNC_STATEMENT_TIMEOUT_MS = env.int("TARGET_SYNC_STATEMENT_TIMEOUT_MS", default=120_000)
 TARGET_SYNC_LOCK_TIMEOUT_MS = env.int("TARGET_SYNC_LOCK_TIMEOUT_MS", default=10_000)
+# Pages of a synced snapshot (GET /metadata, /metadata/tables, ...) are kept in the shared cache this long;
+# a sync makes them stale at once whatever is left (0: never cached).
+METADATA_CACHE_SECONDS = env.int("METADATA_CACHE_SECONDS", default=600)
 # The demo shop database `./dev run` creates (seed_demo); its size in orders.
 DEMO_SHOP_DATABASE = env.str("DEMO_SHOP_DATABASE", default="dbooster_demo_shop")
 DEMO_SHOP_ORDERS = env.int("DEMO_SHOP_ORDERS", default=1_000_000)
