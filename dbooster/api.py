@@ -94,6 +94,16 @@ class Pagination(PageNumberPagination):
     def django_paginator_class(self, object_list, per_page):
         return CountingPaginator(object_list, per_page, counts=self.counts)
 
+    def get_schema_operation_parameters(self, view):
+        """DRF's `page` and `page_size`, with the bounds the server enforces (both at least 1, page_size at most
+        `max_page_size`), so a client reading the schema never sends one it refuses."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
+
     def paginate_queryset(self, queryset, request, view=None):
         page = super().paginate_queryset(queryset, request, view=view)
         if page is not None:
