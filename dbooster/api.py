@@ -95,13 +95,15 @@ class Pagination(PageNumberPagination):
         return CountingPaginator(object_list, per_page, counts=self.counts)
 
     def get_schema_operation_parameters(self, view):
-        """DRF's `page` and `page_size`, with the bounds the server enforces (both at least 1, page_size at most
-        `max_page_size`), so a client reading the schema never sends one it refuses."""
+        """DRF's `page` and `page_size`, with the bound the server enforces (both at least 1), so a client reading
+        the schema never sends one it refuses; a page_size above `max_page_size` is served as that size."""
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
             if parameter["name"] == self.page_size_query_param:
-                parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] += (
+                    f" At most {self.max_page_size}: a larger size gets pages of {self.max_page_size}."
+                )
         return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
