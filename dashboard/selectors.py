@@ -11,12 +11,15 @@ import re
 from dataclasses import dataclass
 
 import psycopg
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Sum
 
 from approvals.models import Proposal
+from dashboard.cache import cached_counts
 from dbooster.errors import DomainError
+from health.models import HealthRun
 from optimizer import workload
-from optimizer.models import OptimizationRun, Suggestion
+from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
+from projects.models import Project
 from repositories.models import ExtractedQuery, ScanRun
 from schema_metadata import target
 from schema_metadata.models import DatabaseConnection, DbTable, QueryAnalysis, SchemaSync
@@ -168,3 +171,190 @@ def analysis_before_change(*, proposal, fingerprint: str, exclude=None) -> Query
     if exclude is not None:
         analyses = analyses.exclude(pk=exclude)
     return analyses.order_by("-created_at", "-id").first()
+
+
+# --- The dashboard: counts, worst health findings and the queries with the most time to save ------------------
+# Every read below is a constant number of SQL queries whatever the number of projects, connections, runs or
+# suggestions (dashboard/tests/test_dashboard_api.py counts them): aggregates, DISTINCT ON and IN lists, never a
+# loop of reads.
+
+WORST = 10
+SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}
+OPEN_SEVERITIES = ("critical", "warning")  # info findings (top queries, settings) describe; they are not open work
+
+
+def _latest_health_runs(projects) -> list[HealthRun]:
+    """The last health run of each connection of `projects` (one query)."""
+    return list(
+        HealthRun.objects.filter(project__in=projects)
+        .select_related("project", "connection")
+        .order_by("connection_id", "-created_at", "-id")
+        .distinct("connection_id")
+    )
+
+
+def _unsubmitted_suggestions(projects):
+    """Measured suggestions nobody has submitted for approval yet (the home page's open findings)."""
+    return Suggestion.objects.filter(
+        run__project__in=projects, dropped=False, speedup__isnull=False, proposals__isnull=True
+    )
+
+
+def dashboard_counts(projects) -> dict:
+    """How much there is, across `projects` (a queryset of one organization's projects)."""
+    by_severity = {s: 0 for s in SEVERITY_RANK}
+    for run in _latest_health_runs(projects):
+        for finding in run.findings:
+            by_severity[finding["severity"]] = by_severity.get(finding["severity"], 0) + 1
+    health_open = sum(by_severity[s] for s in OPEN_SEVERITIES)
+    suggestions_open = _unsubmitted_suggestions(projects).count()
+    return {
+        "projects": projects.count(),
+        "connections": DatabaseConnection.objects.filter(project__in=projects).count(),
+        "queries_found": ExtractedQuery.objects.filter(project__in=projects).count(),
+        "open_findings": health_open + suggestions_open,
+        "open_findings_by_source": {"health": health_open, "suggestions": suggestions_open},
+        "health_findings_by_severity": by_severity,
+        "pending_approvals": Proposal.objects.filter(project__in=projects, state__in=Proposal.OPEN_STATES).count(),
+    }
+
+
+def worst_health_findings(projects, *, limit: int = WORST) -> list[dict]:
+    """The critical and warning findings of the latest run of each connection, critical first, newest run first
+    (info findings, such as the top queries and settings to review, describe the database; they are no problem)."""
+    found = []
+    for run in _latest_health_runs(projects):
+        for index, finding in enumerate(run.findings):
+            if finding["severity"] in OPEN_SEVERITIES:
+                found.append((run, index, finding))
+    found.sort(key=lambda item: (SEVERITY_RANK.get(item[2]["severity"], 9), -item[0].created_at.timestamp()))
+    return [
+        {
+            "project": run.project_id,
+            "project_name": run.project.name,
+            "connection": run.connection_id,
+            "connection_name": run.connection.name,
+            "run": run.pk,
+            "index": index,
+            "ran_at": run.created_at,
+            **{key: finding.get(key, "") for key in ("check", "severity", "title", "detail", "fix", "fix_sql")},
+            "objects": finding.get("objects", []),
+        }
+        for run, index, finding in found[:limit]
+    ]
+
+
+def _latest_workloads(projects):
+    """The last pg_stat_statements import of each connection (its calls and times are the current workload)."""
+    return (
+        WorkloadImport.objects.filter(project__in=projects)
+        .order_by("connection_id", "-created_at", "-id")
+        .distinct("connection_id")
+        .values("pk")
+    )
+
+
+def _per_call_saving_ms(suggestion: Suggestion) -> float | None:
+    """Time one execution saves, as measured (before - after), else from the measured time and the speedup."""
+    before, after = suggestion.time_before_ms, suggestion.time_after_ms
+    if before is not None and after is not None:
+        return max(before - after, 0.0)
+    if before is not None and suggestion.speedup:
+        return max(before * (1 - 1 / suggestion.speedup), 0.0)
+    return None
+
+
+def time_to_save(projects, *, limit: int = TOP) -> list[dict]:
+    """The queries whose fix saves the most time: optimizer suggestions not yet applied (per call, times the calls
+    pg_stat_statements counted when the workload was imported) and the workload advisor's estimates.
+
+    One line per query (fingerprint), the largest saving first.
+    """
+    suggestions = list(
+        Suggestion.objects.filter(run__project__in=projects, dropped=False, time_before_ms__isnull=False)
+        .exclude(proposals__state=Proposal.State.APPLIED)
+        .select_related("run", "run__project")
+        .order_by("-id")[:200]
+    )
+    fingerprints = {s.run.fingerprint for s in suggestions if s.run.fingerprint}
+    current = WorkloadQuery.objects.filter(workload__in=_latest_workloads(projects))
+    calls = dict(
+        current.filter(fingerprint__in=fingerprints)
+        .values("fingerprint")
+        .annotate(n=Sum("calls"))
+        .values_list("fingerprint", "n")
+    )
+    workload = list(
+        current.filter(saving_ms__gt=0).select_related("workload", "workload__project").order_by("-saving_ms")[:limit]
+    )
+    best: dict[str, dict] = {}
+
+    def keep(key: str, item: dict) -> None:
+        if item["saving_ms"] > 0 and (key not in best or item["saving_ms"] > best[key]["saving_ms"]):
+            best[key] = item
+
+    for s in suggestions:
+        per_call = _per_call_saving_ms(s)
+        if per_call is None:
+            continue
+        n = calls.get(s.run.fingerprint) if s.run.fingerprint else None
+        keep(s.run.fingerprint or f"suggestion-{s.pk}", {
+            "source": "optimizer", "project": s.run.project_id, "project_name": s.run.project.name,
+            "connection": s.run.connection_id, "query": s.run.query, "fingerprint": s.run.fingerprint,
+            "fix": s.sql, "kind": s.kind, "speedup": s.speedup, "verified": s.verified, "calls": n,
+            "per_call_ms": round(per_call, 3), "saving_ms": round(per_call * (n or 1), 3),
+            "optimization": s.run_id, "suggestion": s.pk,
+        })  # fmt: skip
+    for row in workload:
+        keep(row.fingerprint or f"workload-{row.pk}", {
+            "source": "workload", "project": row.workload.project_id, "project_name": row.workload.project.name,
+            "connection": row.workload.connection_id, "query": row.query, "fingerprint": row.fingerprint,
+            "fix": "", "kind": "index", "speedup": None, "verified": False, "calls": row.calls,
+            "per_call_ms": round(row.saving_ms / row.calls, 3) if row.calls else None,
+            "saving_ms": round(row.saving_ms, 3), "optimization": None, "suggestion": None,
+        })  # fmt: skip
+    return sorted(best.values(), key=lambda item: -item["saving_ms"])[:limit]
+
+
+def connection_summaries(project) -> list[dict]:
+    """Each connection of the project: its synced size, its last sync and its last health run."""
+    connections = list(
+        DatabaseConnection.objects.filter(project=project)
+        .annotate(table_count=Count("tables", distinct=True), size_bytes=Sum("tables__size_bytes"))
+        .order_by("-is_default", "name", "id")
+    )
+    syncs = {
+        s.connection_id: s
+        for s in SchemaSync.objects.filter(connection__in=connections)
+        .order_by("connection_id", "-created_at", "-id")
+        .distinct("connection_id")
+    }
+    runs = {r.connection_id: r for r in _latest_health_runs(Project.objects.filter(pk=project.pk))}
+    return [{"connection": c, "last_sync": syncs.get(c.pk), "last_health_run": runs.get(c.pk)} for c in connections]
+
+
+def last_scan(project) -> ScanRun | None:
+    return ScanRun.objects.filter(project=project).order_by("-created_at", "-id").first()
+
+
+def dashboard(*, org) -> dict:
+    """`GET /dashboard`: the user's organization, across its projects."""
+    projects = Project.objects.filter(organization=org)
+    return {
+        "counts": cached_counts(org.pk, "all", lambda: dashboard_counts(projects)),
+        "worst_findings": worst_health_findings(projects),
+        "time_to_save": time_to_save(projects),
+    }
+
+
+def project_summary(*, project) -> dict:
+    """`GET /projects/{id}/summary`: the dashboard of one project, its connections and its last scan."""
+    projects = Project.objects.filter(pk=project.pk)
+    return {
+        "project": project,
+        "counts": cached_counts(project.organization_id, f"project:{project.pk}", lambda: dashboard_counts(projects)),
+        "worst_findings": worst_health_findings(projects),
+        "time_to_save": time_to_save(projects),
+        "connections": connection_summaries(project),
+        "last_scan": last_scan(project),
+    }

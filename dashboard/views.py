@@ -27,6 +27,7 @@ def _project_context(project) -> dict:
         "measured": selectors.measured_queries(project),
         "findings": selectors.open_findings(project),
         "approvals": selectors.pending_approvals(project),
+        "connection_summaries": selectors.connection_summaries(project),
     }
 
 
@@ -38,6 +39,8 @@ def home(request):
         projects = list(project_selectors.project_list(org=request.user.organization)[:20])
         current = project_selectors.current_project(user=request.user)
         context.update(projects=projects, current=current)
+        if projects:
+            context["dashboard"] = selectors.dashboard(org=request.user.organization)
         if current is not None:
             context.update(_project_context(current))
     return render(request, "dashboard/home.html", context)
@@ -61,6 +64,15 @@ def explain_entry(request):
     if current is not None:
         return redirect(f"/app/projects/{current.pk}/explain/")
     return redirect("/app/projects/?next=explain")
+
+
+@role_required(Role.VIEWER)
+def health_entry(request):
+    """The Health menu item: the current project's health page, or the projects to choose from."""
+    current = project_selectors.current_project(user=request.user)
+    if current is not None:
+        return redirect(f"/app/projects/{current.pk}/health/")
+    return redirect("/app/projects/?next=health")
 
 
 def _summary_before(proposal, after) -> dict | None:

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from procrastinate import sql as procrastinate_sql
 from procrastinate.contrib.django import app
+from procrastinate.exceptions import AlreadyEnqueued
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,15 @@ logger = logging.getLogger(__name__)
 def defer(task_name: str, **task_kwargs) -> int:
     """Queue one job of the task registered as `task_name`; returns the job id."""
     return app.configure_task(task_name, allow_unknown=False).defer(**task_kwargs)
+
+
+def defer_once(task_name: str, *, lock: str, **task_kwargs) -> int | None:
+    """Queue one job unless a job with the same `lock` is still waiting (None then); jobs with one lock never run
+    at the same time (procrastinate's queueing lock and lock)."""
+    try:
+        return app.configure_task(task_name, allow_unknown=False, queueing_lock=lock, lock=lock).defer(**task_kwargs)
+    except AlreadyEnqueued:
+        return None
 
 
 RETRY = "retry"

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("approvals.pages_urls")),
     path("", include("workbench.pages_urls")),
     path("", include("health.pages_urls")),
+    path("", include("analytics.pages_urls")),
 ]

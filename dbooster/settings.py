@@ -81,9 +81,11 @@ INSTALLED_APPS = [
     "schema_metadata",
     "optimizer",
     "health",
+    "analytics",
     "approvals",
     "workbench",
     "billing",
+    "dashboard",
     "workflow",  # migration history only (its models moved to audit, notifications, approvals)
 ]
 
@@ -271,6 +273,24 @@ PROCRASTINATE_IMPORT_PATHS = ["dbooster.tasks"]
 JOB_STALLED_AFTER_S = env.float("JOB_STALLED_AFTER_S", default=60.0)
 # /health reads the queue's counts at most this often in each server process (0: on every request).
 HEALTH_QUEUE_TTL_S = env.float("HEALTH_QUEUE_TTL_S", default=5.0)
+# Health checks run by themselves on every connection whose last run is older than this (0: only on demand).
+HEALTH_RUN_INTERVAL_MINUTES = env.int("HEALTH_RUN_INTERVAL_MINUTES", default=60)
+# Health runs older than this are deleted by the scheduler; each connection's latest run is always kept.
+HEALTH_RUN_RETENTION_DAYS = env.int("HEALTH_RUN_RETENTION_DAYS", default=30)
+
+# --- Analytics over time (snapshots of each connection's statistics) ----------
+# Every connection is snapshotted this often (sizes, pg_stat_statements deltas, connections, cache hits); 0: never.
+ANALYTICS_SNAPSHOT_INTERVAL_MINUTES = env.int("ANALYTICS_SNAPSHOT_INTERVAL_MINUTES", default=15)
+# Raw snapshots are rolled up into one per hour past this many hours, hourly ones into one per day past
+# ANALYTICS_HOURLY_RETENTION_DAYS, and everything past ANALYTICS_RETENTION_DAYS is deleted.
+ANALYTICS_RAW_RETENTION_HOURS = env.int("ANALYTICS_RAW_RETENTION_HOURS", default=24)
+ANALYTICS_HOURLY_RETENTION_DAYS = env.int("ANALYTICS_HOURLY_RETENTION_DAYS", default=7)
+ANALYTICS_RETENTION_DAYS = env.int("ANALYTICS_RETENTION_DAYS", default=30)
+# Per snapshot: the largest tables and indexes, and the statements with the most time, that are kept.
+ANALYTICS_MAX_RELATIONS = env.int("ANALYTICS_MAX_RELATIONS", default=100)
+ANALYTICS_MAX_QUERIES = env.int("ANALYTICS_MAX_QUERIES", default=100)
+# Statement timeout of the snapshot's reads on a target (the client-side deadline adds its grace).
+ANALYTICS_STATEMENT_TIMEOUT_MS = env.int("ANALYTICS_STATEMENT_TIMEOUT_MS", default=10_000)
 
 # --- Target databases --------------------------------------------------------
 TARGET_CONNECT_TIMEOUT = env.int("TARGET_CONNECT_TIMEOUT", default=5)  # seconds

@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("workbench.urls")),
     path("", include("health.urls")),
+    path("", include("analytics.urls")),
+    path("", include("dashboard.urls")),
     # Server-rendered pages.
     path("app/", include("dbooster.pages")),
 ]

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from approvals.services import proposal_submit_sql
 from audit.services import record
-from dbooster.errors import InvalidInput, NotFound
+from dbooster import jobs
+from dbooster.errors import DomainError, InvalidInput, NotFound
+from health import selectors
 from health.engine import run_checks
 from health.models import HealthRun
 from optimizer.workload import fingerprint
 from repositories.models import ExtractedQuery
 from schema_metadata import target
 
+log = logging.getLogger(__name__)
+
+SCHEDULED_RUN_TASK = "health.run_scheduled"
 TOP_QUERY_CHECKS = ("top_queries_total_time", "top_queries_mean_time", "top_queries_calls")
 STATEMENT_TIMEOUT_MS = 10_000
 
@@ -76,3 +86,45 @@ def health_propose_fix(*, run: HealthRun, index: int, actor, request=None):
         evidence={"health_run": run.pk, "finding": index, "check": finding["check"]},
         request=request,
     )
+
+
+def _interval() -> timedelta | None:
+    minutes = settings.HEALTH_RUN_INTERVAL_MINUTES
+    return timedelta(minutes=minutes) if minutes > 0 else None
+
+
+def health_schedule_due_runs() -> list[int]:
+    """Queue a run of the checks for each connection whose last run is older than the interval (the periodic
+    task calls this every minute). Returns the connections queued now; one already waiting is not queued twice."""
+    interval = _interval()
+    if interval is None:
+        return []
+    due = selectors.connections_due(older_than=timezone.now() - interval)
+    return [pk for pk in due if jobs.defer_once(SCHEDULED_RUN_TASK, lock=f"health-run-{pk}", connection_id=pk)]
+
+
+def health_prune_old_runs() -> int:
+    """Delete the runs older than HEALTH_RUN_RETENTION_DAYS, but never a connection's latest. Returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.HEALTH_RUN_RETENTION_DAYS)
+    deleted, _ = selectors.runs_older_than(cutoff).exclude(pk__in=selectors.latest_run_ids()).delete()
+    return deleted
+
+
+def health_run_scheduled(*, connection_id: int) -> HealthRun | None:
+    """The scheduled run of one connection: skipped when the connection is gone or was checked within the interval
+    (someone ran it since it was queued); a database that cannot be reached is stored as a run with the reason,
+    so the page says so and the next attempt waits for the next interval."""
+    interval = _interval()
+    connection = selectors.connection_for_scheduled_run(pk=connection_id)
+    if connection is None or interval is None:
+        return None
+    last = selectors.last_run(connection=connection)
+    if last is not None and last.created_at > timezone.now() - interval:
+        return None
+    try:
+        return health_run(connection=connection)
+    except DomainError as exc:
+        log.info("scheduled health run of connection %s failed: %s", connection.pk, exc.code)
+        return HealthRun.objects.create(
+            project=connection.project, connection=connection, errors={"connection": exc.detail}
+        )

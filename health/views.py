@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseRedirect
@@ -28,7 +29,7 @@ def health_page(request, pk):
     try:
         connection = selectors.health_connection(project=project, connection_id=request.GET.get("connection"))
     except DomainError as exc:
-        return render(request, "health/health.html", {"project": project, "error": exc.message})
+        return render(request, "health/health.html", {"project": project, "error": exc.detail})
     run = selectors.last_run(connection=connection)
     groups = []
     if run is not None:
@@ -41,6 +42,7 @@ def health_page(request, pk):
         "run": run,
         "groups": [(s, items) for s, items in groups if items],
         "can_propose": role_at_least(request.user.role, Role.MEMBER),
+        "interval_minutes": settings.HEALTH_RUN_INTERVAL_MINUTES,
     }
     return render(request, "health/health.html", context)
 
@@ -53,7 +55,7 @@ def health_run_page(request, pk):
         connection = selectors.health_connection(project=project, connection_id=request.POST.get("connection"))
         services.health_run(connection=connection, actor=request.user, request=request)
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.detail)
         return HttpResponseRedirect(f"/app/projects/{project.pk}/health/")
     return HttpResponseRedirect(f"/app/projects/{project.pk}/health/?connection={connection.pk}")
 
@@ -68,7 +70,7 @@ def health_propose_page(request, pk, run, index):
     except NotFound:
         raise Http404("Finding not found") from None
     except DomainError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.detail)
         return HttpResponseRedirect(f"/app/projects/{project.pk}/health/")
     messages.success(request, f"Proposed for approval as #{proposal.pk}.")
     return HttpResponseRedirect(f"/app/approvals/{proposal.pk}/")

@@ -25,6 +25,7 @@ from psycopg import sql as pgsql
 
 from optimizer.query_shape import (
     SelectShape,
+    equality_parameters,
     param_count,
     parameterize,
     plan_relations,
@@ -44,8 +45,11 @@ MAX_KEY_COLUMNS = 4
 MAX_KEY_BYTES = 1000
 # An index on equality columns that keep this fraction of the rows or more does not beat the scan.
 LOW_SELECTIVITY = 0.25
-# A statement the planner already costs under this is not worth an index (well under a millisecond).
+# A statement the planner already costs under this is not worth an index (well under a millisecond), unless it
+# reads a table of `min_rows` or more whole at a cost of MIN_WHOLE_SCAN_COST or more (some 40 pages): that scan grows
+# with the table, a lookup does not.
 MIN_BASE_COST = 100.0
+MIN_WHOLE_SCAN_COST = MIN_BASE_COST / 2
 # An unmeasurable (estimate-only) index is proposed only where the planner expects its filter to keep less.
 ESTIMATE_ONLY_MAX_FRACTION = 0.1
 # An index that extends (and so replaces) an existing one needs only this share of the usual cost gain.
@@ -57,6 +61,10 @@ MAX_SANDBOX_CANDIDATES = 12
 TIMED_RUNS = 5
 # A sandboxed index must make the query at least this much faster in time (median over median) to be kept.
 MIN_TIME_SPEEDUP = 1.05
+# A parameter's column is skewed when its most common value is this many times as frequent as the average value
+# (and holds at least SKEW_MIN_SHARE of the rows): the generic plan, costed for the average, hides the heavy calls.
+SKEW_FACTOR = 3.0
+SKEW_MIN_SHARE = 0.01
 
 
 # --- catalog --------------------------------------------------------------
@@ -288,6 +296,9 @@ class Candidate:
     # A partitioned table's leaf partitions: CONCURRENTLY is built per partition, then attached.
     partitions: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     partitioned: bool = field(default=False, compare=False)
+    # Why the statement's generic form would not use it (equality on columns that keep a large share of the rows):
+    # never measured, proposed only estimate-only where nothing can be measured, with this caveat.
+    unselective: str | None = field(default=None, compare=False)
 
     @property
     def signature(self) -> tuple:
@@ -457,6 +468,16 @@ def _fraction(table: TableInfo, columns, ask: _TableAsk) -> float:
     return fraction
 
 
+def _unselective_reason(table: TableInfo, columns: list[str], ask: _TableAsk) -> str:
+    values = ", ".join(f"{c} has about {table.distinct(c):,.0f} distinct values" for c in columns)
+    written = [f"{c} {ask.eq_constants[c]}" for c in columns if c in ask.eq_constants]
+    rare = f"; only a rare value (as {', '.join(written)} may be) would use it" if written else ""
+    return (
+        f"{values}: the statement's generic form keeps about {_fraction(table, columns, ask):.0%} of the rows per "
+        f"call, where a scan of {table.name} is as fast{rare}"
+    )
+
+
 def _key_column(key: str) -> str:
     return key.split(" ")[0].strip('"')
 
@@ -486,8 +507,11 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
     def add(keys, reason, include=(), where=None, method="btree"):
         keys = tuple(_capped(table, list(dict.fromkeys(keys))))
         key_columns = {_key_column(k) for k in keys}
+        unselective = None
         if where is None and keys and key_columns <= set(eq) and _fraction(table, key_columns, ask) > LOW_SELECTIVITY:
-            return  # equality on columns that keep a quarter of the rows or more: the scan is as good
+            # Equality on columns that keep a quarter of the rows or more: for the statement's generic form the
+            # scan is as good. Kept aside with the reason: where nothing can be measured, it is still proposed.
+            unselective = _unselective_reason(table, sorted(key_columns), ask)
         include = [i for i in include if i.strip('"') not in key_columns]
         if keys:
             ordered = bool(sort_keys) and keys[-len(sort_keys) :] == tuple(sort_keys)
@@ -503,6 +527,7 @@ def _table_candidates(table: TableInfo, ask: _TableAsk, trgm_available: bool) ->
                     provides_order=ordered,
                     partitions=tuple(table.partitions),
                     partitioned=partitioned,
+                    unselective=unselective,
                 )
             )
 
@@ -641,9 +666,13 @@ def generate_candidates(
     trgm_available: bool = False,
     shapes: list[SelectShape] | None = None,
     via_views: dict[tuple, str] | None = None,
+    unselective: bool = False,
 ) -> tuple[list[Candidate], list[dict]]:
-    """Candidates for `sql` (or for the given shapes), and the ones skipped with why (covered by an index, tiny)."""
+    """Candidates for `sql` (or for the given shapes), and the ones skipped with why (covered by an index, tiny,
+    unselective for the generic form). With `unselective`, those last come back too, after all the others: where
+    nothing can be measured they are proposed estimate-only with their caveat rather than dropped."""
     out: dict[tuple, Candidate] = {}
+    aside: dict[tuple, Candidate] = {}
     skipped: list[dict] = []
     for shape in select_shapes(sql) if shapes is None else shapes:
         asks, by_alias = _resolve(shape, tables)
@@ -666,8 +695,13 @@ def generate_candidates(
                     skipped.append({"index": cand.ddl(), "reason": f"already served by index {existing.name}"})
                     continue
                 cand = _with_context(cand, table, view)
-                out[cand.signature] = cand
-    return list(out.values()), skipped
+                if cand.unselective is None:
+                    out[cand.signature] = cand
+                elif unselective:
+                    aside.setdefault(cand.signature, cand)
+                elif not any(s["index"] == cand.ddl() for s in skipped):
+                    skipped.append({"index": cand.ddl(), "reason": cand.unselective})
+    return [*out.values(), *(c for sig, c in aside.items() if sig not in out)], skipped
 
 
 def _with_context(cand: Candidate, table: TableInfo, view: str | None) -> Candidate:
@@ -804,6 +838,68 @@ def explain_json(conn: psycopg.Connection, query: str, *, analyze: bool = False,
     return _json(row[0])[0]
 
 
+def explain_with_values(conn: psycopg.Connection, query: str, values: list[str]) -> dict:
+    """EXPLAIN (FORMAT JSON) of `query` with its $n bound to `values`: the custom plan a call with them gets."""
+    name = "dbooster_" + uuid.uuid4().hex[:12]
+    # Inside a savepoint: a value the statement refuses must not abort the caller's transaction, and the rollback
+    # also forgets the prepared statement and the SET LOCAL.
+    conn.execute("SAVEPOINT dbooster_values")
+    try:
+        conn.execute(pgsql.SQL("PREPARE {} AS {}").format(pgsql.Identifier(name), pgsql.SQL(query)))
+        conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        args = pgsql.SQL(", ").join(pgsql.Literal(v) for v in values)
+        row = conn.execute(
+            pgsql.SQL("EXPLAIN (FORMAT JSON) EXECUTE {}({})").format(pgsql.Identifier(name), args)
+        ).fetchone()
+    finally:
+        conn.execute("ROLLBACK TO SAVEPOINT dbooster_values")
+        conn.execute("RELEASE SAVEPOINT dbooster_values")
+    return _json(row[0])[0]
+
+
+_PARAM_STATS_SQL = """
+SELECT s.most_common_vals::text::text[], s.most_common_freqs, s.n_distinct, greatest(c.reltuples, 1)::float8
+  FROM unnest(%s::text[]) AS t(name)
+  JOIN pg_class c ON c.oid = to_regclass(t.name)
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = %s AND NOT s.inherited
+"""
+
+
+@dataclass
+class SkewedCall:
+    """Values for every $n of a statement that make its heaviest call: each column's most common value."""
+
+    values: list[str]
+    described: list[str]  # "website_id = 'c4ca…' (41% of the rows)"
+
+
+def skewed_call(conn: psycopg.Connection, query: str) -> SkewedCall | None:
+    """The call the generic plan underestimates: every `column = $n` bound to the column's most common value, when
+    at least one of them is skewed (pg_stats). None when a parameter is not such an equality, or nothing is skewed."""
+    count = param_count(query)
+    if not count:
+        return None
+    try:
+        params = equality_parameters(query)
+    except Exception:  # noqa: BLE001 - pglast's errors: no call to add
+        return None
+    if set(params) != set(range(1, count + 1)):
+        return None
+    values, described, skewed = [], [], False
+    for number in range(1, count + 1):
+        tables, column = params[number]
+        rows = conn.execute(_PARAM_STATS_SQL, [[_name_text(s, t) for s, t in tables], column]).fetchall()
+        if len(rows) != 1 or not rows[0][0]:
+            return None
+        mcv, freqs, n_distinct, reltuples = rows[0]
+        distinct = -n_distinct * reltuples if n_distinct < 0 else max(n_distinct, 1.0)
+        skewed |= freqs[0] >= SKEW_MIN_SHARE and freqs[0] >= SKEW_FACTOR / distinct
+        values.append(mcv[0])
+        described.append(f"{column} = {mcv[0]!r} ({freqs[0]:.0%} of the rows)")
+    return SkewedCall(values, described) if skewed else None
+
+
 def plan_indexes(plan: dict) -> set[str]:
     """Names of the indexes a plan scans."""
     names: set[str] = set()
@@ -833,6 +929,7 @@ class WhatIf:
         self.hypopg = hypopg
         self.sandbox = sandbox
         self._handles: dict[tuple, tuple[str, str, int | None]] = {}  # signature -> (mode, name, hypo oid)
+        self._skewed: dict[str, SkewedCall | None] = {}
 
     def mode_for(self, candidate: Candidate) -> str:
         if self.hypopg and candidate.method in HYPOPG_METHODS:
@@ -889,9 +986,27 @@ class WhatIf:
         handle = self._handles.get(candidate.signature)
         return handle[1] if handle else None
 
+    def skewed_call(self, query: str) -> SkewedCall | None:
+        if query not in self._skewed:
+            self._skewed[query] = skewed_call(self.conn, query)
+        return self._skewed[query]
+
     def measure(self, query: str) -> Measurement:
+        """The statement's cost: its generic plan's, plus its heaviest call's where a parameter's column is skewed
+        (a generic plan costed for the average website hides the calls for the one taking most of the traffic)."""
         plan = explain_json(self.conn, query)
-        return Measurement(float(plan["Plan"]["Total Cost"]), plan_indexes(plan), plan)
+        m = Measurement(float(plan["Plan"]["Total Cost"]), plan_indexes(plan), plan)
+        call = self.skewed_call(query)
+        if call is not None:
+            try:
+                heavy = explain_with_values(self.conn, query, call.values)
+            except psycopg.Error:
+                # The values could not be planned (the first measurement of this query, so all stay comparable).
+                self._skewed[query] = None
+                return m
+            m.cost += float(heavy["Plan"]["Total Cost"])
+            m.used |= plan_indexes(heavy)
+        return m
 
 
 @dataclass
@@ -1002,6 +1117,7 @@ def advise(
         trgm_available=trgm,
         shapes=context.shapes,
         via_views=context.via_views,
+        unselective=not hypopg and not allow_sandbox,
     )
     for extra in extra_candidates:
         if extra.signature not in {c.signature for c in candidates}:
@@ -1021,7 +1137,13 @@ def advise(
         )
     base = whatif.measure(query)
     result.cost_before, result.plan_before = base.cost, base.plan
-    if base.cost < MIN_BASE_COST and candidates:
+    call = whatif.skewed_call(query)
+    if call is not None:
+        result.notes.append(
+            "Planned for the generic call and for the heaviest one (" + ", ".join(call.described) + "): the costs "
+            "shown are the sum of both plans, so an index must serve the skewed value too."
+        )
+    if base.cost < MIN_BASE_COST and candidates and not _scans_a_table_whole(base.plan, context.tables, min_rows):
         result.notes.append(
             f"The planner already costs this statement at {base.cost:.0f}: it reads little, and no index would "
             "save measurable time."
@@ -1030,7 +1152,10 @@ def advise(
         _note_existing_indexes(result, base)
         return result
     if not hypopg and not allow_sandbox:
-        result.suggestions = [IndexAdvice(c, ESTIMATE_ONLY, cost_before=base.cost) for c in _estimate_pick(candidates)]
+        result.suggestions = [
+            IndexAdvice(c, ESTIMATE_ONLY, cost_before=base.cost, reason_unverified=_unmeasured_reason(c))
+            for c in _estimate_pick(candidates)
+        ]
         result.cost_after = None
         return result
 
@@ -1069,7 +1194,7 @@ def advise(
     for cand, m, _, _ in measured:
         if cand.signature in chosen_signatures:
             continue
-        gain = (base.cost - m.cost) / base.cost if base.cost else 0.0
+        gain = _gain(base, m, cand)
         if gain < _threshold(cand, min_gain):
             reason = f"cost gain {gain:.0%} is under {_threshold(cand, min_gain):.0%}"
         else:
@@ -1337,6 +1462,64 @@ def _threshold(cand: Candidate, min_gain: float) -> float:
     return min_gain * EXTENSION_GAIN_FACTOR if cand.extends else min_gain
 
 
+def _scans_a_table_whole(plan: dict, tables: dict, min_rows: float) -> bool:
+    """True when the plan reads a table of at least `min_rows` rows by a sequential scan that costs
+    MIN_WHOLE_SCAN_COST or more."""
+    big = {t.name for t in tables.values() if t.rows >= min_rows}
+    big |= {name for t in tables.values() if t.rows >= min_rows for _, name in t.partitions}
+    found = False
+
+    def walk(node):
+        nonlocal found
+        found |= (
+            node.get("Node Type", "").endswith("Seq Scan")
+            and node.get("Relation Name") in big
+            and float(node.get("Total Cost", 0.0)) >= MIN_WHOLE_SCAN_COST
+        )
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan["Plan"])
+    return found
+
+
+def _modified_relation(plan: dict) -> str | None:
+    """The table an UPDATE, DELETE, MERGE or INSERT writes (the plan's ModifyTable), None for a SELECT."""
+    node = plan["Plan"]
+    return node.get("Relation Name") if node.get("Node Type") == "ModifyTable" else None
+
+
+def _relation_cost(plan: dict, table: str) -> float:
+    """The planner's cost of the scans of `table` in `plan` (the topmost node reading it, its children included)."""
+    total = 0.0
+
+    def walk(node):
+        nonlocal total
+        if node.get("Relation Name") == table and node.get("Node Type") != "ModifyTable":
+            total += float(node.get("Total Cost", 0.0))
+            return
+        for child in node.get("Plans", ()):
+            walk(child)
+
+    walk(plan["Plan"])
+    return total
+
+
+def _gain(before: Measurement, after: Measurement, cand: Candidate) -> float:
+    """The share of the cost a candidate saves. In an UPDATE, DELETE, MERGE or INSERT ... SELECT, a subquery on
+    another table is advised like the SELECT it is: its gain is read on that table's part of the statement's plan,
+    since finding and reading the rows the statement writes costs the same whatever index that table gets (and
+    the statement's own cost must fall too)."""
+    statement = (before.cost - after.cost) / before.cost if before.cost else 0.0
+    target = _modified_relation(before.plan)
+    if target is None or target == cand.table or after.cost >= before.cost:
+        return statement
+    part_before, part_after = _relation_cost(before.plan, cand.table), _relation_cost(after.plan, cand.table)
+    if part_before <= 0:
+        return statement
+    return max(statement, (part_before - part_after) / part_before)
+
+
 def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, min_gain: float) -> list:
     """Greedy: add the candidate that lowers the cost most, given those already chosen, while each step
     lowers it by a clear margin; at most one index per table."""
@@ -1361,16 +1544,20 @@ def _choose_set(whatif: WhatIf, query: str, base: Measurement, measured: list, m
                 m = m_alone
             if step is None or _better((m, size, cand), (step[1], step[2], step[0])):
                 step = (cand, m, size, mode_c)
-        if (
-            step is None
-            or not current.cost
-            or (current.cost - step[1].cost) / current.cost < _threshold(step[0], min_gain)
-        ):
+        if step is None or not current.cost or _gain(current, step[1], step[0]) < _threshold(step[0], min_gain):
             break
         chosen.append(step)
         current = step[1]
         pool = [p for p in pool if (p[0].schema, p[0].table) != (step[0].schema, step[0].table)]
     return chosen
+
+
+def _unmeasured_reason(cand: Candidate) -> str:
+    why = (
+        "HypoPG is not installed on the target and the connection does not allow sandboxed indexes (it is "
+        "production or read-only)"
+    )
+    return f"{why}; and beware: {cand.unselective}" if cand.unselective else why
 
 
 def _estimate_pick(candidates: list[Candidate]) -> list[Candidate]:

@@ -34,6 +34,7 @@ class Predicate:
     # For bool and ne: the predicate as SQL without the alias (`NOT hidden`, `status <> 'removed'`), the WHERE of a
     # partial index; these are never key columns (an index on `status` does not serve `status <> 'removed'`).
     partial_sql: str | None = None
+    param: int | None = None  # `col = $n`: the parameter's number
 
 
 @dataclass
@@ -117,6 +118,12 @@ def _literal_sql(node) -> str:
     return _deparse(node)
 
 
+def _param(node) -> int | None:
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return node.number if isinstance(node, ast.ParamRef) else None
+
+
 def _column_sql(name: str) -> str:
     return _deparse(ast.ColumnRef(fields=(ast.String(sval=name),)))
 
@@ -160,8 +167,9 @@ class _ShapeBuilder:
             quals.extend(self._from_item(item))
         for cond in _conjuncts(stmt.whereClause) + quals:
             self._condition(cond)
+        outputs = self._outputs()
         for sort in stmt.sortClause or ():
-            ref = _column_ref(sort.node)
+            ref = self._output_ref(sort.node, outputs)
             if ref is None:
                 continue
             nulls = {enums.SortByNulls.SORTBY_NULLS_FIRST: "FIRST", enums.SortByNulls.SORTBY_NULLS_LAST: "LAST"}.get(
@@ -171,7 +179,7 @@ class _ShapeBuilder:
                 SortKey(ref[0], ref[1], descending=sort.sortby_dir == enums.SortByDir.SORTBY_DESC, nulls=nulls)
             )
         for group in stmt.groupClause or ():
-            ref = _column_ref(group)
+            ref = self._output_ref(group, outputs)
             if ref is not None:
                 self.shape.group_by.append(JoinColumn(*ref))
         for target in stmt.targetList or ():
@@ -185,6 +193,27 @@ class _ShapeBuilder:
             self.shape.referenced.extend(JoinColumn(*r) for r in _column_refs(q))
         self.shape.has_limit = stmt.limitCount is not None
         return self.shape
+
+    def _outputs(self) -> list[tuple[str | None, ast.Node]]:
+        """The select list as (alias or None, expression), in order."""
+        return [
+            (target.name, target.val) if isinstance(target, ast.ResTarget) else (None, target)
+            for target in self.stmt.targetList or ()
+        ]
+
+    def _output_ref(self, node, outputs) -> tuple[str | None, str] | None:
+        """The column an ORDER BY / GROUP BY item sorts by: a column, an ordinal (`ORDER BY 1`) or an output alias
+        (`rental_date AS d ... ORDER BY d`), each resolved to the column of the select list it names."""
+        if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
+            position = node.val.ival
+            return _column_ref(outputs[position - 1][1]) if 0 < position <= len(outputs) else None
+        ref = _column_ref(node)
+        if ref is not None and ref[0] is None:
+            # ORDER BY reads a bare name as an output alias first (GROUP BY the other way round: rare enough here).
+            named = [value for alias, value in outputs if alias == ref[1]]
+            if len(named) == 1:
+                return _column_ref(named[0])
+        return ref
 
     def _from_item(self, item) -> list:
         if isinstance(item, ast.RangeVar):
@@ -304,7 +333,7 @@ class _ShapeBuilder:
         if ref:
             if not self._local(ref[0]):
                 return
-            self.shape.predicates.append(Predicate(ref[0], ref[1], kind, constant=constant))
+            self.shape.predicates.append(Predicate(ref[0], ref[1], kind, constant=constant, param=_param(val_side)))
             return
         # An expression over exactly one column of this block: lower(email) = $1.
         refs = [r for r in _column_refs(col_side) if self._local(r[0])]
@@ -368,6 +397,18 @@ def tables_of(sql: str) -> list[tuple[str | None, str]]:
             if rel not in seen:
                 seen.append(rel)
     return seen
+
+
+def equality_parameters(sql: str) -> dict[int, tuple[list[tuple[str | None, str]], str]]:
+    """For each `column = $n` of the statement: n -> (the tables the column may belong to, the column)."""
+    found = {}
+    for shape in select_shapes(sql):
+        for p in shape.predicates:
+            if p.param is None or p.kind != "eq" or p.expression:
+                continue
+            tables = [shape.relations[p.alias]] if p.alias in shape.relations else list(shape.relations.values())
+            found.setdefault(p.param, (tables, p.column))
+    return found
 
 
 def param_count(sql: str) -> int:

@@ -45,6 +45,7 @@ ENDPOINTS = [
     ("GET /users/me", "/users/me", "GET"),
     ("GET /projects", "/projects", "GET"),
     ("GET /notifications", "/notifications", "GET"),
+    ("GET /dashboard", "/dashboard", "GET"),
     ("POST /query/optimize", "/query/optimize", "POST"),
     # Cached reads (issue 18): a page of a synced snapshot (50 columns), the public rule list.
     ("GET /metadata", "/metadata", "GET"),

@@ -30,7 +30,7 @@ from projects.models import Project  # noqa: E402
 from projects.services import set_current_project  # noqa: E402
 from schema_metadata.models import DatabaseConnection, SchemaMetadata  # noqa: E402
 
-READS = ["/users/me", "/projects", "/notifications", "/metadata"]
+READS = ["/users/me", "/projects", "/notifications", "/dashboard", "/metadata"]
 
 
 def organization_with(size: int) -> User:

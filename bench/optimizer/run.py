@@ -473,13 +473,22 @@ def listmonk_benchmark(base_url: str, runs: int, min_gain: float) -> None:
         workload_mode = time_workload(url, queries, runs)
     finally:
         drop_indexes(url, names)
-    print("\nlistmonk (its schema.sql, 150k subscribers, 200k clicks and views, skewed), 3 instances per template")
-    print(f"{'template':42} {'base ms':>9} {'DBooster':>9} {'workload':>9} {'oracle':>9}  DBooster's indexes")
+    section(
+        f"Table 2: a real application's workload, listmonk ({len(queries)} templates after its queries/*.sql on its "
+        "schema.sql; 150k subscribers, 200k clicks and views, a few lists and campaigns holding most rows)"
+    )
+    print(f"median of {runs} runs per instance, 3 instances per template; times in ms, summed over the instances")
+    print(
+        f"{'template':42} {'no changes':>10} {'DBooster':>9} {'DB set':>9} {'oracle':>9}  "
+        "DBooster's indexes (per query)"
+    )
     for name in queries:
         print(
-            f"{name:42} {base[name]:9.1f} {dbooster[name]:9.1f} {workload_mode[name]:9.1f} {oracle[name]:9.1f}  "
+            f"{name:42} {base[name]:10.1f} {dbooster[name]:9.1f} {workload_mode[name]:9.1f} {oracle[name]:9.1f}  "
             f"{'; '.join(suggested[name]) or '-'}"
         )
+    print("(DBooster: each template's own suggestions; DB set: DBooster's workload mode, one set for all; oracle:")
+    print(" the hand-written set " + "; ".join(d.replace("CREATE INDEX ON ", "") for d in LISTMONK_ORACLE) + ")")
     t_base, t_db, t_wl, t_or = (sum(x.values()) for x in (base, dbooster, workload_mode, oracle))
     print(
         f"listmonk workload time (ms): base {t_base:,.1f} | DBooster per query {t_db:,.1f} | DBooster workload set "
@@ -493,8 +502,18 @@ def listmonk_benchmark(base_url: str, runs: int, min_gain: float) -> None:
     print("listmonk workload set: " + ("; ".join(i["sql"] for i in advice["indexes"]) or "-"))
 
 
+def section(title: str) -> None:
+    print(f"\n=== {title}")
+
+
+def machine_load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min) on {os.cpu_count()} CPUs"
+
+
 def corpus_table(base_url: str) -> None:
-    """The advisor corpus (183 cases, 6 schemas): SAME / BETTER / WORSE / MISSED per family."""
+    """The advisor corpus (6 schemas): SAME / BETTER / WORSE / MISSED per family. GIN and GiST cases are built for real
+    in the sandbox and timed with and without the index, like the others measured rather than compared by shape."""
     from optimizer.tests.advisor_cases import databases
     from optimizer.tests.advisor_cases import score as corpus
 
@@ -503,14 +522,27 @@ def corpus_table(base_url: str) -> None:
     started = time.perf_counter()
     for schema in sorted({c.schema for c in cases}):
         url = databases.ensure(base_url, schema)
-        outcomes += corpus.run_schema(url, [c for c in cases if c.schema == schema])
-    print(f"\nadvisor corpus: {len(cases)} cases over 6 schemas ({time.perf_counter() - started:.1f}s)")
+        outcomes += corpus.run_schema(url, [c for c in cases if c.schema == schema], measure_time=True)
+    schemas = len({c.schema for c in cases})
+    section(f"The advisor corpus: {len(cases)} cases over {schemas} schemas ({time.perf_counter() - started:.1f}s)")
     print(f"{'family':22} {'cases':>5} {'SAME':>5} {'BETTER':>6} {'WORSE':>5} {'MISSED':>6} {'CRASH':>5} {'ok %':>6}")
     for row in corpus.family_table(outcomes):
         print(f"{row[0]:22} {row[1]:5} {row[2]:5} {row[3]:6} {row[4]:5} {row[5]:6} {row[6]:5} {100 * row[7]:6.1f}")
     for o in outcomes:
         if o.verdict not in ("SAME", "BETTER"):
             print(f"  {o.verdict:6} {o.case.id}: expected {o.case.expected or 'no index'}, got {o.proposed or 'none'}")
+    sandboxed = [o for o in outcomes if corpus.needs_sandbox(o.case)]
+    print(
+        f"\nGIN/GiST cases built for real in the sandbox ({len(sandboxed)}): planner cost and median time "
+        f"({advisor.TIMED_RUNS} warm runs) without and with DBooster's index"
+    )
+    print(f"{'case':16} {'verdict':7} {'measured':9} {'cost':>9} {'-> with':>9} {'ms':>9} {'-> with':>9}  index")
+    fmt = lambda v: f"{v:9.1f}" if v is not None else f"{'-':>9}"  # noqa: E731
+    for o in sandboxed:
+        print(
+            f"{o.case.id:16} {o.verdict:7} {o.verification or '-':9} {fmt(o.cost_base)} {fmt(o.cost_after)} "
+            f"{fmt(o.time_before_ms)} {fmt(o.time_after_ms)}  {'; '.join(o.proposed)[:90] or '-'}"
+        )
 
 
 def main() -> None:
@@ -530,16 +562,17 @@ def main() -> None:
 
     django.setup()
 
+    print(f"start: {machine_load()}")
     corpus_table(hypopg_url())
     listmonk_benchmark(hypopg_url(), args.runs, args.min_gain)
     if args.skip_shop:
+        print(f"\nend: {machine_load()}")
         return
     url = ensure_database(hypopg_url(), args.database)
     started = time.perf_counter()
     built = shop.build(url, orders=args.orders, force=args.rebuild)
     print(f"shop: {args.orders:,} orders ({'built' if built else 'reused'} in {time.perf_counter() - started:.1f}s)")
     tpls = templates(args.orders, args.instances)
-    print(f"{len(tpls)} templates x {args.instances} instances, median of {args.runs} runs each\n")
 
     base = time_workload(url, {t.name: t.instances() for t in tpls}, args.runs)
 
@@ -593,6 +626,10 @@ def main() -> None:
     finally:
         drop_indexes(url, names)
 
+    section(
+        f"Table 1: {len(tpls)} slow query templates on the skewed shop ({args.orders:,} orders), "
+        f"{args.instances} instances each, median of {args.runs} runs; times in ms, summed over the instances"
+    )
     report(tpls, base, dbooster, workload_mode, dexter, oracle, plans)
     t_base, t_db, t_wl, t_dx, t_or = (sum(x.values()) for x in (base, dbooster, workload_mode, dexter, oracle))
     print(
@@ -616,6 +653,7 @@ def main() -> None:
         f"{'yes' if all(same_rows.values()) else 'NO: ' + ', '.join(n for n, ok in same_rows.items() if not ok)}"
     )
     print(f"oracle rewrites return the same rows: {'yes' if all(oracle_same.values()) else 'NO'}")
+    print(f"\nend: {machine_load()}")
 
 
 def check_rewrites(url: str, tpls: list[Template], rewritten: dict[str, list[str]]) -> dict[str, bool]:
@@ -636,7 +674,7 @@ def check_rewrites(url: str, tpls: list[Template], rewritten: dict[str, list[str
 
 def report(tpls, base, dbooster, workload_mode, dexter, oracle, plans) -> None:
     print(
-        f"{'template':27} {'class':17} {'base ms':>9} {'DBooster':>9} {'DB set':>9} {'Dexter':>9} {'oracle':>9}"
+        f"{'template':27} {'class':17} {'no changes':>10} {'DBooster':>9} {'DB set':>9} {'Dexter':>9} {'oracle':>9}"
         "  DBooster's fix (per query)"
     )
     for t in tpls:
@@ -645,7 +683,7 @@ def report(tpls, base, dbooster, workload_mode, dexter, oracle, plans) -> None:
         if p["rule_id"]:
             fix = f"rewrite {p['rule_id']} + " + fix
         print(
-            f"{t.name:27} {t.cls:17} {base[t.name]:9.2f} {dbooster[t.name]:9.2f} {workload_mode[t.name]:9.2f} "
+            f"{t.name:27} {t.cls:17} {base[t.name]:10.2f} {dbooster[t.name]:9.2f} {workload_mode[t.name]:9.2f} "
             f"{dexter[t.name]:9.2f} {oracle[t.name]:9.2f}  {fix[:100]}"
         )
     print(

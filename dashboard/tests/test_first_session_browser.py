@@ -14,97 +14,27 @@ import json
 import os
 import re
 import threading
-import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from django import db
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
-from psycopg import sql
 
+from dashboard.tests.browser import CHROMIUM, DESKTOP, PHONE, WAIT_MS, check_both_sizes
 from dbooster.testing import run_pending_jobs
-from schema_metadata import demo_shop
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "first-session"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 QUERY = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20"
 TEXT_PLAN = Path(__file__).resolve().parents[2] / "schema_metadata" / "tests" / "plans" / "pg18" / "join_group_sort.txt"
 TEXT_PLAN_PG15 = TEXT_PLAN.parents[1] / "pg15" / "join_group_sort.txt"
 EMAIL = "a.very.long.first.name.and.surname@an-unusually-long-company-domain.example.com"
-WAIT_MS = 120_000  # states, not speed: a busy machine may take long
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def demo_database(settings):
-    """A small demo shop (built by the same code as the real one) that the demo button connects to."""
-    name = f"test_demo_shop_{uuid.uuid4().hex[:8]}"
-    demo_shop.build(name=name, orders=30_000, log=lambda *_: None)
-    settings.DEMO_SHOP_DATABASE = name
-    settings.TARGET_ALLOW_LOCAL = True
-    yield name
-    with psycopg.connect(**demo_shop.server_params(), dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport=DESKTOP)
-        page = context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
-
-
-def check_both_sizes(page, name: str) -> None:
-    """Screenshots at both sizes; no page wider than its viewport; the phone has its menu button."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for size, suffix in ((DESKTOP, "desktop"), (PHONE, "phone")):
-        page.set_viewport_size(size)
-        shot = ARTIFACTS / f"{name}-{suffix}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        assert shot.stat().st_size > 1000
-        width = page.evaluate("document.documentElement.scrollWidth")
-        inner = page.evaluate("window.innerWidth")
-        assert width <= inner, f"{name} at {size['width']}px is {width}px wide: {wider_than_screen(page)}"
-    page.set_viewport_size(DESKTOP)
-
-
-def wider_than_screen(page) -> list[str]:
-    """The innermost elements that stick out of the viewport, to say what made a page too wide."""
-    return page.evaluate(
-        """() => [...document.querySelectorAll('body *')]
-            .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
-            .filter(el => ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
-            .slice(0, 5).map(el => el.tagName + '.' + el.className + ': ' + (el.textContent || '').slice(0, 60))"""
-    )
 
 
 def run_jobs(queue: str) -> dict:

@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 
+from dashboard.tests.data import fill_project
 from dbooster import progress
 from projects.models import CurrentProject
 from schema_metadata.models import QueryAnalysis, SchemaSync
@@ -110,3 +111,31 @@ def test_optimize_page_reports_its_steps_under_the_forms_token(browser_for, memb
     )
     assert response.status_code == 302, response.content.decode()[:500]
     assert browser.get(f"/app/progress/{token}/").json() == {"step": "Saving the result"}
+
+
+def test_home_shows_the_dashboard_across_projects(browser_for, member, project, org):
+    cache.clear()
+    fill_project(project, n=1, tag="a")
+    fill_project(ProjectFactory(organization=org), n=1, tag="b")
+    html = browser_for(member).get("/app/").content.decode()
+    assert 'data-count="projects"><dt>Projects</dt><dd><a href="/app/projects/">2</a>' in html
+    assert 'data-count="open_findings"><dt>Open findings</dt><dd>6</dd>' in html
+    assert "Worst health findings" in html and "public.a_0: invalid_indexes" in html
+    assert f'href="/app/projects/{project.pk}/health/?connection=' in html
+    assert "Most time to save" in html and "over 100 calls" in html
+    assert 'href="/app/health/">Health</a>' in html  # in the navigation
+
+
+def test_health_menu_goes_to_the_current_projects_health_page(browser_for, member, project, org):
+    response = browser_for(member).get("/app/health/")
+    assert response.status_code == 302 and response["Location"] == f"/app/projects/{project.pk}/health/"
+    ProjectFactory(organization=org)
+    CurrentProject.objects.filter(user=member).delete()
+    assert browser_for(member).get("/app/health/")["Location"] == "/app/projects/?next=health"
+
+
+def test_project_page_links_its_health_page_and_lists_its_databases(browser_for, member, project):
+    fill_project(project, n=1, tag="a")
+    html = browser_for(member).get(f"/app/projects/{project.pk}/").content.decode()
+    assert f'href="/app/projects/{project.pk}/health/">Health</a>' in html
+    assert "a db 0" in html and "2 tables, 2.9\xa0KB with their indexes" in html and "1 critical, 1 warning" in html

@@ -6,6 +6,7 @@ from health.checks import (
     connections_usage,
     duplicate_indexes,
     idle_in_transaction,
+    index_bloat,
     index_cache_hit,
     integer_keys_near_max,
     invalid_indexes,
@@ -27,7 +28,7 @@ from health.checks import (
 )
 
 MODULES = [
-    invalid_indexes, duplicate_indexes, unused_indexes, missing_fk_indexes, tables_without_primary_key,
+    invalid_indexes, duplicate_indexes, unused_indexes, index_bloat, missing_fk_indexes, tables_without_primary_key,
     table_bloat, vacuum_overdue, analyze_overdue, seq_scan_heavy, xid_wraparound, sequences_near_max,
     integer_keys_near_max, connections_usage, long_running_queries, long_transactions, idle_in_transaction,
     blocked_queries, settings_review, table_cache_hit, index_cache_hit, top_queries_total_time,

@@ -86,6 +86,8 @@ def test_health_page_lists_findings_and_proposes(browser_for, admin_user, projec
     browser = browser_for(admin_user)
     empty = browser.get(f"/app/projects/{project.pk}/health/")
     assert empty.status_code == 200 and b"No run yet" in empty.content
+    assert b"run by themselves every 60 minutes" in empty.content
+    assert f'href="/app/projects/{project.pk}/"'.encode() in empty.content
     ran = browser.post(f"/app/projects/{project.pk}/health/run/", {"connection": unhealthy.pk})
     assert ran.status_code == 302
     page = browser.get(ran["Location"]).content.decode()
@@ -100,3 +102,8 @@ def test_health_page_lists_findings_and_proposes(browser_for, admin_user, projec
 
 def test_health_page_of_another_tenant_is_404(browser_for, other_org_user, project, unhealthy):
     assert browser_for(other_org_user).get(f"/app/projects/{project.pk}/health/").status_code == 404
+
+
+def test_health_page_of_a_project_without_a_connection_says_so(browser_for, admin_user, project):
+    response = browser_for(admin_user).get(f"/app/projects/{project.pk}/health/")
+    assert response.status_code == 200 and "no database connection" in response.content.decode()

@@ -136,6 +136,19 @@ def test_without_hypopg_or_sandbox_it_is_estimate_only(shop_database):
     assert result.notes
 
 
+@pytest.mark.django_db
+def test_without_hypopg_or_sandbox_an_unselective_btree_is_proposed_estimate_only_with_its_reason(shop_database):
+    # orders.status has three values, so the statement's generic form keeps a third of the table: nothing can say
+    # here whether the planner would use an index for the rare 'pending', so it is proposed unverified, with why.
+    result = _advise(shop_database, "SELECT id, total FROM orders WHERE status = 'pending'", allow_sandbox=False)
+    [index] = result.suggestions
+    assert index.verification == "estimate-only" and not index.verified
+    assert index.candidate.keys == ("status",) and index.candidate.where is None
+    assert "HypoPG is not installed" in index.reason_unverified
+    assert "generic form keeps about 33% of the rows" in index.reason_unverified
+    assert "status = 'pending'" in index.reason_unverified
+
+
 def test_parse_index_ddl_round_trip():
     cand = advisor.parse_index_ddl("CREATE INDEX ix ON public.orders (customer_id, created_at DESC) WHERE status = 'x'")
     assert cand.table == "orders" and cand.keys == ("customer_id", "created_at DESC")

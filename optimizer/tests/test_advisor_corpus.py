@@ -1,4 +1,4 @@
-"""The advisor on 183 query-to-expected-index cases over six schemas it was not written for.
+"""The advisor on the query-to-expected-index cases (at least 150) over six schemas it was not written for.
 
 The cases live in advisor_cases/*.yaml (expected answers written from PostgreSQL's documentation and index-design
 guidance); the databases are built once on the PostgreSQL 15 + HypoPG cluster and reused (advisor_cases/databases).
@@ -15,7 +15,7 @@ from optimizer.tests.conftest import _start_hypopg_cluster
 
 CASES = score.load_cases()
 # SAME or BETTER reached per schema (see the benchmark's per-family table for the detail).
-REACHED = {"chinook": 18, "listmonk": 21, "northwind": 19, "pagila": 24, "shop": 70, "umami": 21}
+REACHED = {"chinook": 22, "listmonk": 26, "northwind": 20, "pagila": 25, "shop": 70, "umami": 23}
 
 
 def test_the_corpus_is_what_the_issue_asks():
@@ -76,6 +76,13 @@ def test_advisor_corpus(corpus_cluster, schema):
     outcomes = score.run_schema(url, [c for c in CASES if c.schema == schema], execute_ddl=True)
     crashes = [f"{o.case.id}: {o.error}" for o in outcomes if o.verdict == "CRASH"]
     assert crashes == []
+    # GIN and GiST indexes, which HypoPG cannot simulate, are built for real in the sandbox and measured there.
+    unmeasured = [
+        o.case.id
+        for o in outcomes
+        if any(" USING gin " in p or " USING gist " in p for p in o.proposed) and o.verification != "sandbox"
+    ]
+    assert unmeasured == []
     good = sum(o.verdict in ("SAME", "BETTER") for o in outcomes)
     misses = [f"{o.case.id} {o.verdict}: {o.proposed}" for o in outcomes if o.verdict not in ("SAME", "BETTER")]
     assert good >= REACHED[schema] - 1, misses

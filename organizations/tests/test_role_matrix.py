@@ -118,6 +118,8 @@ COVERED_URLCONFS = (
     "approvals.urls",
     "workbench.urls",
     "health.urls",
+    "analytics.urls",
+    "dashboard.urls",
 )
 # The modules holding the other apps' rows (each app's objects need its own fixtures).
 MATRIX_MODULES = (
@@ -129,6 +131,8 @@ MATRIX_MODULES = (
     "billing.tests.test_role_matrix",
     "workbench.tests.test_role_matrix",
     "health.tests.test_role_matrix",
+    "analytics.tests.test_role_matrix",
+    "dashboard.tests.test_role_matrix",
     "tests.test_role_matrix_public",
     "accounts.tests.test_role_matrix",
 )

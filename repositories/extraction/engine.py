@@ -10,11 +10,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import accumulate
 
+from repositories.extraction.continuations import Extensions, extended_reason
+from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
 from repositories.extraction.literals import COMPILED, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
@@ -51,7 +55,22 @@ LANGUAGES = {
     ".spt": "python",  # Aspen simplates: Python pages, then a template
     ".erb": "erb",
     ".rhtml": "erb",
+    # Files that carry SQL for psql or for a program that reads them (see embedded.py).
+    ".sh": "shell",
+    ".bash": "shell",
+    ".zsh": "shell",
+    ".mk": "makefile",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".rst": "markdown",
+    ".yml": "yaml",
+    ".yaml": "yaml",
 }
+# Files known by their whole name.
+NAMED = {"makefile": "makefile", "gnumakefile": "makefile", "dockerfile": "shell"}
+# Languages whose SQL is what psql is given (and YAML's SQL values): read only when psql is named,
+# or for YAML, when a statement keyword appears.
+EMBEDDED = ("shell", "markdown", "makefile", "yaml")
 # SQL files run through a template engine before PostgreSQL sees them.
 SQL_TEMPLATE_SUFFIXES = (".sql.tmpl", ".sql.tpl", ".sql.j2", ".sql.jinja", ".sql.jinja2", ".sql.erb", ".sql.mustache")
 TEMPLATE_EXTENSIONS = {".jinja", ".jinja2", ".j2", ".tmpl", ".tpl", ".mustache", ".hbs"}
@@ -74,7 +93,7 @@ def language_for(path: str) -> str | None:
     """The language a file is read as; SNIFF for unknown text files; None for files never read."""
     lowered = path.lower()
     extension = os.path.splitext(lowered)[1]
-    language = LANGUAGES.get(extension)
+    language = LANGUAGES.get(extension) or NAMED.get(os.path.basename(lowered))
     if language is not None:
         return language
     if lowered.endswith(SQL_TEMPLATE_SUFFIXES):
@@ -86,7 +105,7 @@ def language_for(path: str) -> str | None:
     return SNIFF
 
 
-_SHEBANG = re.compile(rb"#![^\n]*\b(python[\d.]*|ruby|node|php|elixir)\b")
+_SHEBANG = re.compile(rb"#![^\n]*\b(python[\d.]*|ruby|node|php|elixir|(?:ba|z|da|k)?sh)\b")
 _SHEBANG_LANGUAGES = {b"ruby": "ruby", b"node": "javascript", b"php": "php", b"elixir": "elixir"}
 _SQL_COMMENTS = re.compile(rb"(?:\s+|--[^\n]*|/\*[\s\S]*?\*/|#[^\n]*)*")
 
@@ -99,7 +118,7 @@ def sniff(data: bytes) -> str | None:
         return "doctest"  # a doctest text file: its examples are Python that runs
     if shebang:
         word = shebang.group(1)
-        return "python" if word.startswith(b"python") else _SHEBANG_LANGUAGES[word]
+        return "python" if word.startswith(b"python") else _SHEBANG_LANGUAGES.get(word, "shell")
     head = data[_SQL_COMMENTS.match(data, 0, 4096).end() :][:4096].decode("utf-8", errors="replace")
     first = head.split(None, 1)[0] if head.strip() else ""
     # SQL opens with SELECT or select; "Select rows from ..." opens a sentence.
@@ -131,7 +150,9 @@ _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, 
 # A literal opening with a statement keyword, or one right after `(`, `[` or a `sql` tag: that one
 # may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both;
 # one fixed-width lookbehind (`ql"` stands for `sql"`) is cheaper than three.
-_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=(?:.[(\[]|[(\[][ rbuf@$]|ql)"))')
+# A `[` counts only after a non-word character (`where=["...`, a list): `$lang['str']` and `row["id"]`
+# are subscripts, by the thousand in a translation file, and each match costs a Python step.
+_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=(?:.\(|[^\w\])]\[|[(\[][ rbuf@$]|ql)"))')
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -152,6 +173,34 @@ _EXTRA_GATES = {
     "python": (_EXECUTE_NAME_GATE,),
     "elixir": (_SIGIL_GATE,),
 }
+
+
+_API_NAME = re.compile(QUERY_API_NAMES.encode())
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _api_call_before(folded: bytes, quote: int) -> bool | None:
+    """Whether the quote at `quote` opens the first argument of a query API call, read backwards
+    from it in a few steps (the regex search over the window costs a Python step per position):
+    True or False when the name before `(` decides; None when only _QUERY_API_BEFORE can tell
+    (a `[`, a `sql` tag, a generic type argument)."""
+    position = quote
+    for _ in range(2):  # string prefixes: r, b, f, u, @, $
+        if position > 0 and folded[position - 1] in b"rbuf@$":
+            position -= 1
+    while position > 0 and folded[position - 1] in b" \t\r\n":
+        position -= 1
+    if position == 0 or folded[position - 1] != ord("("):
+        return None
+    end = position - 1
+    while end > 0 and folded[end - 1] in b" \t":
+        end -= 1
+    first = end
+    while first > 0 and folded[first - 1] in _WORD_BYTES:
+        first -= 1
+    if first == end or folded[end - 1 : end] == b">" or folded[end - 1 : end] == b"!":
+        return None
+    return _API_NAME.fullmatch(folded, first, end) is not None
 
 
 def fold(data: bytes) -> bytes:
@@ -181,7 +230,8 @@ def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]
             # `$lang['key']`, `row["id"]`: a subscript, unless it is Django's extra(where=[...]).
             if folded[start - 1 : start] == b"[" and b"where" not in folded[max(0, start - 16) : start]:
                 continue
-            if api_before(folded, max(0, start - 48), start + 1) is None:
+            quick = _api_call_before(folded, start)
+            if quick is False or (quick is None and api_before(folded, max(0, start - 48), start + 1) is None):
                 continue  # a literal after `(` that is not given to a query API
         line += folded.count(b"\n", position, match.start())
         position = match.start()
@@ -202,11 +252,21 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
         return found if found is not None else literal_candidates(source, "python")
     if language == "doctest":
         return doctest_candidates(source)
+    if language in EMBEDDED:
+        return embedded_candidates(source, language, gate[0] if gate else None)
     if language == "erb":
         return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None)
     if language in COMPILED:
         return literal_candidates(source, language, gate[0] if gate else None)
     return []
+
+
+def embedded_candidates(source: str, language: str, yaml_lines: list[int] | None = None) -> list[Candidate]:
+    found = psql_candidates(source, makefile=language == "makefile") if "psql" in source else []
+    if language == "yaml":
+        found.extend(yaml_candidates(source, yaml_lines))
+        found.sort(key=lambda candidate: (candidate.line, candidate.column))
+    return found
 
 
 _ERB_CODE = re.compile(r"<%(?!%)[\s\S]*?%>")
@@ -244,17 +304,17 @@ def extract_source(
     if not candidates:
         return result
     lines = source.split("\n")
+    extended = _Extensions(source, language)
     for candidate in candidates:
         # The whole text is analysed (never a cut of it: that would store a statement cut short);
         # what is too large for the parser is refused by its size, see sql.too_large_to_parse.
         text = candidate.text
         analysis = analyse(text, hint=candidate.hint)
         context = context_around(lines, candidate.line)
-        if not analysis.ok:
+        reason = analysis.reason or extended.reason(candidate)
+        if reason:
             shown = text[:MAX_TEXT_CHARS]
-            result.rejected.append(
-                Rejected(path, candidate.line, candidate.column, language, shown, analysis.reason, context)
-            )
+            result.rejected.append(Rejected(path, candidate.line, candidate.column, language, shown, reason, context))
             continue
         for stmt in analysis.statements:
             line, column = _statement_position(candidate, text, stmt.offset, language)
@@ -278,6 +338,31 @@ def extract_source(
     return result
 
 
+class _Extensions:
+    """Whether the code goes on extending a candidate's string after writing it (see continuations.py)."""
+
+    def __init__(self, source: str, language: str):
+        self.source = source
+        self.language = language
+        self.check = Extensions(source, language)
+        self._offsets: list[int] | None = None
+
+    def _offset(self, line: int, column: int) -> int:
+        if self._offsets is None:  # only files with a kept candidate pay for the line table
+            self._offsets = [0, *accumulate(len(line) + 1 for line in self.source.split("\n"))][:-1]
+        return self._offsets[min(line, len(self._offsets)) - 1] + column - 1
+
+    def reason(self, candidate: Candidate) -> str:
+        if self.language in ("sql", "sql-template", "doctest") or not candidate.end_line:
+            return ""
+        start = self._offset(candidate.line, candidate.column)
+        end = self._offset(candidate.end_line, candidate.end_column)
+        extended = self.check.extension_of(start, end)
+        if extended is None:
+            return ""
+        return extended_reason(bisect_right(self._offsets, extended), self.language)
+
+
 def _read(absolute: str) -> bytes:
     """The file's first MAX_FILE_BYTES + 1 bytes; symbolic links are refused, never followed.
 
@@ -298,6 +383,10 @@ def _language_of(language: str, data: bytes) -> str | None:
     if language == "template":
         return template_language(data)
     return language
+
+
+def _any_keyword(folded: bytes) -> bool:
+    return any(keyword in folded for keyword in SQL_KEYWORDS_BYTES)
 
 
 def extract_file(absolute: str, relative: str) -> FileResult | None:
@@ -327,8 +416,13 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
     folded = fold(data)
     gate = None
     if language in ("sql", "sql-template"):
-        if not any(keyword in folded for keyword in SQL_KEYWORDS_BYTES):
+        if not _any_keyword(folded):
             return FileResult(path=relative, language=language, size=len(data))
+    elif language in EMBEDDED:
+        lines = yaml_gate(folded) if language == "yaml" else []
+        if not lines and b"psql" not in folded:
+            return FileResult(path=relative, language=language, size=len(data))
+        gate = (lines, lines)
     else:
         gate = gate_lines(folded, language)
         if not gate[0]:

@@ -253,13 +253,31 @@ _SQL_NAME_BEFORE = re.compile(
 )
 
 
+def _last_code_character(text: str) -> str:
+    """The last character of `text` that is not blank ("" when there is none)."""
+    return text.rstrip()[-1:]
+
+
 def _reaches_query_api(source: str, start: int) -> bool:
     """Given straight to a query API, or kept under a name that says it is SQL."""
-    return given_to_query_api(source, start) or _SQL_NAME_BEFORE.search(source, max(0, start - 80), start) is not None
+    if given_to_query_api(source, start):
+        return True
+    # `name = "..."`, `name: "..."`, `name := fmt.Sprintf("..."`: only then can a name say it is SQL
+    # (the anchored search below tries every position of its window, so it runs only then).
+    if _last_code_character(source[max(0, start - 80) : start]) not in ("=", ":", "("):
+        return False
+    return _SQL_NAME_BEFORE.search(source, max(0, start - 80), start) is not None
+
+
+# The code before a literal that an ORM language, a SQL mock or a native query receives ends with
+# one of these (a call's `(`, an annotation's `value =`, or the method name itself).
+_HINT_ENDS = ("(", "=", "createQuery", "createDQL")
 
 
 def _hint(language: str, source: str, start: int, end: int) -> str:
     before = source[max(0, start - 120) : start]
+    if not before.rstrip().endswith(_HINT_ENDS):
+        return ""
     if _MOCK_BEFORE.search(before):
         return MOCK
     if language not in ("java", "kotlin", "php"):
@@ -333,7 +351,8 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
         if looks_like_sql(value):
             line, column = counter.at(start)
             hint = _hint(language, source, start, end) or (API if _reaches_query_api(source, start) else "")
-            candidates.append(Candidate(value, line, column, hint=hint))
+            end_line, end_column = counter.at(end)
+            candidates.append(Candidate(value, line, column, hint=hint, end_line=end_line, end_column=end_column))
         elif given_to_query_api(source, start) and (verdict := query_api_verdict(value)):
             # A piece of a query, or a statement we do not look for, given straight to a query API.
             line, column = counter.at(start)

@@ -76,38 +76,74 @@ def _touches(node, hit_lines: list[int] | None) -> bool:
 _CONTINUES = ("else", "elif", "except", "finally", "case")
 
 
-def _top_level_starts(lines: list[str]) -> list[int]:
-    """0-based lines where a top-level statement may start (unindented code, not a continuation).
+def _top_level_starts(lines: list[str], indent: str = "", lo: int = 0, hi: int | None = None) -> list[int]:
+    """0-based lines of [lo, hi) where a statement indented by exactly `indent` may start (not a
+    continuation): top-level statements by default, a class's members with its body's indentation.
 
     A line inside a multi-line string can look like one; the caller then fails to parse the
     segment and falls back to the whole file, so a wrong guess costs time, never results.
     """
     starts = []
     decorated = False
-    for index, line in enumerate(lines):
-        if not line or line[0] in " \t#)]}'\"":
+    width = len(indent)
+    for index in range(lo, len(lines) if hi is None else hi):
+        line = lines[index]
+        if not line.startswith(indent) or len(line) == width or line[width] in " \t#)]}'\"":
             continue
         word = line.split(None, 1)[0].rstrip(":")
         if word in _CONTINUES or decorated:
-            decorated = line.startswith("@")
+            decorated = line[width] == "@"
             continue
-        decorated = line.startswith("@")
+        decorated = line[width] == "@"
         starts.append(index)
     return starts
 
 
-def _segments(lines: list[str], hit_lines: list[int]) -> list[tuple[int, int]]:
-    """(first, end) 0-based line ranges of the top-level statements that hold the hit lines."""
+# A class longer than this is parsed member by member (under a stand-in `class _:` header): parsing
+# a whole class for the one method that holds SQL cost most of a scan of Python code.
+MEMBER_SPLIT_LINES = 60
+CLASS_HEADER = "class _:\n"
+
+
+def _members(lines: list[str], first: int, end: int) -> tuple[str, list[int]] | None:
+    """The body indentation and member starts of the class statement at [first, end), or None."""
+    header = first
+    while header < end and lines[header].startswith("@"):
+        header += 1
+    if header >= end or not lines[header].startswith("class "):
+        return None
+    for line in lines[header + 1 : end]:
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith("#"):
+            indent = line[: len(line) - len(stripped)]
+            return (indent, _top_level_starts(lines, indent, header + 1, end)) if indent else None
+    return None
+
+
+def _segments(lines: list[str], hit_lines: list[int]) -> list[tuple[int, int, bool]]:
+    """(first, end, member) 0-based line ranges of the top-level statements that hold the hit lines;
+    in a long class, of its members (`member`: parse it under a class header)."""
     starts = _top_level_starts(lines)
-    ranges: list[tuple[int, int]] = []
+    ranges: list[tuple[int, int, bool]] = []
+    classes: dict[int, tuple[str, list[int]] | None] = {}
     for hit in hit_lines:
         position = bisect_right(starts, hit - 1) - 1
         first = starts[position] if position >= 0 else 0
         end = starts[position + 1] if position + 1 < len(starts) else len(lines)
-        if ranges and first <= ranges[-1][1]:
-            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
+        member = False
+        if end - first > MEMBER_SPLIT_LINES:
+            if first not in classes:
+                classes[first] = _members(lines, first, end)
+            found = classes[first]
+            inner = bisect_right(found[1], hit - 1) - 1 if found else -1
+            if inner >= 0:
+                members = found[1]
+                first, member = members[inner], True
+                end = members[inner + 1] if inner + 1 < len(members) else end
+        if ranges and first <= ranges[-1][1] and member == ranges[-1][2]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end), member)
         else:
-            ranges.append((first, end))
+            ranges.append((first, end, member))
     return ranges
 
 
@@ -152,7 +188,16 @@ def _walk_candidates(tree, hit_lines: list[int] | None, line_shift: int) -> list
         if text is not None:
             if looks_like_sql(text):
                 hint = API if id(node) in api_arguments else ""
-                candidates.append(Candidate(text, node.lineno + line_shift, node.col_offset + 1, hint=hint))
+                candidates.append(
+                    Candidate(
+                        text,
+                        node.lineno + line_shift,
+                        node.col_offset + 1,
+                        hint=hint,
+                        end_line=(node.end_lineno or node.lineno) + line_shift,
+                        end_column=(node.end_col_offset or 0) + 1,
+                    )
+                )
                 if not hint:
                     plain[id(node)] = candidates[-1]
             elif id(node) in api_arguments and query_api_verdict(text):
@@ -219,13 +264,15 @@ def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[C
     if hit_lines:
         lines = source.split("\n")
         candidates = []
-        for first, end in _segments(lines, hit_lines):
-            tree = _parse("\n".join(lines[first:end]))
+        for first, end, member in _segments(lines, hit_lines):
+            text = "\n".join(lines[first:end])
+            shift = first - 1 if member else first  # a member is parsed under one header line
+            tree = _parse(CLASS_HEADER + text if member else text)
             if tree is None:
                 candidates = None  # a guessed boundary was wrong: parse the whole file instead
                 break
-            local = [line - first for line in hit_lines if first < line <= end]
-            candidates.extend(_walk_candidates(tree, local, first))
+            local = [line - shift for line in hit_lines if first < line <= end]
+            candidates.extend(_walk_candidates(tree, local, shift))
     if candidates is None:
         tree = _parse(source)
         if tree is None:

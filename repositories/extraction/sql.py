@@ -79,12 +79,15 @@ _TOKENS = re.compile(
     | (?P<cast>::)
     | (?P<positional>\$\d+)
     | (?P<jsonb>\?[|&]|\?(?=\s*'))
-    | (?P<interp>"""
+    | (?P<interp>\{\{\s*(?:[\w.-]+(?:::\w+)?|"""
+    + _MARK
+    + r""")\s*\}\}
+      | """
     + _MARK
     + r""" | %[A-Za-z_]\w*% | \$\{[^}]*\} | \$[A-Za-z_]\w*(?![\w$]) | \{[\w.\[\]]*(?:![rsa])?(?::[^{}'\n]*)?\}(?!\}))
     | (?P<param>
           %\(\w+\)s | %%?[sdvq](?![\w]) | \? | :(?<![:\w]:)[A-Za-z_]\w* | @(?<![\w@]@)[A-Za-z_]\w*
-        | \#\{[^}]*\} | \{\{\s*[\w.-]+(?:::\w+)?\s*\}\} | \ue000
+        | \#\{[^}]*\} | \ue000
       )
     """,
     re.VERBOSE,
@@ -223,10 +226,25 @@ _QUERY_API_BEFORE = re.compile(
 )
 
 
+_TAG_ENDS = ("sql", "raw", "unsafe")
+
+
 def given_to_query_api(source: str, start: int) -> bool:
     """Whether the literal starting at `start` (its prefix included) is the first argument of a query
     API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
     low = max(0, start - 200)
+    # What comes right before the literal decides most cases at once: an argument follows `(`, `,`
+    # or `[`; a tag ends in sql/raw/unsafe. Anything else is not given to a query API, and the
+    # search below (which tries every position of its window) is not run for it.
+    before = start - 1
+    while before >= low and source[before] in " \t\r\n":
+        before -= 1
+    if before < low:
+        return False
+    character = source[before]
+    if character not in "([,":
+        if not (character.isalpha() and source[max(0, before - 5) : before + 1].lower().endswith(_TAG_ENDS)):
+            return False
     paren = source.rfind("(", low, start)
     # The API's name sits right before its "(" (a generic type argument may come between); a tag
     # (sql`...`) right before the literal. Searching only there keeps this cheap on long lines.
@@ -270,6 +288,9 @@ class Prepared:
     marks: list[tuple[int, int, int, int]]  # (start, end) in text, (start, end) in the original
     interpolations: list[tuple[int, int]]
     clauses: tuple[int, ...] = ()  # indexes of the interpolations that are template blocks ({% if %})
+    # Starts (in text) of the interpolations written in the SQL itself, not marked by a language
+    # extractor: Mustache parameters `{{ name }}` (redash), `${name}`, `$name`.
+    bare: tuple[int, ...] = ()
     params: list[tuple[int, int]] = field(default_factory=list)  # spans of the placeholders' parameters
 
     def original_offset(self, offset: int) -> int:
@@ -290,7 +311,7 @@ def prepare(text: str) -> Prepared:
     """
     counter = max((int(n) for n in _POSITIONAL.findall(text)), default=0) if "$" in text else 0
     search, match_at = _TOKEN_STARTS.search, _TOKENS.match
-    pieces, marks, interpolations, clauses, params = [], [], [], [], []
+    pieces, marks, interpolations, clauses, params, bare = [], [], [], [], [], []
     position = copied = length = 0
     while (start := search(text, position)) is not None:
         index = start.start()
@@ -320,6 +341,8 @@ def prepare(text: str) -> Prepared:
             inner = 1 if replacement.startswith("(") else 0
             if _TEMPLATE_BLOCK.match(token.group(0)):
                 clauses.append(len(interpolations))
+            if PARAM_SENTINEL not in token.group(0):
+                bare.append(length + inner)
             interpolations.append((length + inner, length + len(replacement) - inner))
         elif kind == "param":
             inner = 1 if replacement.startswith("(") else 0
@@ -331,7 +354,7 @@ def prepare(text: str) -> Prepared:
     if not pieces:
         return Prepared(text, [], [])
     pieces.append(text[copied:])
-    return Prepared("".join(pieces), marks, interpolations, tuple(clauses), params)
+    return Prepared("".join(pieces), marks, interpolations, tuple(clauses), bare=tuple(bare), params=params)
 
 
 def to_parameters(text: str) -> str:
@@ -573,7 +596,7 @@ def _single_dml(
         else len(parsed)
     )
     sql, count, offset = _as_written(original, prepared, start, end)
-    count += sum(1 for at in named if start <= at < end)
+    count += sum(1 for at in named if start <= at < end) + sum(1 for at in prepared.bare if start <= at < end)
     check = parsed[start:end]
     if hint == "jpql" or (kind == "SelectStmt" and _is_jpql(check)):
         return Analysis([], JPQL_REASON)
@@ -718,6 +741,7 @@ def _analyse(text: str, hint: str, keep_plumbing: bool) -> Analysis:
         char_end = _char_offset(parsed, raw, start + length)
         sql, count, offset = _as_written(text, prepared, char_start, char_end)
         count += sum(1 for at in named if char_start <= at < char_end)
+        count += sum(1 for at in prepared.bare if char_start <= at < char_end)
         check = parsed[char_start:char_end].strip().rstrip(";").rstrip()
         if hint == "jpql" or (kind == "SelectStmt" and _is_jpql(check)):
             return Analysis([], JPQL_REASON)

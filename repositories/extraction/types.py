@@ -32,6 +32,10 @@ class Candidate(_Compact):
     # "jpql" when the surrounding code says the string is not native SQL (e.g. @Query without nativeQuery).
     hint: str = ""
     name: str = ""
+    # Where the code that writes the string ends (line, column; 0 when unknown): the code after it
+    # may go on extending the string (see continuations.py).
+    end_line: int = 0
+    end_column: int = 0
 
 
 @dataclass(slots=True)

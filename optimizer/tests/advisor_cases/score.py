@@ -4,6 +4,11 @@ SAME: the advisor proposes the expected index (or one of the written alternative
 expected. BETTER: it proposes another set, and the query's planner cost with that set, measured, is no higher
 than with the expected set. WORSE: another set that costs more, or an index where none was expected. MISSED:
 nothing where an index was expected. CRASH: the advisor raised.
+
+B-tree, hash and BRIN candidates are measured with HypoPG. GIN and GiST ones (trigram, jsonb and array cases), which
+HypoPG cannot simulate, are built for real in the sandbox (a rolled-back transaction on the corpus database) and
+measured the same way: the planner's cost with the built index, and, in the benchmark, the query's time with and
+without it.
 """
 
 from __future__ import annotations
@@ -43,6 +48,21 @@ class Outcome:
     cost_expected: float | None = None
     cost_advisor: float | None = None
     error: str = ""
+    verification: str = ""  # how the proposed set was measured: hypopg, sandbox (built for real), estimate-only
+    time_before_ms: float | None = None  # sandboxed: the query's median time without and with the built index
+    time_after_ms: float | None = None
+    cost_after: float | None = None  # the planner's cost with the proposed set
+
+
+# Families whose indexes HypoPG cannot simulate (GIN, GiST): built for real in the sandbox, like the others measured.
+SANDBOX_FAMILIES = {"trigram", "jsonb", "array"}
+
+
+def needs_sandbox(case: Case) -> bool:
+    """A case whose expected (or alternative) index HypoPG cannot simulate, or of a GIN family: measured by building
+    the indexes for real in a rolled-back transaction, never compared by shape alone."""
+    methods = {_parse(ddl).method for option in [case.expected, *case.alternatives] for ddl in option}
+    return case.family in SANDBOX_FAMILIES or bool(methods - advisor.HYPOPG_METHODS)
 
 
 def _as_list(value) -> list[str]:
@@ -117,18 +137,34 @@ def _build_for_real(conn, candidates: list[advisor.Candidate]) -> None:
 
 
 def run_case(
-    conn: psycopg.Connection, case: Case, *, allow_sandbox: bool = False, execute_ddl: bool = False
+    conn: psycopg.Connection,
+    case: Case,
+    *,
+    allow_sandbox: bool | None = None,
+    execute_ddl: bool = False,
+    measure_time: bool = False,
 ) -> Outcome:
-    """Advise on one case inside a transaction that is rolled back; the verdict against the expected set."""
+    """Advise on one case inside a transaction that is rolled back; the verdict against the expected set.
+
+    `allow_sandbox` None: the sandbox for the cases that need it (GIN, GiST) and HypoPG alone for the others.
+    `measure_time`: a sandboxed index is also timed (the query with and without it) and dropped when no faster."""
+    sandbox = needs_sandbox(case) if allow_sandbox is None else allow_sandbox
     try:
         for statement in case.setup:
             conn.execute(statement)
-        result = advisor.advise(conn, case.query, allow_sandbox=allow_sandbox, min_gain=0.2, min_rows=1000)
+        result = advisor.advise(
+            conn, case.query, allow_sandbox=sandbox, min_gain=0.2, min_rows=1000, measure_time=measure_time
+        )
     except Exception as exc:  # noqa: BLE001 - a crash is the verdict
         conn.rollback()
         return Outcome(case, "CRASH", error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     proposed = [s.candidate for s in result.suggestions]
     outcome = Outcome(case, "", [c.ddl(concurrently=False) for c in proposed], cost_base=result.cost_before)
+    outcome.verification = ",".join(sorted({s.verification for s in result.suggestions}))
+    outcome.cost_after = result.cost_after
+    timed = [s for s in result.suggestions if s.time_after_ms is not None]
+    if timed:
+        outcome.time_before_ms, outcome.time_after_ms = timed[0].time_before_ms, timed[0].time_after_ms
     if execute_ddl:
         try:
             _build_for_real(conn, proposed)
@@ -137,7 +173,7 @@ def run_case(
             return Outcome(case, "CRASH", outcome.proposed, error=f"proposed DDL failed: {exc}")
     signatures = {signature(c) for c in proposed}
     try:
-        outcome.verdict = _verdict(conn, case, result, proposed, signatures, outcome, allow_sandbox)
+        outcome.verdict = _verdict(conn, case, result, proposed, signatures, outcome, sandbox)
     except Exception as exc:  # noqa: BLE001 - a failure to measure the expected set is reported, not a crash
         outcome.verdict, outcome.error = "WORSE", f"expected set not measurable: {exc}"
     conn.rollback()
@@ -159,13 +195,22 @@ def _verdict(conn, case, result, proposed, signatures, outcome, allow_sandbox) -
     return "BETTER" if outcome.cost_advisor <= outcome.cost_expected * 1.01 else "WORSE"
 
 
-def run_schema(url: str, cases: list[Case], *, allow_sandbox: bool = False, execute_ddl: bool = False) -> list[Outcome]:
+def run_schema(
+    url: str,
+    cases: list[Case],
+    *,
+    allow_sandbox: bool | None = None,
+    execute_ddl: bool = False,
+    measure_time: bool = False,
+) -> list[Outcome]:
     outcomes = []
     with psycopg.connect(url) as conn:
         conn.execute("SET statement_timeout = '60s'")
         conn.commit()
         for case in cases:
-            outcomes.append(run_case(conn, case, allow_sandbox=allow_sandbox, execute_ddl=execute_ddl))
+            outcomes.append(
+                run_case(conn, case, allow_sandbox=allow_sandbox, execute_ddl=execute_ddl, measure_time=measure_time)
+            )
     return outcomes
 
 
