@@ -36,6 +36,8 @@ READS = ["/users/me", "/projects", "/notifications", "/dashboard", "/metadata"]
 def organization_with(size: int) -> User:
     """A fresh organization (plan `team`, no quota in the way) whose admin has `size` projects and notifications."""
     name = f"bench-api-{size}"
+    # Each run has its own encryption keys: last run's connection URLs are deleted without being read.
+    DatabaseConnection.objects.filter(project__organization__name=name).defer("url").delete()
     Organization.objects.filter(name=name).delete()
     User.objects.filter(email=f"{name}@bench.local").delete()
     org = Organization.objects.create(name=name, plan="team")
