@@ -13,6 +13,8 @@ class Proposal(models.Model):
         DDL = "ddl", "Schema change (DDL)"
 
     class State(models.TextChoices):
+        # A change the assistant suggested: nobody is asked until its user accepts it (then: proposed).
+        DRAFT = "draft"
         PROPOSED = "proposed"
         APPROVED = "approved"
         REJECTED = "rejected"

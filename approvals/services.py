@@ -196,18 +196,27 @@ def _source_fields(occurrence) -> dict:
     }
 
 
-def _create(*, org, actor, request, comment: str = "", **fields) -> Proposal:
+def _create(*, org, actor, request, comment: str = "", state: str = State.PROPOSED, **fields) -> Proposal:
     try:
         with transaction.atomic():
-            proposal = Proposal.objects.create(organization=org, proposer=actor, state=State.PROPOSED, **fields)
+            proposal = Proposal.objects.create(organization=org, proposer=actor, state=state, **fields)
     except IntegrityError:
         raise Conflict(
             "This suggestion already has an open proposal; see the approvals inbox.", code="already_proposed"
         ) from None
     ProposalEvent.objects.create(
-        proposal=proposal, actor=actor, actor_email=actor.email, from_state="", to_state=State.PROPOSED, comment=comment
+        proposal=proposal, actor=actor, actor_email=actor.email, from_state="", to_state=state, comment=comment
     )
+    if state == State.DRAFT:
+        _audit("approval.draft", proposal=proposal, actor=actor, request=request, proposal_id=proposal.pk)
+        return proposal
     _audit("approval.submit", proposal=proposal, actor=actor, request=request, proposal_id=proposal.pk)
+    _ask_admins(proposal, actor=actor)
+    return proposal
+
+
+def _ask_admins(proposal: Proposal, *, actor) -> None:
+    org = proposal.organization
     admins = _admins(org, exclude=actor)
     if not admins:  # a lone admin proposing to themselves still gets the item in their inbox
         admins = _admins(org)
@@ -219,6 +228,20 @@ def _create(*, org, actor, request, comment: str = "", **fields) -> Proposal:
         url=_url(proposal),
         target=proposal,
     )
+
+
+def proposal_submit_draft(*, proposal: Proposal, actor, request=None) -> Proposal:
+    """A draft its proposer accepts: now proposed, and the admins are asked."""
+    _require_member_of(actor, proposal.organization)
+    _require_role(actor, Role.MEMBER, "submit proposals")
+    with transaction.atomic():
+        proposal = _lock(proposal)
+        if proposal.proposer_id != actor.pk:
+            raise PermissionDenied("Only the person the draft was made for can submit it.", code="not_proposer")
+        _expect_state(proposal, (State.DRAFT,), "submitted")
+        _transition(proposal=proposal, to_state=State.PROPOSED, actor=actor, comment="accepted the draft")
+        _audit("approval.submit", proposal=proposal, actor=actor, request=request, proposal_id=proposal.pk)
+    _ask_admins(proposal, actor=actor)
     return proposal
 
 
@@ -302,9 +325,14 @@ def proposal_submit_sql(
     project_id: int | None = None,
     occurrence_id: int | None = None,
     evidence: dict | None = None,
+    draft: bool = False,
     request=None,
 ) -> Proposal:
-    """Submit DDL text (or an index, or a rewrite) someone wrote, with the reason for it."""
+    """Submit DDL text (or an index, or a rewrite) someone wrote, with the reason for it.
+
+    `draft=True` keeps it a draft (the assistant's suggestion): reviewed and stored, nobody asked until
+    `proposal_submit_draft`.
+    """
     org = actor.organization
     _require_role(actor, Role.MEMBER, "submit proposals")
     if kind not in Kind.values:
@@ -328,6 +356,7 @@ def proposal_submit_sql(
         actor=actor,
         request=request,
         comment=reason,
+        state=State.DRAFT if draft else State.PROPOSED,
         project=project,
         connection=connection,
         kind=kind,
@@ -426,7 +455,7 @@ def proposal_withdraw(*, proposal: Proposal, actor, comment: str = "", request=N
     _require_role(actor, Role.MEMBER, "withdraw proposals")
     if proposal.proposer_id != actor.pk:
         raise PermissionDenied("Only the person who proposed a change can withdraw it.", code="not_proposer")
-    _expect_state(proposal, (State.PROPOSED, State.APPROVED), "withdrawn")
+    _expect_state(proposal, (State.DRAFT, State.PROPOSED, State.APPROVED), "withdrawn")
     if proposal.attempts.filter(status__in=[ApplyAttempt.Status.QUEUED, ApplyAttempt.Status.RUNNING]).exists():
         raise Conflict("This change is being applied right now; it cannot be withdrawn.", code="apply_in_progress")
     _transition(proposal=proposal, to_state=State.WITHDRAWN, actor=actor, comment=comment)

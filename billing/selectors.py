@@ -1,7 +1,8 @@
 from __future__ import annotations
 
+from assistant.selectors import ai_usage
 from billing.models import BillingCustomer, PaymentHistory, Subscription, UserPaymentDetails
-from billing.usage import usage_for
+from billing.usage import month_start, usage_for
 from plans.limits import PLANS
 
 
@@ -32,4 +33,5 @@ def billing_overview(*, org) -> dict:
         "has_customer": BillingCustomer.objects.filter(organization=org).exists(),
         "usage": usage_for(org),
         "payments": list(payments_for(org=org)),
+        "ai_usage": ai_usage(org=org, since=month_start()),
     }

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.core.exceptions import FieldError
 from django.utils import timezone
 
+from assistant.llm import ai_requests_this_month
 from organizations.selectors import seats_used
 from plans.limits import PLANS, limit_for
 
@@ -51,8 +52,8 @@ def _count_scans_this_month(org) -> int:
 
 
 def _count_ai_this_month(org) -> int:
-    run = apps.get_model("optimizer", "OptimizationRun")
-    return run.objects.filter(organization=org, ai_status="used", created_at__gte=month_start()).count()
+    # The same count the assistant enforces: optimizer runs that used the model plus assistant requests.
+    return ai_requests_this_month(org)
 
 
 register_counter("projects", _count_projects)
@@ -65,7 +66,7 @@ LABELS = {
     "projects": "Projects",
     "connections": "Database connections",
     "scans_per_month": "Repository scans this month",
-    "ai_optimizations_per_month": "AI optimizations this month",
+    "ai_optimizations_per_month": "AI requests this month (optimizer and assistant)",
     "seats": "Seats (members)",
 }
 

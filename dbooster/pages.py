@@ -20,4 +20,5 @@ urlpatterns = [
     path("", include("workbench.pages_urls")),
     path("", include("health.pages_urls")),
     path("", include("analytics.pages_urls")),
+    path("", include("assistant.pages_urls")),
 ]

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "analytics",
     "approvals",
     "workbench",
+    "assistant",
     "billing",
     "dashboard",
     "workflow",  # migration history only (its models moved to audit, notifications, approvals)
@@ -314,6 +315,18 @@ OPENAI_API_KEY = env.str("OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="") or None
 OPENAI_MODEL = env.str("OPENAI_MODEL", default="gpt-4o-mini")
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", default=30.0)
+# The assistant's model per purpose (default: OPENAI_MODEL), and what a million tokens cost (USD) for the
+# billing page's accounting.
+ASSISTANT_CHAT_MODEL = env.str("ASSISTANT_CHAT_MODEL", default="") or OPENAI_MODEL
+ASSISTANT_SQL_MODEL = env.str("ASSISTANT_SQL_MODEL", default="") or OPENAI_MODEL
+ASSISTANT_PRICE_INPUT_PER_MTOK = env.float("ASSISTANT_PRICE_INPUT_PER_MTOK", default=0.15)
+ASSISTANT_PRICE_OUTPUT_PER_MTOK = env.float("ASSISTANT_PRICE_OUTPUT_PER_MTOK", default=0.60)
+# What the assistant's tools may do on a target: rows fetched per query, and its statement timeout.
+ASSISTANT_ROW_CAP = env.int("ASSISTANT_ROW_CAP", default=100)
+ASSISTANT_STATEMENT_TIMEOUT_MS = env.int("ASSISTANT_STATEMENT_TIMEOUT_MS", default=10_000)
+# Tool-call rounds per answer, and how often a SQL answer naming an unknown table or column is asked again.
+ASSISTANT_MAX_TOOL_ROUNDS = env.int("ASSISTANT_MAX_TOOL_ROUNDS", default=6)
+ASSISTANT_SQL_REPAIRS = env.int("ASSISTANT_SQL_REPAIRS", default=2)
 
 # --- Billing -----------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("health.urls")),
     path("", include("analytics.urls")),
     path("", include("dashboard.urls")),
+    path("", include("assistant.urls")),
     # Server-rendered pages.
     path("app/", include("dbooster.pages")),
 ]

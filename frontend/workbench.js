@@ -46,75 +46,59 @@ function cellText(value) {
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }
 
-// --- a results grid: paging and sorting in the browser ------------------------------------------
+// --- a results grid: one page at a time ------------------------------------------------------------
+// The grid never holds more than the page on screen. `fetch({page, sort})` asks the server for a page (the SQL
+// editor re-runs the read-only statement paged and ordered by the database); without it (the table browser) the
+// caller pages and sorts through `sortBy`, which it replaces.
 
 class Grid {
-  constructor(root, { pageSize = 50, onEdit = null, pager = true } = {}) {
+  constructor(root, { onEdit = null, fetch = null } = {}) {
     this.root = root;
-    this.pager = pager; // the table browser pages on the server instead
-    this.pageSize = pageSize;
     this.onEdit = onEdit;
+    this.fetch = fetch;
     this.columns = [];
     this.rows = [];
     this.page = 1;
+    this.pages = 1;
     this.sort = null;
+    this.sortable = true;
+    this.locked = new Set(); // columns whose cells are not edited here (masked values)
   }
 
-  show(columns, rows) {
-    this.columns = columns;
-    this.rows = rows;
-    this.page = 1;
-    this.sort = null;
+  show(columns, rows, { page = 1, pages = 1, sort = null, sortable = true } = {}) {
+    Object.assign(this, { columns, rows, page, pages, sort, sortable });
     this.render();
   }
 
-  sorted() {
-    if (!this.sort) return this.rows;
-    const { index, descending } = this.sort;
-    const numeric = this.rows.every((r) => r[index] === null || !isNaN(Number(r[index])));
-    const compare = (a, b) => {
-      if (a[index] === b[index]) return 0;
-      if (a[index] === null) return 1;
-      if (b[index] === null) return -1;
-      const order = numeric ? Number(a[index]) - Number(b[index]) : cellText(a[index]).localeCompare(cellText(b[index]));
-      return descending ? -order : order;
-    };
-    return [...this.rows].sort(compare);
-  }
-
   render() {
-    const pages = Math.max(1, Math.ceil(this.rows.length / this.pageSize));
-    const start = (this.page - 1) * this.pageSize;
     const head = el("tr", {}, ...this.columns.map((column, index) => {
       const arrow = this.sort && this.sort.index === index ? (this.sort.descending ? " ▼" : " ▲") : "";
-      return el("th", { class: "sortable", title: column.type || "", onclick: () => this.sortBy(index) },
-        column.name + arrow);
+      return el("th", { class: this.sortable ? "sortable" : "", title: column.type || "",
+        onclick: () => this.sortable && this.sortBy(index) }, column.name + arrow);
     }));
-    const body = this.sorted().slice(start, start + this.pageSize).map((row) =>
+    const body = this.rows.map((row) =>
       el("tr", {}, ...row.map((value, index) => {
         const td = el("td", { class: value === null ? "null" : "" }, cellText(value));
-        if (this.onEdit) td.addEventListener("dblclick", () => this.edit(td, row, index));
+        if (this.onEdit && !this.locked.has(index)) td.addEventListener("dblclick", () => this.edit(td, row, index));
         return td;
       })));
     const table = el("table", { class: "results" }, el("thead", {}, head), el("tbody", {}, ...body));
     const pager = el("p", { class: "pager" },
-      el("button", { type: "button", class: "link", onclick: () => this.go(-1) }, "← Previous"),
-      el("span", { class: "muted grid-page" }, ` Page ${this.page} of ${pages} `),
-      el("button", { type: "button", class: "link", onclick: () => this.go(1) }, "Next →"));
-    this.root.replaceChildren(el("div", { class: "table-wrap" }, table), ...(this.pager ? [pager] : []));
+      el("button", { type: "button", class: "link", id: "grid-previous", onclick: () => this.go(-1) }, "← Previous"),
+      el("span", { class: "muted grid-page" }, ` Page ${this.page} of ${this.pages} `),
+      el("button", { type: "button", class: "link", id: "grid-next", onclick: () => this.go(1) }, "Next →"));
+    this.root.replaceChildren(el("div", { class: "table-wrap" }, table), ...(this.fetch ? [pager] : []));
   }
 
   go(step) {
-    const pages = Math.max(1, Math.ceil(this.rows.length / this.pageSize));
-    this.page = Math.min(pages, Math.max(1, this.page + step));
-    this.render();
+    const page = Math.min(this.pages, Math.max(1, this.page + step));
+    if (page !== this.page) this.fetch({ page, sort: this.sort });
   }
 
   sortBy(index) {
     const descending = this.sort && this.sort.index === index ? !this.sort.descending : false;
-    this.sort = { index, descending };
-    this.page = 1;
-    this.render();
+    this.sort = { index, descending }; // at once: a second click before the page arrives turns it around
+    this.fetch({ page: 1, sort: this.sort });
   }
 
   edit(td, row, index) {
@@ -151,7 +135,9 @@ function startEditor() {
   const status = document.getElementById("run-status");
   const errorBox = document.getElementById("run-error");
   const notices = document.getElementById("run-notices");
-  const grid = new Grid(document.getElementById("results"), { pageSize: 50 });
+  const PAGE_SIZE = 50;
+  let shown = null; // the run on screen: its pages are asked for by its history id
+  const grid = new Grid(document.getElementById("results"), { fetch: showPage });
   const historyList = document.getElementById("history");
   const snippetList = document.getElementById("snippets");
   const base = `/projects/${config.project}`;
@@ -191,12 +177,36 @@ function startEditor() {
     errorBox.textContent = `${body.detail}${where}`;
   }
 
+  function paged(body, sort = null) {
+    grid.show(body.columns, body.rows, { page: body.page, pages: body.pages, sort,
+      sortable: body.run.statement_kind === "select" });
+  }
+
+  let asked = 0;
+  async function showPage({ page, sort }) {
+    if (!shown) return;
+    const mine = ++asked;
+    const payload = { page, page_size: PAGE_SIZE, row_cap: shown.row_cap };
+    if (sort) Object.assign(payload, { sort_column: sort.index, sort_order: sort.descending ? "desc" : "asc" });
+    status.textContent = "Loading…";
+    const { ok, body } = await api("POST", `${base}/sql/history/${shown.run.id}/page`, payload);
+    if (mine !== asked) return; // a later page or order was asked for meanwhile
+    if (!ok) { status.textContent = body.detail; return; }
+    paged(body, sort);
+    status.textContent = summary(body);
+  }
+
+  function summary(body) {
+    const capped = body.truncated ? ` — first ${body.row_cap} rows only (row cap)` : "";
+    return `${body.row_count} row${body.row_count === 1 ? "" : "s"} in ${body.duration_ms.toFixed(1)} ms${capped}`;
+  }
+
   function showResult(body) {
     view.dispatch(setDiagnostics(view.state, []));
     errorBox.hidden = true;
-    grid.show(body.columns, body.rows);
-    const capped = body.truncated ? ` — first ${body.row_cap} rows only (row cap)` : "";
-    status.textContent = `${body.row_count} row${body.row_count === 1 ? "" : "s"} in ${body.duration_ms.toFixed(1)} ms${capped}`;
+    shown = body;
+    paged(body);
+    status.textContent = summary(body);
     notices.replaceChildren(...body.notices.map((n) => el("li", {}, n)));
   }
 
@@ -212,7 +222,7 @@ function startEditor() {
     const text = statement();
     const commit = document.getElementById("commit");
     return submit(`${base}/sql/run`, {
-      sql: text, connection: connection(), commit: !!(commit && commit.checked), page_size: 1000,
+      sql: text, connection: connection(), commit: !!(commit && commit.checked), page_size: PAGE_SIZE,
     }, text);
   }
 
@@ -231,7 +241,7 @@ function startEditor() {
       " ",
       config.canRun ? el("button", { type: "button", class: "link", onclick: () => {
         view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: entry.sql } });
-        submit(`${base}/sql/history/${entry.id}/rerun`, { page_size: 1000 }, entry.sql);
+        submit(`${base}/sql/history/${entry.id}/rerun`, { page_size: PAGE_SIZE }, entry.sql);
       } }, "Re-run") : "")));
   }
 
@@ -293,11 +303,7 @@ function startTableBrowser() {
   let sort = null;
   let descending = false;
 
-  const grid = new Grid(document.getElementById("rows"), {
-    pageSize: 1000,
-    pager: false,
-    onEdit: config.editable ? saveCell : null,
-  });
+  const grid = new Grid(document.getElementById("rows"), { onEdit: config.editable ? saveCell : null });
   // Sorting asks the server (keyset on the primary key, or by the chosen column).
   grid.sortBy = (index) => {
     const name = grid.columns[index].name;
@@ -334,8 +340,9 @@ function startTableBrowser() {
     }
     const { ok, body } = await api("GET", `${base}?${params}`);
     if (!ok) { status.textContent = body.detail; return; }
-    grid.show(body.columns.map((name) => ({ name })), body.rows);
-    if (sort) grid.sort = null;
+    const index = body.columns.indexOf(sort);
+    grid.locked = new Set(body.masked_columns.map((name) => body.columns.indexOf(name)));
+    grid.show(body.columns.map((name) => ({ name })), body.rows, { sort: index < 0 ? null : { index, descending } });
     next = body.next_after ? { after: body.next_after } : body.next_offset ? { offset: body.next_offset } : null;
     document.getElementById("page-next").disabled = !next;
     document.getElementById("page-previous").disabled = current === 0;
@@ -343,6 +350,13 @@ function startTableBrowser() {
       (body.editable ? " · double-click a cell to edit it" : ` · read-only: ${body.read_only_reason}`);
   }
 
+  document.getElementById("sensitive-form")?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const columns = [...event.target.querySelectorAll("input[name=sensitive]:checked")].map((box) => box.value);
+    const { ok, body } = await api("PUT", `/projects/${config.project}/tables/${encodeURIComponent(config.table)}/sensitive-columns?${query}`, { columns });
+    document.getElementById("sensitive-status").textContent = ok
+      ? `Sensitive: ${body.columns.join(", ") || "none"}.` : body.detail;
+  });
   document.getElementById("page-next").addEventListener("click", () => {
     if (!next) return;
     cursors[current + 1] = next;
@@ -362,6 +376,255 @@ function startTableBrowser() {
   load();
 }
 
+
+// --- the schema-change builder -------------------------------------------------------------------
+
+const LABELS = {
+  create_table: "Create a table", alter_table: "Alter a table", drop_table: "Drop a table",
+  rename_table: "Rename a table", create_index: "Create an index", drop_index: "Drop an index",
+  rename_index: "Rename an index", add_column: "Add a column", drop_column: "Drop a column",
+  rename_column: "Rename a column", alter_column_type: "Change a column's type", set_not_null: "Set NOT NULL",
+  drop_not_null: "Drop NOT NULL", set_default: "Set a default", drop_default: "Drop the default",
+  add_constraint: "Add a constraint", drop_constraint: "Drop a constraint",
+};
+
+function options(select, values, labels = {}, selected = "") {
+  select.replaceChildren(...values.map((value) => {
+    const option = el("option", { value }, labels[value] || value);
+    if (value === selected) option.selected = true;
+    return option;
+  }));
+  return select;
+}
+
+function field(label, input) {
+  input.setAttribute("aria-label", label);
+  return el("label", { class: "builder-field" }, label + " ", input);
+}
+
+const input = (attrs = {}) => el("input", { type: "text", ...attrs });
+const checkbox = () => el("input", { type: "checkbox" });
+const list = (text) => text.split(",").map((v) => v.trim()).filter(Boolean);
+
+function startBuilder() {
+  const config = data("workbench-config");
+  const base = `/projects/${config.project}/schema-changes`;
+  const action = options(document.getElementById("builder-action"), config.actions, LABELS, config.initial.action);
+  const fields = document.getElementById("builder-fields");
+  const sqlBox = document.getElementById("builder-sql");
+  const review = document.getElementById("builder-review");
+  const errorBox = document.getElementById("builder-error");
+  const tableKey = (t) => (t.schema === "public" ? t.name : `${t.schema}.${t.name}`);
+  const tableBy = (key) => config.tables.find((t) => tableKey(t) === key);
+  const { schema, table } = config.initial;
+  const initialTable = schema && schema !== "public" ? `${schema}.${table}` : table;
+  let read = () => ({}); // reads the current form into a change
+  let timer = null;
+
+  function tableSelect(label, selected) {
+    return field(label, options(el("select", { class: "builder-table" }), config.tables.map(tableKey), {}, selected));
+  }
+  function tableOf(key) {
+    const t = tableBy(key);
+    return t ? (t.schema === "public" ? { table: t.name } : { table: t.name, schema: t.schema }) : { table: key };
+  }
+
+  function columnRow(removable = true) {
+    const row = el("div", { class: "row-form builder-column" },
+      field("Column name", input({ class: "col-name" })), field("Type", input({ class: "col-type", value: "text" })),
+      field("Nullable", Object.assign(checkbox(), { className: "col-nullable", checked: true })),
+      field("Default", input({ class: "col-default" })),
+      ...(removable ? [field("Primary key", Object.assign(checkbox(), { className: "col-pk" })),
+        el("button", { type: "button", class: "link", onclick: () => { row.remove(); changed(); } }, "Remove column")] : []));
+    return row;
+  }
+  const readColumn = (row) => {
+    const column = { name: row.querySelector(".col-name").value, type: row.querySelector(".col-type").value,
+      nullable: row.querySelector(".col-nullable").checked };
+    const value = row.querySelector(".col-default").value;
+    if (value) column.default = value;
+    const pk = row.querySelector(".col-pk");
+    if (pk && pk.checked) column.primary_key = true;
+    return column;
+  };
+
+  // One ALTER TABLE operation: its own kind and the fields that kind needs.
+  function operationRow(columns) {
+    const op = options(el("select", { class: "op-kind" }), config.operations, LABELS);
+    const body = el("div", { class: "op-fields" });
+    const row = el("fieldset", { class: "builder-operation" }, field("Operation", op), body,
+      el("button", { type: "button", class: "link", onclick: () => { row.remove(); changed(); } }, "Remove operation"));
+    const columnSelect = () => field("Column", options(el("select", { class: "op-column" }), columns()));
+    const parts = {
+      add_column: () => [columnRow(false)],
+      drop_column: () => [columnSelect(), field("Cascade", Object.assign(checkbox(), { className: "op-cascade" }))],
+      rename_column: () => [columnSelect(), field("New name", input({ class: "op-new-name" }))],
+      alter_column_type: () => [columnSelect(), field("New type", input({ class: "op-type" })),
+        field("Using", input({ class: "op-using" }))],
+      set_not_null: () => [columnSelect()], drop_not_null: () => [columnSelect()], drop_default: () => [columnSelect()],
+      set_default: () => [columnSelect(), field("Default", input({ class: "op-default" }))],
+      add_constraint: () => [
+        field("Constraint type", options(el("select", { class: "con-type" }), config.constraintTypes)),
+        field("Constraint name", input({ class: "con-name", placeholder: "generated" })),
+        field("Columns", input({ class: "con-columns", placeholder: "a, b" })),
+        field("Check expression", input({ class: "con-expression" })),
+        tableSelect("References table"), field("Referred columns", input({ class: "con-ref-columns", placeholder: "its primary key" })),
+        field("On delete", options(el("select", { class: "con-on-delete" }), ["", ...config.referentialActions])),
+        field("Not valid", Object.assign(checkbox(), { className: "con-not-valid" }))],
+      drop_constraint: () => [field("Constraint name", input({ class: "op-name" }))],
+    };
+    const show = () => { body.replaceChildren(...parts[op.value]()); changed(); };
+    op.addEventListener("change", show);
+    show();
+    row.read = () => {
+      const value = (cls) => { const node = row.querySelector(cls); return node ? node.value : ""; };
+      const spec = { op: op.value };
+      if (op.value === "add_column") spec.column = readColumn(row.querySelector(".builder-column"));
+      else if (op.value === "drop_constraint") spec.name = value(".op-name");
+      else if (op.value === "add_constraint") {
+        const constraint = { type: value(".con-type"), columns: list(value(".con-columns")) };
+        if (value(".con-name")) constraint.name = value(".con-name");
+        if (constraint.type === "check") constraint.expression = value(".con-expression");
+        if (constraint.type === "foreign_key") {
+          constraint.references = tableOf(value(".builder-table"));
+          const referred = list(value(".con-ref-columns"));
+          if (referred.length) constraint.references.columns = referred;
+          if (value(".con-on-delete")) constraint.on_delete = value(".con-on-delete");
+        }
+        if (row.querySelector(".con-not-valid").checked) constraint.not_valid = true;
+        spec.constraint = constraint;
+      } else {
+        spec.column = value(".op-column");
+        if (op.value === "drop_column" && row.querySelector(".op-cascade").checked) spec.cascade = true;
+        if (op.value === "rename_column") spec.new_name = value(".op-new-name");
+        if (op.value === "alter_column_type") { spec.type = value(".op-type"); if (value(".op-using")) spec.using = value(".op-using"); }
+        if (op.value === "set_default") spec.default = value(".op-default");
+      }
+      return spec;
+    };
+    return row;
+  }
+
+  const forms = {
+    create_table() {
+      const name = input({ id: "builder-table-name" });
+      const columns = el("div", { id: "builder-columns" }, columnRow());
+      const add = el("button", { type: "button", class: "secondary", onclick: () => { columns.append(columnRow()); } }, "Add column");
+      fields.replaceChildren(field("Table name", name), columns, add);
+      return () => ({ action: "create_table", table: name.value,
+        columns: [...columns.querySelectorAll(".builder-column")].map(readColumn) });
+    },
+    alter_table() {
+      const table = tableSelect("Table", initialTable);
+      const select = table.querySelector("select");
+      const columns = () => (tableBy(select.value) || { columns: [] }).columns;
+      const operations = el("div", { id: "builder-operations" }, operationRow(columns));
+      const add = el("button", { type: "button", class: "secondary", onclick: () => { operations.append(operationRow(columns)); } },
+        "Add operation");
+      select.addEventListener("change", () => { operations.replaceChildren(operationRow(columns)); });
+      fields.replaceChildren(table, operations, add);
+      return () => ({ action: "alter_table", ...tableOf(select.value),
+        operations: [...operations.children].map((row) => row.read()) });
+    },
+    drop_table() {
+      const table = tableSelect("Table", initialTable);
+      const cascade = checkbox();
+      fields.replaceChildren(table, field("Cascade", cascade));
+      return () => ({ action: "drop_table", ...tableOf(table.querySelector("select").value), cascade: cascade.checked });
+    },
+    rename_table() {
+      const table = tableSelect("Table", initialTable);
+      const name = input({ id: "builder-new-name" });
+      fields.replaceChildren(table, field("New name", name));
+      return () => ({ action: "rename_table", ...tableOf(table.querySelector("select").value), new_name: name.value });
+    },
+    create_index() {
+      const table = tableSelect("Table", initialTable);
+      const columns = input({ placeholder: "a, b" });
+      const name = input({ placeholder: "generated" });
+      const unique = checkbox();
+      const method = options(el("select"), config.indexMethods);
+      const where = input();
+      fields.replaceChildren(table, field("Index columns", columns), field("Index name", name), field("Unique", unique),
+        field("Method", method), field("Only rows where", where));
+      return () => {
+        const change = { action: "create_index", ...tableOf(table.querySelector("select").value),
+          columns: list(columns.value), unique: unique.checked, method: method.value };
+        if (name.value) change.name = name.value;
+        if (where.value) change.where = where.value;
+        return change;
+      };
+    },
+    drop_index() { return indexForm("drop_index"); },
+    rename_index() { return indexForm("rename_index"); },
+  };
+
+  function indexForm(kind) {
+    const keys = config.indexes.map((i) => (i.schema === "public" ? i.name : `${i.schema}.${i.name}`));
+    const index = options(el("select"), keys, {}, config.initial.name);
+    const name = input({ id: "builder-new-name" });
+    fields.replaceChildren(field("Index", index), ...(kind === "rename_index" ? [field("New name", name)] : []));
+    return () => {
+      const found = config.indexes.find((i) => (i.schema === "public" ? i.name : `${i.schema}.${i.name}`) === index.value);
+      const change = { action: kind, name: found ? found.name : index.value };
+      if (found && found.schema !== "public") change.schema = found.schema;
+      if (kind === "rename_index") change.new_name = name.value;
+      return change;
+    };
+  }
+
+  function body() {
+    return { change: read(), connection: config.connection };
+  }
+
+  let asked = 0;
+  async function preview() {
+    const mine = ++asked;
+    const { ok, body: result } = await api("POST", `${base}/preview`, body());
+    if (mine !== asked) return; // a later preview is on its way: this one is stale
+    errorBox.hidden = ok;
+    if (!ok) {
+      errorBox.textContent = result.detail;
+      sqlBox.textContent = "";
+      review.replaceChildren();
+      return;
+    }
+    sqlBox.textContent = result.sql;
+    const findings = result.safety_review.findings || [];
+    const locks = (result.safety_review.statements || []).map((s) =>
+      el("li", { class: "muted" }, `Statement ${s.index + 1}: ${s.lock || "no table lock"} — blocks ${s.blocks}` +
+        (s.rewrites_table ? " (rewrites the table)" : "")));
+    review.replaceChildren(...locks, ...findings.map((f) => el("li", { class: `finding finding-${f.severity}` },
+      el("strong", {}, `${f.severity} · ${f.rule}`), " ", f.message || f.title || "",
+      f.safer ? el("code", { class: "wrap history-sql" }, f.safer) : "")));
+    if (!findings.length) review.append(el("li", { class: "muted" }, "No rule flags this change."));
+  }
+
+  function changed() {
+    clearTimeout(timer);
+    timer = setTimeout(preview, 250);
+  }
+
+  function pick() {
+    read = forms[action.value]();
+    changed();
+  }
+
+  document.getElementById("builder").addEventListener("input", changed);
+  document.getElementById("builder").addEventListener("change", changed);
+  document.getElementById("builder").addEventListener("submit", (event) => event.preventDefault());
+  action.addEventListener("change", pick);
+  document.getElementById("builder-propose")?.addEventListener("click", async () => {
+    const status = document.getElementById("builder-status");
+    const reason = document.getElementById("builder-reason").value;
+    const { ok, body: result } = await api("POST", base, { ...body(), reason });
+    if (!ok) { status.textContent = result.detail; return; }
+    status.replaceChildren("Proposed: ", el("a", { href: `/app/approvals/${result.id}/`, id: "builder-proposal" }, result.title));
+  });
+  pick();
+}
+
 const page = (data("workbench-config") || {}).page;
 if (page === "editor") startEditor();
 if (page === "table") startTableBrowser();
+if (page === "builder") startBuilder();

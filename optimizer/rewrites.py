@@ -25,7 +25,6 @@ from pglast.enums import (
     BoolTestType,
     CoercionForm,
     JoinType,
-    NullTestType,
     SetOperation,
     SortByDir,
     SortByNulls,
@@ -36,7 +35,7 @@ from pglast.stream import RawStream
 from optimizer.rules.context import RuleContext
 from optimizer.rules.facts import type_family
 from optimizer.rules.model import SchemaInfo
-from optimizer.rules.query.count_for_existence import count_existence_test
+from optimizer.rules.query.count_for_existence import count_existence_test, exists_from_count, top_level_exists
 from optimizer.rules.query.deep_offset import DEEP_OFFSET
 from optimizer.rules.schema.not_in_nullable_subquery import filtered_not_null
 from optimizer.rules.tree import (
@@ -432,20 +431,6 @@ def rewrite_correlated_select(sql: str, schema: SchemaInfo | None) -> list[Rewri
 # --- count(*) > 0 -> EXISTS -------------------------------------------------------------------------------
 
 
-def _exists_from_count(counted) -> ast.SubLink:
-    select = counted.subselect
-    call = select.targetList[0].val
-    if not call.agg_star and call.args:
-        if len(call.args) != 1:
-            raise Skip("count with several arguments")
-        # count(x) counts non-NULL x only
-        select.whereClause = and_(
-            select.whereClause, ast.NullTest(arg=call.args[0], nulltesttype=NullTestType.IS_NOT_NULL)
-        )
-    select.targetList = (ast.ResTarget(val=const(1)),)
-    return ast.SubLink(subLinkType=SubLinkType.EXISTS_SUBLINK, subselect=select)
-
-
 def rewrite_count_exists(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
     stmt, statements = only_select(sql)
     ctx = RuleContext(sql, statements, schema)
@@ -455,11 +440,13 @@ def rewrite_count_exists(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
         if found is None or not isinstance(found[0], ast.SubLink):
             continue
         counted, exists = found
-        node = _exists_from_count(counted)
+        node = exists_from_count(counted)
+        if node is None:
+            raise Skip("count with several arguments")
         replace_child(ctx.parent_of(expr), expr, node if exists else not_(node))
         done += 1
     if not done:
-        done = _rewrite_top_level_count(stmt)
+        done = int(top_level_exists(stmt))
     if not done:
         raise Skip("no count compared with zero")
     rationale = (
@@ -468,30 +455,6 @@ def rewrite_count_exists(sql: str, schema: SchemaInfo | None) -> list[Rewrite]:
         "when a row exists (count(x) > 0 when a row with x not NULL exists, which the rewrite adds as a filter)."
     )
     return [Rewrite("count-for-existence", to_sql(stmt), rationale, advice_only=False)]
-
-
-def _rewrite_top_level_count(stmt) -> int:
-    """`SELECT count(*) > 0 FROM t WHERE ...` -> `SELECT EXISTS (SELECT 1 FROM t WHERE ...)`."""
-    if len(stmt.targetList or ()) != 1 or stmt.groupClause or stmt.havingClause or stmt.op != SetOperation.SETOP_NONE:
-        return 0
-    if stmt.sortClause or stmt.limitCount or stmt.limitOffset or stmt.distinctClause or stmt.windowClause:
-        return 0
-    target = stmt.targetList[0]
-    found = count_existence_test(target.val)
-    if found is None or not isinstance(found[0], ast.FuncCall) or found[0].over is not None:
-        return 0
-    call, exists = found
-    inner = ast.SelectStmt(
-        targetList=(ast.ResTarget(val=call),),
-        fromClause=stmt.fromClause,
-        whereClause=stmt.whereClause,
-        op=SetOperation.SETOP_NONE,
-    )
-    node = _exists_from_count(ast.SubLink(subLinkType=SubLinkType.EXPR_SUBLINK, subselect=inner))
-    stmt.targetList = (ast.ResTarget(val=node if exists else not_(node), name=target.name or "?column?"),)
-    stmt.fromClause = None
-    stmt.whereClause = None
-    return 1
 
 
 # --- function on a column -> sargable range ---------------------------------------------------------------

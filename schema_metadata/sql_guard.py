@@ -297,7 +297,8 @@ JOIN pg_type t ON t.oid = to_regtype(want.name)
 JOIN pg_proc p ON p.oid = t.typinput OR p.oid IN (SELECT castfunc FROM pg_cast WHERE casttarget = t.oid)
 JOIN pg_namespace pn ON pn.oid = p.pronamespace
 """
-# Views (their definition), rules, column defaults and triggers of the relations named.
+# Views (their definition), rules, column defaults, triggers, row-level security policies (when enabled) and the
+# column types (for their domains' checks) of the relations named.
 _RELATIONS_SQL = """
 SELECT c.oid, format('%%I.%%I', n.nspname, c.relname), c.relkind,
        CASE WHEN c.relkind = 'v' THEN pg_get_viewdef(c.oid) END,
@@ -307,13 +308,33 @@ SELECT c.oid, format('%%I.%%I', n.nspname, c.relname), c.relkind,
              WHERE d.adrelid = c.oid AND a.attgenerated = ''),
        ARRAY(SELECT ARRAY[t.tgname::text, format('%%I.%%I', pn.nspname, p.proname), t.tgtype::text]
              FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace
-             WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND p.provolatile = 'v')
+             WHERE t.tgrelid = c.oid AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND p.provolatile = 'v'),
+       ARRAY(SELECT ARRAY[pol.polname::text, pol.polcmd::text, coalesce(pg_get_expr(pol.polqual, pol.polrelid), ''),
+                          coalesce(pg_get_expr(pol.polwithcheck, pol.polrelid), '')]
+             FROM pg_policy pol WHERE pol.polrelid = c.oid AND c.relrowsecurity),
+       ARRAY(SELECT ARRAY[a.attname::text, a.atttypid::text] FROM pg_attribute a
+             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)
 FROM unnest(%s::text[], %s::text[]) AS want(schema, name)
 JOIN pg_class c ON c.oid = to_regclass(CASE WHEN want.schema IS NULL THEN format('%%I', want.name)
                                            ELSE format('%%I.%%I', want.schema, want.name) END)
 JOIN pg_namespace n ON n.oid = c.relnamespace
 """
 
+# The CHECK constraints of the domains among the given types, through domains over domains and arrays of domains:
+# PostgreSQL evaluates them on every value cast to or stored as the domain.
+_DOMAIN_CHECKS_SQL = """
+WITH RECURSIVE types(label, typid) AS (
+    SELECT want.label, want.typid FROM unnest(%s::text[], %s::oid[]) AS want(label, typid)
+    UNION
+    SELECT types.label, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.typelem END
+    FROM types JOIN pg_type t ON t.oid = types.typid
+    WHERE t.typtype = 'd' OR (t.typcategory = 'A' AND t.typelem <> 0)
+)
+SELECT DISTINCT types.label, format_type(con.contypid, NULL), con.conname, pg_get_expr(con.conbin, 0)
+FROM types JOIN pg_constraint con ON con.contypid = types.typid AND con.contype = 'c'
+"""
+# pg_policy.polcmd: which statements a policy applies to ('*' all).
+_POLICY_COMMANDS = {"select": "r*", "insert": "ar*", "update": "wr*", "delete": "dr*", "merge": "awdr*"}
 
 # pg_trigger.tgtype: 4 INSERT, 8 DELETE, 16 UPDATE (a MERGE may do any of them).
 _TRIGGER_EVENTS = {"insert": 4, "delete": 8, "update": 16, "merge": 4 | 8 | 16}
@@ -326,8 +347,11 @@ def _harmless(schema: str, name: str) -> bool:
 class _CatalogCheck:
     """Walks a statement and, through the catalog, every view and rule it reaches."""
 
-    def __init__(self, conn, *, kind: str, inserts: bool, given_columns: set[str] | None = None):
+    def __init__(self, conn, *, kind: str, inserts: bool, given_columns: set[str] | None = None, locks: bool = False):
         self.conn = conn
+        self.kind = kind
+        # FOR UPDATE / FOR SHARE rows are also filtered by the UPDATE policies
+        self.read_policies = "rw*" if locks else "r*"
         self.trigger_events = _TRIGGER_EVENTS.get(kind, 0)  # the pg_trigger.tgtype bits this statement fires
         self.given_columns = given_columns  # columns an INSERT gives values for (None: any may take its default)
         self.writes = kind in DML_KINDS  # DML executed in a rolled-back transaction: triggers fire too
@@ -358,12 +382,16 @@ class _CatalogCheck:
             for type_name, schema, name, volatility in self.conn.execute(_CASTS_SQL, [sorted(refs.types)]):
                 if volatility == "v" and not _harmless(schema, name):
                     self._flag(f"cast to {type_name} ({schema}.{name}(), volatile)")
+            types = sorted(refs.types)
+            oids = self.conn.execute("SELECT to_regtype(t)::oid FROM unnest(%s::text[]) AS t", [types]).fetchall()
+            known = [(t, oid) for t, (oid,) in zip(types, oids, strict=True) if oid is not None]
+            self._check_domains(known, where="a cast to {}")
         if refs.relations:
             self._check_relations(refs.relations, dml_targets=dml_targets)
 
     def _check_relations(self, relations, *, dml_targets) -> None:
         rows = self.conn.execute(_RELATIONS_SQL, self._pairs(relations)).fetchall()
-        for oid, qualified, _relkind, viewdef, rules, defaults, triggers in rows:
+        for oid, qualified, _relkind, viewdef, rules, defaults, triggers, policies, columns in rows:
             if oid in self.seen_relations:
                 continue
             self.seen_relations.add(oid)
@@ -383,6 +411,32 @@ class _CatalogCheck:
                 for trigger, function, tgtype in triggers or ():
                     if int(tgtype) & self.trigger_events:
                         self._flag(f"trigger {trigger} ({function}(), volatile) on {qualified}")
+            self._check_policies(policies or (), qualified, is_target=is_target)
+            if self.writes and is_target and self.kind != "delete":
+                stored = [(name, int(typid)) for name, typid in columns or ()]
+                self._check_domains(stored, where=f"column {{}} of {qualified}")
+
+    def _check_policies(self, policies, qualified: str, *, is_target: bool) -> None:
+        """Row-level security: the USING and WITH CHECK expressions of the policies this statement meets run
+        for every row it reads or writes, with whatever functions they call."""
+        commands = _POLICY_COMMANDS.get(self.kind, "*") if is_target else self.read_policies
+        for name, command, using, with_check in policies:
+            if command not in commands:
+                continue
+            for expression in (using, with_check if is_target else ""):
+                if expression:
+                    self._check_text(f"SELECT {expression}", where=f"policy {name} on {qualified}")
+
+    def _check_domains(self, typed: list[tuple[str, int]], *, where: str) -> None:
+        """The CHECK constraints of the domains among `typed` ((label, type oid) pairs), which run on every
+        value cast to or stored as the domain. `where` names the place, "{}" standing for the label."""
+        if not typed:
+            return
+        labels, oids = [label for label, _ in typed], [oid for _, oid in typed]
+        for label, domain, constraint, expression in self.conn.execute(_DOMAIN_CHECKS_SQL, [labels, oids]):
+            self._check_text(
+                f"SELECT {expression}", where=f"check {constraint} of domain {domain} ({where.format(label)})"
+            )
 
     def _check_text(self, sql: str, *, where: str) -> None:
         before = len(self.offending)
@@ -438,14 +492,22 @@ def _given_columns(stmt) -> set[str] | None:
 def execution_verdict(conn, sql: str) -> ExecutionVerdict:
     """May `sql` be executed on `conn`'s database inside a transaction that is rolled back?
 
-    Only if every function it calls, directly, through operators, casts, views (recursively), rules, and for
-    data-changing statements column defaults and triggers, is immutable or stable in the target's own catalog,
+    Only if every function it calls, directly, through operators, casts (and the checks of the domains cast
+    to), views (recursively), rules, the row-level security policies of the tables it reads or writes, and for
+    data-changing statements column defaults, triggers and the checks of the domains its columns are stored
+    as, is immutable or stable in the target's own catalog,
     or one of HARMLESS_VOLATILE in pg_catalog. Anything else could act outside the transaction
     (query_to_xml running pg_terminate_backend, dblink, lo_export, nextval, advisory locks...): planned only.
     The catalog is read inside a savepoint of the caller's transaction; any doubt refuses.
     """
     stmt, kind = parse_single_statement(sql)
-    check = _CatalogCheck(conn, kind=kind, inserts=_inserts_rows(stmt), given_columns=_given_columns(stmt))
+    check = _CatalogCheck(
+        conn,
+        kind=kind,
+        inserts=_inserts_rows(stmt),
+        given_columns=_given_columns(stmt),
+        locks=bool(getattr(stmt, "lockingClause", None)),
+    )
     conn.execute("SAVEPOINT dbooster_guard")
     try:
         check.check_tree(stmt, dml_targets=_dml_targets(stmt))

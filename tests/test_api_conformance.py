@@ -11,6 +11,7 @@ derandomized so the run is the same on every machine.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 
@@ -29,6 +30,8 @@ from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.specs.openapi.checks import negative_data_rejection
 
 from accounts.services import token_pair
+from assistant.tests.fake_openai import FakeOpenAI, Reply
+from assistant.tests.fake_openai import configure as configure_model
 from conftest import _admin_conninfo, url_for_database
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
 from tests.targets import ORDERS_SQL
@@ -181,11 +184,16 @@ def wsgi_in_test_transaction(settings):
     """Requests share the test's transaction: Django must not close the connection between them."""
     settings.TARGET_ALLOW_LOCAL = True
     settings.STRIPE_WEBHOOK_SECRET = "whsec_fuzz"  # configured: a bad signature is a 400, not a 503
+    # A model configured (a fake OpenAI-compatible server on 127.0.0.1): the assistant answers, not 503.
+    model = FakeOpenAI()
+    model.responder = lambda body: Reply(content=json.dumps({"sql": "SELECT 1 AS one", "explanation": "One."}))
+    configure_model(settings, model)
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+    model.close()
 
 
 def point_at_real_objects(case, ids: dict) -> None:

@@ -16,16 +16,18 @@ from rest_framework.views import APIView
 from approvals.api import ProposalSerializer, UserBriefSerializer
 from audit.api import csv_safe
 from dbooster.api import paginated_list, paginated_response
-from dbooster.errors import InvalidInput
+from dbooster.errors import InvalidInput, PermissionDenied
 from dbooster.permissions import OrganizationRole
+from dbooster.roles import Role
 from projects.selectors import project_get
 from schema_metadata.services import resolve_connection
-from workbench import selectors, services, tables
+from workbench import runner, selectors, services, tables
 from workbench.models import Snippet, SqlRun
 
 TAGS = ["workbench"]
 CONNECTION_PARAM = OpenApiParameter("connection", int, description="Default: the project's default connection.")
 SCHEMA_PARAM = OpenApiParameter("schema", str, description="The table's schema when its name is not unique.")
+TABLE_PARAMS = [CONNECTION_PARAM, SCHEMA_PARAM]
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -41,16 +43,26 @@ class RunRequestSerializer(serializers.Serializer):
     )
     page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     page = serializers.IntegerField(required=False, default=1, min_value=1)
+    sort_column = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=0,
+        help_text="Read-only statements: order the result by this column (from 0), in the database.",
+    )  # fmt: skip
+    sort_order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="asc")
     timeout_ms = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="A statement timeout lower than the server's."
     )
 
 
-class RerunRequestSerializer(serializers.Serializer):
-    commit = serializers.BooleanField(required=False, default=False)
+class PageRequestSerializer(serializers.Serializer):
     row_cap = serializers.IntegerField(required=False, allow_null=True, default=None)
     page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     page = serializers.IntegerField(required=False, default=1, min_value=1)
+    sort_column = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
+    sort_order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="asc")
+
+
+class RerunRequestSerializer(PageRequestSerializer):
+    commit = serializers.BooleanField(required=False, default=False)
 
 
 class ExportRequestSerializer(serializers.Serializer):
@@ -72,7 +84,10 @@ class SqlRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-ColumnSerializer = inline_serializer("ResultColumn", {"name": serializers.CharField(), "type": serializers.CharField()})
+ColumnSerializer = inline_serializer(
+    "ResultColumn",
+    {"name": serializers.CharField(), "type": serializers.CharField(), "masked": serializers.BooleanField()},
+)
 RunResultSerializer = inline_serializer(
     "SqlRunResult",
     {
@@ -113,10 +128,32 @@ class SnippetUpdateSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True)
 
 
-class SchemaChangeSerializer(serializers.Serializer):
-    sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
-    reason = serializers.CharField(max_length=4000)
+class SchemaChangePreviewSerializer(serializers.Serializer):
+    sql = serializers.CharField(
+        trim_whitespace=False, max_length=100_000, required=False, allow_null=True, default=None,
+        help_text="DDL text. Send this or change.",
+    )  # fmt: skip
+    change = serializers.JSONField(
+        required=False, allow_null=True, default=None,
+        help_text="A structured change built into DDL: {action: create_table|alter_table|drop_table|rename_table|"
+        "create_index|drop_index|rename_index, table, schema, columns, operations, ...} (see docs/workbench.md).",
+    )  # fmt: skip
     connection = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class SchemaChangeSerializer(SchemaChangePreviewSerializer):
+    reason = serializers.CharField(max_length=4000)
+
+
+SchemaChangePreviewResultSerializer = inline_serializer(
+    "SchemaChangePreview",
+    {
+        "kind": serializers.ChoiceField(choices=["ddl", "index"]),
+        "sql": serializers.CharField(),
+        "statements": serializers.ListField(child=serializers.CharField()),
+        "safety_review": serializers.DictField(),
+    },
+)
 
 
 class RowWriteSerializer(serializers.Serializer):
@@ -148,6 +185,7 @@ TableRowsSerializer = inline_serializer(
         "columns": serializers.ListField(child=serializers.CharField()),
         "rows": serializers.ListField(child=serializers.ListField(child=serializers.JSONField())),
         "has_more": serializers.BooleanField(),
+        "masked_columns": serializers.ListField(child=serializers.CharField()),
         "next_after": serializers.ListField(child=serializers.JSONField(), allow_null=True),
         "next_offset": serializers.IntegerField(allow_null=True),
     },
@@ -208,19 +246,26 @@ def _int_param(request, name: str, default=None):
         raise InvalidInput(f"{name}: expected a whole number.", code=f"invalid_{name}") from None
 
 
-def _run_body(run: SqlRun, result: dict, *, page: int, page_size: int) -> dict:
-    rows = result["rows"]
-    start = (page - 1) * page_size
+def _page(values: dict) -> runner.Page:
+    return runner.Page(
+        number=values["page"],
+        size=values["page_size"],
+        sort_column=values["sort_column"],
+        descending=values["sort_order"] == "desc",
+    )
+
+
+def _run_body(run: SqlRun, result: dict, *, page: runner.Page) -> dict:
     return {
         "run": SqlRunSerializer(run).data,
         "columns": result["columns"],
-        "rows": rows[start : start + page_size],
+        "rows": result["rows"],
         "row_count": result["row_count"],
         "truncated": result["truncated"],
         "row_cap": result["row_cap"],
-        "page": page,
-        "page_size": page_size,
-        "pages": max(1, -(-len(rows) // page_size)),
+        "page": page.number,
+        "page_size": page.size,
+        "pages": max(1, -(-result["row_count"] // page.size)),
         "committed": result["committed"],
         "notices": result["notices"],
         "duration_ms": result["duration_ms"],
@@ -259,9 +304,10 @@ class SqlRunView(_ProjectView):
             commit=values["commit"],
             row_cap=values["row_cap"],
             timeout_ms=values["timeout_ms"],
+            page=_page(values),
             request=request,
         )
-        return Response(_run_body(run, result, page=values["page"], page_size=values["page_size"]))
+        return Response(_run_body(run, result, page=_page(values)))
 
 
 class SqlHistoryView(_ProjectView):
@@ -283,9 +329,30 @@ class SqlRerunView(_ProjectView):
         values = _valid(RerunRequestSerializer, request.data)
         previous = selectors.run_get(project=self.project(request, pk), pk=rid)
         run, result = services.sql_rerun(
-            run=previous, actor=request.user, commit=values["commit"], row_cap=values["row_cap"], request=request
+            run=previous,
+            actor=request.user,
+            commit=values["commit"],
+            row_cap=values["row_cap"],
+            page=_page(values),
+            request=request,
         )
-        return Response(_run_body(run, result, page=values["page"], page_size=values["page_size"]))
+        return Response(_run_body(run, result, page=_page(values)))
+
+
+class SqlPageView(_ProjectView):
+    @extend_schema(
+        request=PageRequestSerializer,
+        responses={200: RunResultSerializer},
+        tags=TAGS,
+        description="Another page, or another order, of a read-only run's result: the statement is run again "
+        "read-only through the guard (ordered in the database when sort_column is given) and only that page "
+        "is returned. Not a new run: the history is unchanged.",
+    )
+    def post(self, request, pk, rid):
+        values = _valid(PageRequestSerializer, request.data)
+        run = selectors.run_get(project=self.project(request, pk), pk=rid)
+        result = services.sql_page(run=run, actor=request.user, page=_page(values), row_cap=values["row_cap"])
+        return Response(_run_body(run, result, page=_page(values)))
 
 
 def _csv_body(result: dict) -> str:
@@ -369,7 +436,8 @@ class SchemaChangeView(_ProjectView):
         request=SchemaChangeSerializer,
         responses={201: ProposalSerializer},
         tags=TAGS,
-        description="Propose DDL (create/alter/drop a table, column, constraint or index) for approval.",
+        description="Propose DDL (create/alter/drop a table, column, constraint or index) for approval: DDL text "
+        "in sql, or a structured change (see /schema-changes/preview) built into DDL with identifiers quoted.",
     )
     def post(self, request, pk):
         values = _valid(SchemaChangeSerializer, request.data)
@@ -377,11 +445,33 @@ class SchemaChangeView(_ProjectView):
             project=self.project(request, pk),
             actor=request.user,
             sql=values["sql"],
+            change=values["change"],
             reason=values["reason"],
             connection_id=values["connection"],
             request=request,
         )
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_201_CREATED)
+
+
+class SchemaChangePreviewView(_ProjectView):
+    write_role = Role.VIEWER  # a POST that stores nothing: anyone who can read the schema may preview
+
+    @extend_schema(
+        request=SchemaChangePreviewSerializer,
+        responses={200: SchemaChangePreviewResultSerializer},
+        tags=TAGS,
+        description="The DDL of a change (text, or built from a structured change) and its migration-safety "
+        "review, as a proposal would carry them; nothing is stored.",
+    )
+    def post(self, request, pk):
+        values = _valid(SchemaChangePreviewSerializer, request.data)
+        project = self.project(request, pk)
+        connection = resolve_connection(project=project, connection_id=values["connection"])
+        return Response(
+            selectors.schema_change_preview(
+                project=project, connection=connection, sql=values["sql"], change=values["change"]
+            )
+        )
 
 
 # --- tables and rows -----------------------------------------------------------------------------
@@ -397,13 +487,14 @@ class TableListView(_ProjectView):
 
 
 _ROW_PARAMS = [
-    CONNECTION_PARAM,
-    SCHEMA_PARAM,
+    *TABLE_PARAMS,
     OpenApiParameter("limit", int, description="Rows per page (1-500, default 50)."),
     OpenApiParameter("sort", str, description="Sort column (default: the primary key)."),
     OpenApiParameter("order", str, enum=["asc", "desc"]),
-    OpenApiParameter("after", str, description="Keyset cursor: next_after of the previous page, as JSON."),
-    OpenApiParameter("offset", int, description="When sorted by another column than the primary key."),
+    OpenApiParameter(
+        "after", str, description="Keyset cursor: next_after of the previous page, as JSON (sort column, then key)."
+    ),
+    OpenApiParameter("offset", int, description="Tables without a primary key only: rows to skip."),
     OpenApiParameter("filter_column", str),
     OpenApiParameter("filter_op", str, enum=list(tables.ALL_OPS)),
     OpenApiParameter("filter_value", str),
@@ -436,6 +527,13 @@ class TableRowsView(_TableView):
     def get(self, request, pk, table):
         connection, shape = self.table(request, pk, table)
         params = request.query_params
+        masked = _masked_columns(request.user, connection, shape)
+        for name in ("sort", "filter_column"):
+            if params.get(name) in masked:
+                raise PermissionDenied(
+                    f"{name}: the column {params[name]!r} is marked sensitive; only an admin sorts or filters by it.",
+                    code="sensitive_column",
+                )
         limit = _int_param(request, "limit", 50)
         if not 1 <= limit <= 500:
             raise InvalidInput("limit: between 1 and 500.", code="invalid_limit")
@@ -451,8 +549,15 @@ class TableRowsView(_TableView):
             filter_op=params.get("filter_op") or "eq",
             filter_value=params.get("filter_value"),
         )
-        page = selectors.table_rows(connection=connection, shape=shape, query=query, params=args, limit=limit)
-        keyset = not params.get("sort") or [params.get("sort")] == shape.primary_key
+        page = selectors.table_rows(
+            connection=connection,
+            shape=shape,
+            query=query,
+            params=args,
+            limit=limit,
+            cursor_columns=tables.cursor_columns(shape, params.get("sort") or None),
+        )
+        keyset = bool(shape.primary_key)
         refusal = services.write_refusal(connection) or (
             None if shape.primary_key else "The table has no primary key: its rows are read-only."
         )
@@ -464,7 +569,8 @@ class TableRowsView(_TableView):
                 "editable": refusal is None,
                 "read_only_reason": refusal,
                 "columns": page["columns"],
-                "rows": page["rows"],
+                "rows": _mask_rows(page["columns"], page["rows"], masked),
+                "masked_columns": sorted(masked),
                 "has_more": page["has_more"],
                 "next_after": page["next_after"] if keyset and page["has_more"] else None,
                 "next_offset": offset + limit if not keyset and page["has_more"] else None,
@@ -472,42 +578,120 @@ class TableRowsView(_TableView):
         )
 
 
+def _masked_columns(user, connection, shape) -> set[str]:
+    """Sensitive columns shown masked to `user` (below admin); a primary-key column stays shown: it is the
+    row's identity, which paging and editing need."""
+    if selectors.sees_sensitive_values(user):
+        return set()
+    return set(selectors.sensitive_in_table(connection=connection, shape=shape)) - set(shape.primary_key)
+
+
+def _mask_rows(columns: list[str], rows: list[list], masked: set[str]) -> list[list]:
+    positions = {i for i, name in enumerate(columns) if name in masked}
+    return [[runner.MASK if i in positions else v for i, v in enumerate(row)] for row in rows]
+
+
+class SensitiveColumnsInputSerializer(serializers.Serializer):
+    columns = serializers.ListField(child=serializers.CharField(max_length=63), max_length=1600)
+
+
+SensitiveColumnsSerializer = inline_serializer(
+    "SensitiveColumns",
+    {
+        "schema": serializers.CharField(),
+        "table": serializers.CharField(),
+        "columns": serializers.ListField(child=serializers.CharField()),
+    },
+)
+SensitiveColumnSerializer = inline_serializer(
+    "SensitiveColumn",
+    {"schema": serializers.CharField(), "table": serializers.CharField(), "column": serializers.CharField()},
+)
+
+
+class TableSensitiveColumnsView(_TableView):
+    """The table's columns marked sensitive: everyone reads the list, an admin sets it."""
+
+    write_role = Role.ADMIN
+
+    @extend_schema(parameters=TABLE_PARAMS, responses={200: SensitiveColumnsSerializer}, tags=TAGS)
+    def get(self, request, pk, table):
+        connection, shape = self.table(request, pk, table)
+        columns = sorted(selectors.sensitive_in_table(connection=connection, shape=shape))
+        return Response({"schema": shape.schema, "table": shape.name, "columns": columns})
+
+    @extend_schema(
+        parameters=TABLE_PARAMS,
+        request=SensitiveColumnsInputSerializer,
+        responses={200: SensitiveColumnsSerializer},
+        tags=TAGS,
+        description="Mark exactly these columns sensitive (admins). Below admin their values are masked in the "
+        "table browser and the SQL grid; they never reach the audit log (a sensitive key column is logged as "
+        "its SHA-256) nor, through the assistant, a model.",
+    )
+    def put(self, request, pk, table):
+        values = _valid(SensitiveColumnsInputSerializer, request.data)
+        connection, shape = self.table(request, pk, table)
+        columns = services.sensitive_columns_set(
+            connection=connection, shape=shape, columns=values["columns"], actor=request.user, request=request
+        )
+        return Response({"schema": shape.schema, "table": shape.name, "columns": columns})
+
+
+class SensitiveColumnListView(_ProjectView):
+    @extend_schema(
+        parameters=[CONNECTION_PARAM],
+        responses={200: serializers.ListSerializer(child=SensitiveColumnSerializer)},
+        tags=TAGS,
+        description="Every column marked sensitive on the connection: what the assistant keeps from a model.",
+    )
+    def get(self, request, pk):
+        connection = self.connection(request, self.project(request, pk))
+        return Response(
+            [
+                {"schema": schema, "table": table, "column": column}
+                for schema, table, column in sorted(selectors.sensitive_columns(connection=connection))
+            ]
+        )
+
+
 class TableSchemaView(_TableView):
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], responses={200: TableSchemaSerializer}, tags=TAGS)
+    @extend_schema(parameters=TABLE_PARAMS, responses={200: TableSchemaSerializer}, tags=TAGS)
     def get(self, request, pk, table):
         connection, shape = self.table(request, pk, table)
         return Response(selectors.table_schema(connection=connection, shape=shape))
 
 
+def _row_write_schema(status_code: int):
+    return extend_schema(
+        parameters=TABLE_PARAMS, request=RowWriteSerializer, responses={status_code: RowKeySerializer}, tags=TAGS
+    )
+
+
 class TableRowWriteView(_TableView):
     """Insert, update and delete one row by primary key on a connection that allows writes."""
 
-    def _write(self, request, pk, table, service, **extra):
+    def _write(self, request, pk, table, service, fields: tuple[str, ...]) -> dict:
         values = _valid(RowWriteSerializer, request.data)
         connection = resolve_connection(
             project=self.project(request, pk), connection_id=values["connection"] or _int_param(request, "connection")
         )
         shape = selectors.table_shape(connection=connection, table=table, schema=request.query_params.get("schema"))
-        kwargs = {"values": values["values"]} if service is not services.row_delete else {}
-        if service is not services.row_insert:
-            kwargs["key"] = values["key"]
-        return service(connection=connection, shape=shape, actor=request.user, request=request, **kwargs)
+        given = {name: values[name] for name in fields}
+        return service(connection=connection, shape=shape, actor=request.user, request=request, **given)
 
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
-                   responses={201: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    @_row_write_schema(201)
     def post(self, request, pk, table):
-        key = self._write(request, pk, table, services.row_insert)
+        key = self._write(request, pk, table, services.row_insert, ("values",))
         return Response({"key": key}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
-                   responses={200: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    @_row_write_schema(200)
     def patch(self, request, pk, table):
-        return Response({"key": self._write(request, pk, table, services.row_update)})
+        return Response({"key": self._write(request, pk, table, services.row_update, ("key", "values"))})
 
-    @extend_schema(parameters=[CONNECTION_PARAM, SCHEMA_PARAM], request=RowWriteSerializer,
-                   responses={200: RowKeySerializer}, tags=TAGS)  # fmt: skip
+    @_row_write_schema(200)
     def delete(self, request, pk, table):
-        return Response({"key": self._write(request, pk, table, services.row_delete)})
+        return Response({"key": self._write(request, pk, table, services.row_delete, ("key",))})
 
 
 # --- indexes -------------------------------------------------------------------------------------

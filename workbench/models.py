@@ -66,3 +66,28 @@ class Snippet(models.Model):
     @property
     def organization(self):
         return self.project.organization
+
+
+class SensitiveColumn(models.Model):
+    """A column an admin marked sensitive: masked below admin, never in the audit log, kept from the assistant."""
+
+    connection = models.ForeignKey(
+        "schema_metadata.DatabaseConnection", on_delete=models.CASCADE, related_name="sensitive_columns"
+    )
+    schema_name = models.CharField(max_length=63)
+    table_name = models.CharField(max_length=63)
+    column_name = models.CharField(max_length=63)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "workbench_sensitive_columns"
+        ordering = ["schema_name", "table_name", "column_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "schema_name", "table_name", "column_name"], name="unique_sensitive_column"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.schema_name}.{self.table_name}.{self.column_name}"

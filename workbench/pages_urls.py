@@ -8,4 +8,5 @@ urlpatterns = [
     path("projects/<int:pk>/tables/", views.table_list, name="page-tables"),
     path("projects/<int:pk>/tables/<str:table>/", views.table_browser, name="page-table"),
     path("projects/<int:pk>/indexes/", views.index_list, name="page-indexes"),
+    path("projects/<int:pk>/schema-changes/new/", views.schema_builder, name="page-schema-builder"),
 ]

@@ -15,6 +15,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
+import pglast
 import psycopg
 from psycopg import errors as pg_errors
 
@@ -111,6 +112,69 @@ def as_domain_error(exc: psycopg.Error, limit_ms: int, *, offset: int = 0) -> Do
     return error
 
 
+@dataclass(frozen=True)
+class Page:
+    """Which rows of a read-only statement's result to send: `number` from 1, `size` rows, optionally
+    ordered by the result's column at `sort_column` (from 0)."""
+
+    number: int = 1
+    size: int | None = None  # None: every row up to the cap (an export)
+    sort_column: int | None = None
+    descending: bool = False
+
+
+def _statement_text(sql: str) -> tuple[str, int]:
+    """The statement without what surrounds it (a trailing semicolon, comments) and where it starts."""
+    raw = pglast.parse_sql(sql)[0]
+    start = raw.stmt_location or 0
+    end = start + raw.stmt_len if raw.stmt_len else len(sql)
+    return sql[start:end], start
+
+
+def _declare(statement: Statement, page: Page, row_cap: int) -> tuple[str, int]:
+    """DECLARE ... FOR the statement (wrapped in an ordered SELECT to sort it); the characters sent before
+    the user's text, to point errors at it. The wrapped text keeps the user's lines: a trailing comment
+    cannot swallow the closing parenthesis."""
+    if page.sort_column is None:
+        return _CURSOR_PREFIX + statement.sql, len(_CURSOR_PREFIX)
+    text, start = _statement_text(statement.sql)
+    head = _CURSOR_PREFIX + "SELECT * FROM (\n"
+    order = f"{int(page.sort_column) + 1} {'DESC' if page.descending else 'ASC'} NULLS LAST"
+    return f"{head}{text}\n) AS dbooster_result ORDER BY {order}", len(head) - start
+
+
+def _fetch_page(conn, page: Page, row_cap: int):
+    """Only one page of rows reaches DBooster: MOVE skips the rows before it and counts the rest up to the
+    cap, on the server. Returns (cursor of the FETCH, rows, rows in the result up to cap + 1)."""
+    skip = (page.number - 1) * page.size
+    if skip >= row_cap:
+        raise InvalidInput(f"page: beyond the row cap of {row_cap} rows.", code="invalid_page")
+    skipped = conn.execute(f"MOVE FORWARD {skip} FROM {_CURSOR_NAME}").rowcount if skip else 0
+    cursor = conn.execute(f"FETCH FORWARD {min(page.size, row_cap - skip)} FROM {_CURSOR_NAME}")
+    rows = cursor.fetchall()
+    rest = conn.execute(f"MOVE FORWARD {row_cap - skip - len(rows) + 1} FROM {_CURSOR_NAME}").rowcount
+    return cursor, rows, skipped + len(rows) + rest
+
+
+MASK = "••••••"
+_SENSITIVE_SOURCES = """
+SELECT c.oid::int, a.attnum::int
+FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE (n.nspname, c.relname, a.attname) IN (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))
+"""
+
+
+def _masked_positions(conn, cursor, sensitive) -> set[int]:
+    """The result's columns read straight from a sensitive column (PostgreSQL names each output column's source
+    table and column when it is a plain reference, through subqueries too; an expression over one has none)."""
+    if not sensitive:
+        return set()
+    schemas, tables, columns = (list(part) for part in zip(*sorted(sensitive), strict=True))
+    sources = set(conn.execute(_SENSITIVE_SOURCES, [schemas, tables, columns]).fetchall())
+    result = cursor.pgresult
+    return {i for i in range(result.nfields) if (result.ftable(i), result.ftablecol(i)) in sources}
+
+
 def execute(
     url: str,
     statement: Statement,
@@ -119,12 +183,17 @@ def execute(
     commit: bool,
     row_cap: int,
     statement_timeout_ms: int,
+    page: Page | None = None,
+    sensitive: set[tuple[str, str, str]] | None = None,
 ) -> dict:
     """Run `statement`; rolled back unless `commit` (only ever with read_only False).
 
     Returns {"columns": [{"name", "type"}], "rows", "row_count", "truncated", "committed",
-    "notices", "duration_ms"}. Database errors come out as DomainErrors carrying "position".
+    "notices", "duration_ms"}; with a page size, "rows" holds that page only, and a read-only statement
+    is paged (and sorted) by the database. Values of the `sensitive` (schema, table, column)s are masked.
+    Database errors come out as DomainErrors carrying "position".
     """
+    page = page or Page()
     notices: list[str] = []
     started = time.perf_counter()
     with target.session(url, read_only=read_only, statement_timeout_ms=statement_timeout_ms) as conn:
@@ -137,25 +206,38 @@ def execute(
                 raise PermissionDenied(f"{verdict.reason} The editor does not run it.", code="side_effect_call")
         offset = 0
         try:
+            total = None
             if statement.kind == "select":
-                # A cursor on the server: only row_cap + 1 rows ever reach DBooster, however big the result.
-                offset = len(_CURSOR_PREFIX)
-                conn.execute(_CURSOR_PREFIX + statement.sql)
-                cursor = conn.execute(f"FETCH FORWARD {int(row_cap) + 1} FROM {_CURSOR_NAME}")
+                # A cursor on the server: at most a page (or row_cap + 1 rows) reaches DBooster.
+                declare, offset = _declare(statement, page, row_cap)
+                conn.execute(declare)
+                if page.size is not None:
+                    cursor, fetched, total = _fetch_page(conn, page, row_cap)
+                else:
+                    cursor = conn.execute(f"FETCH FORWARD {int(row_cap) + 1} FROM {_CURSOR_NAME}")
             else:
                 cursor = conn.execute(statement.sql)
             duration_ms = (time.perf_counter() - started) * 1000
             columns, rows, truncated = [], [], False
             if cursor.description is not None:
-                fetched = cursor.fetchmany(row_cap + 1)
-                truncated = len(fetched) > row_cap
-                rows = [[jsonable(v) for v in row] for row in fetched[:row_cap]]
+                if total is None:
+                    fetched = cursor.fetchmany(row_cap + 1)
+                    total = len(fetched)
+                    fetched = fetched[:row_cap]
+                    if page.size is not None:  # a data change's RETURNING rows: paged here
+                        fetched = fetched[(page.number - 1) * page.size : page.number * page.size]
+                truncated = total > row_cap
+                masked = _masked_positions(conn, cursor, sensitive)
+                rows = [[MASK if i in masked else jsonable(v) for i, v in enumerate(row)] for row in fetched]
                 types = _type_names(conn, sorted({col.type_code for col in cursor.description}))
                 columns = [
-                    {"name": col.name, "type": types.get(col.type_code, str(col.type_code))}
-                    for col in cursor.description
+                    {"name": col.name, "type": types.get(col.type_code, str(col.type_code)), "masked": i in masked}
+                    for i, col in enumerate(cursor.description)
                 ]
-            row_count = len(rows) if statement.kind == "select" or cursor.rowcount < 0 else cursor.rowcount
+            if statement.kind == "select" or cursor.rowcount < 0:
+                row_count = min(total or 0, row_cap)
+            else:
+                row_count = cursor.rowcount
             committed = False
             if commit and not read_only:
                 # The guard's session always rolls back; COMMIT here is the caller's explicit choice.

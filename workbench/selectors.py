@@ -5,12 +5,16 @@ from __future__ import annotations
 import psycopg
 from django.conf import settings
 
-from dbooster.errors import NotFound
+import migration_safety
+from approvals import applying
+from approvals import selectors as approvals_selectors
+from dbooster.errors import InvalidInput, NotFound
+from dbooster.roles import Role, role_at_least
 from optimizer.models import Suggestion
 from schema_metadata import target
 from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
-from workbench import runner
-from workbench.models import Snippet, SqlRun
+from workbench import ddl, runner
+from workbench.models import SensitiveColumn, Snippet, SqlRun
 from workbench.tables import TableShape
 
 
@@ -96,8 +100,9 @@ def table_shape(*, connection, table: str, schema: str | None = None) -> TableSh
     return TableShape(schema=row.schema_name, name=row.name, columns=columns, primary_key=list(primary or []))
 
 
-def table_rows(*, connection, shape: TableShape, query, params, limit: int) -> dict:
-    """Run the browser's page query read-only through the guard's session."""
+def table_rows(*, connection, shape: TableShape, query, params, limit: int, cursor_columns: list[str]) -> dict:
+    """Run the browser's page query read-only through the guard's session; next_after holds the last row's
+    values of `cursor_columns` (the keyset the page is ordered by)."""
     with target.session(connection.url, read_only=True) as conn:
         try:
             cursor = conn.execute(query, params)
@@ -109,7 +114,7 @@ def table_rows(*, connection, shape: TableShape, query, params, limit: int) -> d
     more = len(fetched) > limit
     next_after = None
     if more and shape.primary_key:
-        positions = [names.index(c) for c in shape.primary_key]
+        positions = [names.index(c) for c in cursor_columns]
         next_after = [rows[-1][i] for i in positions]
     return {"columns": names, "rows": rows, "has_more": more, "next_after": next_after}
 
@@ -248,3 +253,101 @@ def advisor_index_suggestions(*, project, limit: int = 10):
         .select_related("run")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+# --- the DDL builder's catalog ---------------------------------------------------------------
+
+
+class DdlCatalog:
+    """The names a structured schema change is checked against: the connection's synced tables and indexes,
+    and its live constraints (not synced)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self._constraints: dict[tuple[str, str], set[str]] = {}
+
+    def table(self, name: str, schema: str | None) -> TableShape:
+        return table_shape(connection=self.connection, table=name, schema=schema)
+
+    def has_table(self, name: str, schema: str) -> bool:
+        return DbTable.objects.filter(connection=self.connection, schema_name=schema, name=name).exists()
+
+    def index_table(self, name: str, schema: str | None) -> tuple[str, str]:
+        indexes = DbIndex.objects.filter(connection=self.connection, name=name)
+        if schema:
+            indexes = indexes.filter(schema_name=schema)
+        found = indexes.values_list("schema_name", "table_name").first()
+        if found is None:
+            where = f"{schema}.{name}" if schema else name
+            raise NotFound(
+                f"Unknown index {where!r} in the synced schema of connection {self.connection.name!r}.",
+                code="unknown_index",
+            )
+        return found
+
+    def has_index(self, name: str, schema: str) -> bool:
+        # Indexes share one namespace with tables in a schema.
+        return DbIndex.objects.filter(
+            connection=self.connection, schema_name=schema, name=name
+        ).exists() or self.has_table(name, schema)
+
+    def constraint_names(self, shape: TableShape) -> set[str]:
+        key = (shape.schema, shape.name)
+        if key not in self._constraints:
+            with target.session(self.connection.url, read_only=True) as conn:
+                rows = conn.execute(_CONSTRAINTS, [shape.schema, shape.name]).fetchall()
+            self._constraints[key] = {name for name, _kind, _definition in rows}
+        return self._constraints[key]
+
+
+def schema_change_sql(*, connection, sql: str | None = None, change: dict | None = None) -> ddl.Built:
+    """The DDL of a schema change given as text or built from a structured change (exactly one of them)."""
+    if (sql is None) == (change is None):
+        raise InvalidInput(
+            "Send either sql (DDL text) or change (a structured change), not both.", code="sql_or_change"
+        )
+    if change is not None:
+        return ddl.build(change, DdlCatalog(connection))
+    applying.prepare_ddl(sql)
+    return ddl.Built("ddl", (sql.strip().rstrip(";"),))
+
+
+def schema_change_preview(*, project, connection, sql: str | None = None, change: dict | None = None) -> dict:
+    """The DDL and its migration-safety review, as a proposal of it would carry; nothing is stored."""
+    built = schema_change_sql(connection=connection, sql=sql, change=change)
+    facts = approvals_selectors.safety_facts(project=project, connection=connection)
+    return {
+        "kind": built.kind,
+        "sql": built.sql,
+        "statements": list(built.statements),
+        "safety_review": migration_safety.review(built.sql, facts).as_dict(),
+    }
+
+
+# --- sensitive columns ------------------------------------------------------------------------
+
+
+def sensitive_columns(*, connection) -> set[tuple[str, str, str]]:
+    """Every (schema, table, column) marked sensitive on the connection. The assistant asks this before any
+    row data may reach a model: a value of one of these columns never does."""
+    return set(
+        SensitiveColumn.objects.filter(connection=connection).values_list("schema_name", "table_name", "column_name")
+    )
+
+
+def sensitive_in_table(*, connection, shape: TableShape) -> list[str]:
+    return list(
+        SensitiveColumn.objects.filter(
+            connection=connection, schema_name=shape.schema, table_name=shape.name
+        ).values_list("column_name", flat=True)
+    )
+
+
+def sees_sensitive_values(user) -> bool:
+    """The rule: admins see the values of sensitive columns; members and viewers see them masked."""
+    return role_at_least(getattr(user, "role", Role.VIEWER), Role.ADMIN)
+
+
+def masked_for(user, *, connection) -> set[tuple[str, str, str]]:
+    """The columns whose values `user` is shown masked."""
+    return set() if sees_sensitive_values(user) else sensitive_columns(connection=connection)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import psycopg
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,8 +15,8 @@ from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, Permi
 from schema_metadata import target
 from schema_metadata.models import DatabaseConnection
 from schema_metadata.services import resolve_connection
-from workbench import runner, tables
-from workbench.models import Snippet, SqlRun
+from workbench import runner, selectors, tables
+from workbench.models import SensitiveColumn, Snippet, SqlRun
 
 DEFAULT_ROW_CAP = 1000
 
@@ -109,6 +111,7 @@ def sql_run(
     commit: bool = False,
     row_cap: int | None = None,
     timeout_ms: int | None = None,
+    page: runner.Page | None = None,
     request=None,
 ) -> tuple[SqlRun, dict]:
     """Run one statement from the editor; every run, failed or not, is history and audited."""
@@ -118,6 +121,7 @@ def sql_run(
     statement = None
     try:
         statement, read_only = _plan(project=project, connection=connection, sql=sql, commit=commit)
+        _sortable(statement, page)
         result = runner.execute(
             connection.url,
             statement,
@@ -125,6 +129,8 @@ def sql_run(
             commit=commit and not read_only,
             row_cap=cap,
             statement_timeout_ms=limit_ms,
+            page=page,
+            sensitive=selectors.masked_for(actor, connection=connection),
         )
     except DomainError as exc:
         if exc.code == "read_only":  # a write hidden in a SELECT met the READ ONLY transaction
@@ -142,6 +148,39 @@ def sql_run(
     run = _record_run(project=project, connection=connection, actor=actor, sql=sql, statement=statement, result=result)
     _audit_run(run, actor=actor, request=request, outcome="success")
     return run, {**result, "row_cap": cap}
+
+
+def _sortable(statement: runner.Statement, page: runner.Page | None) -> None:
+    if page is not None and page.sort_column is not None and statement.kind != "select":
+        raise InvalidInput(
+            "sort_column: only a read-only statement's result is sorted (it is re-run ordered).", code="invalid_sort"
+        )
+
+
+def sql_page(*, run: SqlRun, actor, page: runner.Page, row_cap: int | None = None) -> dict:
+    """Another page (or another order) of a read-only run's result: the statement runs again through the same
+    guard, read-only, and only that page comes back. Not a new run: nothing is added to the history."""
+    if run.connection_id is None:
+        raise Conflict("The connection this statement ran on was removed.", code="connection_gone")
+    if run.statement_kind != "select" or run.status != SqlRun.Status.SUCCESS:
+        raise Conflict(
+            "Only a read-only statement that ran successfully is paged again; re-run this one.", code="not_pageable"
+        )
+    statement = runner.parse(run.sql)
+    cap = _bounded(row_cap, name="row_cap", limit=row_cap_limit(), unit="rows")
+    _refuse_by_kind(statement, run.connection, run.project)
+    _sortable(statement, page)
+    result = runner.execute(
+        run.connection.url,
+        statement,
+        read_only=True,
+        commit=False,
+        row_cap=cap,
+        statement_timeout_ms=settings.TARGET_STATEMENT_TIMEOUT_MS,
+        page=page,
+        sensitive=selectors.masked_for(actor, connection=run.connection),
+    )
+    return {**result, "row_cap": cap}
 
 
 def _audit_run(run: SqlRun, *, actor, request, outcome: str) -> None:
@@ -163,7 +202,7 @@ def _audit_run(run: SqlRun, *, actor, request, outcome: str) -> None:
     )
 
 
-def sql_rerun(*, run: SqlRun, actor, commit: bool = False, row_cap=None, timeout_ms=None, request=None):
+def sql_rerun(*, run: SqlRun, actor, commit: bool = False, row_cap=None, timeout_ms=None, page=None, request=None):
     if run.connection_id is None:
         raise Conflict("The connection this statement ran on was removed.", code="connection_gone")
     return sql_run(
@@ -174,6 +213,7 @@ def sql_rerun(*, run: SqlRun, actor, commit: bool = False, row_cap=None, timeout
         commit=commit,
         row_cap=row_cap,
         timeout_ms=timeout_ms,
+        page=page,
         request=request,
     )
 
@@ -191,6 +231,7 @@ def sql_export_rows(*, project, actor, sql: str, connection_id=None, row_cap=Non
         commit=False,
         row_cap=_bounded(row_cap, name="row_cap", limit=row_cap_limit(), unit="rows"),
         statement_timeout_ms=settings.TARGET_STATEMENT_TIMEOUT_MS,
+        sensitive=selectors.masked_for(actor, connection=connection),
     )
     record(
         action="sql.export",
@@ -252,13 +293,17 @@ def snippet_delete(*, snippet: Snippet, actor, request=None) -> None:
 # --- schema changes ---------------------------------------------------------------------------
 
 
-def schema_change_propose(*, project, actor, sql: str, reason: str, connection_id=None, request=None) -> Proposal:
-    """DDL from the editor or the table pages becomes an approvals proposal (reviewed, approved, applied)."""
+def schema_change_propose(
+    *, project, actor, reason: str, sql: str | None = None, change: dict | None = None, connection_id=None, request=None
+) -> Proposal:
+    """DDL written in the editor or built from a structured change becomes an approvals proposal (reviewed,
+    approved, applied); a built CREATE INDEX is an index proposal, built concurrently."""
     connection = resolve_connection(project=project, connection_id=connection_id)
+    built = selectors.schema_change_sql(connection=connection, sql=sql, change=change)
     return approvals_services.proposal_submit_sql(
         actor=actor,
-        kind=Proposal.Kind.DDL,
-        sql=sql,
+        kind=built.kind,
+        sql=sql if change is None else built.sql,
         reason=reason,
         connection_id=connection.pk,
         project_id=project.pk,
@@ -294,6 +339,14 @@ def _write_one_row(connection, query, params) -> list | None:
     return [runner.jsonable(v) for v in returned] if returned else None
 
 
+def _logged_key(connection, shape, key: dict) -> dict:
+    """The key as the audit log keeps it: a sensitive key column's value only as its SHA-256."""
+    sensitive = set(selectors.sensitive_in_table(connection=connection, shape=shape))
+    return {
+        k: "sha256:" + hashlib.sha256(str(v).encode()).hexdigest() if k in sensitive else str(v) for k, v in key.items()
+    }
+
+
 def _audit_row(action, *, connection, shape, key, actor, request) -> None:
     # The key only, never the values: a column may hold personal data.
     record(
@@ -302,8 +355,37 @@ def _audit_row(action, *, connection, shape, key, actor, request) -> None:
         organization=connection.project.organization,
         target=connection,
         request=request,
-        metadata={"table": f"{shape.schema}.{shape.name}", "key": {k: str(v) for k, v in key.items()}},
+        metadata={"table": f"{shape.schema}.{shape.name}", "key": _logged_key(connection, shape, key)},
     )
+
+
+# --- sensitive columns ---------------------------------------------------------------------
+
+
+def sensitive_columns_set(*, connection, shape: tables.TableShape, columns: list[str], actor, request=None) -> list:
+    """Mark exactly `columns` of the table sensitive (an admin's decision; the others are unmarked)."""
+    shape.require_columns(columns)
+    with transaction.atomic():
+        SensitiveColumn.objects.filter(connection=connection, schema_name=shape.schema, table_name=shape.name).exclude(
+            column_name__in=columns
+        ).delete()
+        for column in columns:
+            SensitiveColumn.objects.get_or_create(
+                connection=connection,
+                schema_name=shape.schema,
+                table_name=shape.name,
+                column_name=column,
+                defaults={"marked_by": actor},
+            )
+    record(
+        action="table.sensitive_columns",
+        actor=actor,
+        organization=connection.project.organization,
+        target=connection,
+        request=request,
+        metadata={"table": f"{shape.schema}.{shape.name}", "columns": sorted(columns)},
+    )
+    return sorted(columns)
 
 
 def row_insert(*, connection, shape, values: dict, actor, request=None) -> dict:

@@ -81,7 +81,8 @@ def select_page(
     filter_op: str | None = None,
     filter_value: str | None = None,
 ) -> tuple[sql.Composed, list]:
-    """One page of rows: keyset on the primary key when sorted by it, else by offset. Fetch limit+1."""
+    """One page of rows, fetching limit+1. With a primary key: keyset on (sort column, primary key), resumed
+    `after` the last row's cursor_columns values. Without one: by offset."""
     where, params = [], []
     if filter_column:
         shape.require_columns([filter_column])
@@ -98,28 +99,22 @@ def select_page(
             params.append(filter_value)
         else:
             raise InvalidInput(f"filter_op: expected one of {', '.join(ALL_OPS)}.", code="invalid_filter")
-    direction = sql.SQL("DESC" if descending else "ASC")
-    keyset = sort is None or [sort] == shape.primary_key[:1] and len(shape.primary_key) == 1
     if sort is not None:
         shape.require_columns([sort])
-    if keyset and shape.primary_key:
-        pk = [sql.Identifier(c) for c in shape.primary_key]
-        order = sql.SQL(", ").join(sql.SQL("{} {}").format(c, direction) for c in pk)
-        if after:
-            if len(after) != len(pk):
-                raise InvalidInput("after: one value per primary key column.", code="invalid_cursor")
-            comparison = "<" if descending else ">"
-            where.append(
-                sql.SQL("({}) " + comparison + " ({})").format(
-                    sql.SQL(", ").join(pk), sql.SQL(", ").join(sql.Placeholder() * len(pk))
-                )
-            )
-            params.extend(as_parameter(v) for v in after)
+    columns = cursor_columns(shape, sort)
+    if shape.primary_key:
+        order, condition, cursor_params = _keyset(
+            columns, descending=descending, after=after, on_key=columns == shape.primary_key
+        )
+        if condition is not None:
+            where.append(condition)
+            params.extend(cursor_params)
         offset = 0
     else:
-        columns = [sort] if sort else []
-        columns += [c for c in shape.primary_key if c not in columns] or shape.column_names[:1]
-        order = sql.SQL(", ").join(sql.SQL("{} {} NULLS LAST").format(sql.Identifier(c), direction) for c in columns)
+        # No primary key, no unique order to resume from: pages by offset.
+        columns = [sort] if sort else shape.column_names[:1]
+        direction = "DESC NULLS FIRST" if descending else "ASC NULLS LAST"
+        order = sql.SQL(", ").join(sql.SQL("{} " + direction).format(sql.Identifier(c)) for c in columns)
     query = sql.SQL("SELECT * FROM {} {} ORDER BY {} LIMIT {} OFFSET {}").format(
         shape.qualified,
         sql.SQL("WHERE ") + sql.SQL(" AND ").join(where) if where else sql.SQL(""),
@@ -128,6 +123,55 @@ def select_page(
         sql.Literal(max(0, offset)),
     )
     return query, params
+
+
+def cursor_columns(shape: TableShape, sort: str | None) -> list[str]:
+    """The columns a page is ordered by and resumed from: the primary key, led by the sort column if another."""
+    if sort is None or shape.primary_key[:1] == [sort]:
+        return list(shape.primary_key)
+    return [sort, *[c for c in shape.primary_key if c != sort]]
+
+
+def _keyset(columns: list[str], *, descending: bool, after: list | None, on_key: bool):
+    """ORDER BY and the WHERE that resumes after `after`.
+
+    Ascending puts NULLs of the sort column last and descending puts them first, so one order is the exact
+    reverse of the other. The primary key columns are never NULL, so on the key alone a row comparison does.
+    """
+    direction = "DESC" if descending else "ASC"
+    nulls = " NULLS FIRST" if descending else " NULLS LAST"
+    idents = [sql.Identifier(c) for c in columns]
+    order = sql.SQL(", ").join(
+        sql.SQL("{} " + direction + (nulls if i == 0 and not on_key else "")).format(c) for i, c in enumerate(idents)
+    )
+    if not after:
+        return order, None, []
+    if len(after) != len(columns):
+        raise InvalidInput(f"after: one value per column of ({', '.join(columns)}).", code="invalid_cursor")
+    beyond = "<" if descending else ">"
+
+    def rows_after(names, values):
+        placeholders = sql.SQL(", ").join(sql.Placeholder() * len(names))
+        return sql.SQL("(({}) " + beyond + " ({}))").format(sql.SQL(", ").join(names), placeholders), [
+            as_parameter(v) for v in values
+        ]
+
+    if on_key:
+        condition, params = rows_after(idents, after)
+        return order, condition, params
+    lead, rest, value = idents[0], idents[1:], after[0]
+    key_after, key_params = rows_after(rest, after[1:])
+    if value is None:
+        # Among the NULLs: the rest of them by key; descending, every non-NULL value comes after them too.
+        condition = sql.SQL("({} IS NULL AND {})").format(lead, key_after)
+        if descending:
+            condition = sql.SQL("({} OR {} IS NOT NULL)").format(condition, lead)
+        return order, condition, key_params
+    tie = sql.SQL("({lead} " + beyond + " %s OR ({lead} = %s AND {key}))").format(lead=lead, key=key_after)
+    params = [as_parameter(value), as_parameter(value), *key_params]
+    if not descending:
+        tie = sql.SQL("({} OR {} IS NULL)").format(tie, lead)  # ascending: the NULLs come last
+    return order, tie, params
 
 
 def insert_row(shape: TableShape, values: dict) -> tuple[sql.Composed, list]:

@@ -10,9 +10,9 @@ from dbooster.roles import Role, role_at_least
 from organizations.page_access import not_found, role_required
 from projects import selectors as project_selectors
 from schema_metadata import selectors as schema_selectors
-from schema_metadata.models import SchemaMetadata
+from schema_metadata.models import DbIndex, SchemaMetadata
 from schema_metadata.services import resolve_connection
-from workbench import selectors, services
+from workbench import ddl, selectors, services
 
 
 def _project(request, pk):
@@ -103,6 +103,8 @@ def table_browser(request, pk, table):
     refusal = services.write_refusal(connection)
     editable = refusal is None and bool(shape.primary_key) and role_at_least(request.user.role, Role.MEMBER)
     context = _context(request, project, connection, shape=shape, refusal=refusal)
+    context["is_admin"] = role_at_least(request.user.role, Role.ADMIN)
+    context["sensitive"] = selectors.sensitive_in_table(connection=connection, shape=shape)
     context["config"] = {
         "page": "table",
         "project": project.pk,
@@ -131,3 +133,47 @@ def index_list(request, pk):
     suggestions = list(selectors.advisor_index_suggestions(project=project))
     context = _context(request, project, connection, error=error, suggestions=suggestions, **listing)
     return render(request, "workbench/indexes.html", context)
+
+
+def _builder_catalog(connection) -> dict:
+    """The synced tables (with their columns) and indexes the builder's selects offer."""
+    columns: dict[tuple[str, str], list[str]] = {}
+    rows = SchemaMetadata.objects.filter(connection=connection).order_by(
+        "schema_name", "table_name", "ordinal_position"
+    )
+    for schema, table, column in rows.values_list("schema_name", "table_name", "column_name"):
+        columns.setdefault((schema, table), []).append(column)
+    return {
+        "tables": [{"schema": s, "name": t, "columns": c} for (s, t), c in sorted(columns.items())],
+        "indexes": [
+            {"schema": s, "name": n, "table": t}
+            for s, n, t in DbIndex.objects.filter(connection=connection)
+            .order_by("schema_name", "name")
+            .values_list("schema_name", "name", "table_name")
+        ],
+    }
+
+
+@require_GET
+@role_required(Role.VIEWER)
+def schema_builder(request, pk):
+    """Build a schema change in a form, see its DDL and safety review as it is built, and propose it."""
+    project = _project(request, pk)
+    if project is None:
+        return not_found(request, "project")
+    connection = _connection(request, project)
+    context = _context(request, project, connection)
+    context["config"] = {
+        "page": "builder",
+        "project": project.pk,
+        "connection": connection.pk if connection else None,
+        "canPropose": context["can_run"],
+        "actions": list(ddl.ACTIONS),
+        "operations": list(ddl.OPERATIONS),
+        "constraintTypes": list(ddl.CONSTRAINT_TYPES),
+        "referentialActions": list(ddl.REFERENTIAL_ACTIONS),
+        "indexMethods": list(ddl.INDEX_METHODS),
+        "initial": {key: request.GET.get(key, "") for key in ("action", "table", "schema", "name")},
+        **(_builder_catalog(connection) if connection else {"tables": [], "indexes": []}),
+    }
+    return render(request, "workbench/builder.html", context)

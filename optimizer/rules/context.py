@@ -88,6 +88,13 @@ class RuleContext:
                 return anc
         return None
 
+    def root_of(self, node):
+        """The whole statement a node belongs to (what a fix rewrites and shows)."""
+        root = node
+        for anc in self.ancestors(node):
+            root = anc
+        return root
+
     def sublink_of(self, select):
         """The SubLink a SELECT is the body of, or None."""
         parent = self.parent_of(select)

@@ -49,5 +49,11 @@ def load_corpus() -> dict[str, dict[str, list[str]]]:
                 for c in data.get(kind) or []
                 if isinstance(c, dict) and c.get("schema_only")
             },
+            # must-fire cases whose fix must name this query's objects (`{sql: ..., fix_contains: [...]}`)
+            "fix_contains": {
+                expand(c["sql"]): list(c["fix_contains"])
+                for c in data.get("fire") or []
+                if isinstance(c, dict) and c.get("fix_contains")
+            },
         }
     return corpus

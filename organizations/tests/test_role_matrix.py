@@ -118,6 +118,7 @@ COVERED_URLCONFS = (
     "approvals.urls",
     "workbench.urls",
     "health.urls",
+    "assistant.urls",
     "analytics.urls",
     "dashboard.urls",
 )
@@ -131,6 +132,8 @@ MATRIX_MODULES = (
     "billing.tests.test_role_matrix",
     "workbench.tests.test_role_matrix",
     "health.tests.test_role_matrix",
+    "assistant.tests.test_role_matrix",
+    "assistant.tests.test_report_role_matrix",
     "analytics.tests.test_role_matrix",
     "dashboard.tests.test_role_matrix",
     "tests.test_role_matrix_public",

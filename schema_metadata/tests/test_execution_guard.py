@@ -7,6 +7,8 @@ a cast, a column default or a trigger.
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 
@@ -145,3 +147,91 @@ def test_the_optimizer_never_times_a_refused_query(admin_user, project, hidden, 
     assert _ticks(hidden) == before
     assert run.plan_status == "planned"
     assert any("never executed" in note and "operator ===" in note for note in run.notes), run.notes
+
+
+# --- row-level security policies and domain checks ------------------------------------------------------------
+
+POLICIES_AND_DOMAINS = """
+CREATE TABLE secrets (id int, owner text);
+INSERT INTO secrets VALUES (1, 'a'), (2, 'b');
+ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY ticking_read ON secrets FOR SELECT USING (tick() > 0);
+CREATE VIEW secret_ids AS SELECT id FROM secrets;
+CREATE TABLE notes (id int, body text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY calm_read ON notes FOR SELECT USING (calm(id) > 0);
+CREATE POLICY ticking_insert ON notes FOR INSERT WITH CHECK (tick() > 0);
+CREATE POLICY ticking_update ON notes FOR UPDATE USING (tick() > 0);
+CREATE TABLE unguarded (id int);
+CREATE POLICY dormant ON unguarded USING (tick() > 0);
+CREATE DOMAIN ticking_int AS int CHECK (tick() > 0);
+CREATE DOMAIN ticking_again AS ticking_int;
+CREATE DOMAIN calm_int AS int CHECK (calm(VALUE) > 0);
+CREATE TABLE counted (id int, n ticking_int);
+CREATE TABLE nested (id int, n ticking_again[]);
+CREATE TABLE measured (id int, n calm_int);
+"""
+
+
+@pytest.fixture
+def guarded(hidden):
+    run_sql(hidden, POLICIES_AND_DOMAINS)
+    return hidden
+
+
+@pytest.mark.parametrize(
+    "sql, named",
+    [
+        ("SELECT * FROM secrets", "tick() (volatile) in policy ticking_read on public.secrets"),
+        ("SELECT count(*) FROM secret_ids", "policy ticking_read on public.secrets"),
+        ("INSERT INTO notes VALUES (1, 'x')", "policy ticking_insert on public.notes"),
+        ("SELECT id FROM notes FOR UPDATE", "policy ticking_update on public.notes"),
+        (
+            "INSERT INTO counted VALUES (1, 5)",
+            "check ticking_int_check of domain ticking_int (column n of public.counted)",
+        ),
+        ("UPDATE counted SET n = 6", "domain ticking_int"),
+        ("UPDATE nested SET n = ARRAY[1]", "domain ticking_int (column n of public.nested)"),
+        ("SELECT 5::ticking_int", "domain ticking_int (a cast to ticking_int)"),
+        ("SELECT CAST(5 AS ticking_again)", "domain ticking_int (a cast to ticking_again)"),
+    ],
+)
+def test_volatile_policies_and_domain_checks_are_refused(guarded, sql, named):
+    verdict = _verdict(guarded, sql, read_only=False)
+    assert not verdict.allowed and named in verdict.reason, verdict
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM notes",  # its SELECT policy is stable; the volatile ones are for INSERT and UPDATE
+        "SELECT * FROM unguarded",  # a policy on a table without row-level security never runs
+        "INSERT INTO measured VALUES (1, 2)",
+        "SELECT 3::calm_int",
+        "DELETE FROM counted",  # deleting stores no value: the domain check does not run
+        "SELECT id FROM counted",
+    ],
+)
+def test_stable_policies_and_domain_checks_are_executed(guarded, sql):
+    assert _verdict(guarded, sql, read_only=False).allowed
+
+
+def test_a_policy_runs_its_function_for_a_role_it_applies_to_and_the_guard_stops_it(guarded):
+    # The danger is real: for a role subject to row-level security the policy calls tick() per row.
+    role = f"guard_reader_{uuid.uuid4().hex[:8]}"
+    run_sql(
+        guarded, f"CREATE ROLE {role} LOGIN; GRANT SELECT ON secrets TO {role}; GRANT USAGE ON SEQUENCE ticks TO {role}"
+    )
+    try:
+        before = _ticks(guarded)
+        with psycopg.connect(guarded, user=role) as reader:
+            reader.execute("SELECT count(*) FROM secrets").fetchone()
+            reader.rollback()
+        assert _ticks(guarded) > before  # a rollback did not undo it
+        before = _ticks(guarded)
+        result = explain_engine.explain(guarded, "SELECT count(*) FROM secret_ids", analyze=True, buffers=False)
+        assert result["analyzed"] is False
+        assert any("policy ticking_read" in note for note in result["notes"]), result["notes"]
+        assert _ticks(guarded) == before
+    finally:
+        run_sql(guarded, f"DROP OWNED BY {role}; DROP ROLE {role}")

@@ -1,6 +1,7 @@
 """The workbench pages render for the project's members, carry the synced schema, and are 404 to other tenants."""
 
 import json
+import re
 
 import pytest
 
@@ -40,7 +41,7 @@ def test_table_index_and_home_pages(browser_for, member, project, orders_synced)
 
 def test_other_tenants_get_404(browser_for, other_org_user, project, orders_synced):
     client = browser_for(other_org_user)
-    for path in ("sql/", "tables/", "tables/orders/", "indexes/"):
+    for path in ("sql/", "tables/", "tables/orders/", "indexes/", "schema-changes/new/"):
         assert client.get(f"/app/projects/{project.pk}/{path}").status_code == 404
 
 
@@ -63,3 +64,33 @@ def test_advisor_suggestions_beside_the_index_list(browser_for, member, project,
     page = browser_for(member).get(f"/app/projects/{project.pk}/indexes/").content.decode()
     assert "CREATE INDEX ON orders (status)" in page and "12.5× faster" in page
     assert "CREATE INDEX ON orders (total)" not in page
+
+
+def test_builder_page_offers_the_synced_tables_and_indexes(browser_for, member, viewer, project, orders_synced):
+    page = browser_for(member).get(f"/app/projects/{project.pk}/schema-changes/new/", {"action": "drop_index"})
+    assert page.status_code == 200
+    config = _config(page)
+    assert {"schema": "public", "name": "orders", "columns": ["id", "customer_id", "status", "total"]} in config[
+        "tables"
+    ]
+    assert {"schema": "public", "name": "orders_pkey", "table": "orders"} in config["indexes"]
+    assert config["initial"]["action"] == "drop_index" and config["canPropose"] is True
+    assert b'id="builder-propose"' in page.content
+    viewer_page = browser_for(viewer).get(f"/app/projects/{project.pk}/schema-changes/new/")
+    assert viewer_page.status_code == 200 and b'id="builder-propose"' not in viewer_page.content
+    indexes = browser_for(member).get(f"/app/projects/{project.pk}/indexes/").content.decode()
+    links = set(re.findall(r"action=(\w+)&(?:amp;)?name=(\w+)", indexes))
+    assert {("rename_index", "orders_pkey"), ("drop_index", "customers_email_key")} <= links
+    assert ("drop_index", "orders_pkey") not in links  # a primary key's index goes with its constraint
+
+
+def test_table_page_lets_an_admin_mark_sensitive_columns(browser_for, admin_user, viewer, project, orders_synced):
+    from workbench.models import SensitiveColumn
+
+    SensitiveColumn.objects.create(
+        connection=orders_synced, schema_name="public", table_name="customers", column_name="email"
+    )
+    admin_page = browser_for(admin_user).get(f"/app/projects/{project.pk}/tables/customers/").content.decode()
+    assert 'id="sensitive-form"' in admin_page and 'value="email" checked' in admin_page
+    viewer_page = browser_for(viewer).get(f"/app/projects/{project.pk}/tables/customers/").content.decode()
+    assert 'id="sensitive-form"' not in viewer_page and "masked for your role): email" in viewer_page

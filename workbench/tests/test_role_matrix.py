@@ -23,6 +23,7 @@ MATRIX = [
     Row("GET", P + "/sql/history", None, READ_OWN),
     Row("GET", P + "/sql/history/{run}", None, READ_OWN),
     Row("POST", P + "/sql/history/{run}/rerun", {}, MEMBER_200),
+    Row("POST", P + "/sql/history/{run}/page", {"page_size": 1, "sort_column": 0}, MEMBER_200),
     Row("GET", P + "/sql/snippets", None, READ_OWN),
     Row("POST", P + "/sql/snippets", {"name": "matrix", "sql": "SELECT 1"}, MEMBER_201),
     Row("GET", P + "/sql/snippets/{snippet}", None, READ_OWN),
@@ -30,12 +31,19 @@ MATRIX = [
     Row("DELETE", P + "/sql/snippets/{snippet}", None, expect(admin=204, member=204, viewer=403, other=404)),
     Row("POST", P + "/schema-changes", {"sql": "ALTER TABLE orders ADD COLUMN note text", "reason": "matrix"},
         MEMBER_201),
+    Row("POST", P + "/schema-changes", {"change": {"action": "create_index", "table": "orders", "columns": ["status"]},
+                                        "reason": "matrix"}, MEMBER_201),
+    Row("POST", P + "/schema-changes/preview", {"change": {"action": "drop_index", "name": "orders_pkey"}}, READ_OWN),
     Row("GET", P + "/tables", None, READ_OWN),
     Row("GET", P + "/tables/{orders}", None, READ_OWN),
     Row("GET", P + "/tables/{orders}/schema", None, READ_OWN),
     Row("POST", ROWS, {"values": {"email": "matrix@example.com"}}, MEMBER_201),
     Row("PATCH", ROWS, {"key": {"id": 51}, "values": {"email": "edited@example.com"}}, MEMBER_200),
     Row("DELETE", ROWS, {"key": {"id": 51}}, MEMBER_200),
+    Row("GET", P + "/tables/{customers}/sensitive-columns", None, READ_OWN),
+    Row("PUT", P + "/tables/{customers}/sensitive-columns", {"columns": ["email"]},
+        expect(admin=200, member=403, viewer=403, other=404)),
+    Row("GET", P + "/sensitive-columns", None, READ_OWN),
     Row("GET", P + "/indexes", None, READ_OWN),
     Row("GET", P + "/indexes/{index}", None, READ_OWN),
 ]  # fmt: skip
@@ -49,7 +57,12 @@ def targets(project, admin_user, orders_connection, orders_database):
     orders_connection.save()
     synced(orders_connection)
     run = SqlRun.objects.create(
-        project=project, connection=orders_connection, user=admin_user, sql="SELECT 1", status="success"
+        project=project,
+        connection=orders_connection,
+        user=admin_user,
+        sql="SELECT 1",
+        status="success",
+        statement_kind="select",
     )
     snippet = Snippet.objects.create(project=project, name="shared", sql="SELECT 1", created_by=admin_user)
     return {

@@ -29,10 +29,10 @@ def test_select_returns_typed_columns_rows_and_is_history_and_audited(member_cli
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["columns"] == [
-        {"name": "id", "type": "int4"},
-        {"name": "status", "type": "text"},
-        {"name": "total", "type": "numeric"},
-        {"name": "at", "type": "timestamptz"},
+        {"name": "id", "type": "int4", "masked": False},
+        {"name": "status", "type": "text", "masked": False},
+        {"name": "total", "type": "numeric", "masked": False},
+        {"name": "at", "type": "timestamptz", "masked": False},
     ]
     assert [row[:3] for row in body["rows"]] == [
         [1, "delivered", "1.00"],
@@ -54,6 +54,57 @@ def test_row_cap_gives_first_page_and_a_flag(member_client, project, orders_sync
     second = _run(member_client, project, "SELECT * FROM orders ORDER BY id", row_cap=25, page_size=10, page=3).json()
     assert [row[0] for row in second["rows"]] == list(range(21, 26))
     assert _run(member_client, project, "SELECT 1", row_cap=10**6).status_code == 400
+
+
+@pytest.fixture
+def rows_received(monkeypatch):
+    """How many rows each fetch brought from the database to DBooster."""
+    counts = []
+    for name in ("fetchall", "fetchmany"):
+        original = getattr(psycopg.Cursor, name)
+
+        def counting(self, *args, _original=original, **kwargs):
+            rows = _original(self, *args, **kwargs)
+            counts.append(len(rows))
+            return rows
+
+        monkeypatch.setattr(psycopg.Cursor, name, counting)
+    return counts
+
+
+def test_pages_and_sorts_on_the_server_holding_one_page(member_client, project, orders_synced, rows_received):
+    sql = "SELECT id, status, total FROM orders  -- every order\n;"
+    body = _run(member_client, project, sql, row_cap=1000, page_size=20).json()
+    assert [r[0] for r in body["rows"]] == list(range(1, 21))
+    assert (body["row_count"], body["truncated"], body["pages"]) == (1000, True, 50)
+    assert max(rows_received) <= 20  # never the 1000 rows of the cap, only the page
+    run_id, runs = body["run"]["id"], SqlRun.objects.count()
+    page_url = f"/projects/{project.pk}/sql/history/{run_id}/page"
+    third = member_client.post(page_url, {"page": 3, "page_size": 20, "row_cap": 1000}, format="json").json()
+    assert [r[0] for r in third["rows"]] == list(range(41, 61)) and third["page"] == 3
+    # Sorted by the database over the whole result (then capped), NULLs last, both ways.
+    rows_received.clear()
+    by_total = member_client.post(page_url, {"page_size": 5, "sort_column": 2, "sort_order": "desc"}, format="json")
+    assert [r[2] for r in by_total.json()["rows"]] == ["3000.00", "2999.00", "2998.00", "2997.00", "2996.00"]
+    assert max(rows_received) <= 5
+    last = member_client.post(page_url, {"page": 50, "page_size": 20, "row_cap": 1000, "sort_column": 0},
+                              format="json").json()  # fmt: skip
+    assert [r[0] for r in last["rows"]] == list(range(981, 1001)) and last["truncated"] is True
+    assert SqlRun.objects.count() == runs  # pages are not new runs
+    beyond = member_client.post(page_url, {"page": 51, "page_size": 20, "row_cap": 1000}, format="json")
+    assert beyond.status_code == 400 and "row cap of 1000" in beyond.json()["detail"]
+    short = _run(member_client, project, "SELECT id FROM orders WHERE id <= 45", page_size=20, page=3).json()
+    assert [r[0] for r in short["rows"]] == list(range(41, 46)) and short["row_count"] == 45 and short["pages"] == 3
+
+
+def test_sorting_keeps_error_positions_and_refuses_writes(member_client, project, orders_writable):
+    response = _run(member_client, project, "SELECT id,\n  colour FROM orders", sort_column=0)
+    assert response.status_code == 404 and response.json()["position"] == 14
+    update = _run(member_client, project, "UPDATE orders SET status = 'x' WHERE id = 1 RETURNING id", sort_column=0)
+    assert update.status_code == 400 and update.json()["code"] == "invalid_sort"
+    dml = _run(member_client, project, "UPDATE orders SET status = 'x' WHERE id < 3 RETURNING id").json()
+    page_url = f"/projects/{project.pk}/sql/history/{dml['run']['id']}/page"
+    assert member_client.post(page_url, {}, format="json").status_code == 409  # a write is not re-run to page it
 
 
 def test_unknown_table_and_column_are_404_naming_them_with_position(member_client, project, orders_synced):

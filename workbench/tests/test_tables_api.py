@@ -42,12 +42,41 @@ def test_rows_filter_and_sort_by_column(viewer_client, project, orders_synced):
                 limit=500).json()  # fmt: skip
     assert len(paid["rows"]) == 60 and {r[2] for r in paid["rows"]} == {"paid"} and paid["has_more"] is False
     by_total = _get(viewer_client, project, "tables/orders", sort="total", order="desc", limit=2).json()
-    assert [r[3] for r in by_total["rows"]] == ["3000.00", "2999.00"] and by_total["next_offset"] == 2
-    page_two = _get(viewer_client, project, "tables/orders", sort="total", order="desc", limit=2, offset=2).json()
+    assert [r[3] for r in by_total["rows"]] == ["3000.00", "2999.00"] and by_total["next_after"] == ["2999.00", 2999]
+    assert by_total["next_offset"] is None
+    page_two = _get(viewer_client, project, "tables/orders", sort="total", order="desc", limit=2,
+                    after=json.dumps(by_total["next_after"])).json()  # fmt: skip
     assert [r[3] for r in page_two["rows"]] == ["2998.00", "2997.00"]
     contains = _get(viewer_client, project, "tables/customers", filter_column="email", filter_op="contains",
                     filter_value="c5_").json()  # fmt: skip
     assert contains["rows"] == []  # "_" is literal, not a wildcard: no "c5_" in "c5@", "c50@"
+
+
+def _walk(client, project, table, *, limit, **params) -> list:
+    """Every row, page after page, following next_after; the pages never overlap."""
+    rows, after = [], None
+    while True:
+        query = {"limit": limit, **params, **({"after": json.dumps(after)} if after else {})}
+        page = _get(client, project, f"tables/{table}", **query).json()
+        assert "rows" in page, page
+        assert page["next_offset"] is None
+        rows += page["rows"]
+        after = page["next_after"]
+        if not page["has_more"]:
+            return rows
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_sort_by_a_column_pages_by_keyset_with_nulls(viewer_client, project, orders_synced, orders_database, order):
+    with psycopg.connect(orders_database, autocommit=True) as conn:
+        conn.execute("UPDATE orders SET total = NULL WHERE id % 7 = 0")  # 428 NULLs, in the middle of pages
+        conn.execute("UPDATE orders SET total = 5 WHERE id % 11 = 0")  # and many ties on one value
+        nulls = "NULLS LAST" if order == "asc" else "NULLS FIRST"
+        expected = [r[0] for r in conn.execute(f"SELECT id FROM orders ORDER BY total {order} {nulls}, id {order}")]
+    ids = [r[0] for r in _walk(viewer_client, project, "orders", limit=97, sort="total", order=order)]
+    assert ids == expected
+    by_status = _walk(viewer_client, project, "orders", limit=250, sort="status", order=order)
+    assert sorted(r[0] for r in by_status) == list(range(1, 3001))
 
 
 def test_unknown_table_and_column_are_404_naming_them(viewer_client, project, orders_synced):
@@ -177,6 +206,15 @@ def test_pagila_editor_tables_and_indexes(member_client, project, pagila):
                  after=json.dumps(first["next_after"])).json()  # fmt: skip
     keys = [tuple(r[:2]) for r in first["rows"] + after["rows"]]
     assert keys == sorted(keys) and len(set(keys)) == 60
+    # film.original_language_id is NULL in every row of pagila: the key alone orders them, both ways.
+    for order in ("asc", "desc"):
+        films = _walk(member_client, project, "film", limit=90, sort="original_language_id", order=order, connection=c)
+        ids = [r[0] for r in films]
+        assert ids == sorted(ids, reverse=order == "desc") and len(ids) == 1000
+    # Sorted by the second column of a two-column key: the first one breaks the ties.
+    by_update = _walk(member_client, project, "film_actor", limit=500, sort="film_id", order="desc", connection=c)
+    assert [(r[1], r[0]) for r in by_update] == sorted(((r[1], r[0]) for r in by_update), reverse=True)
+    assert len(by_update) == 5462
     schema = _get(member_client, project, "tables/film/schema", connection=c).json()
     assert {fk["table"] for fk in schema["foreign_keys_in"]} >= {"public.film_actor", "public.inventory"}
     assert any(con["type"] == "foreign_key" for con in schema["constraints"])

@@ -9,6 +9,7 @@ from pglast import ast
 from pglast.enums import CTEMaterialize
 
 from optimizer.rules.context import RuleContext
+from optimizer.rules.fixes import code, statement_with
 from optimizer.rules.model import Finding, Rule
 
 
@@ -18,6 +19,19 @@ def _cte_references(ctx: RuleContext, cte) -> int:
         1
         for rv in ctx.of(ast.RangeVar)
         if rv.relname.lower() == name and rv.schemaname is None and not ctx._inside(rv, cte)
+    )
+
+
+def inlined_fix(ctx: RuleContext, cte) -> str:
+    def inlined(copied):
+        copied.ctematerialized = CTEMaterialize.CTEMaterializeNever
+        return copied
+
+    rewritten = statement_with(ctx.root_of(cte), {id(cte): inlined})
+    shown = f": {code(rewritten)}" if rewritten else ""
+    return (
+        f"If each reference filters {cte.ctename} differently, mark it NOT MATERIALIZED so the planner inlines it "
+        f"into each{shown}; keep it materialized when computing it once is the point."
     )
 
 
@@ -31,10 +45,7 @@ def check(ctx: RuleContext) -> list[Finding]:
             continue
         refs = _cte_references(ctx, cte)
         if refs >= 2:
-            fix = (
-                f"If each reference filters {cte.ctename} differently, write `WITH {cte.ctename} AS NOT MATERIALIZED "
-                f"(...)` so the planner inlines it into each; keep `AS MATERIALIZED` when computing it once is the point."
-            )
+            fix = inlined_fix(ctx, cte)
             message = f"CTE {cte.ctename} is referenced {refs} times, so it is materialized."
             out.append(ctx.finding(cte, message, fix=fix))
     return out

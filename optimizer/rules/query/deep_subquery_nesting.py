@@ -8,7 +8,9 @@ from __future__ import annotations
 from pglast import ast
 
 from optimizer.rules.context import RuleContext
+from optimizer.rules.fixes import code, relation_names, spoken_list
 from optimizer.rules.model import Finding, Rule
+from optimizer.rules.tree import sql_of
 
 MAX_SUBQUERY_DEPTH = 3
 
@@ -21,8 +23,20 @@ def check(ctx: RuleContext) -> list[Finding]:
             deepest, depth_max = select, depth
     if depth_max >= MAX_SUBQUERY_DEPTH:
         node = ctx.parent_of(deepest)
-        return [ctx.finding(node, f"Subqueries nested {depth_max} levels deep.")]
+        return [ctx.finding(node, f"Subqueries nested {depth_max} levels deep.", fix=nesting_fix(ctx, deepest))]
     return []
+
+
+def nesting_fix(ctx: RuleContext, deepest) -> str:
+    """Name the chain of relations from the outer query down to the deepest subquery."""
+    levels = [deepest, *(a for a in ctx.ancestors(deepest) if isinstance(a, ast.SelectStmt))]
+    chain = [spoken_list(relation_names(s)) or "(no table)" for s in reversed(levels)]
+    innermost = sql_of(deepest)
+    return (
+        f"Flatten the chain {' -> '.join(chain)} into joins (EXISTS where a level only filters, so no row is "
+        f"repeated), or name each level with a CTE (one WITH entry per level, the first being the innermost "
+        f"{code(innermost)})."
+    )
 
 
 RULE = Rule(

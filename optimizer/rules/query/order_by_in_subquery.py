@@ -9,7 +9,21 @@ from pglast import ast
 from pglast.enums import SubLinkType
 
 from optimizer.rules.context import RuleContext
+from optimizer.rules.fixes import code, relation_names, spoken_list, statement_with
 from optimizer.rules.model import Finding, Rule
+from optimizer.rules.tree import sql_of
+
+
+def unsorted_fix(ctx: RuleContext, select) -> str:
+    def unsorted(copied):
+        copied.sortClause = None
+        return copied
+
+    order = code("ORDER BY " + ", ".join(sql_of(s) for s in select.sortClause))
+    rewritten = statement_with(ctx.root_of(select), {id(select): unsorted})
+    reads = spoken_list(relation_names(select)) or "the subquery"
+    shown = f": {code(rewritten)}." if rewritten else "."
+    return f"Remove {order} from the subquery on {reads}; the outer query does not keep its order{shown}"
 
 
 def check(ctx: RuleContext) -> list[Finding]:
@@ -29,7 +43,8 @@ def check(ctx: RuleContext) -> list[Finding]:
             outer = ctx.enclosing_statement(parent)
             useless = isinstance(outer, ast.SelectStmt) and bool(outer.sortClause or outer.groupClause)
         if useless:
-            out.append(ctx.finding(select.sortClause[0], "This ORDER BY sorts rows whose order is not used."))
+            message = "This ORDER BY sorts rows whose order is not used."
+            out.append(ctx.finding(select.sortClause[0], message, fix=unsorted_fix(ctx, select)))
     return out
 
 

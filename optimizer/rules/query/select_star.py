@@ -6,8 +6,33 @@ from pglast import ast
 from pglast.enums import SubLinkType
 
 from optimizer.rules.context import RuleContext
+from optimizer.rules.fixes import alias_of, relation_label, spoken_list
 from optimizer.rules.model import Finding, Rule
-from optimizer.rules.tree import flat_from_items
+from optimizer.rules.tree import flat_from_items, sql_of
+
+
+def _columns_of(ctx: RuleContext, item) -> str:
+    """`orders (id, status, ...)` when the schema knows the table's columns, else its label."""
+    table = ctx.table(item.relname)
+    if table is not None and table.columns:
+        return f"{relation_label(item)} ({', '.join(table.columns)})"
+    return relation_label(item)
+
+
+def star_fix(ctx: RuleContext, select, star) -> str:
+    """Name the relations the star expands to: `o.*` is one table of a join, a bare `*` is all of them."""
+    items = flat_from_items(select.fromClause or ())
+    qualifier = star.fields[-2].sval.lower() if len(star.fields) > 1 else None
+    if qualifier is not None:
+        items = [i for i in items if alias_of(i) == qualifier]
+    tables = [i for i in items if isinstance(i, ast.RangeVar)]
+    if not tables:
+        where = spoken_list([relation_label(i) for i in items]) or "the FROM clause"
+        return f"List the columns the caller uses from {where}, not {sql_of(star)}."
+    listed = spoken_list([_columns_of(ctx, i) for i in tables])
+    if qualifier is None and len(tables) == 1 and len(items) == 1:
+        return f"List the columns the caller uses from {listed}, not *."
+    return f"List the columns the caller uses from {listed}, not {sql_of(star)}."
 
 
 def check(ctx: RuleContext) -> list[Finding]:
@@ -22,15 +47,7 @@ def check(ctx: RuleContext) -> list[Finding]:
         sub = ctx.sublink_of(select)
         if sub is not None and sub.subLinkType == SubLinkType.EXISTS_SUBLINK:
             continue
-        items = [i for i in flat_from_items(select.fromClause or ()) if isinstance(i, ast.RangeVar)]
-        fix = None
-        if len(items) == 1 and len(select.fromClause or ()) == 1:
-            name = items[0].relname
-            table = ctx.table(name)
-            if table is not None and table.columns:
-                fix = f"List the columns the caller uses from {name} ({', '.join(table.columns)}), not *."
-            else:
-                fix = f"List the columns the caller uses from {name}, not *."
+        fix = star_fix(ctx, select, val)
         out.append(ctx.finding(val, "SELECT * fetches every column of the table.", fix=fix))
     return out
 

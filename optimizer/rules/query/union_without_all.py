@@ -9,6 +9,7 @@ from pglast import ast
 from pglast.enums import SetOperation
 
 from optimizer.rules.context import RuleContext
+from optimizer.rules.fixes import branch_label, code, selects_primary_key, statement_with
 from optimizer.rules.model import Finding, Rule
 from optimizer.rules.tree import const_value
 
@@ -19,6 +20,38 @@ def _branch_constants(select) -> list:
     return [const_value(t.val) if isinstance(t.val, ast.A_Const) else None for t in select.targetList or ()]
 
 
+def _distinct_rows(ctx: RuleContext, branch) -> bool:
+    """Can a branch not repeat a row on its own? True for one table whose primary key is selected."""
+    if branch.op != SetOperation.SETOP_NONE or len(branch.fromClause or ()) != 1 or branch.groupClause:
+        return False
+    return selects_primary_key(ctx, branch.fromClause[0], branch)
+
+
+def union_all_fix(ctx: RuleContext, select, tagged: bool) -> str:
+    def keep_all(copied):
+        copied.all = True
+        return copied
+
+    rewritten = statement_with(ctx.root_of(select), {id(select): keep_all})
+    shown = f": {code(rewritten)}" if rewritten else ""
+    branches = f"{branch_label(select.larg)} and {branch_label(select.rarg)}"
+    distinct = _distinct_rows(ctx, select.larg) and _distinct_rows(ctx, select.rarg)
+    if tagged and distinct:
+        return (
+            f"The branches over {branches} carry different constants and each selects its table's primary key, "
+            f"so no row repeats: UNION ALL returns the same rows without the sort{shown}."
+        )
+    if tagged:
+        return (
+            f"The branches over {branches} carry different constants, so they cannot share a row; UNION ALL "
+            f"returns the same rows if neither branch repeats a row on its own (otherwise keep UNION){shown}."
+        )
+    return (
+        f"If no row can come from both branches ({branches}) and neither repeats one, or duplicates do not "
+        f"matter to the caller, write UNION ALL{shown}."
+    )
+
+
 def check(ctx: RuleContext) -> list[Finding]:
     out = []
     for select in ctx.of(ast.SelectStmt):
@@ -26,11 +59,13 @@ def check(ctx: RuleContext) -> list[Finding]:
             continue
         left, right = _branch_constants(select.larg), _branch_constants(select.rarg)
         tagged = any(a is not None and b is not None and a != b for a, b in zip(left, right, strict=False))
+        fix = union_all_fix(ctx, select, tagged)
         if tagged:
             msg = "UNION of branches tagged with different constants: they cannot overlap, so UNION ALL is equivalent."
-            out.append(ctx.finding(select.rarg, msg, severity="warning"))
+            out.append(ctx.finding(select.rarg, msg, severity="warning", fix=fix))
         else:
-            out.append(ctx.finding(select.rarg, "UNION removes duplicates with a sort or hash; use UNION ALL if none."))
+            msg = "UNION removes duplicates with a sort or hash; use UNION ALL if none."
+            out.append(ctx.finding(select.rarg, msg, fix=fix))
     return out
 
 

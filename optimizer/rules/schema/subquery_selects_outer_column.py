@@ -10,7 +10,7 @@ from pglast.enums import SubLinkType
 
 from optimizer.rules.context import RuleContext
 from optimizer.rules.model import Finding, Rule
-from optimizer.rules.tree import column_parts, is_column, sql_of
+from optimizer.rules.tree import column_parts, is_column
 
 
 def check(ctx: RuleContext) -> list[Finding]:
@@ -41,8 +41,8 @@ def check(ctx: RuleContext) -> list[Finding]:
                 target,
                 f"{column} is not a column of {', '.join(i.relname for i in items)}: it is the outer "
                 f"{resolved[0]}.{column}, so the subquery just repeats the outer value.",
-                fix=f"Select a column {first.relname} really has, and qualify the subquery's columns "
-                f"(`SELECT {alias}.<its column> FROM {sql_of(first)}`).",
+                fix=f"Select a column {first.relname} really has, and prefix the subquery's columns with {alias} so "
+                f"that a name it lacks is an error rather than the outer {resolved[0]}.{column}.",
             )
         )
     return out

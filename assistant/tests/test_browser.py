@@ -1,0 +1,80 @@
+"""A real browser (Debian's chromium through Playwright) chats with the assistant against the fake model server:
+the answer streams in, the tool it ran is shown, a SQL block runs inline, a proposal is accepted, and the
+conversation comes back after a reload."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from approvals.models import Proposal
+from projects.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, pytestmark  # noqa: F401
+
+# Playwright's sync API runs an event loop in this thread; the live server's ORM calls must run beside it.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+COUNT = "SELECT rating, count(*) FROM film GROUP BY rating"
+INDEX = "CREATE INDEX rental_return_date_idx ON rental (return_date)"
+
+
+@pytest.fixture
+def page(live_server, member):
+    from playwright.sync_api import sync_playwright
+
+    client = Client()
+    client.force_login(member)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+              "url": live_server.url}]
+        )  # fmt: skip
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_chat_page(live_server, page, project, pagila, fake_openai):
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    fake_openai.tool_calls(("run_query", {"sql": COUNT}))
+    fake_openai.text(f"There are 5 ratings. I counted them with:\n```sql\n{COUNT}\n```\nPG-13 has the most.")
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/")
+    page.locator("[data-assistant-link]").click()
+    expect(page.locator("#question")).to_be_visible()
+
+    page.locator("#question").fill("How many films per rating?")
+    page.locator("#send").click()
+    answer = page.locator(".bubble.assistant").last
+    expect(answer.locator(".tool").first).to_contain_text("run_query")
+    expect(answer).to_contain_text("PG-13 has the most.")
+    expect(answer.locator(".sql-block code")).to_have_text(COUNT)
+    answer.locator("[data-action=run]").click()
+    expect(answer.locator("table.results tbody tr")).to_have_count(5)
+    answer.locator("[data-action=explain]").click()
+    expect(answer.locator(".sql-out")).to_contain_text("Estimated cost")
+
+    fake_openai.tool_calls(("propose_change", {"kind": "index", "sql": INDEX, "reason": "Late returns filter on it."}))
+    fake_openai.text("I proposed an index on rental.return_date.")
+    page.locator("#question").fill("Speed up the late returns report")
+    page.locator("#send").click()
+    card = page.locator(".proposal").last
+    expect(card).to_contain_text(INDEX)
+    expect(card.locator("[data-state]")).to_have_text("draft")
+    card.locator("[data-action=accept]").click()
+    expect(card.locator("[data-state]")).to_have_text("proposed")
+    assert Proposal.objects.get().state == "proposed"
+    page.screenshot(path=str(ARTIFACTS / "assistant-chat.png"), full_page=True)
+
+    page.reload()  # the conversation is in the URL and comes back from the API
+    expect(page.locator(".bubble.user")).to_have_count(2)
+    expect(page.locator(".bubble.assistant").first).to_contain_text("PG-13 has the most.")
+    expect(page.locator("#conversations")).to_contain_text("How many films per rating?")
