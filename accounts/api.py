@@ -18,6 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import oauth, selectors, services
 from accounts.models import SignInSession, User
 from audit import services as audit
+from dbooster.api import ModelSerializer
 from dbooster.errors import DomainError, InvalidInput, ServiceUnavailable
 from dbooster.ratelimit import RateLimit
 
@@ -33,7 +34,7 @@ class OrganizationBriefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(ModelSerializer):
     organization = OrganizationBriefSerializer(allow_null=True)
     github_connected = serializers.SerializerMethodField()
 
@@ -132,7 +133,7 @@ class DeleteAccountSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=128, write_only=True, required=False, allow_blank=True)
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(ModelSerializer):
     current = serializers.SerializerMethodField()
 
     class Meta:
@@ -481,10 +482,7 @@ class LogoutView(APIView):
         data = RefreshSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            token = RefreshToken(data.validated_data["refresh_token"])
-            if str(token.get("user_id")) != str(request.user.pk):
-                raise InvalidInput("That refresh token belongs to someone else.")
-            token.blacklist()
+            services.session_sign_out(user=request.user, refresh_token=data.validated_data["refresh_token"])
         except TokenError:
             raise TokenRejected() from None
         audit.record(action="auth.logout", actor=request.user, request=request)

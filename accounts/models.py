@@ -143,6 +143,9 @@ class SignInSession(models.Model):
     claim, so `jti` follows the chain to its current outstanding token.
     """
 
+    # The token claim (refresh and access tokens) naming the session.
+    TOKEN_CLAIM = "sid"
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sign_in_sessions")
     jti = models.CharField(max_length=255, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

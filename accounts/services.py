@@ -25,7 +25,7 @@ from organizations.models import Organization
 from organizations.services import leave_current_organization, organization_create
 
 # The refresh (and access) token claim naming the sign-in session.
-SESSION_CLAIM = "sid"
+SESSION_CLAIM = SignInSession.TOKEN_CLAIM
 
 
 class CodeRejected(DomainError):
@@ -94,6 +94,23 @@ def session_revoke(*, user: User, session_id: int) -> None:
     _blacklist(OutstandingToken.objects.filter(user=user, jti=session.jti))
     session.revoked_at = timezone.now()
     session.save(update_fields=["revoked_at"])
+
+
+@transaction.atomic
+def session_sign_out(*, user: User, refresh_token: str) -> None:
+    """Sign out with a refresh token: it is blacklisted and its session ended, so its access tokens stop too.
+
+    Raises TokenError for a token that is not a valid refresh token, InvalidInput for another user's.
+    """
+    token = RefreshToken(refresh_token)
+    if str(token.get(api_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise InvalidInput("That refresh token belongs to someone else.")
+    token.blacklist()
+    session_id = token.get(SESSION_CLAIM)
+    if session_id is not None:
+        SignInSession.objects.filter(pk=session_id, user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
 
 
 @transaction.atomic

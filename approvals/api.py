@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -13,7 +15,7 @@ from rest_framework.views import APIView
 
 from approvals import selectors, services
 from approvals.models import ApplyAttempt, Proposal, ProposalEvent
-from dbooster.api import paginated_list, paginated_response
+from dbooster.api import encoded_json, paginated_list, paginated_response
 from dbooster.errors import NotFound
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role, role_at_least
@@ -306,6 +308,12 @@ class MigrationRuleSerializer(serializers.Serializer):
     safer_example = serializers.CharField(allow_blank=True)
 
 
+@functools.cache
+def _migration_rules_encoded() -> bytes:
+    """GET /migration-rules: the rules are code, so the document is built and encoded once per process."""
+    return JSONRenderer().render(selectors.migration_rules())
+
+
 class MigrationRuleListView(APIView):
     """Public: the rules describe DBooster's review, not anyone's data."""
 
@@ -317,7 +325,7 @@ class MigrationRuleListView(APIView):
         summary="The migration-safety rules every schema change is reviewed with",
     )
     def get(self, request):
-        return Response(selectors.migration_rules())
+        return encoded_json(_migration_rules_encoded())
 
 
 class MigrationRuleDetailView(APIView):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 
@@ -9,12 +10,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db import DataError
-from django.http import Http404, JsonResponse
+from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import re_path
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,9 +29,88 @@ from dbooster.errors import DomainError, NotFound
 logger = logging.getLogger(__name__)
 
 
+class CountingPaginator(DjangoPaginator):
+    """Django's paginator that counts in the page's own query: `count(*) OVER ()` rides along with the rows.
+
+    A list request then costs one query instead of two (COUNT, then the page). `counts` adds more totals the
+    same way, each the number of rows matching a Q (`{"unread_count": Q(read_at__isnull=True)}`), read after
+    `page()` from `.totals`. An empty page, or a list the window cannot count (DISTINCT, GROUP BY, a union,
+    `.values()`, a plain list), is counted as Django does.
+    """
+
+    _TOTAL = "_page_total"
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, counts=None):
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.counts = counts or {}
+        self.totals: dict[str, int] = {}
+
+    def _countable_in_window(self) -> bool:
+        qs = self.object_list
+        if not isinstance(qs, QuerySet) or qs._iterable_class is not ModelIterable or self.orphans:
+            return False
+        return not (qs.query.distinct or qs.query.combinator or qs.query.group_by is not None)
+
+    def page(self, number):
+        if not self._countable_in_window():
+            self.totals = {name: self.object_list.filter(q).count() for name, q in self.counts.items()}
+            return super().page(number)
+        number = self._page_number(number)
+        bottom = (number - 1) * self.per_page
+        windows = {self._TOTAL: Window(Count("*"))}
+        windows.update({f"_total_{name}": Window(Count("pk", filter=q)) for name, q in self.counts.items()})
+        rows = list(self.object_list.annotate(**windows)[bottom : bottom + self.per_page])
+        if not rows:
+            # Past the end, or nothing at all: Django's count decides between an empty first page and a 404.
+            self.totals = dict.fromkeys(self.counts, 0) if number == 1 else {}
+            return super().page(number)
+        self.__dict__["count"] = getattr(rows[0], self._TOTAL)  # Paginator.count is a cached_property
+        self.totals = {name: getattr(rows[0], f"_total_{name}") for name in self.counts}
+        return self._get_page(rows, number, self)
+
+    def _page_number(self, number) -> int:
+        """Django's checks on a page number that need no count: an integer, at least 1."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
+
 class Pagination(PageNumberPagination):
+    """The API's page envelope; `Pagination(counts={...})` adds totals, read from `.totals` (CountingPaginator)."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def __init__(self, counts=None):
+        self.counts = counts or {}
+        self.totals: dict[str, int] = {}
+
+    def django_paginator_class(self, object_list, per_page):
+        return CountingPaginator(object_list, per_page, counts=self.counts)
+
+    def get_schema_operation_parameters(self, view):
+        """DRF's `page` and `page_size`, with the bound the server enforces (both at least 1), so a client reading
+        the schema never sends one it refuses; a page_size above `max_page_size` is served as that size."""
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] += (
+                    f" At most {self.max_page_size}: a larger size gets pages of {self.max_page_size}."
+                )
+        return parameters
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = super().paginate_queryset(queryset, request, view=view)
+        if page is not None:
+            self.totals = self.page.paginator.totals
+        return page
 
     def get_page_size(self, request):
         """`page_size` when given must be a positive integer (DRF would quietly use the default instead)."""
@@ -34,6 +118,28 @@ class Pagination(PageNumberPagination):
         if raw is not None and not (raw.isascii() and raw.isdigit() and int(raw) > 0):
             raise exceptions.ValidationError({self.page_size_query_param: ["A positive integer is required."]})
         return super().get_page_size(request)
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer that works its fields out from the model once per class, not once per instance.
+
+    DRF introspects the model (field kinds, validators, choices) every time a serializer is made: about a
+    millisecond, on every request that answers one. The fields built the first time are kept on the class and
+    each instance gets fresh copies, as DRF does with declared fields.
+    """
+
+    def get_fields(self):
+        built = type(self).__dict__.get("_fields_built_once")
+        if built is None:
+            built = super().get_fields()
+            type(self)._fields_built_once = built
+        return copy.deepcopy(built)
+
+
+def encoded_json(content: bytes) -> HttpResponse:
+    """A 200 with JSON encoded beforehand: documents built from code alone (the rule lists), encoded once per
+    process instead of on each request (a deployment is a new process: nothing to invalidate)."""
+    return HttpResponse(content, content_type="application/json")
 
 
 _FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}

@@ -1,3 +1,6 @@
+import time
+
+from django.conf import settings
 from django.db import connection
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -18,7 +21,28 @@ def _database() -> dict:
         return {"status": "error", "error": exc.__class__.__name__}
 
 
+# (monotonic time it was read, the queue part): this process's last look at the queue.
+_queue_seen: tuple[float, dict] | None = None
+
+
 def _queue() -> dict:
+    """The queue part, read at most every HEALTH_QUEUE_TTL_S seconds by each server process.
+
+    Probes and load balancers call /health often; its job counts and worker heartbeats move on the scale of
+    seconds, so reading them once per interval (four queries) keeps /health down to its one database ping.
+    """
+    global _queue_seen
+    ttl = settings.HEALTH_QUEUE_TTL_S
+    now = time.monotonic()
+    if _queue_seen is not None and now - _queue_seen[0] < ttl:
+        return _queue_seen[1]
+    facts = _read_queue()
+    if facts["status"] != "error":  # an error is asked again next time
+        _queue_seen = (now, facts)
+    return facts
+
+
+def _read_queue() -> dict:
     """Jobs waiting and workers seen recently (procrastinate's own tables)."""
     try:
         with connection.cursor() as cur:

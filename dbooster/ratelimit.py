@@ -91,52 +91,66 @@ def client_address(request) -> str:
 # --- the shared store ---------------------------------------------------------------------------
 
 
-def _hit_database(cache: DatabaseCache, key: str, seconds: int) -> tuple[int, int]:
+def _hit_database(cache: DatabaseCache, windows: list[tuple[str, int]]) -> dict[str, tuple[int, int]]:
     # The table is UNLOGGED (accounts migration 0006): a hit writes no WAL, so its commit needs no disk flush.
     conn = connections[router.db_for_write(cache.cache_model_class)]
-    return _upsert(conn, conn.ops.quote_name(cache._table), key, seconds)
+    return _upsert(conn, conn.ops.quote_name(cache._table), windows)
 
 
-def _upsert(conn, table: str, key: str, seconds: int) -> tuple[int, int]:
+def _upsert(conn, table: str, windows: list[tuple[str, int]]) -> dict[str, tuple[int, int]]:
+    # Every window of a request in one statement (one round trip, one commit); keys in a fixed order so two
+    # requests locking the same rows never wait on each other crosswise.
+    windows = sorted(dict(windows).items())
+    rows = ", ".join(["(%s, '1', clock_timestamp() + make_interval(secs => %s))"] * len(windows))
     with conn.cursor() as cur:
         cur.execute(
             f"""
             INSERT INTO {table} AS t (cache_key, value, expires)
-            VALUES (%s, '1', clock_timestamp() + make_interval(secs => %s))
+            VALUES {rows}
             ON CONFLICT (cache_key) DO UPDATE SET
               value = CASE WHEN t.expires <= clock_timestamp() THEN '1' ELSE (t.value::bigint + 1)::text END,
               expires = CASE WHEN t.expires <= clock_timestamp() THEN EXCLUDED.expires ELSE t.expires END
-            RETURNING value::bigint, GREATEST(1, ceil(extract(epoch FROM expires - clock_timestamp())))::int
+            RETURNING cache_key, value::bigint, GREATEST(1, ceil(extract(epoch FROM expires - clock_timestamp())))::int
             """,
-            [key, seconds],
+            [value for window in windows for value in window],
         )
-        count, left = cur.fetchone()
+        counts = {key: (count, left) for key, count, left in cur.fetchall()}
         if random.random() < 0.01:  # nosec: housekeeping, not security. Keeps the table to live windows.
             cur.execute(f"DELETE FROM {table} WHERE expires < clock_timestamp() - interval '1 hour'")
-    return count, left
+    return counts
 
 
-def _hit_redis(cache, key: str, seconds: int) -> tuple[int, int]:
-    client = cache._cache.get_client(key, write=True)
+def _hit_redis(cache, windows: list[tuple[str, int]]) -> dict[str, tuple[int, int]]:
+    client = cache._cache.get_client(windows[0][0], write=True)
     pipe = client.pipeline(transaction=True)
-    pipe.set(key, 0, ex=seconds, nx=True)
-    pipe.incr(key)
-    pipe.ttl(key)
-    _, count, left = pipe.execute()
-    return int(count), max(1, int(left))
+    for key, seconds in windows:
+        pipe.set(key, 0, ex=seconds, nx=True)
+        pipe.incr(key)
+        pipe.ttl(key)
+    replies = pipe.execute()
+    return {key: (int(replies[3 * i + 1]), max(1, int(replies[3 * i + 2]))) for i, (key, _) in enumerate(windows)}
+
+
+def hit_many(windows: list[tuple[str, int]]) -> list[tuple[int, int]]:
+    """Count one hit on each (key, seconds) window at once: [(hits in the window so far, seconds left in it)]."""
+    cache = caches[CACHE_ALIAS]
+    full = [(cache.make_and_validate_key(key), seconds) for key, seconds in windows]
+    if isinstance(cache, DatabaseCache):
+        counts = _hit_database(cache, full)
+    elif type(cache).__name__ == "RedisCache":
+        counts = _hit_redis(cache, full)
+    else:
+        # Any other backend (a developer's locmem): add + incr is close enough where one process serves.
+        counts = {}
+        for key, seconds in full:
+            cache.add(key, 0, seconds)
+            counts[key] = (cache.incr(key), seconds)
+    return [counts[key] for key, _ in full]
 
 
 def hit(key: str, seconds: int) -> tuple[int, int]:
     """Count one hit on `key` in a window of `seconds`: (hits in the window so far, seconds left in it)."""
-    cache = caches[CACHE_ALIAS]
-    full_key = cache.make_and_validate_key(key)
-    if isinstance(cache, DatabaseCache):
-        return _hit_database(cache, full_key, seconds)
-    if type(cache).__name__ == "RedisCache":
-        return _hit_redis(cache, full_key, seconds)
-    # Any other backend (a developer's locmem): add + incr is close enough where one process serves.
-    cache.add(full_key, 0, seconds)
-    return cache.incr(full_key), seconds
+    return hit_many([(key, seconds)])[0]
 
 
 def _ident(value) -> str:
@@ -164,14 +178,18 @@ _NOUNS = {
 
 def check(scope: str, *, address: str | None, account: str | None) -> None:
     """Count this request against `scope`; raise RateLimited (with the wait) once any limit is passed."""
-    refused = []
-    for kind, rate in limits_for(scope).items():
-        ident = address if kind == "address" else account
-        if not ident:
-            continue
-        count, left = hit(f"rl:{scope}:{kind}:{rate.count}/{rate.seconds}:{_ident(ident)}", rate.seconds)
-        if count > rate.count:
-            refused.append((left, kind, rate))
+    limits = [(kind, rate, address if kind == "address" else account) for kind, rate in limits_for(scope).items()]
+    limits = [(kind, rate, ident) for kind, rate, ident in limits if ident]
+    if not limits:
+        return
+    windows = [
+        (f"rl:{scope}:{kind}:{rate.count}/{rate.seconds}:{_ident(ident)}", rate.seconds) for kind, rate, ident in limits
+    ]
+    refused = [
+        (left, kind, rate)
+        for (kind, rate, _), (count, left) in zip(limits, hit_many(windows), strict=True)
+        if count > rate.count
+    ]
     if refused:
         left, kind, rate = max(refused, key=lambda item: item[0])
         who = "this account" if kind == "account" else "this address"

@@ -12,3 +12,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 RATE_LIMITS = {scope: {kind: "10000/min" for kind in kinds} for scope, kinds in RATE_LIMITS.items()}  # noqa: F405
 # Tests open connections from threads (live servers); persistent ones would outlive the test database.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# Tests change the job queue between two /health calls: read it each time (tests of the cache set it).
+HEALTH_QUEUE_TTL_S = 0

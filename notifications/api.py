@@ -10,12 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit import services as audit
-from dbooster.api import Pagination, query_flag
+from dbooster.api import ModelSerializer, Pagination, query_flag
 from notifications import selectors, services
 from notifications.models import Notification, NotificationKind
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(ModelSerializer):
     is_read = serializers.SerializerMethodField()
 
     class Meta:
@@ -64,12 +64,13 @@ class NotificationListView(APIView):
     )
     def get(self, request):
         unread_only = query_flag(request, "unread")
-        paginator = Pagination()
+        # The unread count rides in the page's own query (it equals the count when only unread ones are listed).
+        paginator = Pagination(counts={"unread_count": selectors.UNREAD})
         page = paginator.paginate_queryset(
             selectors.notifications_for(user=request.user, unread_only=unread_only), request, view=self
         )
         response = paginator.get_paginated_response(NotificationSerializer(page, many=True).data)
-        response.data["unread_count"] = selectors.unread_count(request.user)
+        response.data["unread_count"] = paginator.totals["unread_count"]
         return response
 
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from notifications.models import ACTION_KINDS, Notification, NotificationKind, NotificationPreference
+
+UNREAD = Q(read_at__isnull=True)
 
 
 def notifications_for(*, user, unread_only: bool = False):
     qs = Notification.objects.filter(recipient=user)
     if unread_only:
-        qs = qs.filter(read_at__isnull=True)
+        qs = qs.filter(UNREAD)
     return qs.order_by("-created_at", "-id")
 
 
 def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return Notification.objects.filter(UNREAD, recipient=user).count()
 
 
 def default_preference(kind: str) -> dict:

@@ -3,14 +3,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_list, paginated_response
+from dbooster.api import ModelSerializer, paginated_list, paginated_response
+from dbooster.errors import InvalidInput
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
 from dbooster.verified import VerifiedEmail
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from projects import selectors as project_selectors
-from schema_metadata.explain import check_syntax
 
 
 class OptimizeInputSerializer(serializers.Serializer):
@@ -26,7 +26,7 @@ class OptimizeInputSerializer(serializers.Serializer):
         return value
 
 
-class SuggestionSerializer(serializers.ModelSerializer):
+class SuggestionSerializer(ModelSerializer):
     source = serializers.SerializerMethodField()
 
     class Meta:
@@ -42,14 +42,14 @@ class SuggestionSerializer(serializers.ModelSerializer):
         return obj.source
 
 
-class PastRunSerializer(serializers.ModelSerializer):
+class PastRunSerializer(ModelSerializer):
     class Meta:
         model = OptimizationRun
         fields = ["id", "created_at", "cost_before", "plan_status", "ai_status"]
         read_only_fields = fields
 
 
-class OptimizationSerializer(serializers.ModelSerializer):
+class OptimizationSerializer(ModelSerializer):
     suggestions = serializers.SerializerMethodField()
     dropped = serializers.SerializerMethodField()
     ai = serializers.SerializerMethodField()
@@ -86,7 +86,7 @@ class OptimizationSerializer(serializers.ModelSerializer):
         return PastRunSerializer(selectors.past_runs(run=obj), many=True).data
 
 
-class OptimizationListSerializer(serializers.ModelSerializer):
+class OptimizationListSerializer(ModelSerializer):
     suggestions = serializers.SerializerMethodField()
     best_speedup = serializers.SerializerMethodField()
 
@@ -106,9 +106,26 @@ class OptimizationListSerializer(serializers.ModelSerializer):
         return max(speedups) if speedups else None
 
 
+def prepare_once(query: str) -> dict | None:
+    """The query prepared for the optimizer, parsed once for the whole request.
+
+    A parse error is answered at once; other refusals (a utility statement...) are left to the service,
+    which audits them, and None is returned so it asks again.
+    """
+    try:
+        return services.prepare(query)
+    except InvalidInput as exc:
+        if exc.code == "parse_error":
+            raise
+        return None
+
+
 def default_project_id(user) -> int | None:
     """The seed's body is {"query"} alone: it runs on the user's current project (the only one when they have
     not chosen); an organization without projects gets rules only; several projects and no choice is a 400."""
+    current = project_selectors.current_project(user=user)
+    if current is not None:
+        return current.pk
     if not project_selectors.project_list(org=user.organization).exists():
         return None
     return project_selectors.project_or_sole(org=user.organization, user=user).pk
@@ -124,7 +141,7 @@ class OptimizeView(APIView):
         data = OptimizeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        check_syntax(v["query"])  # before which project: a query that does not parse is the news
+        prepared = prepare_once(v["query"])  # before which project: a query that does not parse is the news
         project_id = v["project"]
         if project_id is None and v["connection"] is None and "project" not in request.data:
             project_id = default_project_id(request.user)
@@ -136,6 +153,7 @@ class OptimizeView(APIView):
             use_ai=v["ai"],
             verify=v["verify"],
             request=request,
+            prepared=prepared,
         )
         run = selectors.run_get(org=request.user.organization, pk=run.pk)
         return Response(OptimizationSerializer(run).data, status=status.HTTP_201_CREATED)
@@ -177,7 +195,7 @@ class WorkloadInputSerializer(serializers.Serializer):
     )
 
 
-class WorkloadQuerySerializer(serializers.ModelSerializer):
+class WorkloadQuerySerializer(ModelSerializer):
     class Meta:
         model = WorkloadQuery
         fields = [
@@ -187,7 +205,7 @@ class WorkloadQuerySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkloadSerializer(serializers.ModelSerializer):
+class WorkloadSerializer(ModelSerializer):
     queries = serializers.SerializerMethodField()
 
     class Meta:

@@ -5,14 +5,18 @@ Public: the pages describe DBooster's rules, not anyone's data.
 
 from __future__ import annotations
 
+import functools
+
 from django.http import Http404
 from django.shortcuts import render
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dbooster.api import encoded_json
 from dbooster.errors import NotFound
 from optimizer.rewrites import REWRITE_RULES
 from optimizer.rules import RULES, get_rule
@@ -35,6 +39,12 @@ def rule_doc(rule) -> dict:
         "rewrite": REWRITE_RULES.get(rule.id),
         "doc_url": rule.doc_url,
     }
+
+
+@functools.cache
+def _rule_docs_encoded() -> bytes:
+    """GET /rules: the rules are code, so the document is built and encoded once per process."""
+    return JSONRenderer().render([rule_doc(r) for r in RULES])
 
 
 def _page_rule(rule) -> dict:
@@ -81,7 +91,7 @@ class RuleListView(APIView):
 
     @extend_schema(responses={200: RuleDocSerializer(many=True)}, tags=["optimizer"], summary="The lint rules")
     def get(self, request):
-        return Response([rule_doc(r) for r in RULES])
+        return encoded_json(_rule_docs_encoded())
 
 
 class RuleDetailView(APIView):

@@ -532,12 +532,16 @@ def optimize_query(
     verify: bool = True,
     request=None,
     on_step=None,
+    prepared: dict | None = None,
 ) -> OptimizationRun:
-    """Plan, lint, ask the AI, verify rewrites and store the run; `on_step(text)` hears each step as it starts."""
+    """Plan, lint, ask the AI, verify rewrites and store the run; `on_step(text)` hears each step as it starts.
+
+    `prepared`: what `prepare(query)` answered, when the caller already asked (the query is parsed once).
+    """
     step = on_step or (lambda text: None)
     org = user.organization
     step("Reading the query")
-    prepared = prepare(query)
+    prepared = prepared or prepare(query)
     sql = prepared["sql"]
     project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
     min_gain = settings.OPTIMIZER_MIN_COST_GAIN
@@ -595,21 +599,23 @@ def optimize_query(
         _mark_unverified(state, reason)
 
     step("Saving the result")
-    run = _store(state, org=org, user=user, project=project, connection=connection, query=query, prepared=prepared)
-    audit.record(
-        action="optimizer.optimize",
-        actor=user,
-        organization=org,
-        target=run,
-        request=request,
-        metadata={
-            "project": project.pk if project else None,
-            "connection": connection.pk if connection else None,
-            "fingerprint": run.fingerprint,
-            "suggestions": run.suggestions.count(),
-            "ai": state.ai_status,
-        },
-    )
+    # The run, its suggestions and its audit line: stored together or not at all, in one commit.
+    with transaction.atomic():
+        run = _store(state, org=org, user=user, project=project, connection=connection, query=query, prepared=prepared)
+        audit.record(
+            action="optimizer.optimize",
+            actor=user,
+            organization=org,
+            target=run,
+            request=request,
+            metadata={
+                "project": project.pk if project else None,
+                "connection": connection.pk if connection else None,
+                "fingerprint": run.fingerprint,
+                "suggestions": len(state.drafts),
+                "ai": state.ai_status,
+            },
+        )
     return run
 
 
@@ -619,8 +625,8 @@ def _mark_unverified(state: _State, reason: str) -> None:
             d.unverified_reason = reason
 
 
-@transaction.atomic
 def _store(state: _State, *, org, user, project, connection, query: str, prepared: dict) -> OptimizationRun:
+    """The run and its suggestions (the caller holds the transaction)."""
     run = OptimizationRun.objects.create(
         organization=org,
         project=project,

@@ -3,14 +3,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import paginated_list, paginated_response
+from dbooster.api import ModelSerializer, paginated_list, paginated_response
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from projects import selectors, services
 from projects.models import Project
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(ModelSerializer):
     class Meta:
         model = Project
         fields = ["id", "name", "description", "organization", "created_at", "updated_at"]

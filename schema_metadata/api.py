@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -357,8 +361,29 @@ class _MetadataListView(APIView):
         params = request.query_params
         project = selectors.project_from_param(org=request.user.organization, value=params.get("project"))
         connection = selectors.metadata_connection(project=project, connection_id=params.get("connection"))
+        key = _snapshot_page_key(type(self).__name__, connection, request)
+        body = cache.get(key) if key else None
+        if body is not None:
+            return Response(body)
         qs = type(self).selector(connection=connection, table=params.get("table"), schema=params.get("schema"))
-        return paginated_response(qs, self.serializer_class, request, self)
+        response = paginated_response(qs, self.serializer_class, request, self)
+        if key:
+            cache.set(key, response.data, settings.METADATA_CACHE_SECONDS)
+        return response
+
+
+def _snapshot_page_key(view: str, connection, request) -> str | None:
+    """The cache key of one page of a connection's snapshot, or None when there is nothing to keep.
+
+    A snapshot changes only when a sync replaces it, in the transaction that sets `last_synced_at`: the key
+    carries that time, so a sync makes every cached page of the old snapshot unreachable at once (they expire
+    on their own). The page's full URL is in it too (filters, page, page size, and the host its links name).
+    The tenant check ran before: the connection was found in the caller's organization.
+    """
+    if connection is None or connection.last_synced_at is None or not settings.METADATA_CACHE_SECONDS:
+        return None
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()[:32]
+    return f"metadata:{view}:{connection.pk}:{connection.last_synced_at.timestamp()}:{url}"
 
 
 class MetadataListView(_MetadataListView):

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -403,6 +404,33 @@ def test_sessions_list_where_and_when_and_revoke_one_or_all(member):
 
     assert bearer(laptop_tokens).delete("/users/me/sessions").status_code == 204
     assert post(laptop, "/auth/refresh", {"refresh_token": laptop_tokens["refresh_token"]}).status_code == 401
+
+
+def test_a_revoked_sessions_access_token_stops_at_once_without_a_query_more(member):
+    login = {"email": member.email, "password": FACTORY_PASSWORD}
+    laptop = post(APIClient(), "/auth/login", login).json()
+    phone = post(APIClient(), "/auth/login", login).json()
+    refreshed = post(APIClient(), "/auth/refresh", {"refresh_token": phone["refresh_token"]}).json()
+    with CaptureQueriesContext(connection) as reads:
+        assert bearer(phone).get("/users/me").status_code == 200
+    assert len(reads) == 1  # the user, their organization and their session's state: one query
+
+    phone_session = SignInSession.objects.filter(user=member).latest("pk").pk
+    assert bearer(laptop).delete(f"/users/me/sessions/{phone_session}").status_code == 204
+    # Both the first access token and the one its refresh gave belong to the ended session.
+    for tokens in (phone, refreshed):
+        refused = bearer(tokens).get("/users/me")
+        assert refused.status_code == 401 and refused.json()["code"] == "session_revoked", refused.content
+    assert bearer(laptop).get("/users/me").status_code == 200
+
+    assert bearer(laptop).delete("/users/me/sessions").status_code == 204
+    assert bearer(laptop).get("/users/me").status_code == 401
+
+
+def test_logout_ends_the_sessions_access_tokens_too(member):
+    tokens = post(APIClient(), "/auth/login", {"email": member.email, "password": FACTORY_PASSWORD}).json()
+    assert post(bearer(tokens), "/auth/logout", {"refresh_token": tokens["refresh_token"]}).status_code == 204
+    assert bearer(tokens).get("/users/me").json()["code"] == "session_revoked"
 
 
 def test_another_users_session_is_a_404(client_for, member, admin_user):

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from dbooster import ratelimit
@@ -209,3 +210,16 @@ def test_only_the_limited_methods_count(settings, client_for, member, api_client
     assert [client.get("/users/me").status_code for _ in range(3)] == [200, 200, 200]
     responses = api_client.get("/openapi.json").json()["paths"]["/users/me"]
     assert "429" in responses["patch"]["responses"] and "429" not in responses["get"]["responses"]
+
+
+def test_a_request_counts_all_its_windows_in_one_statement(settings, monkeypatch):
+    """Account and address are counted in one round trip (and one commit), each in its own window."""
+    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.5)  # no housekeeping DELETE in this count
+    limit(settings, "optimize", account="2/min", address="100/min")
+    with CaptureQueriesContext(connection) as statements:
+        ratelimit.check("optimize", address="10.0.0.7", account="user:1")
+    assert len(statements) == 1
+    ratelimit.check("optimize", address="10.0.0.8", account="user:1")
+    with pytest.raises(ratelimit.RateLimited, match="from this account"):
+        ratelimit.check("optimize", address="10.0.0.9", account="user:1")
+    assert ratelimit.hit_many([("rl:test:a", 60), ("rl:test:b", 60), ("rl:test:a2", 60)]) == [(1, 60), (1, 60), (1, 60)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 
 import pytest
 from django.http import Http404
@@ -55,8 +56,12 @@ def test_rule_index_links_every_rule():
 def test_rule_json():
     factory = APIRequestFactory()
     listing = rule_views.RuleListView.as_view()(factory.get("/rules"))
-    assert listing.status_code == 200
-    assert {r["id"] for r in listing.data} == {r.id for r in RULES}
+    assert listing.status_code == 200 and listing["Content-Type"] == "application/json"
+    assert {r["id"] for r in json.loads(listing.content)} == {r.id for r in RULES}
+    # The rules are code: the document is encoded once per process, then served as it is.
+    hits = rule_views._rule_docs_encoded.cache_info().hits
+    assert rule_views.RuleListView.as_view()(factory.get("/rules")).content == listing.content
+    assert rule_views._rule_docs_encoded.cache_info().hits == hits + 1
     one = rule_views.RuleDetailView.as_view()(factory.get("/rules/not-in-subquery"), rule_id="not-in-subquery")
     assert one.status_code == 200
     assert one.data["severity"] == "warning" and one.data["rewrite"]

@@ -3,6 +3,7 @@
 import psycopg
 import pytest
 from django.db import connection as django_db
+from django.test.utils import CaptureQueriesContext
 
 from dbooster.testing import run_pending_jobs
 from schema_metadata import catalog, services, target
@@ -415,3 +416,26 @@ def test_foreign_key_to_a_partitioned_table_is_one_foreign_key(shop_connection):
     keys = DbForeignKey.objects.filter(connection=shop_connection, table_name="child")
     assert [(k.referred_table, k.columns) for k in keys] == [("p", ["pid", "pk"])]
     assert _columns(shop_connection, "child")["pid"].referred_table == "p"
+
+
+@pytest.mark.django_db
+def test_snapshot_pages_are_cached_until_the_next_sync(
+    admin_client, client_for, other_org_user, project, shop_connection
+):
+    """A page of the snapshot is served from the shared cache; a sync (not a timer) makes it stale."""
+    assert _sync(shop_connection).status == "succeeded"
+    url = f"/metadata?project={project.id}&table=orders"
+    assert admin_client.get(url).json()["count"] == 4
+    with CaptureQueriesContext(django_db) as cached:
+        again = admin_client.get(url).json()
+    assert again["count"] == 4
+    assert not any("db_schema_metadata" in q["sql"] for q in cached.captured_queries)  # the rows were not read
+
+    run_sql(shop_connection.url, "ALTER TABLE orders ADD COLUMN note text")
+    assert admin_client.get(url).json()["count"] == 4  # the snapshot has not changed: no sync yet
+    assert admin_client.get(f"/metadata?project={project.id}&table=orders&page_size=2").json()["count"] == 4
+    assert client_for(other_org_user).get(url).status_code == 404  # the tenant check comes before the cache
+
+    assert _sync(shop_connection).status == "succeeded"
+    rows = admin_client.get(url).json()
+    assert rows["count"] == 5 and rows["results"][-1]["column_name"] == "note"

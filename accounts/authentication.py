@@ -1,4 +1,4 @@
-"""How API requests sign in: simplejwt bearer tokens, with the user's organization fetched alongside."""
+"""How API requests sign in: simplejwt bearer tokens, the user, their organization and their session in one query."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
@@ -6,12 +6,18 @@ from rest_framework_simplejwt import authentication as jwt_authentication
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from accounts import selectors
+from accounts.models import SignInSession
+
 
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
-    """simplejwt's bearer tokens; the user comes with their organization in one indexed query.
+    """simplejwt's bearer tokens; the user comes with their organization and their session's state in one query.
 
     Nearly every view reads `request.user.organization`; fetching it with the user saves a query per request.
-    The checks are simplejwt's own (user exists, is active, password unchanged when revocation is on).
+    An access token names its sign-in session (`sid`, copied from the refresh token): a session signed out
+    (DELETE /users/me/sessions/{id}, a password reset) ends its access tokens at once, not when they expire,
+    and asking costs no extra query. The other checks are simplejwt's own (user exists, is active, password
+    unchanged when revocation is on).
     """
 
     def get_user(self, validated_token):
@@ -19,21 +25,24 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
             user_id = validated_token[jwt_settings.USER_ID_CLAIM]
         except KeyError:
             raise jwt_authentication.InvalidToken("Token contained no recognizable user identification") from None
-        users = self.user_model.objects.select_related("organization")
-        try:
-            user = users.get(**{jwt_settings.USER_ID_FIELD: user_id})
-        except self.user_model.DoesNotExist:
-            raise exceptions.AuthenticationFailed("User not found", code="user_not_found") from None
+        session_id = validated_token.get(SignInSession.TOKEN_CLAIM)
+        user, session_live = selectors.user_signing_in(user_id=user_id, session_id=session_id)
+        if user is None:
+            raise exceptions.AuthenticationFailed("User not found", code="user_not_found")
         if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
         if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
             jwt_settings.REVOKE_TOKEN_CLAIM
         ) != get_md5_hash_password(user.password):
             raise exceptions.AuthenticationFailed("The user's password has been changed.", code="password_changed")
+        if session_id is not None and not session_live:
+            raise exceptions.AuthenticationFailed(
+                "This sign-in session was signed out; sign in again.", code="session_revoked"
+            )
         return user
 
 
 class JWTAuthenticationScheme(SimpleJWTScheme):
     """Documents it in /openapi.json exactly as simplejwt's own (`jwtAuth`)."""
 
-    target_class = "dbooster.authentication.JWTAuthentication"
+    target_class = "accounts.authentication.JWTAuthentication"
