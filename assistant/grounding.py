@@ -336,6 +336,19 @@ def _connect(seeds: list[SelectedTable], graph: dict[str, set[str]], max_hops: i
     return list(added.values())
 
 
+def _parents(seeds: list[SelectedTable], tables: dict[str, Table], taken: set[str]) -> list[SelectedTable]:
+    """The tables the seeds' foreign keys point to, best seed first: lookups a question names by value ('AC/DC'
+    is an artist, 'comedy' a category) rather than by table, so no word of it matches their names. Rendered
+    last, so the char budget drops them before any table the question's words chose."""
+    added: dict[str, SelectedTable] = {}
+    for seed in seeds:
+        for fk in tables[seed.table].foreign_keys:
+            target = f"{fk.ref_schema}.{fk.ref_table}"
+            if target in tables and target not in taken and target not in added:
+                added[target] = SelectedTable(target, 0.0, [f"referenced by {seed.table}"])
+    return list(added.values())
+
+
 def _fold_partitions(tables: Sequence[Table]) -> dict[str, Table]:
     """Tables by qualified name, partitions left out; foreign keys declared only on partitions go to the parent."""
     by_name = {t.qualified: t for t in tables if not t.partition_of}
@@ -380,6 +393,7 @@ def ground(
     by_name = _fold_partitions(tables)
     seeds = _top(_rank(tokenize(question), list(by_name.values())), max_seeds, min_ratio)
     candidates = seeds + _connect(seeds, _fk_graph(by_name), max_hops)
+    candidates += _parents(candidates, by_name, {c.table for c in candidates})
 
     referenced = _referenced_by(by_name)
     examples = _examples_for([q for q in queries if len(q.sql) <= example_chars], examples_per_table)
