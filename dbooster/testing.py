@@ -56,3 +56,10 @@ def run_pending_jobs(queues=None) -> dict[str, int]:
     with app.replace_connector(worker_connector):
         app.run_worker(queues=queues, wait=False, install_signal_handlers=False, listen_notify=False)
     return _statuses(job_ids)
+
+
+# pg_stat_statements is one table for the whole cluster: a bare pg_stat_statements_reset() in one test wipes the
+# statements a parallel test (another xdist worker, another database) has just run. Reset this database's only.
+RESET_THIS_DATABASE_STATEMENTS = (
+    "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"
+)

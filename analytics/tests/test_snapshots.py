@@ -10,6 +10,7 @@ from analytics import collector, services
 from analytics.models import CollectorState, QueryText, Snapshot
 from analytics.tests.conftest import run_queries
 from dbooster.errors import DomainError
+from dbooster.testing import RESET_THIS_DATABASE_STATEMENTS
 from optimizer.workload import fingerprint
 from schema_metadata.models import DatabaseConnection
 
@@ -67,7 +68,7 @@ def test_a_reset_of_pg_stat_statements_counts_from_zero(stats_connection, stats_
     run_queries(stats_database, QUERY, 20, "paid")
     take(stats_connection, start)
     with psycopg.connect(stats_database, autocommit=True) as conn:
-        conn.execute("SELECT pg_stat_statements_reset()")
+        conn.execute(RESET_THIS_DATABASE_STATEMENTS)
         conn.execute("SELECT pg_stat_reset()")
     run_queries(stats_database, QUERY, 4, "paid")
     after = take(stats_connection, start + timedelta(minutes=15))

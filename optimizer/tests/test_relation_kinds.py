@@ -4,6 +4,7 @@ partitions, foreign tables and DML never answer a 500, and get advice on the tab
 import psycopg
 import pytest
 
+from dbooster.testing import RESET_THIS_DATABASE_STATEMENTS
 from optimizer import advisor, workload
 from optimizer.models import WorkloadImport
 from optimizer.tests.conftest import forget_the_load
@@ -78,7 +79,7 @@ def test_workload_page_with_view_catalog_and_dml_statements(member, project, con
     connection_for(shop_database)
     with psycopg.connect(shop_database, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        conn.execute("SELECT pg_stat_statements_reset()")
+        conn.execute(RESET_THIS_DATABASE_STATEMENTS)
         forget_the_load(conn)
         for i in range(40):
             conn.execute("SELECT * FROM recent_orders WHERE customer_id = %s", [i])

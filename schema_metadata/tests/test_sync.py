@@ -5,7 +5,7 @@ import pytest
 from django.db import connection as django_db
 from django.test.utils import CaptureQueriesContext
 
-from dbooster.testing import run_pending_jobs
+from dbooster.testing import RESET_THIS_DATABASE_STATEMENTS, run_pending_jobs
 from schema_metadata import catalog, services, target
 from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata, SchemaSync
 from schema_metadata.signals import schema_sync_finished
@@ -387,7 +387,7 @@ def _statements_sent(url) -> int:
 def test_a_whole_sync_sends_a_constant_number_of_statements(project, local_targets, scratch_database, n_tables):
     try:
         run_sql(scratch_database, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-        run_sql(scratch_database, "SELECT pg_stat_statements_reset()")
+        run_sql(scratch_database, RESET_THIS_DATABASE_STATEMENTS)
     except psycopg.Error:
         pytest.skip("pg_stat_statements is not loaded on this server")
     _make_tables(scratch_database, n_tables)
