@@ -2,44 +2,7 @@
 // POST, read with fetch's stream reader), run, explain or optimize each SQL block inline, accept or cancel the
 // changes the assistant proposed. Bundled by esbuild into static/build/assistant.js (`npm run build`).
 
-function data(id) {
-  const node = document.getElementById(id);
-  return node ? JSON.parse(node.textContent) : null;
-}
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function api(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let payload = null;
-  try { payload = text ? JSON.parse(text) : null; } catch { payload = { detail: text }; }
-  return { ok: response.ok, status: response.status, body: payload };
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
-  return node;
-}
-
-function cellText(value) {
-  if (value === null) return "NULL";
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
-}
+import { api, cellText, csrfToken, data, el } from "./common.js";
 
 const config = data("assistant-config");
 const log = document.getElementById("chat-log");

@@ -7,44 +7,7 @@ import { Prec } from "@codemirror/state";
 import { sql, PostgreSQL } from "@codemirror/lang-sql";
 import { setDiagnostics } from "@codemirror/lint";
 
-function data(id) {
-  const node = document.getElementById(id);
-  return node ? JSON.parse(node.textContent) : null;
-}
-
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
-}
-
-async function api(method, url, body) {
-  const response = await fetch(url, {
-    method,
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
-    credentials: "same-origin",
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let payload = null;
-  try { payload = text ? JSON.parse(text) : null; } catch { payload = { detail: text }; }
-  return { ok: response.ok, status: response.status, body: payload };
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value);
-  }
-  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child ?? "")));
-  return node;
-}
-
-function cellText(value) {
-  if (value === null) return "NULL";
-  return typeof value === "object" ? JSON.stringify(value) : String(value);
-}
+import { api, cellText, csrfToken, data, el } from "./common.js";
 
 // --- a results grid: one page at a time ------------------------------------------------------------
 // The grid never holds more than the page on screen. `fetch({page, sort})` asks the server for a page (the SQL

@@ -5,11 +5,9 @@ conversation comes back after a reload."""
 import os
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from approvals.models import Proposal
-from projects.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, pytestmark  # noqa: F401
+from projects.tests.test_browser import ARTIFACTS, pytestmark, signed_in_page  # noqa: F401
 
 # Playwright's sync API runs an event loop in this thread; the live server's ORM calls must run beside it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -20,24 +18,7 @@ INDEX = "CREATE INDEX rental_return_date_idx ON rental (return_date)"
 
 @pytest.fixture
 def page(live_server, member):
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(member)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 800})
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-              "url": live_server.url}]
-        )  # fmt: skip
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    yield from signed_in_page(live_server, member)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,10 +7,8 @@ import os
 
 import psycopg
 import pytest
-from django.conf import settings
-from django.test import Client
 
-from projects.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, pytestmark  # noqa: F401
+from projects.tests.test_browser import ARTIFACTS, pytestmark, signed_in_page  # noqa: F401
 
 # Playwright's sync API runs an event loop in this thread; the live server's ORM calls must run beside it.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -18,24 +16,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 @pytest.fixture
 def report_page(live_server, viewer):
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(viewer)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 800})
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-              "url": live_server.url}]
-        )  # fmt: skip
-        page = context.new_page()
-        page.set_default_timeout(60_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    yield from signed_in_page(live_server, viewer, timeout_ms=60_000)
 
 
 @pytest.mark.django_db(transaction=True)

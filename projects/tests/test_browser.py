@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.test import Client
 
 from accounts.tests.mail import run_pending_jobs_beside_an_event_loop
 
@@ -30,6 +31,28 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
 ]
+
+
+def signed_in_page(live_server, user, *, timeout_ms: int = 30_000):
+    """A chromium page already signed in as `user` (the session cookie of a forced login): a generator for fixtures."""
+    from playwright.sync_api import sync_playwright
+
+    client = Client()
+    client.force_login(user)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        context = browser.new_context(viewport={"width": 1100, "height": 800})
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+              "url": live_server.url}]
+        )  # fmt: skip
+        page = context.new_page()
+        page.set_default_timeout(timeout_ms)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
 
 
 @pytest.fixture

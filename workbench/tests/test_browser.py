@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from projects.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, pytestmark  # noqa: F401
+from projects.tests.test_browser import ARTIFACTS, CHROMIUM, LAUNCH_ARGS, pytestmark, signed_in_page  # noqa: F401
 from workbench.tests.conftest import synced
 
 # Playwright's sync API runs an event loop in this thread; the live server's ORM calls must run beside it.
@@ -21,33 +21,12 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 @pytest.fixture
 def page(live_server, member):
-    yield from _signed_in_page(live_server, member)
+    yield from signed_in_page(live_server, member)
 
 
 @pytest.fixture
 def admin_page(live_server, admin_user):
-    yield from _signed_in_page(live_server, admin_user)
-
-
-def _signed_in_page(live_server, user):
-    from playwright.sync_api import sync_playwright
-
-    client = Client()
-    client.force_login(user)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-        context = browser.new_context(viewport={"width": 1100, "height": 800})
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-              "url": live_server.url}]
-        )  # fmt: skip
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    yield from signed_in_page(live_server, admin_user)
 
 
 def _type_statement(page, text):
