@@ -18,7 +18,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from accounts import oauth, selectors, services
 from accounts.models import SignInSession, User
 from audit import services as audit
-from dbooster.api import ModelSerializer
+from dbooster.api import ModelSerializer, web_url_field
 from dbooster.errors import DomainError, InvalidInput, ServiceUnavailable
 from dbooster.ratelimit import RateLimit
 
@@ -123,7 +123,7 @@ class PasswordChangeSerializer(serializers.Serializer):
 
 class ProfileSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=255, required=False, allow_blank=True, allow_null=True)
-    picture = serializers.URLField(max_length=1000, required=False, allow_blank=True, allow_null=True)
+    picture = web_url_field(max_length=1000, required=False, allow_blank=True, allow_null=True)
     email = serializers.EmailField(
         max_length=254, required=False, help_text="A new address: it takes effect once the code sent there is entered."
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -18,14 +19,21 @@ from dbooster.permissions import OrganizationRole
 from projects.selectors import project_get, project_or_sole
 
 FINGERPRINT_RE = re.compile(r"^[0-9a-f]{1,64}$")
+LIMIT_SCHEMA = {"type": "integer", "minimum": 1, "maximum": 200}
 
+_DURATION = r"^[0-9]{1,6}[smhd]?$"  # analytics.timerange.DURATION_RE
 RANGE_PARAMETERS = [
-    OpenApiParameter("from", str, description="Start, ISO 8601 (default: `to` minus 24 hours, or minus `range`)"),
-    OpenApiParameter("to", str, description="End, ISO 8601 (default: now)"),
-    OpenApiParameter("range", str, description="Instead of `from`: a span ending at `to`, e.g. 6h, 7d, 30d"),
+    OpenApiParameter(
+        "from", OpenApiTypes.DATETIME, description="Start, ISO 8601 (default: `to` minus 24 hours, or minus `range`)"
+    ),
+    OpenApiParameter("to", OpenApiTypes.DATETIME, description="End, ISO 8601 (default: now)"),
+    OpenApiParameter(
+        "range", str, pattern=_DURATION, description="Instead of `from`: a span ending at `to`, e.g. 6h, 7d, 30d"
+    ),
     OpenApiParameter(
         "step",
         str,
+        pattern=_DURATION,
         description="One point per step, e.g. 15m, 1h, 1d (at least 1m, at most 1,000 "
         "points; default: about 200 points)",
     ),  # fmt: skip
@@ -142,7 +150,7 @@ class ExecutionTimeView(_ProjectSeriesView):
         parameters=[
             *RANGE_PARAMETERS,
             OpenApiParameter("order", str, enum=sorted(TOP_QUERY_ORDER), description="Top queries by (total_ms)"),
-            OpenApiParameter("limit", int, description="Top queries listed (1-200, default 50)"),
+            OpenApiParameter("limit", LIMIT_SCHEMA, description="Top queries listed (1-200, default 50)"),
         ],
         responses={200: ExecutionTimeHistorySerializer},
         tags=["analytics"],
@@ -165,6 +173,7 @@ class ExecutionTimeView(_ProjectSeriesView):
 
 
 def _limit(value) -> int:
+    """`limit`, as LIMIT_SCHEMA documents it."""
     if value in (None, ""):
         return 50
     if not str(value).isdigit() or not 1 <= int(value) <= 200:
@@ -192,6 +201,7 @@ class FingerprintHistoryView(APIView):
 
     @extend_schema(
         parameters=[
+            OpenApiParameter("fp", str, OpenApiParameter.PATH, pattern=FINGERPRINT_RE.pattern),
             OpenApiParameter("project", int, description="Default: your current project"),
             *RANGE_PARAMETERS[:-1],
             OpenApiParameter("connection", int, description="One connection of the project; default: all of them"),

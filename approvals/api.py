@@ -134,18 +134,20 @@ class ProposalSubmitSerializer(serializers.Serializer):
     connection_id = serializers.IntegerField(required=False, allow_null=True)
     project_id = serializers.IntegerField(required=False, allow_null=True)
     occurrence_id = serializers.IntegerField(required=False, allow_null=True, help_text="Where a scan found the query.")
-    evidence = serializers.JSONField(required=False, default=dict)
+    evidence = serializers.DictField(required=False, default=dict, help_text="What the change rests on (an object).")
 
     def validate(self, attrs):
         if attrs.get("suggestion_id") is None and not (attrs.get("sql") or "").strip():
             raise serializers.ValidationError("Give a suggestion_id, or the SQL (DDL) with a reason.", code="required")
-        if not isinstance(attrs.get("evidence", {}), dict):
-            raise serializers.ValidationError({"evidence": ["Expected an object."]}, code="invalid")
         return attrs
 
 
 class CommentSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+
+
+class RejectionSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=10_000, help_text="Why the proposal is rejected (required).")
 
 
 def _detail(proposal: Proposal, user) -> dict:
@@ -157,8 +159,11 @@ def _detail(proposal: Proposal, user) -> dict:
     return ProposalDetailSerializer(proposal, context={"user": user}).data
 
 
+_STATE = "(" + "|".join(Proposal.State.values) + ")"
 _PROPOSAL_PARAMETERS = [
-    OpenApiParameter("state", str, description="One state, or several separated by commas."),
+    OpenApiParameter(
+        "state", str, description="One state, or several separated by commas.", pattern=f"^$|^{_STATE}(,{_STATE})*$"
+    ),
     OpenApiParameter("kind", str, enum=Proposal.Kind.values),
     OpenApiParameter("project", int),
     OpenApiParameter("connection", int),
@@ -214,13 +219,14 @@ class _ProposalActionView(APIView):
     permission_classes = [OrganizationRole]
     action_name = ""
     success_status = status.HTTP_200_OK
+    input_serializer = CommentSerializer
 
     def act(self, *, proposal, actor, comment, request):
         raise NotImplementedError
 
     def post(self, request, pk):
         proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
-        data = CommentSerializer(data=request.data)
+        data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         self.act(proposal=proposal, actor=request.user, comment=data.validated_data["comment"], request=request)
         return Response(_detail(proposal, request.user), status=self.success_status)
@@ -239,10 +245,14 @@ class ProposalApproveView(_ProposalActionView):
 
 
 class ProposalRejectView(_ProposalActionView):
+    input_serializer = RejectionSerializer
+
     def act(self, **kwargs):
         services.proposal_reject(**kwargs)
 
-    @extend_schema(**_ACTION_SCHEMA, description="Admins only; the comment (why) is required.")
+    @extend_schema(
+        **{**_ACTION_SCHEMA, "request": RejectionSerializer}, description="Admins only; the comment (why) is required."
+    )
     def post(self, request, pk):
         return super().post(request, pk)
 

@@ -38,12 +38,15 @@ class AuditEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# Empty is no filter, as the audit page's form sends it.
+DATE_OR_DATETIME = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}]}
+
 _AUDIT_PARAMETERS = [
     OpenApiParameter("action", str, description="An action, or a prefix such as `approval`."),
     OpenApiParameter("actor", str, description="The actor's user id, or part of their e-mail."),
     OpenApiParameter("outcome", str, enum=AuditEvent.Outcome.values),
-    OpenApiParameter("since", str, description="From this date (YYYY-MM-DD) or ISO date-time."),
-    OpenApiParameter("until", str, description="Up to this date (inclusive) or ISO date-time."),
+    OpenApiParameter("since", DATE_OR_DATETIME, description="From this date (YYYY-MM-DD) or ISO date-time."),
+    OpenApiParameter("until", DATE_OR_DATETIME, description="Up to this date (inclusive) or ISO date-time."),
     OpenApiParameter("q", str, description="Free text over action, actor, target, IP and metadata."),
 ]
 

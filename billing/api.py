@@ -80,7 +80,10 @@ class PaymentDetailsView(APIView):
 
 
 class CheckoutInputSerializer(serializers.Serializer):
-    plan = serializers.CharField(max_length=32, help_text=f"One of: {', '.join(PAID_PLANS)}")
+    plan = serializers.ChoiceField(
+        choices=list(PAID_PLANS),
+        error_messages={"invalid_choice": f"Unknown plan {{input!r}}; choose one of: {', '.join(PAID_PLANS)}."},
+    )
 
 
 class SessionUrlSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
+from django.core.validators import RegexValidator
 from django.db import DataError
 from django.db.models import Count, QuerySet, Window
 from django.db.models.query import ModelIterable
@@ -134,6 +135,20 @@ class ModelSerializer(serializers.ModelSerializer):
             built = super().get_fields()
             type(self)._fields_built_once = built
         return copy.deepcopy(built)
+
+
+# A web address as Django's URLValidator accepts it, kept to a shape a schema can state (the pattern is in
+# /openapi.json and the server checks it too): http(s), up to five host labels of letters, digits and inner
+# hyphens, a letter TLD, an optional port and path.
+_LABEL = "[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?"
+WEB_URL_PATTERN = rf"^https?://({_LABEL}\.){{1,4}}[a-zA-Z]{{2,20}}(:[0-9]{{1,4}})?(/[^\s]*)?$"
+
+
+def web_url_field(**kwargs) -> serializers.URLField:
+    """A URLField whose documented pattern is what the server accepts (and "" when blank is allowed)."""
+    pattern = f"^$|{WEB_URL_PATTERN}" if kwargs.get("allow_blank") else WEB_URL_PATTERN
+    message = "Enter an http(s) address such as https://example.com/me.png."
+    return serializers.URLField(validators=[RegexValidator(pattern, message=message)], **kwargs)
 
 
 def encoded_json(content: bytes) -> HttpResponse:

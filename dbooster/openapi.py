@@ -1,6 +1,7 @@
 """OpenAPI schema adjustments: the schema class and drf-spectacular hooks, listed in settings."""
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -53,9 +54,20 @@ ERROR_DESCRIPTIONS = {
     404: "No such object in the caller's organization.",
     409: "The object's current state does not allow this.",
     413: "The request body is larger than the server accepts.",
+    422: "Well-formed, but the target database refused it (its message is in `detail`).",
     429: "Too many requests: wait the `Retry-After` seconds.",
+    503: "A service this needs is not configured (`detail` names the setting).",
+    504: "The target database did not answer within the deadline (`detail` names it).",
 }
 ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def error_responses(*codes: int, **descriptions: str) -> dict:
+    """`extend_schema(responses={200: ..., **error_responses(422, 503)})`: the errors an operation answers
+    beyond those every operation of its shape has (documented_errors), as the API's one error body.
+    `descriptions` words one for this operation: `error_responses(409, e409="Only an open proposal...")`."""
+    # No body here: documented_errors gives every error response the Error body.
+    return {code: OpenApiResponse(description=descriptions.get(f"e{code}", ERROR_DESCRIPTIONS[code])) for code in codes}
 
 
 def json_request_bodies(result, generator, request, public):

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.github",
     "procrastinate.contrib.django",
     # Ours; docs/architecture.md draws their layers.
+    "dbooster.apps.DboosterConfig",  # the API's shared conventions (typed JSON bodies)
     "audit",
     "notifications",
     "accounts",
@@ -187,6 +188,12 @@ CORS_ALLOW_CREDENTIALS = True
 
 # --- REST framework and JWT -------------------------------------------------
 REST_FRAMEWORK = {
+    # JSON bodies keep their types (dbooster/json_types.py); forms and multipart for the uploads.
+    "DEFAULT_PARSER_CLASSES": [
+        "dbooster.json_types.TypedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -35,7 +35,7 @@ class PreferenceSerializer(serializers.Serializer):
 
 
 class PreferencesInputSerializer(serializers.Serializer):
-    preferences = PreferenceSerializer(many=True, allow_empty=False)
+    preferences = serializers.ListField(child=PreferenceSerializer(), min_length=1)
 
 
 def _preference_rows(user) -> list[dict]:

@@ -22,7 +22,7 @@ from django.utils import timezone
 from pglast.stream import RawStream
 
 from audit import services as audit
-from dbooster.errors import DomainError, InvalidInput, PaymentRequired
+from dbooster.errors import Conflict, DomainError, InvalidInput, PaymentRequired
 from optimizer import advisor
 from optimizer import ai as ai_client
 from optimizer import verify as verifier
@@ -722,7 +722,9 @@ def advise_workload(
         if from_scan:
             queries = _scanned_selects(project, limit=limit)
             if not queries:
-                raise InvalidInput("The project has no scanned SELECT queries yet: scan a repository first.")
+                raise Conflict(
+                    "The project has no scanned SELECT queries yet: scan a repository first.", code="nothing_scanned"
+                )
         if queries:
             items = [wl.WorkloadItem(q, fingerprint=wl.fingerprint(q)) for q in queries]
             total = float(len(items))

@@ -6,7 +6,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -507,6 +507,9 @@ class AnalysisDetailView(APIView):
 MAX_PLAN_CHARS = 5_000_000
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "minLength": 1}, {"type": "object"}, {"type": "array", "items": {"type": "object"}}]}
+)
 class PlanField(serializers.JSONField):
     """A plan as pasted: EXPLAIN's text output (a string) or its JSON (a string or the decoded value)."""
 

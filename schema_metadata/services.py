@@ -134,7 +134,8 @@ def connection_update(*, connection: DatabaseConnection, actor=None, request=Non
     if "url" in changed:
         target.check_url(connection.url)
     if "is_default" in changed and not connection.is_default:
-        raise InvalidInput(
+        # The project's state, not the input, forbids it (another connection may take the default): 409.
+        raise Conflict(
             "A project always has a default connection: make another one the default instead.",
             code="default_required",
         )

@@ -25,6 +25,10 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dbooster.errors import Conflict, DomainError, InvalidInput, PermissionDenied, Unprocessable, UpstreamError
 
+# An abandoned session ends after twice the statement timeout idle in its transaction, but never sooner than
+# this: a 1 ms statement timeout must not end the session in the moment between two of our own statements.
+IDLE_IN_TRANSACTION_FLOOR_MS = 5_000
+
 
 class TargetTimeout(DomainError):
     """The user's database did not answer in time (connect or statement timeout)."""
@@ -519,7 +523,7 @@ def session(
         conn.execute(
             "SELECT set_config('statement_timeout', %s, true), set_config('lock_timeout', %s, true), "
             "set_config('idle_in_transaction_session_timeout', %s, true)",
-            [f"{statement_ms}ms", f"{lock_ms}ms", f"{statement_ms * 2}ms"],
+            [f"{statement_ms}ms", f"{lock_ms}ms", f"{max(statement_ms * 2, IDLE_IN_TRANSACTION_FLOOR_MS)}ms"],
         )
         yield conn
     except psycopg.Error as exc:

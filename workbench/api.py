@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -17,6 +18,7 @@ from approvals.api import ProposalSerializer, UserBriefSerializer
 from audit.api import csv_safe
 from dbooster.api import paginated_list, paginated_response
 from dbooster.errors import InvalidInput, PermissionDenied
+from dbooster.openapi import error_responses
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from projects.selectors import project_get
@@ -32,15 +34,21 @@ TABLE_PARAMS = [CONNECTION_PARAM, SCHEMA_PARAM]
 # --- serializers ----------------------------------------------------------------------------
 
 
+def _row_cap_field() -> serializers.IntegerField:
+    """At most this many rows, up to the server's cap (WORKBENCH_ROW_CAP); none: the cap."""
+    return serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=services.row_cap_limit(),
+        help_text="At most this many rows (the server's cap when absent).",
+    )  # fmt: skip
+
+
 class RunRequestSerializer(serializers.Serializer):
     sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
     connection = serializers.IntegerField(required=False, allow_null=True, default=None)
     commit = serializers.BooleanField(
         required=False, default=False, help_text="Commit a data change (writable development/staging connections)."
     )
-    row_cap = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="At most this many rows."
-    )
+    row_cap = _row_cap_field()
     page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     page = serializers.IntegerField(required=False, default=1, min_value=1)
     sort_column = serializers.IntegerField(
@@ -49,12 +57,13 @@ class RunRequestSerializer(serializers.Serializer):
     )  # fmt: skip
     sort_order = serializers.ChoiceField(choices=["asc", "desc"], required=False, default="asc")
     timeout_ms = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="A statement timeout lower than the server's."
-    )
+        required=False, allow_null=True, default=None, min_value=1, max_value=settings.TARGET_STATEMENT_TIMEOUT_MS,
+        help_text="A statement timeout lower than the server's (TARGET_STATEMENT_TIMEOUT_MS).",
+    )  # fmt: skip
 
 
 class PageRequestSerializer(serializers.Serializer):
-    row_cap = serializers.IntegerField(required=False, allow_null=True, default=None)
+    row_cap = _row_cap_field()
     page_size = serializers.IntegerField(required=False, default=100, min_value=1, max_value=1000)
     page = serializers.IntegerField(required=False, default=1, min_value=1)
     sort_column = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0)
@@ -69,7 +78,7 @@ class ExportRequestSerializer(serializers.Serializer):
     sql = serializers.CharField(trim_whitespace=False, max_length=100_000)
     connection = serializers.IntegerField(required=False, allow_null=True, default=None)
     format = serializers.ChoiceField(choices=["csv", "json"], default="csv")
-    row_cap = serializers.IntegerField(required=False, allow_null=True, default=None)
+    row_cap = _row_cap_field()
 
 
 class SqlRunSerializer(serializers.ModelSerializer):
@@ -288,7 +297,7 @@ class _ProjectView(APIView):
 class SqlRunView(_ProjectView):
     @extend_schema(
         request=RunRequestSerializer,
-        responses={200: RunResultSerializer},
+        responses={200: RunResultSerializer, **error_responses(422, 504)},
         tags=TAGS,
         description="Run ONE statement through the SQL guard. Production and read-only connections: read-only "
         "statements in a READ ONLY transaction. Writable development/staging connections: data changes are "

@@ -96,6 +96,16 @@ def test_one_default_per_project(admin_client, project, local_targets, scratch_d
     assert DatabaseConnection.objects.get(pk=first["id"]).is_default is True
 
 
+def test_the_default_cannot_be_unset_while_it_is_the_only_one(admin_client, project, local_targets, scratch_database):
+    """The project's state forbids it, not the input (it is allowed once another is the default): 409."""
+    created = admin_client.post(f"/projects/{project.id}/connections", _body(scratch_database), format="json").json()
+    response = admin_client.patch(
+        f"/projects/{project.id}/connections/{created['id']}", {"is_default": False}, format="json"
+    )
+    assert response.status_code == 409 and response.json()["code"] == "default_required"
+    assert DatabaseConnection.objects.get(pk=created["id"]).is_default is True
+
+
 def test_update_keeps_the_old_url_when_the_new_one_is_refused(admin_client, project, local_targets, scratch_database):
     created = admin_client.post(f"/projects/{project.id}/connections", _body(scratch_database), format="json").json()
     response = admin_client.patch(

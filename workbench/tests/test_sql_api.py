@@ -173,6 +173,22 @@ def test_timeout_is_504_naming_the_limit(member_client, project, orders_synced):
     assert response.json()["limit_ms"] == 300
 
 
+@pytest.mark.parametrize("timeout_ms", [1, 2, 5])
+def test_a_tiny_timeout_never_loses_the_connection(member_client, project, orders_synced, timeout_ms):
+    """The session's idle-in-transaction timeout has a floor: a 1 ms statement timeout used to end the session
+    between two of our own statements (502, connection lost). Now the statement answers or times out."""
+    response = _run(member_client, project, "SELECT id FROM orders WHERE id = 1", timeout_ms=timeout_ms)
+    assert response.status_code in (200, 504), response.json()
+    if response.status_code == 504:
+        assert response.json()["limit_ms"] == timeout_ms
+
+
+@pytest.mark.parametrize("timeout_ms", [0, 30_001])
+def test_timeout_out_of_range_is_a_field_error(member_client, project, orders_synced, timeout_ms):
+    response = _run(member_client, project, "SELECT 1", timeout_ms=timeout_ms)
+    assert response.status_code == 400 and "timeout_ms" in response.json()["errors"]
+
+
 def test_calls_a_rollback_cannot_undo_are_refused(member_client, project, orders_synced):
     response = _run(member_client, project, "SELECT pg_terminate_backend(pg_backend_pid())")
     assert response.status_code == 403 and response.json()["code"] == "side_effect_call"
