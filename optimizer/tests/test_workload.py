@@ -89,7 +89,7 @@ def test_workload_from_the_projects_scanned_queries(member_client, project, conn
     connection_for(shop_database)
     url = "/query/workload/advise"
     empty = member_client.post(url, {"project": project.pk, "from_scan": True}, format="json")
-    assert empty.status_code == 400
+    assert empty.status_code == 409 and empty.json()["code"] == "nothing_scanned"  # the project's state
     ExtractedQuery.objects.create(
         project=project,
         fingerprint=fingerprint("SELECT id, total FROM orders WHERE customer_id = $1"),

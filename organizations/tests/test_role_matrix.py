@@ -159,8 +159,11 @@ def targets(org, admin_user, member, viewer, project):
 
 
 def _fill(value, targets):
+    """Placeholders take the targets' values; a body value that is only a placeholder keeps its type (an id
+    is sent as a JSON number, as the schema says: a JSON body's "26" is no integer)."""
     if isinstance(value, str):
-        return value.format(**targets)
+        whole = value[1:-1] if value.startswith("{") and value.endswith("}") else None
+        return targets[whole] if whole in targets else value.format(**targets)
     if isinstance(value, dict):
         return {k: _fill(v, targets) for k, v in value.items()}
     return value
