@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import io
 import json
 import os
@@ -63,6 +64,11 @@ def call(application, path: str, method: str, token: str | None, body: bytes) ->
     return status[0]
 
 
+def record_query(captured: list, execute, sql, params, many, context):
+    captured.append(sql)
+    return execute(sql, params, many, context)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", "--requests", type=int, default=500, help="requests profiled per endpoint")
@@ -90,7 +96,7 @@ def main() -> None:
         if not status.startswith(("200", "201")):
             raise SystemExit(f"{label} answered {status}")
         captured = []  # a wrapper, not CaptureQueriesContext: each request begins by clearing the query log
-        with connection.execute_wrapper(lambda execute, sql, *a: captured.append(sql) or execute(sql, *a)):
+        with connection.execute_wrapper(functools.partial(record_query, captured)):
             call(application, url, method, token, body)
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(args.requests):
