@@ -11,6 +11,7 @@ from django.test import Client
 
 from accounts.tests.mail import run_pending_jobs_beside_an_event_loop
 from conftest import BROWSER_WAIT_MS
+from dbooster.testing import playwright_session
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
 # live server's fixtures would otherwise refuse to run next to it.
@@ -36,11 +37,9 @@ pytestmark = [
 
 def signed_in_page(live_server, user, *, timeout_ms: int = BROWSER_WAIT_MS):
     """A chromium page already signed in as `user` (the session cookie of a forced login): a generator for fixtures."""
-    from playwright.sync_api import sync_playwright
-
     client = Client()
     client.force_login(user)
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1100, "height": 800})
         context.add_cookies(
@@ -58,9 +57,7 @@ def signed_in_page(live_server, user, *, timeout_ms: int = BROWSER_WAIT_MS):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1000, "height": 720})
         page = context.new_page()
