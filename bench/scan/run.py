@@ -223,18 +223,34 @@ def _cpu_seconds(usage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _tree_cpu_seconds() -> float:
-    """CPU seconds of this process and every live descendant (the shared pool's workers)."""
+def _process_cpu_seconds(process) -> float:
+    """CPU seconds of one live process. The kernel's scheduler statistics count nanoseconds; the
+    user and system times of /proc/<pid>/stat count 10 ms ticks, too coarse for a scan of a small
+    tree that takes a few ticks per process (a difference of two readings is off by up to a tick each)."""
+    try:
+        with open(f"/proc/{process.pid}/schedstat") as stats:
+            return int(stats.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return sum(process.cpu_times()[:2])
+
+
+def _tree_cpu_seconds(own_first: bool) -> float:
+    """CPU seconds of this process and every live descendant (the shared pool's workers).
+
+    Listing the descendants costs this process a few milliseconds: read its own time after the
+    listing before the scan (`own_first=False`) and before it after the scan, so that the
+    measurement is not counted as the scan's."""
     import psutil
 
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    own = _process_cpu_seconds(me) if own_first else 0.0
+    total = 0.0
     for child in me.children(recursive=True):
         try:
-            total += sum(child.cpu_times()[:2])
+            total += _process_cpu_seconds(child)
         except psutil.Error:
             continue
-    return total
+    return total + (own if own_first else _process_cpu_seconds(me))
 
 
 def scan_child(directory: str, workers: int) -> None:
@@ -253,13 +269,13 @@ def scan_child(directory: str, workers: int) -> None:
 
     if workers:
         warm_pool(workers)
-    cpu_before = _tree_cpu_seconds()
+    cpu_before = _tree_cpu_seconds(own_first=False)
     own_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
     start = time.perf_counter()
     totals = scan_tree(directory, on_results=on_results, workers=workers)
     wall = time.perf_counter() - start
-    cpu = _tree_cpu_seconds() - cpu_before
     cpu_self = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - own_before
+    cpu = _tree_cpu_seconds(own_first=True) - cpu_before
     figures = {"wall": wall, "cpu": cpu, "cpu_self": cpu_self, "cpu_pool": cpu - cpu_self}
     figures.update(files=totals.files, bytes=totals.bytes, **found)
     figures["own_peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -152,7 +152,11 @@ _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, 
 # one fixed-width lookbehind (`ql"` stands for `sql"`) is cheaper than three.
 # A `[` counts only after a non-word character (`where=["...`, a list): `$lang['str']` and `row["id"]`
 # are subscripts, by the thousand in a translation file, and each match costs a Python step.
-_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=(?:.\(|[^\w\])]\[|[(\[][ rbuf@$]|ql)"))')
+# A keyword that closes its literal (`'Select'`, `"update" => ...`, `value=\"delete\"`) is a word of a UI
+# or a map key, by the hundred in a translation file: no statement is one keyword. It may still open a
+# statement that the next literal goes on with (`"SELECT" . " * FROM t"`).
+_OPENING_STATEMENT = _STATEMENT + rb'(?!\\?"(?!\s*[.+]))'
+_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _OPENING_STATEMENT + rb'|(?<=(?:.\(|[^\w\])]\[|[(\[][ rbuf@$]|ql)"))')
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -251,7 +255,7 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
         found = python_candidates(source, gate[1] if gate else None)
         return found if found is not None else literal_candidates(source, "python")
     if language == "doctest":
-        return doctest_candidates(source)
+        return doctest_candidates(source, gate[1] if gate else None)
     if language in EMBEDDED:
         return embedded_candidates(source, language, gate[0] if gate else None)
     if language == "erb":

@@ -353,7 +353,9 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
             hint = _hint(language, source, start, end) or (API if _reaches_query_api(source, start) else "")
             end_line, end_column = counter.at(end)
             candidates.append(Candidate(value, line, column, hint=hint, end_line=end_line, end_column=end_column))
-        elif given_to_query_api(source, start) and (verdict := query_api_verdict(value)):
+        elif (verdict := query_api_verdict(value)) and given_to_query_api(source, start):
+            # The verdict first: it reads only the value (a word, a label: None at once), while
+            # the call's name is searched for in the code before it.
             # A piece of a query, or a statement we do not look for, given straight to a query API.
             line, column = counter.at(start)
             candidates.append(Candidate(value, line, column, hint=FRAGMENT if verdict == FRAGMENT else API))
