@@ -16,6 +16,8 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from itertools import accumulate
+from re import _constants as _sre
+from re import _parser
 
 from repositories.extraction.continuations import Extensions, extended_reason
 from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
@@ -147,16 +149,51 @@ _FOLD = bytes.maketrans(
     bytes(range(ord("a"), ord("z") + 1)) + b'""',
 )
 _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, (, escapes, SQL comments
-# A literal opening with a statement keyword, or one right after `(`, `[` or a `sql` tag: that one
-# may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both;
-# one fixed-width lookbehind (`ql"` stands for `sql"`) is cheaper than three.
-# A `[` counts only after a non-word character (`where=["...`, a list): `$lang['str']` and `row["id"]`
-# are subscripts, by the thousand in a translation file, and each match costs a Python step.
+# A literal opening with a statement keyword, or one right after a query API's `(`, Django's
+# `where=[` or a `sql` tag: that one may be a fragment given to a query API, which _QUERY_API_BEFORE
+# then checks. One pass for both (`ql"` stands for `sql"`).
 # A keyword that closes its literal (`'Select'`, `"update" => ...`, `value=\"delete\"`) is a word of a UI
 # or a map key, by the hundred in a translation file: no statement is one keyword. It may still open a
 # statement that the next literal goes on with (`"SELECT" . " * FROM t"`).
 _OPENING_STATEMENT = _STATEMENT + rb'(?!\\?"(?!\s*[.+]))'
-_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _OPENING_STATEMENT + rb'|(?<=(?:.\(|[^\w\])]\[|[(\[][ rbuf@$]|ql)"))')
+
+
+def _name_endings(pattern: str, width: int = 3) -> list[str]:
+    """The last `width` characters of every name the alternation `pattern` matches (literal characters,
+    groups, alternatives and optional parts only, as QUERY_API_NAMES is written)."""
+
+    def spell(items) -> list[str]:
+        words = [""]
+        for op, value in items:
+            if op is _sre.LITERAL:
+                options = [chr(value)]
+            elif op is _sre.BRANCH:
+                options = [word for branch in value[1] for word in spell(branch)]
+            elif op is _sre.SUBPATTERN:
+                options = spell(value[-1])
+            elif op is _sre.MAX_REPEAT and value[:2] == (0, 1):
+                options = ["", *spell(value[2])]
+            else:
+                raise ValueError(f"not a plain alternation of names: {op}")
+            words = [word + option for word in words for option in options]
+        return words
+
+    return sorted({word[-width:] for word in spell(_parser.parse(pattern))})
+
+
+# A literal right after `(` is looked at only when the name before the `(` may be a query API's: the
+# regex checks its last three characters (a fixed-width lookbehind each, behind a cheap one for the
+# `(`), so the calls of ordinary functions (`_("label")`, `setValue("x")`, by the ten thousand in a
+# large tree) never cost a Python step. A blank, `>` or `!` before the `(` (`query<Row>(`, `query!(`)
+# leaves it to _QUERY_API_BEFORE. A `[` counts only in Django's extra(where=[...]).
+_API_ENDINGS = b"|".join(re.escape(ending).encode() for ending in _name_endings(QUERY_API_NAMES))
+_AFTER_API_PAREN = (
+    rb'(?<=\(")(?:(?<=(?:' + _API_ENDINGS + rb')\(")|(?<=[ \t>!]\("))'
+    rb'|(?<=[(\[][ rbuf@$]")(?:(?<=(?:' + _API_ENDINGS + rb')\(.")|(?<=[ \t>!]\(.")|(?<=\[."))'
+    rb'|(?<=[^\w\])]\[")(?:' + b"|".join(rb'(?<=where[\s\S]{%d}\[")' % gap for gap in range(11)) + rb")"
+    rb'|(?<=ql")'
+)
+_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _OPENING_STATEMENT + b"|" + _AFTER_API_PAREN + b")")
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -231,9 +268,6 @@ def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]
     for match in matches:
         start = match.start()
         if match.end() == start + 1:
-            # `$lang['key']`, `row["id"]`: a subscript, unless it is Django's extra(where=[...]).
-            if folded[start - 1 : start] == b"[" and b"where" not in folded[max(0, start - 16) : start]:
-                continue
             quick = _api_call_before(folded, start)
             if quick is False or (quick is None and api_before(folded, max(0, start - 48), start + 1) is None):
                 continue  # a literal after `(` that is not given to a query API
