@@ -15,13 +15,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import accumulate
 from re import _constants as _sre
 from re import _parser
 
 from repositories.extraction.continuations import Extensions, extended_reason
 from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
-from repositories.extraction.literals import COMPILED, literal_candidates
+from repositories.extraction.literals import COMPILED, LineTable, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
 from repositories.extraction.sqlfile import sql_file_candidates, sql_template_candidates
@@ -279,8 +278,11 @@ def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]
     return sorted(opening_lines), sorted(lines)
 
 
-def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]] | None = None) -> list[Candidate]:
-    """`gate` is gate_lines() of the file: (opening lines, opening and keyword lines); None: look everywhere."""
+def candidates_for(
+    source: str, language: str, gate: tuple[list[int], list[int]] | None = None, table: LineTable | None = None
+) -> list[Candidate]:
+    """`gate` is gate_lines() of the file: (opening lines, opening and keyword lines); None: look everywhere.
+    `table`: the file's LineTable, shared with the caller."""
     if language == "sql":
         return sql_file_candidates(source)
     if language == "sql-template":
@@ -293,9 +295,9 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
     if language in EMBEDDED:
         return embedded_candidates(source, language, gate[0] if gate else None)
     if language == "erb":
-        return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None)
+        return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None, table)
     if language in COMPILED:
-        return literal_candidates(source, language, gate[0] if gate else None)
+        return literal_candidates(source, language, gate[0] if gate else None, table)
     return []
 
 
@@ -338,11 +340,12 @@ def extract_source(
 ) -> FileResult:
     """Every SQL statement of one file's text, and every SQL-looking string that is not SQL."""
     result = FileResult(path=path, language=language, size=len(source))
-    candidates = candidates_for(source, language, gate)
+    table = LineTable(source)
+    candidates = candidates_for(source, language, gate, table)
     if not candidates:
         return result
-    lines = source.split("\n")
-    extended = _Extensions(source, language)
+    lines = table.lines
+    extended = _Extensions(source, language, table)
     for candidate in candidates:
         # The whole text is analysed (never a cut of it: that would store a statement cut short);
         # what is too large for the parser is refused by its size, see sql.too_large_to_parse.
@@ -379,16 +382,14 @@ def extract_source(
 class _Extensions:
     """Whether the code goes on extending a candidate's string after writing it (see continuations.py)."""
 
-    def __init__(self, source: str, language: str):
-        self.source = source
+    def __init__(self, source: str, language: str, table: LineTable):
         self.language = language
         self.check = Extensions(source, language)
-        self._offsets: list[int] | None = None
+        self.table = table
 
     def _offset(self, line: int, column: int) -> int:
-        if self._offsets is None:  # only files with a kept candidate pay for the line table
-            self._offsets = [0, *accumulate(len(line) + 1 for line in self.source.split("\n"))][:-1]
-        return self._offsets[min(line, len(self._offsets)) - 1] + column - 1
+        starts = self.table.starts  # only files with a kept candidate pay for the line table
+        return starts[min(line, len(starts)) - 1] + column - 1
 
     def reason(self, candidate: Candidate) -> str:
         if self.language in ("sql", "sql-template", "doctest") or not candidate.end_line:
@@ -398,7 +399,7 @@ class _Extensions:
         extended = self.check.extension_of(start, end)
         if extended is None:
             return ""
-        return extended_reason(bisect_right(self._offsets, extended), self.language)
+        return extended_reason(bisect_right(self.table.starts, extended), self.language)
 
 
 def _read(absolute: str) -> bytes:

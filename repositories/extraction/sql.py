@@ -441,8 +441,9 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
 
     Walking the decoded tree in Python was the slowest part of analysing a statement; string
     searches over libpg_query's JSON find the names at C speed. A RangeVar writes catalogname,
-    schemaname, relname in that order, so a relname right after its object's `{` has no schema.
-    Names with escapes (or a schema) take the regex.
+    schemaname, relname in that order, so a relname right after its object's `{` has no schema, and
+    one right after `{"schemaname":"...",` has that schema. Names with escapes (or a catalog) take
+    the regex.
     """
     names = []
     find, position = json_text.find, 0
@@ -450,12 +451,32 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
         position = key + 11
         end = find('"', position)
         name = json_text[position:end]
-        if json_text[key - 1] != "{" or "\\" in name:
+        if "\\" in name:
             return _tables_from_json_slowly(json_text)
+        if json_text[key - 1] != "{":
+            schema = _schema_before(json_text, key)
+            if schema is None:
+                return _tables_from_json_slowly(json_text)
+            name = f"{schema}.{name}"
         names.append(name)
         position = end
     ctes = {_json_string(c) for c in _CTE_JSON.findall(json_text)} if '"ctename"' in json_text else set()
     return names, ctes
+
+
+_SCHEMA_KEY = '{"schemaname":"'
+
+
+def _schema_before(json_text: str, key: int) -> str | None:
+    """The schema of the RangeVar whose relname key is at `key`, when `{"schemaname":"...",` is all that
+    comes before it in its object; None otherwise (a catalog name, an escape)."""
+    if json_text[key - 2 : key] != '",':
+        return None
+    start = json_text.rfind(_SCHEMA_KEY, max(0, key - 200), key)
+    if start == -1:
+        return None
+    schema = json_text[start + len(_SCHEMA_KEY) : key - 2]
+    return None if '"' in schema or "\\" in schema else schema
 
 
 def _tables_from_json_slowly(json_text: str) -> tuple[list[str], set[str]]:
@@ -570,11 +591,17 @@ def _as_written(original: str, prepared: Prepared, start: int, end: int) -> tupl
     return sql, count, start
 
 
+# Words each _JPQL_ONLY form holds: the search (case-insensitive, so without a literal prefix to skip
+# ahead with) runs only when one of them is in the text.
+_JPQL_ONLY_WORDS = ("fetch", "new", "member")
+
+
 def _is_jpql(sql: str) -> bool:
     match = _JPQL_TEXT.match(sql)
     if match and match.group(1).lower() == match.group(3).lower():
         return True
-    return _JPQL_ONLY.search(sql) is not None
+    lowered = sql.lower()
+    return any(word in lowered for word in _JPQL_ONLY_WORDS) and _JPQL_ONLY.search(sql) is not None
 
 
 def _single_dml(
