@@ -303,12 +303,19 @@ class Prepared:
         return original_end + max(0, offset - end)
 
 
+# Where a placeholder or an interpolation can start (a superset of _TOKENS' param and interp forms):
+# a text without any is left as it is, without walking its literals, casts and comments.
+_REPLACEABLE = re.compile(r"[\ue000?%{#@]|\$[A-Za-z_{]|(?<![:\w]):[A-Za-z_]")
+
+
 def prepare(text: str) -> Prepared:
     """Turn every placeholder and interpolation outside SQL literals and comments into `$n`.
 
     A character-class search finds where a token can start and the token pattern is tried only
     there: much faster than letting an alternation of groups try every position.
     """
+    if _REPLACEABLE.search(text) is None:
+        return Prepared(text, [], [])
     counter = max((int(n) for n in _POSITIONAL.findall(text)), default=0) if "$" in text else 0
     search, match_at = _TOKEN_STARTS.search, _TOKENS.match
     pieces, marks, interpolations, clauses, params, bare = [], [], [], [], [], []
