@@ -28,7 +28,7 @@ _ASSIGNED = re.compile(
 _SCOPE_START = {
     "php": r"function\b(?<![\w$]function)",
     "javascript": r"function\b(?<![\w$]function)|=>\s*\{|^[ \t]*(?:(?:public|private|protected|static|async|get|set)\s+)*[\w$]+\s*\([^)\n]*\)\s*(?::[^{\n]+)?\{",
-    "go": r"^func\b",
+    "go": r"func\b(?<=^func)",
     "java": r"^[ \t]*(?:(?:public|private|protected|static|final|synchronized|abstract)\s+)+[\w<>\[\], ?.]+\s+\w+\s*\(",
     "kotlin": r"fun\b(?<!\wfun)",
     "csharp": r"^[ \t]*(?:(?:public|private|protected|internal|static|async|override|virtual)\s+)+[\w<>\[\], ?.]+\s+\w+\s*\(",

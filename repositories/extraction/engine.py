@@ -15,14 +15,18 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from re import _constants as _sre
-from re import _parser
 
 from repositories.extraction.continuations import Extensions, extended_reason
 from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
 from repositories.extraction.literals import COMPILED, LineTable, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
-from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
+from repositories.extraction.sql import (
+    API_NAME_ENDINGS,
+    QUERY_API_NAMES,
+    SQL_KEYWORDS_BYTES,
+    analyse,
+    looks_like_sql,
+)
 from repositories.extraction.sqlfile import sql_file_candidates, sql_template_candidates
 from repositories.extraction.types import Candidate, FileResult, Occurrence, Rejected
 
@@ -157,35 +161,12 @@ _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, 
 _OPENING_STATEMENT = _STATEMENT + rb'(?!\\?"(?!\s*[.+]))'
 
 
-def _name_endings(pattern: str, width: int = 3) -> list[str]:
-    """The last `width` characters of every name the alternation `pattern` matches (literal characters,
-    groups, alternatives and optional parts only, as QUERY_API_NAMES is written)."""
-
-    def spell(items) -> list[str]:
-        words = [""]
-        for op, value in items:
-            if op is _sre.LITERAL:
-                options = [chr(value)]
-            elif op is _sre.BRANCH:
-                options = [word for branch in value[1] for word in spell(branch)]
-            elif op is _sre.SUBPATTERN:
-                options = spell(value[-1])
-            elif op is _sre.MAX_REPEAT and value[:2] == (0, 1):
-                options = ["", *spell(value[2])]
-            else:
-                raise ValueError(f"not a plain alternation of names: {op}")
-            words = [word + option for word in words for option in options]
-        return words
-
-    return sorted({word[-width:] for word in spell(_parser.parse(pattern))})
-
-
 # A literal right after `(` is looked at only when the name before the `(` may be a query API's: the
 # regex checks its last three characters (a fixed-width lookbehind each, behind a cheap one for the
 # `(`), so the calls of ordinary functions (`_("label")`, `setValue("x")`, by the ten thousand in a
 # large tree) never cost a Python step. A blank, `>` or `!` before the `(` (`query<Row>(`, `query!(`)
 # leaves it to _QUERY_API_BEFORE. A `[` counts only in Django's extra(where=[...]).
-_API_ENDINGS = b"|".join(re.escape(ending).encode() for ending in _name_endings(QUERY_API_NAMES))
+_API_ENDINGS = b"|".join(re.escape(ending).encode() for ending in sorted(API_NAME_ENDINGS))
 _AFTER_API_PAREN = (
     rb'(?<=\(")(?:(?<=(?:' + _API_ENDINGS + rb')\(")|(?<=[ \t>!]\("))'
     rb'|(?<=[(\[][ rbuf@$]")(?:(?<=(?:' + _API_ENDINGS + rb')\(.")|(?<=[ \t>!]\(.")|(?<=\[."))'

@@ -11,6 +11,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from re import _constants as _sre
+from re import _parser
 
 from pglast import parser
 
@@ -229,6 +231,48 @@ _QUERY_API_BEFORE = re.compile(
 _TAG_ENDS = ("sql", "raw", "unsafe")
 
 
+def _name_endings(pattern: str, width: int = 3) -> frozenset[str]:
+    """The last `width` characters of every name the alternation `pattern` matches (literal characters,
+    groups, alternatives and optional parts only, as QUERY_API_NAMES is written)."""
+
+    def spell(items) -> list[str]:
+        words = [""]
+        for op, value in items:
+            if op is _sre.LITERAL:
+                options = [chr(value)]
+            elif op is _sre.BRANCH:
+                options = [word for branch in value[1] for word in spell(branch)]
+            elif op is _sre.SUBPATTERN:
+                options = spell(value[-1])
+            elif op is _sre.MAX_REPEAT and value[:2] == (0, 1):
+                options = ["", *spell(value[2])]
+            else:
+                raise ValueError(f"not a plain alternation of names: {op}")
+            words = [word + option for word in words for option in options]
+        return words
+
+    return frozenset(word[-width:] for word in spell(_parser.parse(pattern)))
+
+
+# Every query API's name ends in one of these (all the names are three characters or longer).
+API_NAME_ENDINGS = _name_endings(QUERY_API_NAMES)
+
+
+def _may_close_api_name(source: str, paren: int) -> bool:
+    """Whether the `(` at `paren` may be a query API call's, read off the characters before it: False
+    when the name before it ends unlike every API name. A generic (`query<T>(`), a macro (`query!(`)
+    or a call between the `(` and the literal (`QueryContext(context.Background(), "...`) leave it to
+    _QUERY_API_BEFORE."""
+    if source.startswith(")", paren + 1):
+        return True
+    end = paren
+    while end > 0 and source[end - 1].isspace():
+        end -= 1
+    if end > 0 and source[end - 1] in ">!":
+        return True
+    return source[max(0, end - 3) : end].lower() in API_NAME_ENDINGS
+
+
 def given_to_query_api(source: str, start: int) -> bool:
     """Whether the literal starting at `start` (its prefix included) is the first argument of a query
     API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
@@ -246,6 +290,8 @@ def given_to_query_api(source: str, start: int) -> bool:
         if not (character.isalpha() and source[max(0, before - 5) : before + 1].lower().endswith(_TAG_ENDS)):
             return False
     paren = source.rfind("(", low, start)
+    if character in "([," and paren != -1 and not _may_close_api_name(source, paren):
+        return False
     # The API's name sits right before its "(" (a generic type argument may come between); a tag
     # (sql`...`) right before the literal. Searching only there keeps this cheap on long lines.
     low = max(low, paren - 120) if paren != -1 else max(low, start - 40)
@@ -305,7 +351,15 @@ class Prepared:
 
 # Where a placeholder or an interpolation can start (a superset of _TOKENS' param and interp forms):
 # a text without any is left as it is, without walking its literals, casts and comments.
-_REPLACEABLE = re.compile(r"[\ue000?%{#@]|\$[A-Za-z_{]|(?<![:\w]):[A-Za-z_]")
+_REPLACEABLE_CHARACTERS = "\ue000?%{#@"
+_REPLACEABLE_NAMED = re.compile(r"\$[A-Za-z_{]|(?<![:\w]):[A-Za-z_]")
+
+
+def _may_hold_placeholders(text: str) -> bool:
+    """False when `text` holds nothing prepare() replaces (str.find at C speed for most forms)."""
+    if any(character in text for character in _REPLACEABLE_CHARACTERS):
+        return True
+    return ("$" in text or ":" in text) and _REPLACEABLE_NAMED.search(text) is not None
 
 
 def prepare(text: str) -> Prepared:
@@ -314,7 +368,7 @@ def prepare(text: str) -> Prepared:
     A character-class search finds where a token can start and the token pattern is tried only
     there: much faster than letting an alternation of groups try every position.
     """
-    if _REPLACEABLE.search(text) is None:
+    if not _may_hold_placeholders(text):
         return Prepared(text, [], [])
     counter = max((int(n) for n in _POSITIONAL.findall(text)), default=0) if "$" in text else 0
     search, match_at = _TOKEN_STARTS.search, _TOKENS.match
