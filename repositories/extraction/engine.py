@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from repositories.extraction.continuations import Extensions, extended_reason
 from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
@@ -229,20 +230,30 @@ def fold(data: bytes) -> bytes:
     return data.translate(_FOLD)
 
 
-def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]:
+class Gate(NamedTuple):
+    """Where a file's SQL-looking literals may be (see gate_lines)."""
+
+    opening: list[int]  # lines where a literal opens
+    lines: list[int]  # those and the lines of the keywords after them
+    # Byte offset where each opening line starts: the extractors' windows, without splitting the
+    # whole file into lines when the text's offsets are its bytes' (ASCII, or decoded as Latin-1).
+    starts: dict[int, int]
+
+
+def gate_lines(folded: bytes, language: str = "") -> Gate:
     """Lines where a SQL-looking literal may start: its opening quote or heredoc marker.
 
-    `folded` is fold() of the file. Returns (opening lines, opening and keyword lines). Files with
-    none hold no SQL literal and are skipped without parsing; in the others these lines tell the
-    extractors where to look.
+    `folded` is fold() of the file. Returns (opening lines, opening and keyword lines, where the
+    opening lines start). Files with none hold no SQL literal and are skipped without parsing; in
+    the others these lines tell the extractors where to look.
     """
     gates = (_QUOTE_GATE, *_EXTRA_GATES.get(language, ()))
     matches = [match for gate in gates for match in gate.finditer(folded)]
     if not matches:
-        return [], []
+        return Gate([], [], {})
     if len(gates) > 1:
         matches.sort(key=lambda m: m.start())
-    opening_lines, lines = set(), set()
+    opening_lines, lines, starts = set(), set(), {}
     line, position = 1, 0
     api_before = _QUERY_API_BEFORE.search
     for match in matches:
@@ -253,10 +264,12 @@ def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]
                 continue  # a literal after `(` that is not given to a query API
         line += folded.count(b"\n", position, match.start())
         position = match.start()
+        if line not in starts:
+            starts[line] = folded.rfind(b"\n", 0, position) + 1
         opening_lines.add(line)
         lines.add(line)
         lines.add(line + folded.count(b"\n", match.start(), match.end()))
-    return sorted(opening_lines), sorted(lines)
+    return Gate(sorted(opening_lines), sorted(lines), starts)
 
 
 def candidates_for(
@@ -317,11 +330,17 @@ def _statement_position(candidate: Candidate, text: str, offset: int, language: 
 
 
 def extract_source(
-    source: str, path: str, language: str, gate: tuple[list[int], list[int]] | None = None
+    source: str,
+    path: str,
+    language: str,
+    gate: tuple[list[int], list[int]] | None = None,
+    line_starts: dict[int, int] | None = None,
 ) -> FileResult:
-    """Every SQL statement of one file's text, and every SQL-looking string that is not SQL."""
+    """Every SQL statement of one file's text, and every SQL-looking string that is not SQL.
+
+    `line_starts`: offsets in `source` where some lines start, known already (see Gate.starts)."""
     result = FileResult(path=path, language=language, size=len(source))
-    table = LineTable(source)
+    table = LineTable(source, line_starts)
     candidates = candidates_for(source, language, gate, table)
     if not candidates:
         return result
@@ -447,11 +466,14 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
         gate = gate_lines(folded, language)
         if not gate[0]:
             return FileResult(path=relative, language=language, size=len(data))
+    one_byte_characters = data.isascii()
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError:
         source = data.decode("latin-1")  # older trees: every byte is a character, offsets stay right
-    result = extract_source(source, relative, language, gate)
+        one_byte_characters = True
+    starts = gate.starts if isinstance(gate, Gate) and one_byte_characters else None
+    result = extract_source(source, relative, language, gate, starts)
     result.size = len(data)
     return result
 

@@ -330,12 +330,13 @@ class LineTable:
     line in Python cost more than tokenizing the windows themselves.
     """
 
-    __slots__ = ("source", "_lines", "_starts")
+    __slots__ = ("source", "_lines", "_starts", "_known")
 
-    def __init__(self, source: str):
+    def __init__(self, source: str, known: dict[int, int] | None = None):
         self.source = source
         self._lines: list[str] | None = None
         self._starts: list[int] | None = None
+        self._known = known  # line -> offset where it starts, for some lines (the gate's)
 
     @property
     def lines(self) -> list[str]:
@@ -354,6 +355,9 @@ class LineTable:
 
     def offsets(self, lines: list[int]) -> list[int]:
         """Offsets where the given (sorted, 1-based) lines start; lines past the end are left out."""
+        known = self._known
+        if known is not None and all(wanted in known for wanted in lines):
+            return [known[wanted] for wanted in lines]
         starts = self.starts
         return [starts[wanted - 1] for wanted in lines if wanted <= len(starts)]
 
