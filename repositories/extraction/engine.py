@@ -153,28 +153,29 @@ _FOLD = bytes.maketrans(
     bytes(range(ord("a"), ord("z") + 1)) + b'""',
 )
 _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, (, escapes, SQL comments
-# A literal opening with a statement keyword, or one right after a query API's `(`, Django's
-# `where=[` or a `sql` tag: that one may be a fragment given to a query API, which _QUERY_API_BEFORE
-# then checks. One pass for both (`ql"` stands for `sql"`).
 # A keyword that closes its literal (`'Select'`, `"update" => ...`, `value=\"delete\"`) is a word of a UI
 # or a map key, by the hundred in a translation file: no statement is one keyword. It may still open a
 # statement that the next literal goes on with (`"SELECT" . " * FROM t"`).
 _OPENING_STATEMENT = _STATEMENT + rb'(?!\\?"(?!\s*[.+]))'
-
-
-# A literal right after `(` is looked at only when the name before the `(` may be a query API's: the
-# regex checks its last three characters (a fixed-width lookbehind each, behind a cheap one for the
-# `(`), so the calls of ordinary functions (`_("label")`, `setValue("x")`, by the ten thousand in a
-# large tree) never cost a Python step. A blank, `>` or `!` before the `(` (`query<Row>(`, `query!(`)
-# leaves it to _QUERY_API_BEFORE. A `[` counts only in Django's extra(where=[...]).
-_API_ENDINGS = b"|".join(re.escape(ending).encode() for ending in sorted(API_NAME_ENDINGS))
-_AFTER_API_PAREN = (
-    rb'(?<=\(")(?:(?<=(?:' + _API_ENDINGS + rb')\(")|(?<=[ \t>!]\("))'
-    rb'|(?<=[(\[][ rbuf@$]")(?:(?<=(?:' + _API_ENDINGS + rb')\(.")|(?<=[ \t>!]\(.")|(?<=\[."))'
-    rb'|(?<=[^\w\])]\[")(?:' + b"|".join(rb'(?<=where[\s\S]{%d}\[")' % gap for gap in range(11)) + rb")"
-    rb'|(?<=ql")'
+# A literal opening with a statement keyword. Every quote of a file is tried (most are not followed
+# by a keyword, and closing quotes are tried too), so the common case is kept short: blanks and `(`
+# in one possessive run, then the keyword; escapes and SQL comments only when one comes next.
+_KEYWORD_GATE = re.compile(
+    b'"[\\s(]*+(?:' + _OPENING_STATEMENT + b"|(?=\\\\[nrt\\n]|--|/\\*)" + _LEAD + b"+" + _OPENING_STATEMENT + b")"
 )
-_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _OPENING_STATEMENT + b"|" + _AFTER_API_PAREN + b")")
+# A literal right after `(` (and one blank or string prefix) is looked at only when the name before
+# the `(` may be a query API's: the regex checks its last three characters, so the calls of ordinary
+# functions (`_("label")`, `setValue("x")`, by the ten thousand in a large tree) never cost a Python
+# step. A blank, `>` or `!` before the `(` (`query<Row>(`, `query!(`) leaves it to _QUERY_API_BEFORE.
+# A separate pass from the keyword gate: it tries only the file's `(`, not every quote.
+_API_ENDINGS = b"|".join(re.escape(ending).encode() for ending in sorted(API_NAME_ENDINGS))
+_PAREN_GATE = re.compile(
+    rb'\((?:"(?:(?<=(?:' + _API_ENDINGS + rb')\(")|(?<=[ \t>!]\("))'
+    rb'|[ rbuf@$]"(?:(?<=(?:' + _API_ENDINGS + rb')\(.")|(?<=[ \t>!]\(.")))'
+)
+# Django's extra(where=["..."]) and a `sql` tag (sql`...`, `ql"` after folding) are rare: found with
+# bytes.find, which is faster than any regex pass over the file.
+_WHERE_LIST = re.compile(rb'where\s*=\s*\[[ rbuf@$]?"')
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -230,6 +231,29 @@ def fold(data: bytes) -> bytes:
     return data.translate(_FOLD)
 
 
+def _openings(folded: bytes, language: str) -> list[tuple[int, int]]:
+    """(start, end) of each place a SQL-looking literal may open, in order: a keyword opening a literal
+    (start: its quote; end: after the keyword), a heredoc or %-literal whose body opens with one, or a
+    literal that only a query API can make SQL (start: its quote, end: start + 1), checked by the caller."""
+    found = {match.start(): match.end() for match in _KEYWORD_GATE.finditer(folded)}
+    for gate in _EXTRA_GATES.get(language, ()):
+        for match in gate.finditer(folded):
+            found.setdefault(match.start(), match.end())
+    for match in _PAREN_GATE.finditer(folded):
+        found.setdefault(match.end() - 1, match.end())
+    position = folded.find(b"where")
+    while position != -1:
+        listed = _WHERE_LIST.match(folded, position)
+        if listed:
+            found.setdefault(listed.end() - 1, listed.end())
+        position = folded.find(b"where", position + 5)
+    position = folded.find(b'ql"')
+    while position != -1:
+        found.setdefault(position + 2, position + 3)
+        position = folded.find(b'ql"', position + 3)
+    return sorted(found.items())
+
+
 class Gate(NamedTuple):
     """Where a file's SQL-looking literals may be (see gate_lines)."""
 
@@ -247,28 +271,24 @@ def gate_lines(folded: bytes, language: str = "") -> Gate:
     opening lines start). Files with none hold no SQL literal and are skipped without parsing; in
     the others these lines tell the extractors where to look.
     """
-    gates = (_QUOTE_GATE, *_EXTRA_GATES.get(language, ()))
-    matches = [match for gate in gates for match in gate.finditer(folded)]
-    if not matches:
+    openings = _openings(folded, language)
+    if not openings:
         return Gate([], [], {})
-    if len(gates) > 1:
-        matches.sort(key=lambda m: m.start())
     opening_lines, lines, starts = set(), set(), {}
     line, position = 1, 0
     api_before = _QUERY_API_BEFORE.search
-    for match in matches:
-        start = match.start()
-        if match.end() == start + 1:
+    for start, end in openings:
+        if end == start + 1:
             quick = _api_call_before(folded, start)
             if quick is False or (quick is None and api_before(folded, max(0, start - 48), start + 1) is None):
                 continue  # a literal after `(` that is not given to a query API
-        line += folded.count(b"\n", position, match.start())
-        position = match.start()
+        line += folded.count(b"\n", position, start)
+        position = start
         if line not in starts:
             starts[line] = folded.rfind(b"\n", 0, position) + 1
         opening_lines.add(line)
         lines.add(line)
-        lines.add(line + folded.count(b"\n", match.start(), match.end()))
+        lines.add(line + folded.count(b"\n", start, end))
     return Gate(sorted(opening_lines), sorted(lines), starts)
 
 
