@@ -22,7 +22,7 @@ from repositories.extraction.embedded import psql_candidates, yaml_candidates, y
 from repositories.extraction.literals import COMPILED, LineTable, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
 from repositories.extraction.sql import (
-    API_NAME_ENDINGS,
+    API_NAMES,
     QUERY_API_NAMES,
     SQL_KEYWORDS_BYTES,
     analyse,
@@ -163,15 +163,29 @@ _OPENING_STATEMENT = _STATEMENT + rb'(?!\\?"(?!\s*[.+]))'
 _KEYWORD_GATE = re.compile(
     b'"[\\s(]*+(?:' + _OPENING_STATEMENT + b"|(?=\\\\[nrt\\n]|--|/\\*)" + _LEAD + b"+" + _OPENING_STATEMENT + b")"
 )
-# A literal right after `(` (and one blank or string prefix) is looked at only when the name before
-# the `(` may be a query API's: the regex checks its last three characters, so the calls of ordinary
-# functions (`_("label")`, `setValue("x")`, by the ten thousand in a large tree) never cost a Python
-# step. A blank, `>` or `!` before the `(` (`query<Row>(`, `query!(`) leaves it to _QUERY_API_BEFORE.
-# A separate pass from the keyword gate: it tries only the file's `(`, not every quote.
-_API_ENDINGS = b"|".join(re.escape(ending).encode() for ending in sorted(API_NAME_ENDINGS))
+
+
+# A literal right after `(` (and one blank or string prefix) is looked at only when the word before
+# the `(` is a query API's name (a fixed-width lookbehind per length of name), so the calls of
+# ordinary functions (`_("label")`, `setValue("x")`, by the ten thousand in a large tree) never cost
+# a Python step. A blank, `>` or `!` before the `(` (`query (`, `query<Row>(`, `query!(`) leaves it to
+# _QUERY_API_BEFORE. A separate pass from the keyword gate: it tries only the file's `(`, not every quote.
+def _after_api_name(tail: bytes) -> bytes:
+    """Lookbehinds, one per length of name, for a query API's name and then `tail`."""
+    lengths = sorted({len(name) for name in API_NAMES})
+    return b"|".join(
+        rb"(?<=[^\w](?:"
+        + b"|".join(re.escape(name).encode() for name in sorted(API_NAMES) if len(name) == length)
+        + rb")"
+        + tail
+        + rb")"
+        for length in lengths
+    )
+
+
 _PAREN_GATE = re.compile(
-    rb'\((?:"(?:(?<=(?:' + _API_ENDINGS + rb')\(")|(?<=[ \t>!]\("))'
-    rb'|[ rbuf@$]"(?:(?<=(?:' + _API_ENDINGS + rb')\(.")|(?<=[ \t>!]\(.")))'
+    rb'\((?:"(?:' + _after_api_name(rb'\("') + rb'|(?<=[ \t>!]\("))'
+    rb'|[ rbuf@$]"(?:' + _after_api_name(rb'\(."') + rb'|(?<=[ \t>!]\(.")))'
 )
 # Django's extra(where=["..."]) and a `sql` tag (sql`...`, `ql"` after folding) are rare: found with
 # bytes.find, which is faster than any regex pass over the file.

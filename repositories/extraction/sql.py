@@ -231,9 +231,9 @@ _QUERY_API_BEFORE = re.compile(
 _TAG_ENDS = ("sql", "raw", "unsafe")
 
 
-def _name_endings(pattern: str, width: int = 3) -> frozenset[str]:
-    """The last `width` characters of every name the alternation `pattern` matches (literal characters,
-    groups, alternatives and optional parts only, as QUERY_API_NAMES is written)."""
+def _spelled(pattern: str) -> frozenset[str]:
+    """Every name the alternation `pattern` matches (literal characters, groups, alternatives and
+    optional parts only, as QUERY_API_NAMES is written)."""
 
     def spell(items) -> list[str]:
         words = [""]
@@ -251,11 +251,12 @@ def _name_endings(pattern: str, width: int = 3) -> frozenset[str]:
             words = [word + option for word in words for option in options]
         return words
 
-    return frozenset(word[-width:] for word in spell(_parser.parse(pattern)))
+    return frozenset(spell(_parser.parse(pattern)))
 
 
-# Every query API's name ends in one of these (all the names are three characters or longer).
-API_NAME_ENDINGS = _name_endings(QUERY_API_NAMES)
+# Every query API's name, and the last three characters of each (all are three characters or longer).
+API_NAMES = _spelled(QUERY_API_NAMES)
+API_NAME_ENDINGS = frozenset(name[-3:] for name in API_NAMES)
 
 
 def _may_close_api_name(source: str, paren: int) -> bool:
