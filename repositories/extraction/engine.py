@@ -183,13 +183,14 @@ def _after_api_name(tail: bytes) -> bytes:
     )
 
 
+# Django's extra(where=["..."]) opens with the call's `(` too.
 _PAREN_GATE = re.compile(
     rb'\((?:"(?:' + _after_api_name(rb'\("') + rb'|(?<=[ \t>!]\("))'
-    rb'|[ rbuf@$]"(?:' + _after_api_name(rb'\(."') + rb'|(?<=[ \t>!]\(.")))'
+    rb'|[ rbuf@$]"(?:' + _after_api_name(rb'\(."') + rb'|(?<=[ \t>!]\(."))'
+    rb'|\s*(?:[\w.$>-]+(?:\(\))?\s*,\s*)?where\s*=\s*\[[ rbuf@$]?")'
 )
-# Django's extra(where=["..."]) and a `sql` tag (sql`...`, `ql"` after folding) are rare: found with
-# bytes.find, which is faster than any regex pass over the file.
-_WHERE_LIST = re.compile(rb'where\s*=\s*\[[ rbuf@$]?"')
+# A `sql` tag (sql`...`, `ql"` after folding) only tags a JavaScript template.
+_TAGGED = ("javascript", "typescript")
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -255,16 +256,11 @@ def _openings(folded: bytes, language: str) -> list[tuple[int, int]]:
             found.setdefault(match.start(), match.end())
     for match in _PAREN_GATE.finditer(folded):
         found.setdefault(match.end() - 1, match.end())
-    position = folded.find(b"where")
-    while position != -1:
-        listed = _WHERE_LIST.match(folded, position)
-        if listed:
-            found.setdefault(listed.end() - 1, listed.end())
-        position = folded.find(b"where", position + 5)
-    position = folded.find(b'ql"')
-    while position != -1:
-        found.setdefault(position + 2, position + 3)
-        position = folded.find(b'ql"', position + 3)
+    if language in _TAGGED:
+        position = folded.find(b'ql"')
+        while position != -1:
+            found.setdefault(position + 2, position + 3)
+            position = folded.find(b'ql"', position + 3)
     return sorted(found.items())
 
 
