@@ -187,7 +187,7 @@ def _after_api_name(tail: bytes) -> bytes:
 _PAREN_GATE = re.compile(
     rb'\((?:"(?:' + _after_api_name(rb'\("') + rb'|(?<=[ \t>!]\("))'
     rb'|[ rbuf@$]"(?:' + _after_api_name(rb'\(."') + rb'|(?<=[ \t>!]\(."))'
-    rb'|\s*(?:[\w.$>-]+(?:\(\))?\s*,\s*)?where\s*=\s*\[[ rbuf@$]?")'
+    rb'|\s*+where\s*=\s*\[[ rbuf@$]?")'
 )
 # A `sql` tag (sql`...`, `ql"` after folding) only tags a JavaScript template.
 _TAGGED = ("javascript", "typescript")
