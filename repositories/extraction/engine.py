@@ -144,7 +144,31 @@ def context_around(lines: list[str], line: int) -> str:
     return "\n".join(chosen)
 
 
-_STATEMENT = rb"(?:select|insert|update|delete|with|create|alter|drop|truncate|merge|copy)\b"
+_KEYWORDS = (
+    b"select",
+    b"insert",
+    b"update",
+    b"delete",
+    b"with",
+    b"create",
+    b"alter",
+    b"drop",
+    b"truncate",
+    b"merge",
+    b"copy",
+)
+_STATEMENT = rb"(?:" + b"|".join(_KEYWORDS) + rb")\b"
+# The same keywords grouped by first letter, behind a class of those letters: at a quote that no
+# keyword follows (most of them), one class test fails instead of eleven alternatives.
+_INITIALS = sorted({keyword[:1] for keyword in _KEYWORDS})
+_STATEMENT_BY_INITIAL = (
+    rb"(?:"
+    + b"|".join(
+        re.escape(initial) + rb"(?:" + b"|".join(k[1:] for k in _KEYWORDS if k.startswith(initial)) + rb")"
+        for initial in _INITIALS
+    )
+    + rb")\b"
+)
 # One pass of bytes.translate lower-cases a file and turns every quote character into `"`: the
 # gate then needs one regex pass instead of one per quote character. A pattern that starts with
 # one literal character is searched for at C speed, several times faster than a character class.
@@ -156,12 +180,20 @@ _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, 
 # A keyword that closes its literal (`'Select'`, `"update" => ...`, `value=\"delete\"`) is a word of a UI
 # or a map key, by the hundred in a translation file: no statement is one keyword. It may still open a
 # statement that the next literal goes on with (`"SELECT" . " * FROM t"`).
-_OPENING_STATEMENT = _STATEMENT + rb'(?!\\?"(?!\s*[.+]))'
+_OPENING_STATEMENT = _STATEMENT_BY_INITIAL + rb'(?!\\?"(?!\s*[.+]))'
 # A literal opening with a statement keyword. Every quote of a file is tried (most are not followed
 # by a keyword, and closing quotes are tried too), so the common case is kept short: blanks and `(`
 # in one possessive run, then the keyword; escapes and SQL comments only when one comes next.
 _KEYWORD_GATE = re.compile(
-    b'"[\\s(]*+(?:' + _OPENING_STATEMENT + b"|(?=\\\\[nrt\\n]|--|/\\*)" + _LEAD + b"+" + _OPENING_STATEMENT + b")"
+    b'"[\\s(]*+(?=['
+    + b"".join(_INITIALS)
+    + rb"\\/-])(?:"
+    + _OPENING_STATEMENT
+    + b"|(?=\\\\[nrt\\n]|--|/\\*)"
+    + _LEAD
+    + b"+"
+    + _OPENING_STATEMENT
+    + b")"
 )
 
 
