@@ -270,13 +270,20 @@ def _last_code_character(text: str) -> str:
     return text.rstrip()[-1:]
 
 
+_SQL_NAME_WORDS = ("sql", "query", "stmt", "statement")
+
+
 def _reaches_query_api(source: str, start: int) -> bool:
     """Given straight to a query API, or kept under a name that says it is SQL."""
     if given_to_query_api(source, start):
         return True
     # `name = "..."`, `name: "..."`, `name := fmt.Sprintf("..."`: only then can a name say it is SQL
     # (the anchored search below tries every position of its window, so it runs only then).
-    if _last_code_character(source[max(0, start - 80) : start]) not in ("=", ":", "("):
+    window = source[max(0, start - 80) : start]
+    if _last_code_character(window) not in ("=", ":", "("):
+        return False
+    lowered = window.lower()
+    if not any(word in lowered for word in _SQL_NAME_WORDS):
         return False
     return _SQL_NAME_BEFORE.search(source, max(0, start - 80), start) is not None
 
@@ -290,18 +297,19 @@ def _hint(language: str, source: str, start: int, end: int) -> str:
     before = source[max(0, start - 120) : start]
     if not before.rstrip().endswith(_HINT_ENDS):
         return ""
-    if _MOCK_BEFORE.search(before):
+    # Each pattern is searched for only when its word is there: a search tries every position.
+    if "Expect" in before and _MOCK_BEFORE.search(before):
         return MOCK
     if language not in ("java", "kotlin", "php"):
         return ""
-    if _JPQL_BEFORE.search(before):
+    if ("create" in before or "@NamedQuery" in before) and _JPQL_BEFORE.search(before):
         return "jpql"
-    if _QUERY_ANNOTATION.search(before):
+    if "@Query" in before and _QUERY_ANNOTATION.search(before):
         close = source.find(")", end)
         annotation = source[end : close if close != -1 else end + 200]
         # Spring Data @Query is JPQL unless it says nativeQuery = true.
         return API if _NATIVE.search(annotation) else "jpql"
-    if _NATIVE_BEFORE.search(before):
+    if "create" in before and _NATIVE_BEFORE.search(before):
         return API
     return ""
 
