@@ -17,8 +17,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-import re2
-
 from repositories.extraction.continuations import Extensions, extended_reason
 from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
 from repositories.extraction.literals import COMPILED, LineTable, literal_candidates
@@ -183,41 +181,20 @@ _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, 
 # or a map key, by the hundred in a translation file: no statement is one keyword. It may still open a
 # statement that the next literal goes on with (`"SELECT" . " * FROM t"`).
 _OPENING_STATEMENT = _STATEMENT_BY_INITIAL + rb'(?!\\?"(?!\s*[.+]))'
-# A literal opening with a statement keyword. Every quote of a file is a place to try (most are not
-# followed by a keyword, and closing quotes are tried too): RE2's automaton reads the file once,
-# where Python's regex engine starts a match attempt at each quote. RE2 has no lookaround, so a
-# keyword that closes its literal (_CLOSES_LITERAL) is dropped after the search.
-_BLANK = rb"[\t\n\x0b\f\r (]"
-_KEYWORD_GATE = re2.compile(
-    b'"(?:' + _BLANK + rb"|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*" + _STATEMENT_BY_INITIAL
+# A literal opening with a statement keyword. Every quote of a file is tried (most are not followed
+# by a keyword, and closing quotes are tried too), so the common case is kept short: blanks and `(`
+# in one possessive run, then the keyword; escapes and SQL comments only when one comes next.
+_KEYWORD_GATE = re.compile(
+    b'"[\\s(]*+(?=['
+    + b"".join(_INITIALS)
+    + rb"\\/-])(?:"
+    + _OPENING_STATEMENT
+    + b"|(?=\\\\[nrt\\n]|--|/\\*)"
+    + _LEAD
+    + b"+"
+    + _OPENING_STATEMENT
+    + b")"
 )
-_CLOSES_LITERAL = re.compile(rb'\\?"(?![\t\n\x0b\f\r ]*[.+])')
-
-
-def _keyword_openings(folded: bytes) -> dict[int, int]:
-    """(quote, end of its keyword) of each literal that opens with a statement keyword."""
-    found = {}
-    for match in _KEYWORD_GATE.finditer(folded):
-        start, end = match.start(), match.end()
-        if _CLOSES_LITERAL.match(folded, end) is None:
-            found[start] = end
-        elif folded.find(b'"', start + 1, end) != -1:
-            # A quote inside the comment before the keyword may open a literal of its own: the search
-            # must go on from there, not from the keyword.
-            return _keyword_openings_one_by_one(folded)
-    return found
-
-
-def _keyword_openings_one_by_one(folded: bytes) -> dict[int, int]:
-    found, search, position = {}, _KEYWORD_GATE.search, 0
-    while (match := search(folded, position)) is not None:
-        start, end = match.start(), match.end()
-        if _CLOSES_LITERAL.match(folded, end) is None:
-            found[start] = end
-            position = end
-        else:  # not an opening here: the next quote may still be one
-            position = start + 1
-    return found
 
 
 # A literal right after `(` (and one blank or string prefix) is looked at only when the word before
@@ -305,7 +282,7 @@ def _openings(folded: bytes, language: str) -> list[tuple[int, int]]:
     """(start, end) of each place a SQL-looking literal may open, in order: a keyword opening a literal
     (start: its quote; end: after the keyword), a heredoc or %-literal whose body opens with one, or a
     literal that only a query API can make SQL (start: its quote, end: start + 1), checked by the caller."""
-    found = _keyword_openings(folded)
+    found = {match.start(): match.end() for match in _KEYWORD_GATE.finditer(folded)}
     for gate in _EXTRA_GATES.get(language, ()):
         for match in gate.finditer(folded):
             found.setdefault(match.start(), match.end())
