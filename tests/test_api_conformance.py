@@ -15,6 +15,7 @@ with its reason.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 
 import psycopg
@@ -214,7 +215,8 @@ def world(django_db_setup, django_db_blocker, target_database):
 def wsgi_in_test_transaction(settings, request):
     """Requests share the test's transaction: Django must not close the connection between them. Stripe is
     configured (billing's fake on 127.0.0.1): checkout answers, a bad webhook signature is a 400, not a 503."""
-    request.getfixturevalue("fake_stripe")
+    if re.search(r"\[\w+ /(billing|payment)", request.node.name):  # its server's shutdown costs half a second
+        request.getfixturevalue("fake_stripe")
     settings.TARGET_ALLOW_LOCAL = True
     # A model configured (a fake OpenAI-compatible server on 127.0.0.1): the assistant answers, not 503.
     model = FakeOpenAI()
