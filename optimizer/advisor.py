@@ -773,8 +773,7 @@ def generate_candidates(
                     if aside_entry not in skipped:
                         skipped.append(aside_entry)
                     continue
-                cand = kept
-                cand = _with_context(cand, table, view)
+                cand = _with_context(kept, table, view)
                 if cand.unselective is None:
                     out[cand.signature] = cand
                 elif unselective:
@@ -1024,6 +1023,7 @@ class WhatIf:
         if mode == HYPOPG:
             # A refused definition must not abort the caller's transaction.
             self.conn.execute("SAVEPOINT dbooster_hypo")
+            oid = None
             try:
                 oid, name = self.conn.execute(
                     "SELECT indexrelid, indexname FROM hypopg_create_index(%s)", [candidate.ddl(concurrently=False)]
@@ -1031,6 +1031,8 @@ class WhatIf:
                 size = self.conn.execute("SELECT hypopg_relation_size(%s)", [oid]).fetchone()[0]
             except psycopg.Error:
                 self.conn.execute("ROLLBACK TO SAVEPOINT dbooster_hypo")
+                if oid is not None:  # HypoPG's indexes outlive a rollback
+                    self.conn.execute("SELECT hypopg_drop_index(%s)", [oid])
                 raise
             self.conn.execute("RELEASE SAVEPOINT dbooster_hypo")
             self._handles[candidate.signature] = (mode, name, oid)
