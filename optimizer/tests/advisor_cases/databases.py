@@ -291,7 +291,7 @@ SELECT c.relkind, format('%I.%I', n.nspname, c.relname), a.attname
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_attribute a ON a.attrelid = c.oid
    AND a.attnum = (SELECT min(attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped)
- WHERE c.relkind IN ('r', 'm', 'p') AND NOT c.relispartition
+ WHERE c.relkind IN ('r', 'm', 'p') AND NOT c.relispartition AND c.relispopulated
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
 """
 
