@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from optimizer.tests.conftest import forget_the_load
-from optimizer.workload import fingerprint, top_queries
+from optimizer.workload import WorkloadItem, advise_workload, fingerprint, top_queries
 
 
 def _run_workload(url):
@@ -145,8 +145,6 @@ def test_a_candidate_that_cannot_be_measured_is_reported_with_its_error(shop_dat
     """Another session holds a write lock on orders, so building any index on it in the sandbox times out: each
     such candidate is named in the notes and under `not_measured` with the error, the advice on customers is still
     given, and the caller's transaction (its timeouts included) is the same one throughout."""
-    from optimizer.workload import WorkloadItem, advise_workload
-
     items = [
         WorkloadItem("SELECT id, total FROM orders WHERE customer_id = $1", total_time_ms=500.0),
         WorkloadItem("SELECT id FROM customers WHERE email = $1", total_time_ms=300.0),
