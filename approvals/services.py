@@ -499,7 +499,8 @@ def _refuse_unappliable(proposal: Proposal) -> None:
     if connection.read_only:
         raise Conflict(
             f"The connection {connection.name!r} is marked read-only: DBooster never writes to it. Export the "
-            "change as a migration (export?format=sql or format=django), or have an admin turn read-only off.",
+            f"change ({' or '.join(f'export?format={f}' for f in EXPORT_FORMATS[proposal.kind])}), or have an "
+            "admin turn read-only off.",
             code="read_only_connection",
         )
     if proposal.kind == Kind.DDL and connection.environment == "production":
