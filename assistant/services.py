@@ -15,11 +15,12 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import transaction
 
+from ai_usage.models import Purpose
 from approvals import selectors as approvals_selectors
 from approvals import services as approvals_services
 from approvals.models import Proposal
 from assistant import grounding, llm, selectors, sql_check, tools
-from assistant.models import AssistantSettings, Conversation, Message, Purpose
+from assistant.models import AssistantSettings, Conversation, Message
 from audit.services import record
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, Unprocessable
 
