@@ -120,7 +120,7 @@ def approval_detail(request, pk):
     evidence = [
         (_evidence_label(k), filesizeformat(v) if k == "size_bytes" else _evidence_value(v), _evidence_link(k, v))
         for k, v in (proposal.evidence or {}).items()
-        if k != "query"
+        if k not in ("query", "plan")  # a data change's plan is read on its analysis page (analysis_id links it)
     ]
     attempts = list(proposal.attempts.all())
     applying = next((a for a in attempts if a.status in _APPLYING), None)
@@ -157,6 +157,8 @@ def _evidence_link(key: str, value) -> str | None:
         return f"/app/optimize/{value}/"
     if key == "rule_id" and isinstance(value, str):
         return f"/app/rules/{value}/"
+    if key == "analysis_id" and isinstance(value, int):
+        return f"/app/analyses/{value}/"
     return None
 
 

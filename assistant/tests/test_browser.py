@@ -100,3 +100,27 @@ def test_at_1100px_the_chat_takes_the_width_and_sql_blocks_are_readable(
     ratio = page.evaluate(CONTRAST_JS, ".bubble.assistant .sql-block code")
     assert ratio >= 7, f"SQL text contrast {ratio:.2f}:1 (WCAG AAA asks 7:1)"
     page.screenshot(path=str(ARTIFACTS / "assistant-chat-1100.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_write_sql_that_changes_data_shows_a_draft_with_its_estimate(live_server, page, project, pagila, fake_openai):
+    from playwright.sync_api import expect
+
+    delete = "DELETE FROM payment WHERE amount = 0"
+    fake_openai.json({"sql": delete, "explanation": "Removes the free payments."})
+    page.goto(f"{live_server.url}/app/projects/{project.pk}/assistant/")
+    page.locator("#question").fill("Remove the free payments")
+    page.locator("#ask-sql").click()
+    card = page.locator(".proposal").last
+    expect(card.locator("[data-state]")).to_have_text("draft", timeout=60_000)
+    expect(card).to_contain_text(delete)
+    answer = page.locator(".bubble.assistant").last
+    expect(answer.locator("[data-action=explain]")).to_have_count(1)
+    expect(answer.locator("[data-action=run]")).to_have_count(0)  # a data change is proposed, never run from here
+    proposal = Proposal.objects.get()
+    assert proposal.kind == "data"
+    rows = proposal.evidence["estimated_rows"]
+    expect(card.locator("[data-estimated-rows]")).to_have_attribute("data-estimated-rows", str(rows))
+    card.locator("[data-action=accept]").click()
+    expect(card.locator("[data-state]")).to_have_text("proposed")
+    assert Proposal.objects.get().state == "proposed"  # submitted for approval; nothing ran on pagila
