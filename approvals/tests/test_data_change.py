@@ -131,3 +131,14 @@ def test_a_data_change_needs_a_connection(member_client, project):
     body = {"kind": "data", "sql": DELETE_CLOSED, "reason": "x", "project_id": project.pk}
     response = member_client.post("/approvals", body, format="json")
     assert response.status_code == 400 and response.json()["code"] == "connection_required"
+
+
+def test_the_approval_page_shows_the_estimate_and_links_the_plan(member, browser_for, make_connection, accounts_db):
+    connection = make_connection(accounts_db)
+    proposal = services.proposal_submit_sql(
+        actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
+    )
+    page = browser_for(member).get(f"/app/approvals/{proposal.pk}/").content.decode()
+    assert "estimated rows" in page and "<td class=\"wrap\">100</td>" in page
+    assert f'href="/app/analyses/{proposal.evidence["analysis_id"]}/"' in page
+    assert "Node Type" not in page  # the plan is read on its analysis page, not printed as JSON here
