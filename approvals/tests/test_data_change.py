@@ -139,6 +139,6 @@ def test_the_approval_page_shows_the_estimate_and_links_the_plan(member, browser
         actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
     )
     page = browser_for(member).get(f"/app/approvals/{proposal.pk}/").content.decode()
-    assert "estimated rows" in page and "<td class=\"wrap\">100</td>" in page
+    assert "estimated rows" in page and '<td class="wrap">100</td>' in page
     assert f'href="/app/analyses/{proposal.evidence["analysis_id"]}/"' in page
     assert "Node Type" not in page  # the plan is read on its analysis page, not printed as JSON here
