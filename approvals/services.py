@@ -503,18 +503,25 @@ def _refuse_unappliable(proposal: Proposal) -> None:
             "admin turn read-only off.",
             code="read_only_connection",
         )
-    if proposal.kind == Kind.DDL and connection.environment == "production":
+    if proposal.kind in PRODUCTION_EXPORT_ONLY and connection.environment == "production":
+        what, how = PRODUCTION_EXPORT_ONLY[proposal.kind]
         raise Conflict(
-            f"{connection.name!r} is a production database: schema changes are not applied there by DBooster. "
-            "Export the change as a migration (export?format=sql or format=django) and ship it.",
+            f"{connection.name!r} is a production database: {what} are not applied there by DBooster. {how}",
             code="production_export_only",
         )
-    if proposal.kind == Kind.DATA and connection.environment == "production":
-        raise Conflict(
-            f"{connection.name!r} is a production database: data changes are not applied there by DBooster. "
-            "Export the change (export?format=sql) and run it through your own release process.",
-            code="production_export_only",
-        )
+
+
+# What is never applied on production, and what to do instead.
+PRODUCTION_EXPORT_ONLY = {
+    Kind.DDL: (
+        "schema changes",
+        "Export the change as a migration (export?format=sql or format=django) and ship it.",
+    ),
+    Kind.DATA: (
+        "data changes",
+        "Export the change (export?format=sql) and run it through your own release process.",
+    ),
+}
 
 
 def proposal_apply(*, proposal: Proposal, actor, comment: str = "", request=None) -> ApplyAttempt:
