@@ -181,3 +181,18 @@ def test_a_draft_is_invisible_to_everyone_else_until_its_author_accepts_it(
     assert f"/app/approvals/{proposal.pk}/" in pages.get("/app/approvals/").content.decode()
     approved = admin.post(f"/approvals/{proposal.pk}/approve", {}, format="json")
     assert approved.status_code == 200 and approved.json()["state"] == "approved"
+
+
+def test_the_chat_proposes_a_data_change_as_a_draft_with_its_estimate(
+    member, project, accounts, fake_openai, client_for
+):
+    fake_openai.tool_calls(("propose_change", {"kind": "data", "sql": DELETE_CLOSED, "reason": "closed for a year"}))
+    fake_openai.text("I proposed deleting the closed accounts.")
+    response = client_for(member).post(
+        f"/projects/{project.pk}/assistant/messages", {"question": "clean up closed accounts"}, format="json"
+    )
+    text = b"".join(response.streaming_content).decode()
+    proposal = Proposal.objects.get()
+    assert proposal.kind == "data" and proposal.state == "draft" and proposal.evidence["estimated_rows"] == 100
+    assert "event: proposal" in text and '"estimated_rows": 100' in text
+    assert closed_accounts(accounts) == 100
