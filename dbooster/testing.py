@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection, connections
 from procrastinate.contrib.django import app
 
 # Jobs a worker would take now (a retry scheduled for later is not).
@@ -63,3 +64,21 @@ def run_pending_jobs(queues=None) -> dict[str, int]:
 RESET_THIS_DATABASE_STATEMENTS = (
     "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = current_database()), 0)"
 )
+
+
+@contextmanager
+def playwright_session():
+    """Playwright's sync API, and at the end the database connections the test opened beside its event loop closed.
+
+    While Playwright's loop runs in this thread, Django keeps the thread's connections in a context variable
+    instead of the thread's own storage (asgiref's Local, as for async code). A test body's queries then run on a
+    second connection that pytest-django never sees: it outlives the test and is still there when the test database
+    is dropped ('database "test_dbooster_gw0" is being accessed by other users').
+    """
+    from playwright.sync_api import sync_playwright  # a test-only dependency, needed by the browser tests alone
+
+    with sync_playwright() as playwright:
+        try:
+            yield playwright
+        finally:
+            connections.close_all()  # the loop still runs: these are the connections kept beside it

@@ -20,7 +20,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
-    full_name = factory.Faker("name")
+    # Numbered, not drawn at random: a random name (an apostrophe, an accent) would change what pages print.
+    full_name = factory.Sequence(lambda n: f"Test User {n}")
     organization = factory.SubFactory(OrganizationFactory)
     role = "member"
     # Verified by default: tests about unverified accounts say so with email_verified_at=None.

@@ -25,7 +25,7 @@ from analytics import services
 from analytics.models import Snapshot
 from dashboard.tests.browser import CHROMIUM, LAUNCH_ARGS, wider_than_screen
 from dbooster import jobs
-from dbooster.testing import run_pending_jobs
+from dbooster.testing import playwright_session, run_pending_jobs
 from schema_metadata import demo_shop
 from schema_metadata.models import DatabaseConnection
 from tests.factories import ProjectFactory, UserFactory
@@ -98,9 +98,7 @@ def snapshot_by_the_worker(connection) -> None:
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(viewport=DESKTOP)
         page = context.new_page()

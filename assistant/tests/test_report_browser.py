@@ -16,7 +16,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 @pytest.fixture
 def report_page(live_server, viewer):
-    yield from signed_in_page(live_server, viewer, timeout_ms=60_000)
+    yield from signed_in_page(live_server, viewer)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,6 +8,7 @@ import pytest
 from psycopg import sql
 
 from dashboard.tests.browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, WAIT_MS
+from dbooster.testing import playwright_session
 from schema_metadata import demo_shop
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
@@ -27,9 +28,7 @@ def demo_database(settings):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(viewport=DESKTOP)
         page = context.new_page()

@@ -89,6 +89,15 @@ def _kill(worker: subprocess.Popen) -> None:
     worker.wait(timeout=BOUND_S)
 
 
+def _end_what_it_left(worker: subprocess.Popen) -> None:
+    """The killed worker's scan pool (the forkserver and its children) lives on, orphaned, in the worker's own
+    session: end it, so no process of this test outlives the test (the resource tracker then exits by itself)."""
+    try:
+        os.killpg(worker.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass  # nothing left
+
+
 def test_a_scan_whose_worker_is_killed_fails_with_the_reason_and_leaves_no_files(
     scan_dirs, member_client, project, api_client
 ):
@@ -108,6 +117,7 @@ def test_a_scan_whose_worker_is_killed_fails_with_the_reason_and_leaves_no_files
     finally:
         if worker.poll() is None:
             _kill(worker)
+        _end_what_it_left(worker)
         blocker.rollback()
         blocker.close()
     assert ScanRun.objects.get(pk=scan_id).status == "running"  # what a dead worker leaves behind

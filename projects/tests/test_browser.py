@@ -10,6 +10,8 @@ from django.core import mail
 from django.test import Client
 
 from accounts.tests.mail import run_pending_jobs_beside_an_event_loop
+from conftest import BROWSER_WAIT_MS
+from dbooster.testing import playwright_session
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls in the
 # live server's fixtures would otherwise refuse to run next to it.
@@ -33,13 +35,11 @@ pytestmark = [
 ]
 
 
-def signed_in_page(live_server, user, *, timeout_ms: int = 30_000):
+def signed_in_page(live_server, user, *, timeout_ms: int = BROWSER_WAIT_MS):
     """A chromium page already signed in as `user` (the session cookie of a forced login): a generator for fixtures."""
-    from playwright.sync_api import sync_playwright
-
     client = Client()
     client.force_login(user)
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1100, "height": 800})
         context.add_cookies(
@@ -57,13 +57,11 @@ def signed_in_page(live_server, user, *, timeout_ms: int = 30_000):
 
 @pytest.fixture
 def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
+    with playwright_session() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
         context = browser.new_context(viewport={"width": 1000, "height": 720})
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(BROWSER_WAIT_MS)
         try:
             yield page
         finally:

@@ -7,6 +7,7 @@ import json
 import subprocess
 import tarfile
 import threading
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -83,7 +84,8 @@ class FakeGitHub:
     def repo_json(self, repo: dict) -> dict:
         return {
             **repo,
-            "id": abs(hash(repo["full_name"])) % 10**6,
+            "id": zlib.crc32(repo["full_name"].encode())
+            % 10**6,  # the same in every run (hash() is salted per process)
             "url": f"{self.url}/repos/{repo['full_name']}",
             "html_url": f"{self.url}/{repo['full_name']}",
             "pushed_at": "2026-11-01T12:00:00Z",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -85,3 +87,70 @@ def drop_database(url: str) -> None:
 
     with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
+
+
+# The advisory lock a paused sync waits on (advisory locks are per database: xdist workers do not share one).
+PAUSE_LOCK = 73_011
+
+
+class SyncPause:
+    """A sync's write of one index row held until `release()`: halfway through, for as long as the test looks.
+
+    A sleep in a trigger would leave the moment to the machine's load; a lock the test holds does not.
+    """
+
+    def __init__(self, holder: psycopg.Connection):
+        self.holder = holder
+        self.released = False
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Return once the sync's session waits on the lock (the bound only turns a hang into a failure)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            waiting = self.holder.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND NOT l.granted AND l.objid = %s AND d.datname = current_database()",
+                [PAUSE_LOCK],
+            ).fetchone()[0]
+            if waiting:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"the sync never reached the paused index row in {timeout:.0f} s")
+
+    def release(self) -> None:
+        if not self.released:
+            self.holder.execute("SELECT pg_advisory_unlock(%s)", [PAUSE_LOCK])
+            self.released = True
+
+
+@contextmanager
+def sync_paused_at_index(index_name: str):
+    """A trigger on DBooster's own snapshot table makes the sync wait, before writing `index_name`, on a lock held
+    here; the block gets a `SyncPause`. On exit the lock is released and the trigger dropped."""
+    from django.db import connection as django_db
+
+    own = django_db.settings_dict
+    conninfo = {"host": own["HOST"], "port": own["PORT"], "user": own["USER"], "dbname": own["NAME"]}
+    if own.get("PASSWORD"):
+        conninfo["password"] = own["PASSWORD"]
+    with psycopg.connect(**conninfo, autocommit=True) as holder:
+        holder.execute("SELECT pg_advisory_lock(%s)", [PAUSE_LOCK])
+        holder.execute(
+            f"""
+            CREATE FUNCTION pause_index_row() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF NEW.name = '{index_name}' THEN
+                PERFORM pg_advisory_lock({PAUSE_LOCK}); PERFORM pg_advisory_unlock({PAUSE_LOCK});
+              END IF;
+              RETURN NEW;
+            END $$;
+            CREATE TRIGGER pause_index_row BEFORE INSERT ON db_schema_indexes
+              FOR EACH ROW EXECUTE FUNCTION pause_index_row();
+            """
+        )
+        pause = SyncPause(holder)
+        try:
+            yield pause
+        finally:
+            pause.release()
+            holder.execute("DROP TRIGGER pause_index_row ON db_schema_indexes; DROP FUNCTION pause_index_row()")

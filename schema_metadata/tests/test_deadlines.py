@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from django.db import connections
 
 from schema_metadata import target
 from schema_metadata.models import DatabaseConnection
@@ -35,6 +36,8 @@ def _bounded(call):
             outcome["value"] = call()
         except BaseException as exc:  # noqa: BLE001 - handed to the test
             outcome["error"] = exc
+        finally:
+            connections.close_all()  # this thread's own: left to the garbage collector, it outlives the test
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

@@ -9,7 +9,7 @@ from dbooster.testing import RESET_THIS_DATABASE_STATEMENTS, run_pending_jobs
 from schema_metadata import catalog, services, target
 from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata, SchemaSync
 from schema_metadata.signals import schema_sync_finished
-from schema_metadata.tests.conftest import drop_database, run_sql
+from schema_metadata.tests.conftest import drop_database, run_sql, sync_paused_at_index
 from tests.factories import ProjectFactory
 
 TRICKY_SQL = """
@@ -326,35 +326,26 @@ def test_empty_database_then_tables_then_none(project, local_targets, scratch_da
 @pytest.mark.django_db(transaction=True)
 def test_readers_see_the_previous_snapshot_until_the_sync_commits(shop_connection):
     import threading
-    import time
 
     _sync(shop_connection)
     run_sql(shop_connection.url, "CREATE TABLE extra (id int PRIMARY KEY)")
     own = django_db.settings_dict
     reader_url = f"host={own['HOST']} port={own['PORT']} user={own['USER']} dbname={own['NAME']}"
     seen = {}
-    with django_db.cursor() as cur:
-        # Slow the write down on one row so a reader can look while the sync's transaction is open.
-        cur.execute(
-            """
-            CREATE FUNCTION slow_extra() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN IF NEW.name = 'extra_pkey' THEN PERFORM pg_sleep(1.5); END IF; RETURN NEW; END $$;
-            CREATE TRIGGER slow_extra BEFORE INSERT ON db_schema_indexes FOR EACH ROW EXECUTE FUNCTION slow_extra();
-            """
-        )
-    try:
 
-        def sync_in_thread():
-            from django.db import connections
+    def sync_in_thread():
+        from django.db import connections
 
-            try:
-                _sync(shop_connection)
-            finally:
-                connections.close_all()  # this thread's own connection, or the test database stays busy
+        try:
+            _sync(shop_connection)
+        finally:
+            connections.close_all()  # this thread's own connection, or the test database stays busy
 
-        syncing = threading.Thread(target=sync_in_thread)
+    syncing = threading.Thread(target=sync_in_thread)
+    # The sync's transaction stays open, rows written, while a reader looks: a lock the test holds, not a sleep.
+    with sync_paused_at_index("extra_pkey") as pause:
         syncing.start()
-        time.sleep(0.8)
+        pause.wait()
         with psycopg.connect(reader_url) as reader:
             seen["during"] = reader.execute(
                 "SELECT array_agg(DISTINCT table_name ORDER BY table_name) FROM db_schema_metadata "
@@ -365,10 +356,8 @@ def test_readers_see_the_previous_snapshot_until_the_sync_commits(shop_connectio
                 "SELECT status FROM schema_syncs WHERE connection_id = %s ORDER BY id DESC LIMIT 1",
                 [shop_connection.pk],
             ).fetchone()[0]
+        pause.release()
         syncing.join()
-    finally:
-        with django_db.cursor() as cur:
-            cur.execute("DROP TRIGGER slow_extra ON db_schema_indexes; DROP FUNCTION slow_extra()")
     assert seen == {"during": ["customers", "orders"], "running": "running"}
     assert SchemaMetadata.objects.filter(connection=shop_connection, table_name="extra").exists()
 
