@@ -89,7 +89,7 @@ def test_at_1100px_the_chat_takes_the_width_and_sql_blocks_are_readable(
     page.locator("#question").fill("How many films per rating?")
     page.locator("#send").click()
     block = page.locator(".bubble.assistant .sql-block code").last
-    expect(block).to_have_text(COUNT, timeout=60_000)  # states, not speed: the machine may be busy
+    expect(block).to_have_text(COUNT)
     widths = page.evaluate(
         """() => Object.fromEntries(['.workbench.assistant', '.workbench-main', '.workbench-side', '#chat-log']
              .map(s => [s, document.querySelector(s).getBoundingClientRect().width]))"""
@@ -112,7 +112,7 @@ def test_write_sql_that_changes_data_shows_a_draft_with_its_estimate(live_server
     page.locator("#question").fill("Remove the free payments")
     page.locator("#ask-sql").click()
     card = page.locator(".proposal").last
-    expect(card.locator("[data-state]")).to_have_text("draft", timeout=60_000)
+    expect(card.locator("[data-state]")).to_have_text("draft")
     expect(card).to_contain_text(delete)
     answer = page.locator(".bubble.assistant").last
     expect(answer.locator("[data-action=explain]")).to_have_count(1)
