@@ -3,11 +3,18 @@
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import exceptions
 from rest_framework_simplejwt import authentication as jwt_authentication
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow, get_md5_hash_password
 
 from accounts import selectors
 from accounts.models import SignInSession
+
+# Tokens this process has verified (signature, type, claims), by their exact bytes: a client sends the same
+# access token on every request until it expires, and checking its signature again each time costs more than the
+# rest of authentication (PyJWT validates every character of it in Python). Bounded: the oldest goes first.
+_verified_tokens: dict[bytes, object] = {}
+VERIFIED_TOKENS_KEPT = 4096
 
 
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
@@ -19,6 +26,26 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     and asking costs no extra query. The other checks are simplejwt's own (user exists, is active, password
     unchanged when revocation is on).
     """
+
+    def get_validated_token(self, raw_token):
+        """simplejwt's validation once per token and process; its expiry is checked again on every request.
+
+        Only these exact bytes, already verified under this process's key, are taken from memory; whatever
+        else a request sends goes through simplejwt. Whether the user, their session and their password still
+        allow the token is decided on every request by `get_user` (one query), never remembered.
+        """
+        token = _verified_tokens.get(raw_token)
+        if token is not None:
+            try:
+                token.check_exp(current_time=aware_utcnow())
+                return token
+            except TokenError:
+                _verified_tokens.pop(raw_token, None)  # expired: simplejwt's own answer below
+        token = super().get_validated_token(raw_token)
+        if len(_verified_tokens) >= VERIFIED_TOKENS_KEPT:
+            _verified_tokens.pop(next(iter(_verified_tokens)), None)
+        _verified_tokens[raw_token] = token
+        return token
 
     def get_user(self, validated_token):
         try:

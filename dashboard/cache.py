@@ -31,10 +31,15 @@ def version(org_id: int) -> str:
 
 
 def bump(org_id: int | None) -> None:
-    """The organization's dashboard counts changed: after the commit, the next read counts again."""
+    """The organization's dashboard counts changed: after the commit, the next read counts again.
+
+    The token is deleted, not replaced: the next reader makes a new one (`version`). A delete is one statement;
+    a set in the database cache is five (a transaction, a count of the whole table to cull it, a read, a write),
+    paid by every write the dashboard counts (each POST /query/optimize).
+    """
     if org_id is None:
         return
-    transaction.on_commit(lambda: cache.set(_version_key(org_id), uuid.uuid4().hex, timeout=None))
+    transaction.on_commit(lambda: cache.delete(_version_key(org_id)))
 
 
 def cached_counts(org_id: int, scope: str, compute) -> dict:

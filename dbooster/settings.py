@@ -91,14 +91,16 @@ INSTALLED_APPS = [
     "workflow",  # migration history only (its models moved to audit, notifications, approvals)
 ]
 
+# dbooster.middleware's are Django's and allauth's own, skipped by API requests that carry no session cookie
+# (signed in with a token): sessions, CSRF cookies and messages serve the pages and the sign-in flows only.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "dbooster.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "dbooster.middleware.CsrfViewMiddleware",
+    "dbooster.middleware.AuthenticationMiddleware",
+    "dbooster.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
 ]

@@ -120,15 +120,16 @@ def prepare_once(query: str) -> dict | None:
         return None
 
 
-def default_project_id(user) -> int | None:
+def default_project(user):
     """The seed's body is {"query"} alone: it runs on the user's current project (the only one when they have
-    not chosen); an organization without projects gets rules only; several projects and no choice is a 400."""
+    not chosen); an organization without projects gets rules only; several projects and no choice is a 400.
+    The project itself, read in the user's organization, so the service need not read it again."""
     current = project_selectors.current_project(user=user)
     if current is not None:
-        return current.pk
+        return current
     if not project_selectors.project_list(org=user.organization).exists():
         return None
-    return project_selectors.project_or_sole(org=user.organization, user=user).pk
+    return project_selectors.project_or_sole(org=user.organization, user=user)
 
 
 class OptimizeView(APIView):
@@ -142,13 +143,14 @@ class OptimizeView(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         prepared = prepare_once(v["query"])  # before which project: a query that does not parse is the news
-        project_id = v["project"]
+        project_id, project = v["project"], None
         if project_id is None and v["connection"] is None and "project" not in request.data:
-            project_id = default_project_id(request.user)
+            project = default_project(request.user)
         run = services.optimize_query(
             user=request.user,
             query=v["query"],
             project_id=project_id,
+            project=project,
             connection_id=v["connection"],
             use_ai=v["ai"],
             verify=v["verify"],

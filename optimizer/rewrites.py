@@ -645,14 +645,42 @@ REWRITERS = (
 )
 
 
+# What a query must contain for each rewriter to have anything to do (necessary, not sufficient): each rewriter
+# parses a fresh tree of its own (it changes it), so one that cannot apply is not asked. Read from the one tree
+# `rewrite` parses first: node type names, "OR" for an OR, "OFFSET" for a statement with an OFFSET.
+NEEDS = {
+    rewrite_not_in: {"SubLink"},
+    rewrite_or_union: {"OR"},
+    rewrite_correlated_select: {"SubLink"},
+    rewrite_count_exists: {"FuncCall"},
+    rewrite_sargable_dates: {"FuncCall", "TypeCast"},  # either: date_trunc(), date(), extract() or ::date
+    rewrite_keyset: {"OFFSET"},
+}
+
+
+def _features(statements) -> set[str]:
+    found = set()
+    for statement in statements:
+        if getattr(statement.stmt, "limitOffset", None) is not None:
+            found.add("OFFSET")
+        for node in walk(statement):
+            found.add(type(node).__name__)
+            if isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.OR_EXPR:
+                found.add("OR")
+    return found
+
+
 def rewrite(sql: str, schema: SchemaInfo | None = None) -> list[Rewrite]:
     """Every deterministic rewrite that applies to `sql`; each output has been re-parsed."""
     try:
-        parse_sql(sql)
+        features = _features(parse_sql(sql))
     except Exception:  # noqa: BLE001 - an unparsable query has no rewrites; analyze() reports the syntax error
         return []
     out = []
     for rewriter in REWRITERS:
+        needs = NEEDS.get(rewriter)  # a rewriter not listed is always asked
+        if needs is not None and not needs & features:
+            continue
         try:
             results = rewriter(sql, schema)
         except Skip:
@@ -673,4 +701,4 @@ def _parses(sql: str) -> bool:
         return False
 
 
-__all__ = ["REWRITERS", "REWRITE_RULES", "Rewrite", "rewrite"]
+__all__ = ["NEEDS", "REWRITERS", "REWRITE_RULES", "Rewrite", "rewrite"]

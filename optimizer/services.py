@@ -47,9 +47,15 @@ logger = logging.getLogger(__name__)
 # --- inputs ----------------------------------------------------------------
 
 
-def resolve_target(*, org, project_id=None, connection_id=None):
-    """(project, connection) for the request, both in `org`; the project's default connection if none named."""
-    project = project_get(org=org, pk=project_id) if project_id is not None else None
+def resolve_target(*, org, project_id=None, connection_id=None, project=None):
+    """(project, connection) for the request, both in `org`; the project's default connection if none named.
+
+    `project`: one the caller already read in `org` (instead of `project_id`).
+    """
+    if project is not None and project.organization_id != org.pk:
+        raise ValueError("the project is not in the organization")
+    if project is None and project_id is not None:
+        project = project_get(org=org, pk=project_id)
     connection = None
     if connection_id is not None:
         connection = connection_in_org(org=org, pk=connection_id, project=project)
@@ -539,17 +545,19 @@ def optimize_query(
     request=None,
     on_step=None,
     prepared: dict | None = None,
+    project=None,
 ) -> OptimizationRun:
     """Plan, lint, ask the AI, verify rewrites and store the run; `on_step(text)` hears each step as it starts.
 
     `prepared`: what `prepare(query)` answered, when the caller already asked (the query is parsed once).
+    `project`: the project when the caller already read it in the user's organization (instead of `project_id`).
     """
     step = on_step or (lambda text: None)
     org = user.organization
     step("Reading the query")
     prepared = prepared or prepare(query)
     sql = prepared["sql"]
-    project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
+    project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id, project=project)
     min_gain = settings.OPTIMIZER_MIN_COST_GAIN
     state = _State()
 
