@@ -12,8 +12,9 @@ core, each in its own process, and prints the medians of both figures for both: 
 seconds. CPU is what the process and its helpers used, read from the kernel's accounting (wait4 for
 ripgrep; for the scan, its process and its warm extraction pool before and after the scan, as a scan
 worker keeps that pool between scans), so a loaded machine does not distort it the way it distorts
-wall time. Also printed: files/s, MB/s, and peak memory (the scan
-process plus the forkserver and pool workers, sampled from outside).
+wall time; pool processes are read from the scheduler's nanosecond counters (/proc/<pid>/schedstat),
+not 10 ms ticks. Also printed: files/s, MB/s, and peak memory (the scan process plus the forkserver
+and pool workers, sampled from outside); with --corpora, each archive's rejected candidates by reason.
 """
 
 from __future__ import annotations
@@ -223,18 +224,39 @@ def _cpu_seconds(usage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _tree_cpu_seconds() -> float:
-    """CPU seconds of this process and every live descendant (the shared pool's workers)."""
+def _process_cpu_seconds(process) -> float:
+    """CPU seconds of one live process. The kernel's scheduler statistics count nanoseconds; the
+    user and system times of /proc/<pid>/stat count 10 ms ticks, too coarse for a scan of a small
+    tree that takes a few ticks per process (a difference of two readings is off by up to a tick each)."""
+    try:
+        with open(f"/proc/{process.pid}/schedstat") as stats:
+            return int(stats.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return sum(process.cpu_times()[:2])
+
+
+def _tree_cpu_seconds(own_first: bool) -> float:
+    """CPU seconds of this process and every live descendant (the shared pool's workers).
+
+    Listing the descendants costs this process a few milliseconds: read its own time after the
+    listing before the scan (`own_first=False`) and before it after the scan, so that the
+    measurement is not counted as the scan's."""
     import psutil
 
     me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
+    own = _process_cpu_seconds(me) if own_first else 0.0
+    total = 0.0
     for child in me.children(recursive=True):
         try:
-            total += sum(child.cpu_times()[:2])
+            total += _process_cpu_seconds(child)
         except psutil.Error:
             continue
-    return total
+    return total + (own if own_first else _process_cpu_seconds(me))
+
+
+def reason_kind(reason: str) -> str:
+    """A rejection reason without its particulars (the parser's message, a line number)."""
+    return reason.split(":", 1)[0].split(" (", 1)[0]
 
 
 def scan_child(directory: str, workers: int) -> None:
@@ -244,22 +266,26 @@ def scan_child(directory: str, workers: int) -> None:
     scan's CPU is then this process's plus the pool processes', read from the kernel (psutil) before
     and after the scan, the same accounting ripgrep gets (resource usage of its process).
     """
-    found = {"occurrences": 0, "rejected": 0}
+    found = {"occurrences": 0, "rejected": 0, "reasons": {}}
+    reasons = found["reasons"]
 
     def on_results(chunk):
         for result in chunk.results:
             found["occurrences"] += len(result.occurrences)
             found["rejected"] += len(result.rejected)
+            for rejected in result.rejected:
+                kind = reason_kind(rejected.reason)
+                reasons[kind] = reasons.get(kind, 0) + 1
 
     if workers:
         warm_pool(workers)
-    cpu_before = _tree_cpu_seconds()
+    cpu_before = _tree_cpu_seconds(own_first=False)
     own_before = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
     start = time.perf_counter()
     totals = scan_tree(directory, on_results=on_results, workers=workers)
     wall = time.perf_counter() - start
-    cpu = _tree_cpu_seconds() - cpu_before
     cpu_self = _cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - own_before
+    cpu = _tree_cpu_seconds(own_first=True) - cpu_before
     figures = {"wall": wall, "cpu": cpu, "cpu_self": cpu_self, "cpu_pool": cpu - cpu_self}
     figures.update(files=totals.files, bytes=totals.bytes, **found)
     figures["own_peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -365,6 +391,9 @@ def bench_corpora(corpora: Path, workers: int, repeat: int) -> None:
             f"{last['rejected']:>8} {scan_cpu:>10.2f} {rg_cpu:>8.2f} {ratio:>6.1f} {scan_wall:>11.2f} "
             f"{rg_wall:>9.2f} {peak / 1e6:>7.0f}"
         )
+        if last["reasons"]:
+            kinds = sorted(last["reasons"].items(), key=lambda item: -item[1])
+            print("    rejected: " + "; ".join(f"{count} {kind}" for kind, count in kinds))
     print(f"worst CPU ratio scan / ripgrep: {worst:.1f}x (target: within 10x on every archive)")
     print(f"load average after the run: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 

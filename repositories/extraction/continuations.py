@@ -28,7 +28,7 @@ _ASSIGNED = re.compile(
 _SCOPE_START = {
     "php": r"function\b(?<![\w$]function)",
     "javascript": r"function\b(?<![\w$]function)|=>\s*\{|^[ \t]*(?:(?:public|private|protected|static|async|get|set)\s+)*[\w$]+\s*\([^)\n]*\)\s*(?::[^{\n]+)?\{",
-    "go": r"^func\b",
+    "go": r"func\b(?<=^func)",
     "java": r"^[ \t]*(?:(?:public|private|protected|static|final|synchronized|abstract)\s+)+[\w<>\[\], ?.]+\s+\w+\s*\(",
     "kotlin": r"fun\b(?<!\wfun)",
     "csharp": r"^[ \t]*(?:(?:public|private|protected|internal|static|async|override|virtual)\s+)+[\w<>\[\], ?.]+\s+\w+\s*\(",
@@ -43,6 +43,9 @@ _SCOPE_START["typescript"] = _SCOPE_START["javascript"]
 _SCOPES = {language: re.compile(pattern, re.MULTILINE) for language, pattern in _SCOPE_START.items()}
 # The operators that extend a string in place, per language (`name = name + ...` in every one).
 _EXTEND = {"php": r"\.=", "ruby": r"\+=|<<", "erb": r"\+=|<<", "elixir": r"<>"}
+# The same operators as plain text: a function without any, where the name is not written three times
+# (its assignment, then `name = name + ...`), extends nothing, and the searches below are skipped.
+_OPERATORS = {"php": (".=",), "ruby": ("+=", "<<"), "erb": ("+=", "<<"), "elixir": ("<>",)}
 
 
 def _name_before(source: str, offset: int) -> str | None:
@@ -143,8 +146,13 @@ class Extensions:
         name = _name_before(source, offset)
         if name is None:
             return None
-        variable = _Name(source, name, self.language)
         scope_start, scope_end = self.scope(offset, end)
+        operators = _OPERATORS.get(self.language, ("+=",))
+        if source.count(name, scope_start, scope_end) < 3 and all(
+            source.find(operator, scope_start, scope_end) == -1 for operator in operators
+        ):
+            return None
+        variable = _Name(source, name, self.language)
         # Later: up to the next assignment of the name (a new string) or the end of the function.
         following = next(variable.assignments(end, scope_end), None)
         limit = following[0] if following else scope_end

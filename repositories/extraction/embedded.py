@@ -194,25 +194,45 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _parent(lines: list[str], index: int) -> int | None:
-    """The index of the nearest line above `index` indented less than it, or None."""
-    indent = _indent(lines[index])
-    while index > 0 and indent > 0:
-        index -= 1
-        line = lines[index]
-        if line.strip() and not line.lstrip().startswith("#") and _indent(line) < indent:
-            return index
-    return None
+class _Outline:
+    """The lines of a YAML file and each one's parent: the nearest line above it indented less (blank
+    lines and comments aside). A parent found once is remembered, and the search jumps over what it
+    knows: every line between a line and that line's parent is indented at least as deep. Walking up
+    line by line made a long file quadratic (each metric's key walked back over every metric above)."""
 
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        self._parents: dict[int, int | None] = {}
 
-def _keys_above(lines: list[str], index: int) -> list[str]:
-    """The keys of up to ANCESTORS mappings around line `index`, nearest first."""
-    keys = []
-    while len(keys) < ANCESTORS and (index := _parent(lines, index)) is not None:
-        key = _KEY_LINE.match(lines[index])
-        if key:
-            keys.append(key.group("key"))
-    return keys
+    def parent(self, index: int) -> int | None:
+        if index in self._parents:
+            return self._parents[index]
+        lines, known = self.lines, self._parents
+        indent = _indent(lines[index])
+        found, above = None, index - 1 if indent > 0 else -1
+        while above >= 0:
+            line = lines[above]
+            if line.strip() and not line.lstrip().startswith("#"):
+                if _indent(line) < indent:
+                    found = above
+                    break
+                if above in known:  # indented at least as deep: its own parent is the next to look at
+                    if known[above] is None:
+                        break
+                    above = known[above]
+                    continue
+            above -= 1
+        known[index] = found
+        return found
+
+    def keys_above(self, index: int) -> list[str]:
+        """The keys of up to ANCESTORS mappings around line `index`, nearest first."""
+        keys = []
+        while len(keys) < ANCESTORS and (index := self.parent(index)) is not None:
+            key = _KEY_LINE.match(self.lines[index])
+            if key:
+                keys.append(key.group("key"))
+        return keys
 
 
 def _block(lines: list[str], opener: int) -> tuple[int, int]:
@@ -229,8 +249,8 @@ def _block(lines: list[str], opener: int) -> tuple[int, int]:
     return end, width or 0
 
 
-def _hint(lines: list[str], index: int, key: str) -> str:
-    keys = [key, *_keys_above(lines, index)]
+def _hint(outline: _Outline, index: int, key: str) -> str:
+    keys = [key, *outline.keys_above(index)]
     return API if any(_SQL_KEY.search(name) for name in keys) else ""
 
 
@@ -241,6 +261,7 @@ def yaml_candidates(source: str, hit_lines: list[int] | None = None) -> list[Can
     if hit_lines is None:
         hit_lines = yaml_gate(source.lower().encode())
     lines = source.split("\n")
+    outline = _Outline(lines)
     found: list[Candidate] = []
     covered = -1  # the last line of the last block read: hits inside it are its own lines
     for number in hit_lines:
@@ -256,11 +277,11 @@ def yaml_candidates(source: str, hit_lines: list[int] | None = None) -> list[Can
             if scalar is not None and looks_like_sql(scalar[0]):
                 text, offset = scalar
                 column = line.start("value") + offset + 1
-                found.extend(placed(text, number, column, 0, _hint(lines, index, line.group("key") or "")))
+                found.extend(placed(text, number, column, 0, _hint(outline, index, line.group("key") or "")))
             continue
         else:
             # Text alone on its line: the first statement of a block scalar opened above it, or nothing.
-            opener = _parent(lines, index)
+            opener = outline.parent(index)
         block = _BLOCK_OPENER.search(lines[opener]) if opener is not None else None
         if block is None:
             continue
@@ -273,7 +294,7 @@ def yaml_candidates(source: str, hit_lines: list[int] | None = None) -> list[Can
         if not looks_like_sql(text):
             continue
         key = _KEY_LINE.match(lines[opener])
-        hint = _hint(lines, opener, key.group("key") if key else "")
+        hint = _hint(outline, opener, key.group("key") if key else "")
         if folded:
             found.append(Candidate(text, opener + 2, width + 1, hint=hint))
         else:

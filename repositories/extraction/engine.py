@@ -15,13 +15,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from itertools import accumulate
+from typing import NamedTuple
 
 from repositories.extraction.continuations import Extensions, extended_reason
 from repositories.extraction.embedded import psql_candidates, yaml_candidates, yaml_gate
-from repositories.extraction.literals import COMPILED, literal_candidates
+from repositories.extraction.literals import COMPILED, LineTable, literal_candidates
 from repositories.extraction.python_lang import doctest_candidates, python_candidates
-from repositories.extraction.sql import QUERY_API_NAMES, SQL_KEYWORDS_BYTES, analyse, looks_like_sql
+from repositories.extraction.sql import (
+    API_NAMES,
+    QUERY_API_NAMES,
+    SQL_KEYWORDS_BYTES,
+    analyse,
+    looks_like_sql,
+)
 from repositories.extraction.sqlfile import sql_file_candidates, sql_template_candidates
 from repositories.extraction.types import Candidate, FileResult, Occurrence, Rejected
 
@@ -138,7 +144,31 @@ def context_around(lines: list[str], line: int) -> str:
     return "\n".join(chosen)
 
 
-_STATEMENT = rb"(?:select|insert|update|delete|with|create|alter|drop|truncate|merge|copy)\b"
+_KEYWORDS = (
+    b"select",
+    b"insert",
+    b"update",
+    b"delete",
+    b"with",
+    b"create",
+    b"alter",
+    b"drop",
+    b"truncate",
+    b"merge",
+    b"copy",
+)
+_STATEMENT = rb"(?:" + b"|".join(_KEYWORDS) + rb")\b"
+# The same keywords grouped by first letter, behind a class of those letters: at a quote that no
+# keyword follows (most of them), one class test fails instead of eleven alternatives.
+_INITIALS = sorted({keyword[:1] for keyword in _KEYWORDS})
+_STATEMENT_BY_INITIAL = (
+    rb"(?:"
+    + b"|".join(
+        re.escape(initial) + rb"(?:" + b"|".join(k[1:] for k in _KEYWORDS if k.startswith(initial)) + rb")"
+        for initial in _INITIALS
+    )
+    + rb")\b"
+)
 # One pass of bytes.translate lower-cases a file and turns every quote character into `"`: the
 # gate then needs one regex pass instead of one per quote character. A pattern that starts with
 # one literal character is searched for at C speed, several times faster than a character class.
@@ -147,12 +177,52 @@ _FOLD = bytes.maketrans(
     bytes(range(ord("a"), ord("z") + 1)) + b'""',
 )
 _LEAD = rb"(?:[\s(]|\\[nrt\n]|--[^\n\\]*(?:\\n|\n)|/\*[\s\S]*?\*/)*"  # blanks, (, escapes, SQL comments
-# A literal opening with a statement keyword, or one right after `(`, `[` or a `sql` tag: that one
-# may be a fragment given to a query API, which _QUERY_API_BEFORE then checks. One pass for both;
-# one fixed-width lookbehind (`ql"` stands for `sql"`) is cheaper than three.
-# A `[` counts only after a non-word character (`where=["...`, a list): `$lang['str']` and `row["id"]`
-# are subscripts, by the thousand in a translation file, and each match costs a Python step.
-_QUOTE_GATE = re.compile(b'"(?:' + _LEAD + _STATEMENT + rb'|(?<=(?:.\(|[^\w\])]\[|[(\[][ rbuf@$]|ql)"))')
+# A keyword that closes its literal (`'Select'`, `"update" => ...`, `value=\"delete\"`) is a word of a UI
+# or a map key, by the hundred in a translation file: no statement is one keyword. It may still open a
+# statement that the next literal goes on with (`"SELECT" . " * FROM t"`).
+_OPENING_STATEMENT = _STATEMENT_BY_INITIAL + rb'(?!\\?"(?!\s*[.+]))'
+# A literal opening with a statement keyword. Every quote of a file is tried (most are not followed
+# by a keyword, and closing quotes are tried too), so the common case is kept short: blanks and `(`
+# in one possessive run, then the keyword; escapes and SQL comments only when one comes next.
+_KEYWORD_GATE = re.compile(
+    b'"[\\s(]*+(?=['
+    + b"".join(_INITIALS)
+    + rb"\\/-])(?:"
+    + _OPENING_STATEMENT
+    + b"|(?=\\\\[nrt\\n]|--|/\\*)"
+    + _LEAD
+    + b"+"
+    + _OPENING_STATEMENT
+    + b")"
+)
+
+
+# A literal right after `(` (and one blank or string prefix) is looked at only when the word before
+# the `(` is a query API's name (a fixed-width lookbehind per length of name), so the calls of
+# ordinary functions (`_("label")`, `setValue("x")`, by the ten thousand in a large tree) never cost
+# a Python step. A blank, `>` or `!` before the `(` (`query (`, `query<Row>(`, `query!(`) leaves it to
+# _QUERY_API_BEFORE. A separate pass from the keyword gate: it tries only the file's `(`, not every quote.
+def _after_api_name(tail: bytes) -> bytes:
+    """Lookbehinds, one per length of name, for a query API's name and then `tail`."""
+    lengths = sorted({len(name) for name in API_NAMES})
+    return b"|".join(
+        rb"(?<=[^\w](?:"
+        + b"|".join(re.escape(name).encode() for name in sorted(API_NAMES) if len(name) == length)
+        + rb")"
+        + tail
+        + rb")"
+        for length in lengths
+    )
+
+
+# Django's extra(where=["..."]) opens with the call's `(` too.
+_PAREN_GATE = re.compile(
+    rb'\((?:"(?:' + _after_api_name(rb'\("') + rb'|(?<=[ \t>!]\("))'
+    rb'|[ rbuf@$]"(?:' + _after_api_name(rb'\(."') + rb'|(?<=[ \t>!]\(."))'
+    rb'|\s*+where\s*=\s*\[[ rbuf@$]?")'
+)
+# A `sql` tag (sql`...`, `ql"` after folding) only tags a JavaScript template.
+_TAGGED = ("javascript", "typescript")
 _QUERY_API_BEFORE = re.compile(
     rb"(?:\b(?:" + QUERY_API_NAMES.encode() + rb")\s*\(\s*(?:where\s*=\s*\[\s*)?|\bsql)[rbuf@$]{0,2}\"\Z"
 )
@@ -208,41 +278,67 @@ def fold(data: bytes) -> bytes:
     return data.translate(_FOLD)
 
 
-def gate_lines(folded: bytes, language: str = "") -> tuple[list[int], list[int]]:
+def _openings(folded: bytes, language: str) -> list[tuple[int, int]]:
+    """(start, end) of each place a SQL-looking literal may open, in order: a keyword opening a literal
+    (start: its quote; end: after the keyword), a heredoc or %-literal whose body opens with one, or a
+    literal that only a query API can make SQL (start: its quote, end: start + 1), checked by the caller."""
+    found = {match.start(): match.end() for match in _KEYWORD_GATE.finditer(folded)}
+    for gate in _EXTRA_GATES.get(language, ()):
+        for match in gate.finditer(folded):
+            found.setdefault(match.start(), match.end())
+    for match in _PAREN_GATE.finditer(folded):
+        found.setdefault(match.end() - 1, match.end())
+    if language in _TAGGED:
+        position = folded.find(b'ql"')
+        while position != -1:
+            found.setdefault(position + 2, position + 3)
+            position = folded.find(b'ql"', position + 3)
+    return sorted(found.items())
+
+
+class Gate(NamedTuple):
+    """Where a file's SQL-looking literals may be (see gate_lines)."""
+
+    opening: list[int]  # lines where a literal opens
+    lines: list[int]  # those and the lines of the keywords after them
+    # Byte offset where each opening line starts: the extractors' windows, without splitting the
+    # whole file into lines when the text's offsets are its bytes' (ASCII, or decoded as Latin-1).
+    starts: dict[int, int]
+
+
+def gate_lines(folded: bytes, language: str = "") -> Gate:
     """Lines where a SQL-looking literal may start: its opening quote or heredoc marker.
 
-    `folded` is fold() of the file. Returns (opening lines, opening and keyword lines). Files with
-    none hold no SQL literal and are skipped without parsing; in the others these lines tell the
-    extractors where to look.
+    `folded` is fold() of the file. Returns (opening lines, opening and keyword lines, where the
+    opening lines start). Files with none hold no SQL literal and are skipped without parsing; in
+    the others these lines tell the extractors where to look.
     """
-    gates = (_QUOTE_GATE, *_EXTRA_GATES.get(language, ()))
-    matches = [match for gate in gates for match in gate.finditer(folded)]
-    if not matches:
-        return [], []
-    if len(gates) > 1:
-        matches.sort(key=lambda m: m.start())
-    opening_lines, lines = set(), set()
+    openings = _openings(folded, language)
+    if not openings:
+        return Gate([], [], {})
+    opening_lines, lines, starts = set(), set(), {}
     line, position = 1, 0
     api_before = _QUERY_API_BEFORE.search
-    for match in matches:
-        start = match.start()
-        if match.end() == start + 1:
-            # `$lang['key']`, `row["id"]`: a subscript, unless it is Django's extra(where=[...]).
-            if folded[start - 1 : start] == b"[" and b"where" not in folded[max(0, start - 16) : start]:
-                continue
+    for start, end in openings:
+        if end == start + 1:
             quick = _api_call_before(folded, start)
             if quick is False or (quick is None and api_before(folded, max(0, start - 48), start + 1) is None):
                 continue  # a literal after `(` that is not given to a query API
-        line += folded.count(b"\n", position, match.start())
-        position = match.start()
+        line += folded.count(b"\n", position, start)
+        position = start
+        if line not in starts:
+            starts[line] = folded.rfind(b"\n", 0, position) + 1
         opening_lines.add(line)
         lines.add(line)
-        lines.add(line + folded.count(b"\n", match.start(), match.end()))
-    return sorted(opening_lines), sorted(lines)
+        lines.add(line + folded.count(b"\n", start, end))
+    return Gate(sorted(opening_lines), sorted(lines), starts)
 
 
-def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]] | None = None) -> list[Candidate]:
-    """`gate` is gate_lines() of the file: (opening lines, opening and keyword lines); None: look everywhere."""
+def candidates_for(
+    source: str, language: str, gate: tuple[list[int], list[int]] | None = None, table: LineTable | None = None
+) -> list[Candidate]:
+    """`gate` is gate_lines() of the file: (opening lines, opening and keyword lines); None: look everywhere.
+    `table`: the file's LineTable, shared with the caller."""
     if language == "sql":
         return sql_file_candidates(source)
     if language == "sql-template":
@@ -251,13 +347,13 @@ def candidates_for(source: str, language: str, gate: tuple[list[int], list[int]]
         found = python_candidates(source, gate[1] if gate else None)
         return found if found is not None else literal_candidates(source, "python")
     if language == "doctest":
-        return doctest_candidates(source)
+        return doctest_candidates(source, gate[1] if gate else None)
     if language in EMBEDDED:
         return embedded_candidates(source, language, gate[0] if gate else None)
     if language == "erb":
-        return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None)
+        return literal_candidates(erb_code(source), "ruby", gate[0] if gate else None, table)
     if language in COMPILED:
-        return literal_candidates(source, language, gate[0] if gate else None)
+        return literal_candidates(source, language, gate[0] if gate else None, table)
     return []
 
 
@@ -296,15 +392,22 @@ def _statement_position(candidate: Candidate, text: str, offset: int, language: 
 
 
 def extract_source(
-    source: str, path: str, language: str, gate: tuple[list[int], list[int]] | None = None
+    source: str,
+    path: str,
+    language: str,
+    gate: tuple[list[int], list[int]] | None = None,
+    line_starts: dict[int, int] | None = None,
 ) -> FileResult:
-    """Every SQL statement of one file's text, and every SQL-looking string that is not SQL."""
+    """Every SQL statement of one file's text, and every SQL-looking string that is not SQL.
+
+    `line_starts`: offsets in `source` where some lines start, known already (see Gate.starts)."""
     result = FileResult(path=path, language=language, size=len(source))
-    candidates = candidates_for(source, language, gate)
+    table = LineTable(source, line_starts)
+    candidates = candidates_for(source, language, gate, table)
     if not candidates:
         return result
-    lines = source.split("\n")
-    extended = _Extensions(source, language)
+    lines = table.lines
+    extended = _Extensions(source, language, table)
     for candidate in candidates:
         # The whole text is analysed (never a cut of it: that would store a statement cut short);
         # what is too large for the parser is refused by its size, see sql.too_large_to_parse.
@@ -341,16 +444,14 @@ def extract_source(
 class _Extensions:
     """Whether the code goes on extending a candidate's string after writing it (see continuations.py)."""
 
-    def __init__(self, source: str, language: str):
-        self.source = source
+    def __init__(self, source: str, language: str, table: LineTable):
         self.language = language
         self.check = Extensions(source, language)
-        self._offsets: list[int] | None = None
+        self.table = table
 
     def _offset(self, line: int, column: int) -> int:
-        if self._offsets is None:  # only files with a kept candidate pay for the line table
-            self._offsets = [0, *accumulate(len(line) + 1 for line in self.source.split("\n"))][:-1]
-        return self._offsets[min(line, len(self._offsets)) - 1] + column - 1
+        starts = self.table.starts  # only files with a kept candidate pay for the line table
+        return starts[min(line, len(starts)) - 1] + column - 1
 
     def reason(self, candidate: Candidate) -> str:
         if self.language in ("sql", "sql-template", "doctest") or not candidate.end_line:
@@ -360,7 +461,7 @@ class _Extensions:
         extended = self.check.extension_of(start, end)
         if extended is None:
             return ""
-        return extended_reason(bisect_right(self._offsets, extended), self.language)
+        return extended_reason(bisect_right(self.table.starts, extended), self.language)
 
 
 def _read(absolute: str) -> bytes:
@@ -427,11 +528,14 @@ def extract_file(absolute: str, relative: str) -> FileResult | None:
         gate = gate_lines(folded, language)
         if not gate[0]:
             return FileResult(path=relative, language=language, size=len(data))
+    one_byte_characters = data.isascii()
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError:
         source = data.decode("latin-1")  # older trees: every byte is a character, offsets stay right
-    result = extract_source(source, relative, language, gate)
+        one_byte_characters = True
+    starts = gate.starts if isinstance(gate, Gate) and one_byte_characters else None
+    result = extract_source(source, relative, language, gate, starts)
     result.size = len(data)
     return result
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from itertools import accumulate
+from operator import add
 
 from repositories.extraction.sql import (
     API,
@@ -24,8 +25,14 @@ from repositories.extraction.types import Candidate
 _LINE_COMMENT = r"(?P<comment>//[^\n]*|/\*[\s\S]*?\*/)"
 _HASH_COMMENT = r"(?P<comment>\#(?!\{)[^\n]*)"
 _SLASH_AND_HASH_COMMENTS = r"(?P<comment>//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/)"
-_DQ = r'"(?:[^"\\\n]|\\.)*"'
-_SQ = r"'(?:[^'\\\n]|\\.)*'"
+# A quoted literal with backslash escapes, as an unrolled loop with possessive repeats: a run of
+# plain characters is one step of the regex engine, not one alternation per character (long SQL
+# strings are what these files are read for). The alternatives exclude each other, so it matches
+# what `"(?:[^"\\]|\\.)*"` matches.
+_DQ = r'"[^"\\\n]*+(?:\\.[^"\\\n]*+)*+"'
+_SQ = r"'[^'\\\n]*+(?:\\.[^'\\\n]*+)*+'"
+_DQ_MULTILINE = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_SQ_MULTILINE = r"'[^'\\]*+(?:\\.[^'\\]*+)*+'"
 
 # A JS template literal whose interpolations may hold objects and templates of their own
 # (`${sql.join(items, sql`, `)}`, `${cond ? sql`AND x = ${y}` : sql``}`), two levels deep.
@@ -46,19 +53,21 @@ PATTERNS = {
     + rf"|(?P<csinterp>\${_DQ})|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
     "php": _SLASH_AND_HASH_COMMENTS
     + r"|(?P<heredoc><<<[ \t]*(?P<hq>['\"]?)(?P<htag>[A-Za-z_]\w*)(?P=hq)[^\n]*\n(?P<hbody>[\s\S]*?)\n[ \t]*(?P=htag)\b)"
-    + r"|(?P<phpdq>\"(?:[^\"\\]|\\.)*\")|(?P<phpsq>'(?:[^'\\]|\\.)*')",
+    + rf"|(?P<phpdq>{_DQ_MULTILINE})|(?P<phpsq>{_SQ_MULTILINE})",
     "ruby": r"(?P<rheredoc><<[~-]?(?P<rq>['\"]?)(?P<rtag>[A-Z_][A-Z0-9_]*)(?P=rq)[^\n]*\n(?P<rbody>[\s\S]*?)^[ \t]*(?P=rtag)\b)"
     + "|"
     + _HASH_COMMENT
     + r"|(?P<rpct>%[qQ]?(?:\((?P<pp>[^()]*)\)|\{(?P<pb>[^{}]*)\}|\[(?P<pk>[^\[\]]*)\]))"
-    + r"|(?P<rdq>\"(?:[^\"\\]|\\.)*\")|(?P<rsq>'(?:[^'\\]|\\.)*')",
+    + rf"|(?P<rdq>{_DQ_MULTILINE})|(?P<rsq>{_SQ_MULTILINE})",
     "elixir": _HASH_COMMENT
     + r'|(?P<exheredoc>"""[\s\S]*?""")'
     + r"|(?P<exsigil>~[sSqQ](?:\((?P<sp>[^()]*)\)|\[(?P<sk>[^\[\]]*)\]|\{(?P<sb>[^{}]*)\}|\"(?P<sd>(?:[^\"\\]|\\.)*)\"))"
-    + r'|(?P<rdq>"(?:[^"\\]|\\.)*")',
+    + rf"|(?P<rdq>{_DQ_MULTILINE})",
     "c": _LINE_COMMENT + rf"|(?P<dq>{_DQ})|(?P<rune>{_SQ})",
     "rust": _LINE_COMMENT
-    + r'|(?P<rsraw>r(?P<hashes>#*)"[\s\S]*?"(?P=hashes))|(?P<dq>"(?:[^"\\]|\\.)*")|(?P<rune>\'(?:[^\'\\\n]|\\.){1,8}\')',
+    + r'|(?P<rsraw>r(?P<hashes>#*)"[\s\S]*?"(?P=hashes))'
+    + rf"|(?P<dq>{_DQ_MULTILINE})"
+    + r"|(?P<rune>'(?:[^'\\\n]|\\.){1,8}')",
 }
 # Only for Python files that `ast` cannot parse (Python 2, templates).
 PATTERNS["python"] = (
@@ -248,8 +257,11 @@ def literal_value(kind: str, match: re.Match) -> tuple[str, int] | None:
 
 
 # `sqlDropTable = "..."`, `const QUERY = ...`, `$sql = ...`: a name that says the string is SQL.
+# `\b` first: a search tries every position of its window, and without it each one inside a word
+# read the rest of the word and backed off through it (a name that holds the word matches as well
+# from where it starts).
 _SQL_NAME_BEFORE = re.compile(
-    r"(?i:\w*(?:sql|query|stmt|statement)s?\w*)\s*(?::=|=|:)\s*(?:(?:fmt\.Sprintf|String\.format|sprintf)\(\s*)?$"
+    r"\b(?i:\w*(?:sql|query|stmt|statement)s?\w*)\s*(?::=|=|:)\s*(?:(?:fmt\.Sprintf|String\.format|sprintf)\(\s*)?$"
 )
 
 
@@ -258,13 +270,20 @@ def _last_code_character(text: str) -> str:
     return text.rstrip()[-1:]
 
 
+_SQL_NAME_WORDS = ("sql", "query", "stmt", "statement")
+
+
 def _reaches_query_api(source: str, start: int) -> bool:
     """Given straight to a query API, or kept under a name that says it is SQL."""
     if given_to_query_api(source, start):
         return True
     # `name = "..."`, `name: "..."`, `name := fmt.Sprintf("..."`: only then can a name say it is SQL
     # (the anchored search below tries every position of its window, so it runs only then).
-    if _last_code_character(source[max(0, start - 80) : start]) not in ("=", ":", "("):
+    window = source[max(0, start - 80) : start]
+    if _last_code_character(window) not in ("=", ":", "("):
+        return False
+    lowered = window.lower()
+    if not any(word in lowered for word in _SQL_NAME_WORDS):
         return False
     return _SQL_NAME_BEFORE.search(source, max(0, start - 80), start) is not None
 
@@ -278,18 +297,19 @@ def _hint(language: str, source: str, start: int, end: int) -> str:
     before = source[max(0, start - 120) : start]
     if not before.rstrip().endswith(_HINT_ENDS):
         return ""
-    if _MOCK_BEFORE.search(before):
+    # Each pattern is searched for only when its word is there: a search tries every position.
+    if "Expect" in before and _MOCK_BEFORE.search(before):
         return MOCK
     if language not in ("java", "kotlin", "php"):
         return ""
-    if _JPQL_BEFORE.search(before):
+    if ("create" in before or "@NamedQuery" in before) and _JPQL_BEFORE.search(before):
         return "jpql"
-    if _QUERY_ANNOTATION.search(before):
+    if "@Query" in before and _QUERY_ANNOTATION.search(before):
         close = source.find(")", end)
         annotation = source[end : close if close != -1 else end + 200]
         # Spring Data @Query is JPQL unless it says nativeQuery = true.
         return API if _NATIVE.search(annotation) else "jpql"
-    if _NATIVE_BEFORE.search(before):
+    if "create" in before and _NATIVE_BEFORE.search(before):
         return API
     return ""
 
@@ -310,26 +330,54 @@ class _LineCounter:
         return self.line, offset - self.source.rfind("\n", 0, offset)
 
 
-def line_offsets(source: str, lines: list[int]) -> list[int]:
-    """Offsets where the given (sorted, 1-based) lines start.
+class LineTable:
+    """One file's lines and where each starts, split once and shared by the extractors, the context
+    of each finding and the extension check (each used to split the file again).
 
-    Cumulative line lengths come from split and accumulate, both C loops: walking the file
-    line by line in Python cost more than tokenizing the windows themselves.
+    Cumulative line lengths come from split and accumulate, both C loops: walking the file line by
+    line in Python cost more than tokenizing the windows themselves.
     """
-    ends = list(accumulate(map(len, source.split("\n"))))  # line k ends at ends[k-1] + k - 1
-    offsets = []
-    for wanted in lines:
-        if wanted > len(ends):
-            break
-        offsets.append(ends[wanted - 2] + wanted - 1 if wanted > 1 else 0)
-    return offsets
+
+    __slots__ = ("source", "_lines", "_starts", "_known")
+
+    def __init__(self, source: str, known: dict[int, int] | None = None):
+        self.source = source
+        self._lines: list[str] | None = None
+        self._starts: list[int] | None = None
+        self._known = known  # line -> offset where it starts, for some lines (the gate's)
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.source.split("\n")
+        return self._lines
+
+    @property
+    def starts(self) -> list[int]:
+        """Offset where each line starts (index 0: line 1)."""
+        if self._starts is None:
+            # Line k + 2 starts one past the end of line k + 1: its cumulative length plus k + 1 newlines.
+            ends = accumulate(map(len, self.lines))
+            self._starts = [0, *map(add, ends, range(1, len(self.lines)))]
+        return self._starts
+
+    def offsets(self, lines: list[int]) -> list[int]:
+        """Offsets where the given (sorted, 1-based) lines start; lines past the end are left out."""
+        known = self._known
+        if known is not None and all(wanted in known for wanted in lines):
+            return [known[wanted] for wanted in lines]
+        starts = self.starts
+        return [starts[wanted - 1] for wanted in lines if wanted <= len(starts)]
 
 
-def literal_candidates(source: str, language: str, opening_lines: list[int] | None = None) -> list[Candidate]:
+def literal_candidates(
+    source: str, language: str, opening_lines: list[int] | None = None, table: LineTable | None = None
+) -> list[Candidate]:
     """SQL-looking literals (concatenations joined) of a file.
 
     With `opening_lines` (where the gate saw a literal open with a statement keyword) only those
-    lines and the literals concatenated to them are tokenized; otherwise the whole file.
+    lines and the literals concatenated to them are tokenized; otherwise the whole file. `table`:
+    the file's LineTable, when the caller has one.
     """
     pattern = COMPILED[language]
     join_plain = _JOIN_PLAIN.get(language, _JOIN_DEFAULT)
@@ -339,7 +387,7 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
     candidates: list[Candidate] = []
     group: list = []  # [value, start, end]
     windowed = opening_lines is not None
-    windows = line_offsets(source, opening_lines) if windowed else [0]
+    windows = (table or LineTable(source)).offsets(opening_lines) if windowed else [0]
 
     def flush():
         if not group:
@@ -353,7 +401,9 @@ def literal_candidates(source: str, language: str, opening_lines: list[int] | No
             hint = _hint(language, source, start, end) or (API if _reaches_query_api(source, start) else "")
             end_line, end_column = counter.at(end)
             candidates.append(Candidate(value, line, column, hint=hint, end_line=end_line, end_column=end_column))
-        elif given_to_query_api(source, start) and (verdict := query_api_verdict(value)):
+        elif (verdict := query_api_verdict(value)) and given_to_query_api(source, start):
+            # The verdict first: it reads only the value (a word, a label: None at once), while
+            # the call's name is searched for in the code before it.
             # A piece of a query, or a statement we do not look for, given straight to a query API.
             line, column = counter.at(start)
             candidates.append(Candidate(value, line, column, hint=FRAGMENT if verdict == FRAGMENT else API))

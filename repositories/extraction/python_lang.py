@@ -282,9 +282,12 @@ def python_candidates(source: str, hit_lines: list[int] | None = None) -> list[C
     return candidates
 
 
-def doctest_candidates(source: str) -> list[Candidate]:
+def doctest_candidates(source: str, hit_lines: list[int] | None = None) -> list[Candidate]:
     """Strings given to a query API in the `>>>` examples of a doctest text file: the examples run,
-    so their queries are real; other strings there are sample data and are left alone."""
+    so their queries are real; other strings there are sample data and are left alone.
+
+    `hit_lines` as for python_candidates: the examples keep their lines, so the gate's lines of the
+    text file are the lines of the code to walk."""
     try:
         examples = doctest.DocTestParser().get_examples(source)
     except ValueError:
@@ -294,8 +297,8 @@ def doctest_candidates(source: str) -> list[Candidate]:
         for offset, line in enumerate(example.source.rstrip("\n").split("\n")):
             if example.lineno + offset < len(lines):
                 lines[example.lineno + offset] = line
-    code = "\n".join(lines)
-    found = python_candidates(code) if _parse(code) is not None else None
+    # None when the examples do not make one module (python_candidates parses it whole then).
+    found = python_candidates("\n".join(lines), hit_lines)
     if found is None:  # examples that do not make one module: each alone
         found = []
         for example in examples:

@@ -11,6 +11,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from re import _constants as _sre
+from re import _parser
 
 from pglast import parser
 
@@ -229,6 +231,49 @@ _QUERY_API_BEFORE = re.compile(
 _TAG_ENDS = ("sql", "raw", "unsafe")
 
 
+def _spelled(pattern: str) -> frozenset[str]:
+    """Every name the alternation `pattern` matches (literal characters, groups, alternatives and
+    optional parts only, as QUERY_API_NAMES is written)."""
+
+    def spell(items) -> list[str]:
+        words = [""]
+        for op, value in items:
+            if op is _sre.LITERAL:
+                options = [chr(value)]
+            elif op is _sre.BRANCH:
+                options = [word for branch in value[1] for word in spell(branch)]
+            elif op is _sre.SUBPATTERN:
+                options = spell(value[-1])
+            elif op is _sre.MAX_REPEAT and value[:2] == (0, 1):
+                options = ["", *spell(value[2])]
+            else:
+                raise ValueError(f"not a plain alternation of names: {op}")
+            words = [word + option for word in words for option in options]
+        return words
+
+    return frozenset(spell(_parser.parse(pattern)))
+
+
+# Every query API's name, and the last three characters of each (all are three characters or longer).
+API_NAMES = _spelled(QUERY_API_NAMES)
+API_NAME_ENDINGS = frozenset(name[-3:] for name in API_NAMES)
+
+
+def _may_close_api_name(source: str, paren: int) -> bool:
+    """Whether the `(` at `paren` may be a query API call's, read off the characters before it: False
+    when the name before it ends unlike every API name. A generic (`query<T>(`), a macro (`query!(`)
+    or a call between the `(` and the literal (`QueryContext(context.Background(), "...`) leave it to
+    _QUERY_API_BEFORE."""
+    if source.startswith(")", paren + 1):
+        return True
+    end = paren
+    while end > 0 and source[end - 1].isspace():
+        end -= 1
+    if end > 0 and source[end - 1] in ">!":
+        return True
+    return source[max(0, end - 3) : end].lower() in API_NAME_ENDINGS
+
+
 def given_to_query_api(source: str, start: int) -> bool:
     """Whether the literal starting at `start` (its prefix included) is the first argument of a query
     API call, an item of Django's extra(where=[...]), or a `sql`-tagged template."""
@@ -246,6 +291,8 @@ def given_to_query_api(source: str, start: int) -> bool:
         if not (character.isalpha() and source[max(0, before - 5) : before + 1].lower().endswith(_TAG_ENDS)):
             return False
     paren = source.rfind("(", low, start)
+    if character in "([," and paren != -1 and not _may_close_api_name(source, paren):
+        return False
     # The API's name sits right before its "(" (a generic type argument may come between); a tag
     # (sql`...`) right before the literal. Searching only there keeps this cheap on long lines.
     low = max(low, paren - 120) if paren != -1 else max(low, start - 40)
@@ -303,12 +350,27 @@ class Prepared:
         return original_end + max(0, offset - end)
 
 
+# Where a placeholder or an interpolation can start (a superset of _TOKENS' param and interp forms):
+# a text without any is left as it is, without walking its literals, casts and comments.
+_REPLACEABLE_CHARACTERS = "\ue000?%{#@"
+_REPLACEABLE_NAMED = re.compile(r"\$[A-Za-z_{]|(?<![:\w]):[A-Za-z_]")
+
+
+def _may_hold_placeholders(text: str) -> bool:
+    """False when `text` holds nothing prepare() replaces (str.find at C speed for most forms)."""
+    if any(character in text for character in _REPLACEABLE_CHARACTERS):
+        return True
+    return ("$" in text or ":" in text) and _REPLACEABLE_NAMED.search(text) is not None
+
+
 def prepare(text: str) -> Prepared:
     """Turn every placeholder and interpolation outside SQL literals and comments into `$n`.
 
     A character-class search finds where a token can start and the token pattern is tried only
     there: much faster than letting an alternation of groups try every position.
     """
+    if not _may_hold_placeholders(text):
+        return Prepared(text, [], [])
     counter = max((int(n) for n in _POSITIONAL.findall(text)), default=0) if "$" in text else 0
     search, match_at = _TOKEN_STARTS.search, _TOKENS.match
     pieces, marks, interpolations, clauses, params, bare = [], [], [], [], [], []
@@ -441,8 +503,9 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
 
     Walking the decoded tree in Python was the slowest part of analysing a statement; string
     searches over libpg_query's JSON find the names at C speed. A RangeVar writes catalogname,
-    schemaname, relname in that order, so a relname right after its object's `{` has no schema.
-    Names with escapes (or a schema) take the regex.
+    schemaname, relname in that order, so a relname right after its object's `{` has no schema, and
+    one right after `{"schemaname":"...",` has that schema. Names with escapes (or a catalog) take
+    the regex.
     """
     names = []
     find, position = json_text.find, 0
@@ -450,12 +513,32 @@ def _tables_from_json(json_text: str) -> tuple[list[str], set[str]]:
         position = key + 11
         end = find('"', position)
         name = json_text[position:end]
-        if json_text[key - 1] != "{" or "\\" in name:
+        if "\\" in name:
             return _tables_from_json_slowly(json_text)
+        if json_text[key - 1] != "{":
+            schema = _schema_before(json_text, key)
+            if schema is None:
+                return _tables_from_json_slowly(json_text)
+            name = f"{schema}.{name}"
         names.append(name)
         position = end
     ctes = {_json_string(c) for c in _CTE_JSON.findall(json_text)} if '"ctename"' in json_text else set()
     return names, ctes
+
+
+_SCHEMA_KEY = '{"schemaname":"'
+
+
+def _schema_before(json_text: str, key: int) -> str | None:
+    """The schema of the RangeVar whose relname key is at `key`, when `{"schemaname":"...",` is all that
+    comes before it in its object; None otherwise (a catalog name, an escape)."""
+    if json_text[key - 2 : key] != '",':
+        return None
+    start = json_text.rfind(_SCHEMA_KEY, max(0, key - 200), key)
+    if start == -1:
+        return None
+    schema = json_text[start + len(_SCHEMA_KEY) : key - 2]
+    return None if '"' in schema or "\\" in schema else schema
 
 
 def _tables_from_json_slowly(json_text: str) -> tuple[list[str], set[str]]:
@@ -570,11 +653,17 @@ def _as_written(original: str, prepared: Prepared, start: int, end: int) -> tupl
     return sql, count, start
 
 
+# Words each _JPQL_ONLY form holds: the search (case-insensitive, so without a literal prefix to skip
+# ahead with) runs only when one of them is in the text.
+_JPQL_ONLY_WORDS = ("fetch", "new", "member")
+
+
 def _is_jpql(sql: str) -> bool:
     match = _JPQL_TEXT.match(sql)
     if match and match.group(1).lower() == match.group(3).lower():
         return True
-    return _JPQL_ONLY.search(sql) is not None
+    lowered = sql.lower()
+    return any(word in lowered for word in _JPQL_ONLY_WORDS) and _JPQL_ONLY.search(sql) is not None
 
 
 def _single_dml(
