@@ -175,7 +175,9 @@ class ProposalListView(APIView):
 
     @paginated_list(ProposalSerializer, parameters=_PROPOSAL_PARAMETERS, tags=["approvals"])
     def get(self, request):
-        items = selectors.proposals(org=request.user.organization, filters=request.query_params.dict())
+        items = selectors.proposals(
+            org=request.user.organization, user=request.user, filters=request.query_params.dict()
+        )
         return paginated_response(items, ProposalSerializer, request, self)
 
     @extend_schema(request=ProposalSubmitSerializer, responses={201: ProposalDetailSerializer}, tags=["approvals"])
@@ -211,7 +213,7 @@ class ProposalDetailView(APIView):
 
     @extend_schema(responses={200: ProposalDetailSerializer}, tags=["approvals"])
     def get(self, request, pk):
-        proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = selectors.proposal_get(org=request.user.organization, user=request.user, pk=pk)
         return Response(_detail(proposal, request.user))
 
 
@@ -225,7 +227,7 @@ class _ProposalActionView(APIView):
         raise NotImplementedError
 
     def post(self, request, pk):
-        proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = selectors.proposal_get(org=request.user.organization, user=request.user, pk=pk)
         data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         self.act(proposal=proposal, actor=request.user, comment=data.validated_data["comment"], request=request)
@@ -299,7 +301,7 @@ class ProposalExportView(APIView):
         tags=["approvals"],
     )
     def get(self, request, pk):
-        proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = selectors.proposal_get(org=request.user.organization, user=request.user, pk=pk)
         exported = services.proposal_export(
             proposal=proposal, fmt=request.query_params.get("format", ""), actor=request.user, request=request
         )

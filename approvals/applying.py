@@ -6,6 +6,8 @@
   cannot run in one), with lock_timeout and statement_timeout; a failed build leaves an INVALID
   index behind, which is found in pg_index and dropped again (DROP INDEX CONCURRENTLY).
 - `run_ddl(url, statements, ...)`: the statements in one transaction with the same timeouts.
+- `prepare_data_change(sql)`: one INSERT, UPDATE, DELETE or MERGE that calls nothing a rollback cannot undo;
+  `estimated_rows(plan)`: the rows its EXPLAIN (not ANALYZE) plan expects it to change.
 """
 
 from __future__ import annotations
@@ -40,6 +42,13 @@ DDL_STATEMENTS = {
     "CreateTableAsStmt": "CREATE MATERIALIZED VIEW",
     "RefreshMatViewStmt": "REFRESH MATERIALIZED VIEW",
     "CreateStatsStmt": "CREATE STATISTICS",
+}
+# Statements a data change may be: exactly one of these (a data-changing CTE inside a SELECT is refused).
+DATA_STATEMENTS = {
+    "InsertStmt": "INSERT",
+    "UpdateStmt": "UPDATE",
+    "DeleteStmt": "DELETE",
+    "MergeStmt": "MERGE",
 }
 MAX_SQL_CHARS = 100_000
 CLEANUP_LOCK_TIMEOUT_MS = 60_000
@@ -123,6 +132,33 @@ def prepare_ddl(sql: str) -> list[str]:
                 code="concurrent_in_transaction",
             )
     return [s.strip() for s in pglast.split(sql, with_parser=True)]
+
+
+def prepare_data_change(sql: str) -> str:
+    """The one INSERT, UPDATE, DELETE or MERGE of `sql` as text, after the guard's checks."""
+    statements = _parse(sql)
+    if len(statements) != 1 or type(statements[0].stmt).__name__ not in DATA_STATEMENTS:
+        raise InvalidInput(
+            "A data change must be exactly one INSERT, UPDATE, DELETE or MERGE statement.", code="not_a_data_change"
+        )
+    calls = sql_guard.side_effect_calls(statements[0].stmt)
+    if calls:
+        raise InvalidInput(
+            f"The statement calls {', '.join(f'{c}()' for c in calls)}, which acts outside the transaction "
+            "(a rollback cannot undo it): it is not proposed.",
+            code="side_effect_call",
+        )
+    return pglast.split(sql, with_parser=True)[0].strip()
+
+
+def estimated_rows(plan: list | dict) -> int | None:
+    """The rows a data change's plan (EXPLAIN FORMAT JSON) expects to change: ModifyTable's input."""
+    root = plan[0] if isinstance(plan, list) and plan else plan
+    node = root.get("Plan", {}) if isinstance(root, dict) else {}
+    if node.get("Node Type") == "ModifyTable" and node.get("Plans"):
+        node = node["Plans"][0]
+    rows = node.get("Plan Rows")
+    return int(rows) if isinstance(rows, (int, float)) else None
 
 
 def is_single_index(sql: str) -> bool:

@@ -11,6 +11,8 @@ class Proposal(models.Model):
         INDEX = "index", "Index"
         REWRITE = "rewrite", "Query rewrite"
         DDL = "ddl", "Schema change (DDL)"
+        # One INSERT, UPDATE, DELETE or MERGE: applied in a transaction on a writable, non-production connection.
+        DATA = "data", "Data change (DML)"
 
     class State(models.TextChoices):
         # A change the assistant suggested: nobody is asked until its user accepts it (then: proposed).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 import migration_safety
 from approvals.models import Proposal
 from dbooster.api import get_for_org
@@ -16,9 +18,15 @@ SAFETY_CODE_QUERIES = 5000
 PROPOSAL_FILTERS = ("state", "project", "kind", "connection")
 
 
-def proposals(*, org, filters: dict | None = None):
+def visible_to(qs, user):
+    """A draft (the assistant's suggestion) is its author's until they accept it: nobody else sees it."""
+    return qs.exclude(Q(state=Proposal.State.DRAFT) & ~Q(proposer_id=getattr(user, "pk", None)))
+
+
+def proposals(*, org, user, filters: dict | None = None):
     filters = {k: (str(v) or "").strip() for k, v in (filters or {}).items() if k in PROPOSAL_FILTERS}
-    qs = Proposal.objects.filter(organization=org).select_related("proposer", "decided_by", "project", "connection")
+    qs = visible_to(Proposal.objects.filter(organization=org), user)
+    qs = qs.select_related("proposer", "decided_by", "project", "connection")
     if state := filters.get("state"):
         states = [s for s in state.split(",") if s]
         unknown = sorted(set(states) - set(Proposal.State.values))
@@ -37,10 +45,10 @@ def proposals(*, org, filters: dict | None = None):
     return qs.order_by("-created_at", "-id")
 
 
-def proposal_get(*, org, pk):
-    return get_for_org(
-        Proposal.objects.select_related("proposer", "decided_by", "project", "connection", "organization"), org, pk=pk
-    )
+def proposal_get(*, org, user, pk):
+    """One proposal of `org` that `user` may see (another's draft is a 404, like another tenant's)."""
+    found = Proposal.objects.select_related("proposer", "decided_by", "project", "connection", "organization")
+    return get_for_org(visible_to(found, user), org, pk=pk)
 
 
 def safety_facts(*, project, connection) -> Facts:

@@ -5,8 +5,10 @@ The rules live here, not in the views:
 - only admins approve or reject, and a proposer cannot approve their own proposal while
   the organization has another admin who could;
 - the proposer withdraws their own proposal while it is open;
-- admins apply an approved index or DDL change; never on a read-only connection, DDL never
-  on production (export it instead), and never twice (row lock + a unique constraint).
+- admins apply an approved index, DDL or data change; never on a read-only connection, DDL and
+  data changes never on production (export them instead), and never twice (row lock + a unique
+  constraint). A data change carries its EXPLAIN (not ANALYZE) plan and the rows it expects to
+  change as evidence, and is applied through the guard's session in one transaction.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from notifications.services import notify
 from optimizer.models import Suggestion
 from projects.selectors import project_get
 from repositories.models import QueryOccurrence
+from schema_metadata import services as metadata_services
 from schema_metadata import target
 from schema_metadata.selectors import connection_in_org
 
@@ -141,7 +144,7 @@ def _audit(action: str, *, proposal: Proposal, actor, request=None, outcome="suc
 
 def _title_for(kind: str, sql: str) -> str:
     one_line = " ".join(sql.split())
-    label = {Kind.INDEX: "Index", Kind.REWRITE: "Rewrite", Kind.DDL: "Schema change"}[kind]
+    label = {Kind.INDEX: "Index", Kind.REWRITE: "Rewrite", Kind.DDL: "Schema change", Kind.DATA: "Data change"}[kind]
     return f"{label}: {one_line}"[:200]
 
 
@@ -150,6 +153,8 @@ def _validate_sql(kind: str, sql: str) -> None:
         applying.prepare_index(sql, fallback_name="dbooster_idx")
     elif kind == Kind.DDL:
         applying.prepare_ddl(sql)
+    elif kind == Kind.DATA:
+        applying.prepare_data_change(sql)
     else:
         applying.check_query(sql)
 
@@ -345,10 +350,12 @@ def proposal_submit_sql(
     if connection is not None and project is not None and connection.project_id != project.pk:
         raise InvalidInput("The connection belongs to another project.", code="project_mismatch")
     project = project or (connection.project if connection else None)
-    if kind in (Kind.INDEX, Kind.DDL) and connection is None:
+    if kind in (Kind.INDEX, Kind.DDL, Kind.DATA) and connection is None:
         raise InvalidInput("connection_id: say which database the change is for.", code="connection_required")
     if project is None:
         raise InvalidInput("project_id: say which project the change is for.", code="project_required")
+    if kind == Kind.DATA:
+        evidence = {**(evidence or {}), **_data_change_evidence(project, connection, sql, actor, request)}
     occurrence = _occurrence_for(org=org, project=project, occurrence_id=occurrence_id) if occurrence_id else None
     review = _safety_review(kind, sql, project=project, connection=connection)
     return _create(
@@ -367,6 +374,20 @@ def proposal_submit_sql(
         safety_review=review,
         **_source_fields(occurrence),
     )
+
+
+def _data_change_evidence(project, connection, sql: str, actor, request) -> dict:
+    """What a data change will do, from its EXPLAIN (never ANALYZE: nothing is run): the plan and the rows
+    it expects to change. A statement the database cannot plan (an unknown column, say) is refused here."""
+    analysis = metadata_services.explain_query(
+        project=project, query=sql, connection_id=connection.pk, analyze=False, actor=actor, request=request
+    )
+    return {
+        "plan": analysis.plan,
+        "analysis_id": analysis.pk,
+        "total_cost": analysis.total_cost,
+        "estimated_rows": applying.estimated_rows(analysis.plan),
+    }
 
 
 # --- deciding -------------------------------------------------------------------
@@ -478,15 +499,29 @@ def _refuse_unappliable(proposal: Proposal) -> None:
     if connection.read_only:
         raise Conflict(
             f"The connection {connection.name!r} is marked read-only: DBooster never writes to it. Export the "
-            "change as a migration (export?format=sql or format=django), or have an admin turn read-only off.",
+            f"change ({' or '.join(f'export?format={f}' for f in EXPORT_FORMATS[proposal.kind])}), or have an "
+            "admin turn read-only off.",
             code="read_only_connection",
         )
-    if proposal.kind == Kind.DDL and connection.environment == "production":
+    if proposal.kind in PRODUCTION_EXPORT_ONLY and connection.environment == "production":
+        what, how = PRODUCTION_EXPORT_ONLY[proposal.kind]
         raise Conflict(
-            f"{connection.name!r} is a production database: schema changes are not applied there by DBooster. "
-            "Export the change as a migration (export?format=sql or format=django) and ship it.",
+            f"{connection.name!r} is a production database: {what} are not applied there by DBooster. {how}",
             code="production_export_only",
         )
+
+
+# What is never applied on production, and what to do instead.
+PRODUCTION_EXPORT_ONLY = {
+    Kind.DDL: (
+        "schema changes",
+        "Export the change as a migration (export?format=sql or format=django) and ship it.",
+    ),
+    Kind.DATA: (
+        "data changes",
+        "Export the change (export?format=sql) and run it through your own release process.",
+    ),
+}
 
 
 def proposal_apply(*, proposal: Proposal, actor, comment: str = "", request=None) -> ApplyAttempt:
@@ -569,9 +604,22 @@ def _execute(proposal: Proposal, attempt: ApplyAttempt) -> str:
         return applying.create_index_concurrently(
             connect, plan, lock_timeout_ms=lock_ms, statement_timeout_ms=statement_ms, drop_invalid_leftover=is_retry
         )
+    if proposal.kind == Kind.DATA:
+        statement = applying.prepare_data_change(proposal.sql)
+        ApplyAttempt.objects.filter(pk=attempt.pk).update(statement=statement)
+        return _run_data_change(url, statement, lock_ms=lock_ms, statement_ms=statement_ms)
     statements = applying.prepare_ddl(proposal.sql)
     ApplyAttempt.objects.filter(pk=attempt.pk).update(statement=";\n".join(statements))
     return applying.run_ddl(connect, statements, lock_timeout_ms=lock_ms, statement_timeout_ms=statement_ms)
+
+
+def _run_data_change(url: str, statement: str, *, lock_ms: int, statement_ms: int) -> str:
+    """One data change through the guard's session (READ WRITE, timeouts, client deadline), committed only
+    when it ran whole; any error rolls it all back."""
+    with target.session(url, read_only=False, statement_timeout_ms=statement_ms, lock_timeout_ms=lock_ms) as conn:
+        changed = conn.execute(statement).rowcount
+        conn.execute("COMMIT")  # the session rolls back unless told: this is the approved write
+    return f"{changed} row(s) changed; committed."
 
 
 def run_apply_attempt(*, attempt_id: int) -> str:
@@ -656,7 +704,12 @@ def _finish(attempt, proposal, requester, *, ok: bool, error: str, cleanup: str,
 
 # --- exporting --------------------------------------------------------------------
 
-EXPORT_FORMATS = {Kind.INDEX: ("sql", "django"), Kind.DDL: ("sql", "django"), Kind.REWRITE: ("patch",)}
+EXPORT_FORMATS = {
+    Kind.INDEX: ("sql", "django"),
+    Kind.DDL: ("sql", "django"),
+    Kind.DATA: ("sql",),
+    Kind.REWRITE: ("patch",),
+}
 
 
 def proposal_export(*, proposal: Proposal, fmt: str, actor=None, request=None) -> exports.ExportFile:
@@ -701,6 +754,8 @@ def proposal_export(*, proposal: Proposal, fmt: str, actor=None, request=None) -
         if concurrent:
             plan = applying.prepare_index(proposal.sql, fallback_name=f"dbooster_proposal_{proposal.pk}_idx")
             statements, reverse = [plan.statement], [plan.drop_statement]
+        elif proposal.kind == Kind.DATA:
+            statements, reverse = [applying.prepare_data_change(proposal.sql)], None
         else:
             statements, reverse = applying.prepare_ddl(proposal.sql), None
         if fmt == "sql":

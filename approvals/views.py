@@ -43,9 +43,9 @@ def approval_list(request):
         filters["state"] = "proposed,approved"  # the inbox: what still needs someone
     error = ""
     try:
-        items = selectors.proposals(org=org, filters=filters)
+        items = selectors.proposals(org=org, user=request.user, filters=filters)
     except DomainError as exc:
-        error, items = exc.detail, selectors.proposals(org=org)
+        error, items = exc.detail, selectors.proposals(org=org, user=request.user)
     return render(
         request,
         "approvals/approvals.html",
@@ -114,13 +114,13 @@ def approval_detail(request, pk):
     if request.user.organization_id is None:
         return HttpResponseRedirect("/app/")
     try:
-        proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = selectors.proposal_get(org=request.user.organization, user=request.user, pk=pk)
     except DomainError:
         raise Http404("Proposal not found.") from None
     evidence = [
         (_evidence_label(k), filesizeformat(v) if k == "size_bytes" else _evidence_value(v), _evidence_link(k, v))
         for k, v in (proposal.evidence or {}).items()
-        if k != "query"
+        if k not in ("query", "plan")  # a data change's plan is read on its analysis page (analysis_id links it)
     ]
     attempts = list(proposal.attempts.all())
     applying = next((a for a in attempts if a.status in _APPLYING), None)
@@ -157,6 +157,8 @@ def _evidence_link(key: str, value) -> str | None:
         return f"/app/optimize/{value}/"
     if key == "rule_id" and isinstance(value, str):
         return f"/app/rules/{value}/"
+    if key == "analysis_id" and isinstance(value, int):
+        return f"/app/analyses/{value}/"
     return None
 
 
@@ -179,7 +181,7 @@ def approval_status(request, pk):
     if request.user.organization_id is None:
         raise Http404("Not found.")
     try:
-        proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = selectors.proposal_get(org=request.user.organization, user=request.user, pk=pk)
     except DomainError:
         raise Http404("Proposal not found.") from None
     attempt = proposal.attempts.order_by("-id").first()
@@ -194,7 +196,7 @@ def approval_action(request, pk, action):
     if request.user.organization_id is None or action not in _PAGE_ACTIONS:
         raise Http404("Not found.")
     try:
-        proposal = selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = selectors.proposal_get(org=request.user.organization, user=request.user, pk=pk)
         _PAGE_ACTIONS[action](
             proposal=proposal, actor=request.user, comment=request.POST.get("comment", ""), request=request
         )

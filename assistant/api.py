@@ -275,7 +275,7 @@ class ProposalAcceptView(_ProjectView):
 
     @extend_schema(request=None, responses={200: AcceptSerializer}, tags=TAGS)
     def post(self, request, pk, pid):
-        proposal = services.assistant_proposal(project=self.project(request, pk), pk=pid)
+        proposal = services.assistant_proposal(project=self.project(request, pk), actor=request.user, pk=pid)
         outcome = services.proposal_accept(proposal=proposal, actor=request.user, request=request)
         return Response(AcceptSerializer(outcome).data)
 
@@ -285,6 +285,6 @@ class ProposalCancelView(_ProjectView):
 
     @extend_schema(request=None, responses={200: ProposalSerializer}, tags=TAGS)
     def post(self, request, pk, pid):
-        proposal = services.assistant_proposal(project=self.project(request, pk), pk=pid)
+        proposal = services.assistant_proposal(project=self.project(request, pk), actor=request.user, pk=pid)
         proposal = services.proposal_cancel(proposal=proposal, actor=request.user, request=request)
         return Response(ProposalSerializer(proposal).data, status=status.HTTP_200_OK)

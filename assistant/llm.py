@@ -5,9 +5,10 @@ purpose has its own model (`ASSISTANT_CHAT_MODEL`, `ASSISTANT_SQL_MODEL`; the re
 The SDK retries 429 and 5xx answers with exponential backoff (honouring Retry-After) up to
 `OPENAI_MAX_RETRIES`, and gives up on a request after `OPENAI_TIMEOUT` seconds.
 
-Every call is recorded as a `ModelCall` (tokens, cost, time, outcome) for its organization. One `Session` is
-one user request (a chat answer, a SQL question, a report): the plan's AI limit counts sessions, and a session
-may make several calls (tool rounds, a SQL repair).
+Every call is recorded by `ai_usage` (tokens, cost, time, outcome) for its organization, where the optimizer's
+calls are recorded too. One `Session` is one user request (a chat answer, a SQL question, a report): the plan's
+AI limit (`ai_usage.services.enforce_ai_limit`, one counter for the optimizer and the assistant) counts
+requests, and a session may make several calls (tool rounds, a SQL repair).
 
 Errors: `ModelNotConfigured` (503, names the settings to set) and `ModelError` (502, says what went wrong;
 `code` tells a timeout, a rate limit, an HTTP failure and a malformed answer apart).
@@ -20,18 +21,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import openai
 from django.conf import settings
-from django.utils import timezone
 
-from assistant.models import ModelCall, Purpose
+from ai_usage import services as ai_usage
+from ai_usage.models import Purpose
 from dbooster.errors import ServiceUnavailable, UpstreamError
-from optimizer.models import OptimizationRun
-from plans.quotas import enforce_quota
 
-AI_LIMIT = "ai_optimizations_per_month"  # the plan's AI limit: optimizer AI runs and assistant requests
 SETTINGS_TO_SET = (
     "OPENAI_API_KEY (for api.openai.com), or OPENAI_BASE_URL for any OpenAI-compatible server "
     "(Ollama, vLLM, llama.cpp's server, Azure); optionally ASSISTANT_CHAT_MODEL and ASSISTANT_SQL_MODEL"
@@ -94,33 +91,6 @@ def require_configured() -> None:
         raise ModelNotConfigured()
 
 
-def ai_requests_this_month(organization) -> int:
-    """What the plan's AI limit counts: optimizer runs that used the model plus assistant requests."""
-    start = month_start()
-    optimizer_runs = OptimizationRun.objects.filter(
-        organization=organization, ai_status="used", created_at__gte=start
-    ).count()
-    assistant = (
-        ModelCall.objects.filter(organization=organization, created_at__gte=start, ok=True)
-        .values("request")
-        .distinct()
-        .count()
-    )
-    return optimizer_runs + assistant
-
-
-def month_start():
-    return timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
-def cost_usd(prompt_tokens: int, completion_tokens: int) -> Decimal:
-    per_input = Decimal(str(settings.ASSISTANT_PRICE_INPUT_PER_MTOK))
-    per_output = Decimal(str(settings.ASSISTANT_PRICE_OUTPUT_PER_MTOK))
-    return ((prompt_tokens * per_input + completion_tokens * per_output) / Decimal(1_000_000)).quantize(
-        Decimal("0.000001")
-    )
-
-
 def _client() -> openai.OpenAI:
     return openai.OpenAI(
         api_key=settings.OPENAI_API_KEY or NO_KEY_PLACEHOLDER,
@@ -152,7 +122,7 @@ class Session:
 
     def __init__(self, *, organization, purpose: str, project=None):
         require_configured()
-        enforce_quota(organization=organization, resource=AI_LIMIT, used=ai_requests_this_month(organization))
+        ai_usage.enforce_ai_limit(organization=organization)
         self.organization = organization
         self.project = project
         self.purpose = purpose
@@ -164,18 +134,16 @@ class Session:
         elapsed = int((time.monotonic() - started) * 1000)
         prompt = completion.prompt_tokens if completion else 0
         output = completion.completion_tokens if completion else 0
-        ModelCall.objects.create(
+        ai_usage.record_call(
             organization=self.organization,
             project=self.project,
             purpose=self.purpose,
             request=self.request,
-            model=(completion.model if completion and completion.model else self.model)[:200],
+            model=completion.model if completion and completion.model else self.model,
             prompt_tokens=prompt,
             completion_tokens=output,
-            cost_usd=cost_usd(prompt, output),
             elapsed_ms=elapsed,
-            ok=error is None,
-            error=(error.detail if error else "")[:500],
+            error=error.detail if error else "",
         )
         if completion is not None:
             completion.elapsed_ms = elapsed

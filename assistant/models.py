@@ -1,16 +1,10 @@
-"""The assistant's records: conversations and their messages, the project's assistant settings, and every
-model call with its tokens and cost (counted against the plan's AI limit, shown on the billing page)."""
+"""The assistant's records: conversations and their messages, and the project's assistant settings. Its model
+calls (tokens, cost) are recorded by `ai_usage`, with the optimizer's."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-
-
-class Purpose(models.TextChoices):
-    CHAT = "chat", "Chat"
-    SQL = "sql", "Questions to SQL"
-    REPORT = "report", "Report"
 
 
 class AssistantSettings(models.Model):
@@ -64,26 +58,3 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.content[:60]}"
-
-
-class ModelCall(models.Model):
-    """One request to the model: what it cost, for whom, and whether it answered."""
-
-    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="+")
-    project = models.ForeignKey("projects.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    purpose = models.CharField(max_length=16, choices=Purpose.choices)
-    request = models.UUIDField()  # one user request (a chat answer, a SQL question) may make several calls
-    model = models.CharField(max_length=200)
-    prompt_tokens = models.IntegerField(default=0)
-    completion_tokens = models.IntegerField(default=0)
-    cost_usd = models.DecimalField(max_digits=12, decimal_places=6, default=0)
-    elapsed_ms = models.IntegerField(default=0)
-    ok = models.BooleanField(default=True)
-    error = models.CharField(max_length=500, blank=True, default="")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["organization", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.purpose} call to {self.model}"

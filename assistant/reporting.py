@@ -20,9 +20,9 @@ import psycopg
 from django.db.models import Count, Max
 from django.utils import timezone
 
+from ai_usage.models import Purpose
 from analytics.models import RelationSize, Snapshot
 from assistant import llm
-from assistant.models import Purpose
 from assistant.report import (
     Advice,
     Growth,

@@ -1,11 +1,11 @@
-"""Reads of the assistant: conversations, the project's synced schema as grounding input, AI usage."""
+"""Reads of the assistant: conversations, and the project's synced schema as grounding input."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 from assistant import grounding
-from assistant.models import AssistantSettings, Conversation, ModelCall
+from assistant.models import AssistantSettings, Conversation
 from dbooster.errors import NotFound
 from repositories.models import ExtractedQuery
 from schema_metadata.models import DbForeignKey, DbTable, SchemaMetadata
@@ -63,13 +63,3 @@ def scanned_queries(*, project) -> list[grounding.ScannedQuery]:
         names = [n if "." in n else f"public.{n}" for n in (row["tables_read"] or []) + (row["tables_written"] or [])]
         found.append(grounding.ScannedQuery(sql=row["sql"] or row["normalized_text"], tables=tuple(names)))
     return found
-
-
-def ai_usage(*, org, since) -> dict:
-    """Tokens and cost of the assistant's model calls since `since`, in total and by purpose."""
-    calls = ModelCall.objects.filter(organization=org, created_at__gte=since)
-    fields = {"prompt_tokens": Sum("prompt_tokens"), "completion_tokens": Sum("completion_tokens"),
-              "cost_usd": Sum("cost_usd"), "calls": Count("id")}  # fmt: skip
-    total = calls.aggregate(**fields)
-    by_purpose = list(calls.values("purpose").annotate(**fields).order_by("purpose"))
-    return {"total": {k: v or 0 for k, v in total.items()}, "by_purpose": by_purpose}

@@ -15,16 +15,19 @@ from collections.abc import Iterator
 from django.conf import settings
 from django.db import transaction
 
+from ai_usage.models import Purpose
+from approvals import selectors as approvals_selectors
 from approvals import services as approvals_services
 from approvals.models import Proposal
 from assistant import grounding, llm, selectors, sql_check, tools
-from assistant.models import AssistantSettings, Conversation, Message, Purpose
+from assistant.models import AssistantSettings, Conversation, Message
 from audit.services import record
 from dbooster.errors import Conflict, DomainError, InvalidInput, NotFound, Unprocessable
 
 MAX_QUESTION_CHARS = 4000
 HISTORY_MESSAGES = 20  # earlier user and assistant turns sent with a new question
 CONTEXT_CHARS = 8000  # the grounding's budget for the schema in a prompt
+DATA_CHANGE_KINDS = ("insert", "update", "delete", "merge")  # sql_guard's kinds of a data change
 
 CHAT_SYSTEM = """You are DBooster's database assistant for one PostgreSQL database.
 Answer from facts: call the tools to look at the schema, run read-only queries, explain or optimize a query,
@@ -228,6 +231,7 @@ def proposal_event(proposal: Proposal) -> dict:
         "state": proposal.state,
         "reason": proposal.reason,
         "safety_review": proposal.safety_review,
+        "estimated_rows": proposal.evidence.get("estimated_rows"),  # a data change's, from its EXPLAIN
     }
 
 
@@ -282,6 +286,8 @@ def _plan_of(ctx: tools.ToolContext, sql: str) -> tuple[dict | None, str]:
 
 
 def _proposal_kind(checked: sql_check.SqlCheck, sql: str) -> str:
+    if checked.kind in DATA_CHANGE_KINDS:
+        return Proposal.Kind.DATA
     if checked.kind == "utility":
         return (
             Proposal.Kind.INDEX
@@ -356,8 +362,10 @@ def _propose_into(answer: dict, ctx: tools.ToolContext, checked, sql: str, quest
 # --- accept and cancel ---------------------------------------------------------------------------------
 
 
-def assistant_proposal(*, project, pk) -> Proposal:
-    found = Proposal.objects.filter(project=project, pk=pk, evidence__source="assistant").first()
+def assistant_proposal(*, project, actor, pk) -> Proposal:
+    """One of the assistant's proposals in `project`; another user's draft is theirs alone (404)."""
+    mine = approvals_selectors.visible_to(Proposal.objects.filter(project=project), actor)
+    found = mine.filter(pk=pk, evidence__source="assistant").first()
     if found is None:
         raise NotFound("Proposal not found.")
     return found

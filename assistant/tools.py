@@ -34,7 +34,12 @@ from workbench import services as workbench_services
 LIST_LIMIT = 200  # tables listed per call
 SEARCH_LIMIT = 10  # scanned queries per search
 OPTIONAL_ARGUMENTS = {"pattern", "range"}
-PROPOSAL_KINDS = {"index": Proposal.Kind.INDEX, "ddl": Proposal.Kind.DDL, "rewrite": Proposal.Kind.REWRITE}
+PROPOSAL_KINDS = {
+    "index": Proposal.Kind.INDEX,
+    "ddl": Proposal.Kind.DDL,
+    "data": Proposal.Kind.DATA,
+    "rewrite": Proposal.Kind.REWRITE,
+}
 
 
 @dataclass
@@ -296,8 +301,8 @@ TOOLS: dict[str, tuple[Callable[[ToolContext, dict], dict], dict]] = {
     "propose_change": (
         propose_change,
         _schema(
-            "Propose a change (index, ddl, rewrite) for the user to accept; it is never applied directly.",
-            kind="index, ddl or rewrite",
+            "Propose a change (index, ddl, data, rewrite) for the user to accept; it is never applied directly.",
+            kind="index, ddl, data (one INSERT, UPDATE, DELETE or MERGE) or rewrite",
             sql="The statement",
             reason="Why, with the evidence",
         ),

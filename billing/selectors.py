@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from assistant.selectors import ai_usage
+from ai_usage.selectors import usage as ai_usage
 from billing.models import BillingCustomer, PaymentHistory, Subscription, UserPaymentDetails
 from billing.usage import month_start, usage_for
 from plans.limits import PLANS

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.core.exceptions import FieldError
 from django.utils import timezone
 
-from assistant.llm import ai_requests_this_month
+from ai_usage.selectors import requests_this_month
 from organizations.selectors import seats_used
 from plans.limits import PLANS, limit_for
 
@@ -52,8 +52,8 @@ def _count_scans_this_month(org) -> int:
 
 
 def _count_ai_this_month(org) -> int:
-    # The same count the assistant enforces: optimizer runs that used the model plus assistant requests.
-    return ai_requests_this_month(org)
+    # The one counter ai_usage enforces for the optimizer and the assistant alike.
+    return requests_this_month(org)
 
 
 register_counter("projects", _count_projects)

@@ -93,7 +93,7 @@ def _summary_before(proposal, after) -> dict | None:
 def measure_again(request, pk):
     """After a change is applied: run its query again and show the new plan beside the one from before."""
     try:
-        proposal = approval_selectors.proposal_get(org=request.user.organization, pk=pk)
+        proposal = approval_selectors.proposal_get(org=request.user.organization, user=request.user, pk=pk)
     except DomainError:
         return not_found(request, "proposal")
     query = (proposal.evidence or {}).get("query") or proposal.original_query

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "projects",
     "repositories",
     "schema_metadata",
+    "ai_usage",
     "optimizer",
     "health",
     "analytics",

@@ -55,9 +55,10 @@ async function sqlAction(kind, sql, out) {
   out.replaceChildren(kind === "Run" ? resultTable(body) : kind === "Explain" ? planSummary(body) : advice(body));
 }
 
-function sqlBlock(sql) {
+// `runnable` false: a statement that writes (the SQL answer says so) is offered as a proposal, never a Run button.
+function sqlBlock(sql, runnable = true) {
   const out = el("div", { class: "sql-out" });
-  const buttons = ["Run", "Explain", "Optimize"].map((kind) =>
+  const buttons = (runnable ? ["Run", "Explain", "Optimize"] : ["Explain"]).map((kind) =>
     el("button", { type: "button", class: kind === "Run" ? "" : "secondary", "data-action": kind.toLowerCase(),
       onclick: () => sqlAction(kind, sql, out) }, kind));
   return el("div", { class: "sql-block" }, el("pre", {}, el("code", {}, sql)),
@@ -75,6 +76,14 @@ function renderAnswer(target, text) {
 }
 
 // --- proposals -----------------------------------------------------------------------------------
+
+// A data change's estimate (its EXPLAIN, never run): from the answer's event, or the proposal's evidence.
+function rowsExpected(p) {
+  const rows = p.estimated_rows ?? p.evidence?.estimated_rows;
+  if (p.kind !== "data" || rows == null) return "";
+  return el("p", { class: "muted", "data-estimated-rows": rows },
+    `Expected to change about ${rows.toLocaleString()} row(s), by its plan (EXPLAIN; nothing was run).`);
+}
 
 function proposalCard(p) {
   const state = el("span", { class: "badge", "data-state": p.state }, p.state);
@@ -95,6 +104,7 @@ function proposalCard(p) {
     el("p", {}, el("strong", {}, "Proposed change "), state, " ", p.title || ""),
     el("pre", {}, el("code", {}, p.sql)),
     p.reason ? el("p", { class: "muted" }, p.reason) : "",
+    rowsExpected(p),
     el("div", { class: "toolbar" }, ...buttons), note);
   return card;
 }
@@ -191,7 +201,7 @@ async function askSql(question) {
   const answer = bubble("assistant", "");
   const { ok, body } = await api("POST", `${base}/assistant/sql`, { question, connection: config.connection });
   if (!ok) { answer.node.remove(); showError(body?.detail); return; }
-  answer.body.append(el("div", { class: "answer-text" }, body.explanation), sqlBlock(body.sql),
+  answer.body.append(el("div", { class: "answer-text" }, body.explanation), sqlBlock(body.sql, body.read_only),
     el("p", { class: "muted" }, `Tables: ${body.tables.join(", ") || "none"} · ${body.attempts} attempt(s)`));
   if (body.proposal) log.append(proposalCard(body.proposal));
 }

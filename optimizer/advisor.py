@@ -101,6 +101,9 @@ class TableInfo:
     writes: int = 0  # inserts + updates + deletes since the statistics were reset
     kind: str = "r"  # pg_class.relkind: r table, p partitioned table, m materialized view
     partitions: list[tuple[str, str]] = field(default_factory=list)  # leaf partitions of a partitioned table
+    # Each leaf partition's indexes: a partitioned table indexed partition by partition, as dumps often are, has
+    # no index on the parent and is served all the same.
+    partition_indexes: dict[tuple[str, str], list[ExistingIndex]] = field(default_factory=dict)
 
     @property
     def qualified(self) -> str:
@@ -141,7 +144,21 @@ SELECT c.oid, n.nspname, c.relname, c.reltuples::float8,
           LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = a.attname
                               AND s.inherited = (c.relkind = 'p')
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
-       (SELECT coalesce(json_agg(json_build_object(
+       __INDEXES_OF_c.oid__,
+       coalesce((SELECT st.n_tup_ins + st.n_tup_upd + st.n_tup_del FROM pg_stat_user_tables st
+                  WHERE st.relid = c.oid), 0),
+       c.relkind,
+       CASE WHEN c.relkind = 'p' THEN (SELECT json_agg(json_build_array(pn.nspname, pc.relname, pt.level,
+                                                                         __INDEXES_OF_pc.oid__) ORDER BY pc.relname)
+                                         FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
+                                         JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+                                        WHERE pt.isleaf) END
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.oid = ANY(%s::oid[]) AND c.relkind IN ('r', 'p', 'm')
+"""
+
+# A relation's valid indexes as JSON (a table's own, or each leaf partition's own).
+_INDEXES_JSON = """(SELECT coalesce(json_agg(json_build_object(
                  'name', i.relname, 'method', am.amname, 'unique', x.indisunique,
                  'predicate', pg_get_expr(x.indpred, x.indrelid),
                  'keys', (SELECT array_agg(pg_get_indexdef(x.indexrelid, k, true) ORDER BY k)
@@ -149,17 +166,9 @@ SELECT c.oid, n.nspname, c.relname, c.reltuples::float8,
                  'include', (SELECT coalesce(array_agg(pg_get_indexdef(x.indexrelid, k, true) ORDER BY k), '{}')
                                FROM generate_series(x.indnkeyatts + 1, x.indnatts) k))), '[]')
           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam
-         WHERE x.indrelid = c.oid AND x.indisvalid),
-       coalesce((SELECT st.n_tup_ins + st.n_tup_upd + st.n_tup_del FROM pg_stat_user_tables st
-                  WHERE st.relid = c.oid), 0),
-       c.relkind,
-       CASE WHEN c.relkind = 'p' THEN (SELECT json_agg(json_build_array(pn.nspname, pc.relname, pt.level) ORDER BY pc.relname)
-                                         FROM pg_partition_tree(c.oid) pt JOIN pg_class pc ON pc.oid = pt.relid
-                                         JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-                                        WHERE pt.isleaf) END
-  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE c.oid = ANY(%s::oid[]) AND c.relkind IN ('r', 'p', 'm')
-"""
+         WHERE x.indrelid = __REL__ AND x.indisvalid)"""
+for _rel in ("c.oid", "pc.oid"):
+    _CATALOG_SQL = _CATALOG_SQL.replace(f"__INDEXES_OF_{_rel}__", _INDEXES_JSON.replace("__REL__", _rel))
 
 
 # Relation kinds an index can be built on (tables, partitioned tables, materialized views).
@@ -248,12 +257,18 @@ def load_tables(conn: psycopg.Connection, names: list[tuple[str | None, str]]) -
             )
             for c in _json(columns)
         }
-        idx = [
-            ExistingIndex(i["name"], i["method"], i["keys"] or [], i["include"] or [], i["predicate"], i["unique"])
-            for i in _json(indexes)
-        ]
+        leaves = _direct_partitions(_json(partitions))
         info_by_oid[oid_text] = TableInfo(
-            schema, rel, rows_est, size, cols, idx, int(writes or 0), kind, _direct_partitions(_json(partitions))
+            schema,
+            rel,
+            rows_est,
+            size,
+            cols,
+            _existing_indexes(indexes),
+            int(writes or 0),
+            kind,
+            [leaf for leaf, _ in leaves],
+            {leaf: _existing_indexes(leaf_indexes) for leaf, leaf_indexes in leaves},
         )
     return {
         name: info_by_oid[oid_by_text[text]]
@@ -262,13 +277,20 @@ def load_tables(conn: psycopg.Connection, names: list[tuple[str | None, str]]) -
     }
 
 
-def _direct_partitions(leaves: list | None) -> list[tuple[str, str]]:
-    """Leaf partitions when they all hang directly off the parent; none for a sub-partitioned table (its
-    per-partition build would need an ON ONLY index on every level)."""
+def _direct_partitions(leaves: list | None) -> list[tuple[tuple[str, str], list]]:
+    """Leaf partitions, each with its own indexes (JSON), when they all hang directly off the parent; none for a
+    sub-partitioned table (its per-partition build would need an ON ONLY index on every level)."""
     leaves = leaves or []
-    if any(level != 1 for _, _, level in leaves):
+    if any(level != 1 for _, _, level, _ in leaves):
         return []
-    return [(schema, name) for schema, name, _ in leaves]
+    return [((schema, name), indexes) for schema, name, _, indexes in leaves]
+
+
+def _existing_indexes(rows) -> list[ExistingIndex]:
+    return [
+        ExistingIndex(i["name"], i["method"], i["keys"] or [], i["include"] or [], i["predicate"], i["unique"])
+        for i in _json(rows) or []
+    ]
 
 
 def _json(value):
@@ -296,6 +318,8 @@ class Candidate:
     # A partitioned table's leaf partitions: CONCURRENTLY is built per partition, then attached.
     partitions: tuple[tuple[str, str], ...] = field(default=(), compare=False)
     partitioned: bool = field(default=False, compare=False)
+    # Partitions that already hold an index equal to this one, as (schema, partition, index): attached, not rebuilt.
+    attach: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
     # Why the statement's generic form would not use it (equality on columns that keep a large share of the rows):
     # never measured, proposed only estimate-only where nothing can be measured, with this caveat.
     unselective: str | None = field(default=None, compare=False)
@@ -340,10 +364,13 @@ class Candidate:
             # Sub-partitioned (or no partitions yet): only the plain build, which locks writes, is possible.
             return [self._create(self.name, parent)]
         statements, attaches = [], []
+        existing = {(schema, partition): name for schema, partition, name in self.attach}
         for schema, partition in self.partitions:
-            digest = hashlib.sha1(f"{self.name}/{partition}".encode()).hexdigest()[:6]
-            part_name = f"{self.name[:40]}_{partition[:14]}_{digest}"
-            statements.append(self._create(part_name, f"{_ident(schema)}.{_ident(partition)}", concurrently=True))
+            part_name = existing.get((schema, partition))
+            if part_name is None:
+                digest = hashlib.sha1(f"{self.name}/{partition}".encode()).hexdigest()[:6]
+                part_name = f"{self.name[:40]}_{partition[:14]}_{digest}"
+                statements.append(self._create(part_name, f"{_ident(schema)}.{_ident(partition)}", concurrently=True))
             attaches.append(
                 f"ALTER INDEX {_ident(self.schema)}.{_ident(self.name)} ATTACH PARTITION "
                 f"{_ident(schema)}.{_ident(part_name)}"
@@ -641,11 +668,15 @@ def _normalize_key(key: str) -> str:
 def covered_by_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex | None:
     """An existing index whose leading keys already are the candidate's keys: it serves the same lookups, and a
     variant that only adds INCLUDE columns or a partial predicate would mostly duplicate it."""
+    return _leading_index(candidate, table.indexes)
+
+
+def _leading_index(candidate: Candidate, indexes: list[ExistingIndex]) -> ExistingIndex | None:
     want = [_normalize_key(k) for k in candidate.keys]
     mixed = len({" desc" in k for k in want}) > 1
     if not mixed:
         want = [k.replace(" desc", "") for k in want]
-    for index in table.indexes:
+    for index in indexes:
         if index.method != candidate.method:
             continue
         if index.predicate and _normalize_key(index.predicate) != _normalize_key(candidate.where or ""):
@@ -656,6 +687,48 @@ def covered_by_existing(candidate: Candidate, table: TableInfo) -> ExistingIndex
         if have[: len(want)] == want:
             return index
     return None
+
+
+def _equal_index(candidate: Candidate, index: ExistingIndex) -> bool:
+    """`index` is the candidate itself (keys, INCLUDE, predicate, kind): a partition's copy ATTACH accepts."""
+    return (
+        not index.unique
+        and index.method == candidate.method
+        and [_normalize_key(k) for k in index.keys] == [_normalize_key(k) for k in candidate.keys]
+        and [_normalize_key(k) for k in index.include] == [_normalize_key(k) for k in candidate.include]
+        and _normalize_key(index.predicate or "") == _normalize_key(candidate.where or "")
+    )
+
+
+def partitions_serving(candidate: Candidate, table: TableInfo) -> tuple[Candidate | None, str]:
+    """A partitioned table's candidate against the indexes its partitions already hold (pagila's payment carries
+    one per partition and none on the parent).
+
+    Served on every partition: nothing to build (None and why). Served on some: only the plain index on the parent
+    is kept; it attaches the partitions' equal indexes and builds the missing ones (CREATE INDEX on a partitioned
+    table attaches an equivalent existing index of a partition instead of building another, docs: CREATE INDEX),
+    while an INCLUDE or partial variant would duplicate the keys those partitions already index."""
+    served = {
+        leaf: index
+        for leaf in table.partitions
+        if (index := _leading_index(candidate, table.partition_indexes.get(leaf, []))) is not None
+    }
+    if not served:
+        return candidate, ""
+    names = ", ".join(sorted(index.name for index in served.values())[:3])
+    if len(served) == len(table.partitions):
+        return None, f"already served on every partition by its own index ({names}, ...)"
+    if candidate.include or candidate.where:
+        return None, (
+            f"{len(served)} of {len(table.partitions)} partitions already index these keys ({names}, ...): "
+            "the plain index on the parent completes them"
+        )
+    attach = []
+    for leaf in table.partitions:
+        equal = next((i for i in table.partition_indexes.get(leaf, []) if _equal_index(candidate, i)), None)
+        if equal is not None:
+            attach.append((*leaf, equal.name))
+    return replace(candidate, attach=tuple(attach)), ""
 
 
 def generate_candidates(
@@ -694,7 +767,13 @@ def generate_candidates(
                 if existing is not None:
                     skipped.append({"index": cand.ddl(), "reason": f"already served by index {existing.name}"})
                     continue
-                cand = _with_context(cand, table, view)
+                kept, served = partitions_serving(cand, table)
+                if kept is None:
+                    aside_entry = {"index": cand.ddl(concurrently=False), "reason": served}
+                    if aside_entry not in skipped:
+                        skipped.append(aside_entry)
+                    continue
+                cand = _with_context(kept, table, view)
                 if cand.unselective is None:
                     out[cand.signature] = cand
                 elif unselective:
@@ -944,15 +1023,18 @@ class WhatIf:
         if mode == HYPOPG:
             # A refused definition must not abort the caller's transaction.
             self.conn.execute("SAVEPOINT dbooster_hypo")
+            oid = None
             try:
                 oid, name = self.conn.execute(
                     "SELECT indexrelid, indexname FROM hypopg_create_index(%s)", [candidate.ddl(concurrently=False)]
                 ).fetchone()
+                size = self.conn.execute("SELECT hypopg_relation_size(%s)", [oid]).fetchone()[0]
             except psycopg.Error:
                 self.conn.execute("ROLLBACK TO SAVEPOINT dbooster_hypo")
+                if oid is not None:  # HypoPG's indexes outlive a rollback
+                    self.conn.execute("SELECT hypopg_drop_index(%s)", [oid])
                 raise
             self.conn.execute("RELEASE SAVEPOINT dbooster_hypo")
-            size = self.conn.execute("SELECT hypopg_relation_size(%s)", [oid]).fetchone()[0]
             self._handles[candidate.signature] = (mode, name, oid)
             return mode, name, int(size)
         if mode == SANDBOX:
@@ -961,20 +1043,31 @@ class WhatIf:
             self.conn.execute(pgsql.SQL("SAVEPOINT {}").format(pgsql.Identifier(savepoint)))
             try:
                 self.conn.execute(pgsql.SQL(candidate.ddl(concurrently=False, name=name)))
+                size = self.conn.execute(
+                    "SELECT pg_relation_size(%s::regclass)", [_ident(candidate.schema) + "." + name]
+                ).fetchone()[0]
             except psycopg.Error:
                 self.conn.execute(pgsql.SQL("ROLLBACK TO SAVEPOINT {}").format(pgsql.Identifier(savepoint)))
                 raise
-            size = self.conn.execute("SELECT pg_relation_size(%s::regclass)", [_ident(candidate.schema) + "." + name])
             self._handles[candidate.signature] = (mode, name, None)
-            return mode, name, int(size.fetchone()[0])
+            return mode, name, int(size)
         raise ValueError("nothing can measure this candidate")
 
     def remove(self, candidate: Candidate) -> None:
-        mode, name, oid = self._handles.pop(candidate.signature)
+        mode, name, oid = self._handles[candidate.signature]
         if mode == HYPOPG:
             self.conn.execute("SELECT hypopg_drop_index(%s)", [oid])
         else:
             self.conn.execute(pgsql.SQL("ROLLBACK TO SAVEPOINT {}").format(pgsql.Identifier(f"sp_{name}")))
+        # Forgotten only once gone: a hypothetical index left behind by a failed drop would skew every later plan.
+        del self._handles[candidate.signature]
+
+    def discard(self, candidate: Candidate) -> None:
+        """After the caller rolled back to a savepoint taken before `add`: a sandboxed index went with it, a
+        hypothetical one (HypoPG's live outside transactions) is dropped here."""
+        handle = self._handles.pop(candidate.signature, None)
+        if handle is not None and handle[0] == HYPOPG:
+            self.conn.execute("SELECT hypopg_drop_index(%s)", [handle[2]])
 
     def remove_all(self, candidates) -> None:
         # Sandboxed indexes roll back in reverse order of creation.

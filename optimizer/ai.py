@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -71,6 +72,10 @@ class AIAnswer:
     summary: str = ""
     suggestions: list[AISuggestion] = field(default_factory=list)
     cached: bool = False
+    # What the call cost, as the server reported it (recorded by ai_usage against the plan's AI limit).
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    elapsed_ms: int = 0
 
     def to_cache(self) -> dict:
         return {
@@ -151,6 +156,7 @@ def ask(*, query: str, plan_summary: dict | None, findings: list[dict], schema: 
         timeout=settings.OPENAI_TIMEOUT,
         max_retries=settings.OPENAI_MAX_RETRIES,
     )
+    started = time.monotonic()
     try:
         completion = client.chat.completions.create(
             model=model,
@@ -171,11 +177,16 @@ def ask(*, query: str, plan_summary: dict | None, findings: list[dict], schema: 
     except Exception as exc:  # noqa: BLE001 - the request must never fail because of the AI
         logger.warning("AI call failed: %s", type(exc).__name__)
         return AIAnswer(ok=False, model=model, reason=f"the AI call failed ({type(exc).__name__})")
+    usage = getattr(completion, "usage", None)
+    spent = {
+        "model": getattr(completion, "model", None) or model,
+        "prompt_tokens": (getattr(usage, "prompt_tokens", 0) or 0) if usage else 0,
+        "completion_tokens": (getattr(usage, "completion_tokens", 0) or 0) if usage else 0,
+        "elapsed_ms": int((time.monotonic() - started) * 1000),
+    }
     try:
         content = completion.choices[0].message.content
         summary, suggestions = parse_answer(content)
     except (ValueError, IndexError, AttributeError) as exc:
-        return AIAnswer(ok=False, model=getattr(completion, "model", model) or model, reason=str(exc))
-    return AIAnswer(
-        ok=True, model=getattr(completion, "model", None) or model, summary=summary, suggestions=suggestions
-    )
+        return AIAnswer(ok=False, reason=str(exc), **spent)
+    return AIAnswer(ok=True, summary=summary, suggestions=suggestions, **spent)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 
 import pglast
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from pglast.stream import RawStream
 
+from ai_usage import services as ai_usage
+from ai_usage.models import Purpose
 from audit import services as audit
 from dbooster.errors import Conflict, DomainError, InvalidInput, PaymentRequired
 from optimizer import advisor
@@ -30,7 +32,6 @@ from optimizer import workload as wl
 from optimizer.models import AICache, OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from optimizer.rewrites import rewrite
 from optimizer.rules import SchemaInfo, analyze
-from plans.quotas import enforce_quota
 from projects.selectors import project_get
 from repositories.models import ExtractedQuery
 from schema_metadata import plan as plan_analyser
@@ -331,7 +332,9 @@ def _plan_and_advise(state: _State, connection, sql: str, *, min_gain: float, is
     state.plan_summary = plan_analyser.summarize([state.plan_before]) if state.plan_before else None
 
 
-def _ai_answer(state: _State, *, org, sql: str, fingerprint: str) -> ai_client.AIAnswer:
+def _ai_answer(state: _State, *, org, project, sql: str, fingerprint: str) -> ai_client.AIAnswer:
+    """The AI's advice: cached for this query and schema, else asked within the plan's AI limit (the one counter
+    the assistant's requests count against too) and recorded with its tokens and cost."""
     if not ai_client.configured():
         return ai_client.AIAnswer(ok=False, model=settings.OPENAI_MODEL, reason="no OpenAI API key is configured")
     schema = prompt_schema(state.tables)
@@ -340,10 +343,8 @@ def _ai_answer(state: _State, *, org, sql: str, fingerprint: str) -> ai_client.A
     cached = AICache.objects.filter(fingerprint=fingerprint, schema_version=version, model_name=model).first()
     if cached is not None:
         return ai_client.AIAnswer.from_cache(cached.answer, model)
-    month_start = timezone.now().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    used = OptimizationRun.objects.filter(organization=org, ai_status="used", created_at__gte=month_start).count()
     try:
-        enforce_quota(organization=org, resource="ai_optimizations_per_month", used=used)
+        ai_usage.enforce_ai_limit(organization=org)
     except PaymentRequired as exc:
         return ai_client.AIAnswer(ok=False, model=model, reason=f"quota: {exc.detail}")
     summary = state.plan_summary
@@ -353,6 +354,11 @@ def _ai_answer(state: _State, *, org, sql: str, fingerprint: str) -> ai_client.A
         findings=state.findings,
         schema=schema,
     )
+    ai_usage.record_call(
+        organization=org, project=project, purpose=Purpose.OPTIMIZER, request=uuid.uuid4(), model=answer.model,
+        prompt_tokens=answer.prompt_tokens, completion_tokens=answer.completion_tokens,
+        elapsed_ms=answer.elapsed_ms, error="" if answer.ok else answer.reason or "failed",
+    )  # fmt: skip
     if answer.ok:
         AICache.objects.update_or_create(
             fingerprint=fingerprint,
@@ -574,7 +580,7 @@ def optimize_query(
 
     if use_ai:
         step("Asking the AI for rewrites and indexes")
-        answer = _ai_answer(state, org=org, sql=sql, fingerprint=prepared["fingerprint"])
+        answer = _ai_answer(state, org=org, project=project, sql=sql, fingerprint=prepared["fingerprint"])
         state.ai_model = answer.model
         if answer.ok:
             state.ai_status = "used"

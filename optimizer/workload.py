@@ -8,6 +8,7 @@ less its write cost on busy tables, measured with the indexes chosen so far in p
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pglast
@@ -128,7 +129,7 @@ def advise_workload(
             )
             continue
         try:
-            base[i] = whatif.measure(item.query).cost
+            base[i] = _measure_alone(conn, whatif, item.query)
             cands, _ = advisor.generate_candidates(
                 item.query,
                 context.tables,
@@ -138,8 +139,7 @@ def advise_workload(
                 via_views=context.via_views,
             )
         except Exception as exc:  # noqa: BLE001 - as above
-            _recover(conn)
-            skipped.append({"position": i, "query": item.query, "reason": str(exc).splitlines()[0][:200]})
+            skipped.append({"position": i, "query": item.query, "reason": f"could not be measured: {_first_line(exc)}"})
             continue
         usable.append(i)
         if item.total_time_ms is None:
@@ -171,6 +171,8 @@ def advise_workload(
     chosen = [c for c in chosen if c.serves]  # an index no query uses in the end is not worth its writes
     if not timed:
         notes.append("No timings: each query is weighed by its planner cost, and write costs are not counted.")
+    not_measured = _not_measured(ctx.failures)
+    notes.extend(n["note"] for n in not_measured)
     total = sum(items[i].total_time_ms for i in usable) or 1.0
     saved = sum(q["saving_ms"] for q in per_query)
     return {
@@ -188,7 +190,39 @@ def advise_workload(
         "notes": notes,
         "skipped": skipped,
         "estimate_only": [{"sql": ddl, "rationale": reason} for ddl, reason in unmeasured.items()],
+        "not_measured": [{k: v for k, v in n.items() if k != "note"} for n in not_measured],
     }
+
+
+def _not_measured(failures: dict) -> list[dict]:
+    """Each candidate or statement a measurement failed on, with the error: a note and a structured entry."""
+    out = []
+    for (ddl, position), error in failures.items():
+        if ddl is not None:
+            note = f"Not measured, so not chosen: {ddl} ({error})."
+        else:
+            note = f"Query {position} could not be planned with the chosen indexes in place ({error})."
+        out.append({"sql": ddl, "position": position, "error": error, "note": note})
+    return out
+
+
+def _measure_alone(conn: psycopg.Connection, whatif: advisor.WhatIf, query: str) -> float:
+    """The statement's cost with no new index (a failure leaves the transaction usable)."""
+    with _savepoint(conn, "dbooster_workload_item"):
+        return whatif.measure(query).cost
+
+
+@contextmanager
+def _savepoint(conn: psycopg.Connection, name: str):
+    """A failure inside rolls back to here and propagates: the transaction, its read-only flag and timeouts, and
+    the indexes already in place stay as they were."""
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except Exception:
+        conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        raise
+    conn.execute(f"RELEASE SAVEPOINT {name}")
 
 
 @dataclass
@@ -204,6 +238,12 @@ class _Selection:
     max_indexes: int
     min_gain: float
     write_cost_ms_per_row: float = 0.0
+    # What could not be measured, and why: (candidate DDL or None, statement position or None) -> the error.
+    failures: dict = field(default_factory=dict)
+
+    def failed(self, exc: Exception, *, candidate: advisor.Candidate | None = None, position: int | None = None):
+        key = (candidate.ddl() if candidate is not None else None, position)
+        self.failures.setdefault(key, _first_line(exc))
 
 
 def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], list[dict]]:
@@ -217,7 +257,6 @@ def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], li
         ctx.by_table,
     )
     budget_bytes, max_indexes, min_gain = ctx.budget_bytes, ctx.max_indexes, ctx.min_gain
-    conn = whatif.conn
     cand_queries = ctx.cand_queries
     chosen: list[WorkloadIndex] = []
     current = dict(base)
@@ -244,8 +283,9 @@ def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], li
                 if state not in cache:
                     try:
                         cache[state] = _benefit(whatif, cand, items, queries, current)
-                    except psycopg.Error:
-                        _recover(conn)
+                    except psycopg.Error as exc:
+                        # Reported with the error in the advice's notes, never dropped in silence.
+                        ctx.failed(exc, candidate=cand)
                         remaining.pop(sig)
                         continue
                 benefit, size = cache[state]
@@ -268,12 +308,19 @@ def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], li
             cand, _net, size, benefit, write_cost = best
             remaining.pop(cand.signature)
             # The chosen index stays in place for the next rounds (hypothetical or sandboxed).
-            whatif.add(cand)
+            try:
+                whatif.add(cand)  # a failure leaves the transaction as it was (the index's own savepoint)
+            except psycopg.Error as exc:
+                ctx.failed(exc, candidate=cand)
+                continue
             chosen.append(WorkloadIndex(cand, size, benefit, write_cost))
             used_bytes += size
             used_names: set[str] = set()
             for q in by_table.get(_table(cand), []):
-                m = whatif.measure(items[q].query)
+                m = _measure(ctx, q)
+                if m is None:
+                    used_names |= {whatif.name_of(c.candidate) for c in chosen}  # unknown: keep every index
+                    continue
                 current[q] = m.cost
                 used_names |= m.used
             # An index the new one superseded (no query on its table uses it now) gives its bytes back.
@@ -289,7 +336,9 @@ def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], li
         per_query = []
         name_of = {whatif.name_of(c.candidate): c for c in chosen}
         for i in usable:
-            m = whatif.measure(items[i].query)
+            m = _measure(ctx, i)
+            if m is None:
+                continue
             for name in m.used:
                 if name in name_of:
                     name_of[name].serves.append(i)
@@ -310,24 +359,25 @@ def _select(ctx: _Selection, *, per_byte: bool) -> tuple[list[WorkloadIndex], li
     return chosen, per_query
 
 
-def _analyse(conn: psycopg.Connection, query: str) -> advisor.QueryContext:
-    """The statement's context, inside a savepoint: a statement that fails to plan leaves the transaction usable."""
-    conn.execute("SAVEPOINT dbooster_workload_item")
+def _measure(ctx: _Selection, position: int) -> advisor.Measurement | None:
+    """The statement's cost with the indexes in place, or None (reported) when it cannot be planned now."""
     try:
-        context = advisor.analyse_query(conn, query)
-    except Exception:
-        conn.execute("ROLLBACK TO SAVEPOINT dbooster_workload_item")
-        raise
-    conn.execute("RELEASE SAVEPOINT dbooster_workload_item")
-    return context
+        with _savepoint(ctx.whatif.conn, "dbooster_workload_measure"):
+            return ctx.whatif.measure(ctx.items[position].query)
+    except psycopg.Error as exc:
+        ctx.failed(exc, position=position)
+        return None
 
 
-def _recover(conn: psycopg.Connection) -> None:
-    """After a failed statement in an aborted transaction: start a fresh one (nothing is kept anyway)."""
-    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
-        conn.rollback() if not conn.autocommit else conn.execute("ROLLBACK")
-        if conn.autocommit:
-            conn.execute("BEGIN")
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__
+
+
+def _analyse(conn: psycopg.Connection, query: str) -> advisor.QueryContext:
+    """The statement's context: a statement that fails to plan leaves the transaction usable."""
+    with _savepoint(conn, "dbooster_workload_item"):
+        return advisor.analyse_query(conn, query)
 
 
 def _redundant(cand: advisor.Candidate, chosen: advisor.Candidate) -> bool:
@@ -346,14 +396,18 @@ def _table(cand: advisor.Candidate) -> tuple:
 
 
 def _benefit(whatif, cand, items, queries, current) -> tuple[float, int]:
-    """Time saved across `queries` if `cand` joined the indexes in place, and its size."""
-    _, name, size = whatif.add(cand)
-    benefit = 0.0
+    """Time saved across `queries` if `cand` joined the indexes in place, and its size; a failure (a refused
+    definition, a lock or statement timeout) leaves everything as it was and propagates."""
     try:
-        for q in queries:
-            m = whatif.measure(items[q].query)
-            if name in m.used and current[q] > 0:
-                benefit += items[q].total_time_ms * max(0.0, (current[q] - m.cost) / current[q])
-    finally:
-        whatif.remove(cand)
+        with _savepoint(whatif.conn, "dbooster_workload_benefit"):
+            _, name, size = whatif.add(cand)
+            benefit = 0.0
+            for q in queries:
+                m = whatif.measure(items[q].query)
+                if name in m.used and current[q] > 0:
+                    benefit += items[q].total_time_ms * max(0.0, (current[q] - m.cost) / current[q])
+            whatif.remove(cand)
+    except psycopg.Error:
+        whatif.discard(cand)
+        raise
     return benefit, size

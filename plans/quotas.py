@@ -13,14 +13,15 @@ class QuotaExceeded(PaymentRequired):
     code = "quota_exceeded"
 
 
-def enforce_quota(*, organization, resource: str, used: int) -> None:
+def enforce_quota(*, organization, resource: str, used: int, label: str | None = None) -> None:
+    """`label` names the limit as a person says it (default: the resource key's words)."""
     plan = organization.plan or "free"
     limit = limit_for(plan, resource)
     if limit is None or used < limit:
         return
     plan_name = PLANS.get(plan, PLANS["free"])["name"]
     raise QuotaExceeded(
-        f"Your {plan_name} plan allows {limit} {resource.replace('_', ' ')}; "
+        f"Your {plan_name} plan allows {limit} {label or resource.replace('_', ' ')}; "
         f"you have used {used}. Upgrade on the billing page (/app/billing/) to raise the limit.",
         extra={"limit": {"resource": resource, "allowed": limit, "used": used, "plan": plan}},
     )

@@ -8,6 +8,7 @@ A reply knows how to answer both a plain and a streamed (`"stream": true`) reque
     fake.json({"sql": "SELECT 1"})                   # content that is JSON text
     fake.status(429, {"error": {...}})               # an HTTP error (429 carries retry-after-ms: 10)
     fake.text("late", delay=2.0)                     # answers after a delay (timeout tests)
+    fake.text("held", hold=event)                    # streamed: holds its last words until `event` is set
     fake.responder = lambda body: Reply(...)         # when the script is empty: decide from the request
 
 Use the `fake_openai` fixture of `assistant/tests/conftest.py`, or `configure(settings, fake)` yourself.
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FAKE_KEY = "sk-test-not-a-real-key"
+HOLD_LIMIT_S = 30.0  # a held reply nobody releases goes on after this (and says so) rather than hang the suite
 
 
 @dataclass
@@ -32,6 +34,9 @@ class Reply:
     status: int = 200
     body: dict | str | None = None  # the raw body of an error (or malformed) answer
     delay: float = 0.0
+    # Streamed only: everything up to the last word is sent at once, the rest when this event is set (a test sets
+    # it once it has read the first words from DBooster). Waits at most HOLD_LIMIT_S, then records `hold_expired`.
+    hold: threading.Event | None = None
     prompt_tokens: int = 120
     completion_tokens: int = 30
 
@@ -104,6 +109,7 @@ class FakeOpenAI:
         self.script: list[Reply] = []
         self.requests: list[dict] = []
         self.responder: Callable[[dict], Reply] | None = None
+        self.hold_expired = False  # a held reply went on unreleased: the client never saw its first words
         self.lock = threading.Lock()
         fake = self
 
@@ -150,8 +156,23 @@ class FakeOpenAI:
         if not body.get("stream"):
             self._send(handler, 200, "application/json", json.dumps(completion_body(reply, self.model)).encode())
             return
-        events = "".join(f"data: {json.dumps(chunk)}\n\n" for chunk in stream_chunks(reply, self.model))
-        self._send(handler, 200, "text/event-stream", (events + "data: [DONE]\n\n").encode())
+        events = [f"data: {json.dumps(chunk)}\n\n" for chunk in stream_chunks(reply, self.model)] + ["data: [DONE]\n\n"]
+        if reply.hold is None:
+            self._send(handler, 200, "text/event-stream", "".join(events).encode())
+            return
+        # The last word, the finish, the usage and [DONE] wait for the test; the body ends when the connection
+        # closes (no Content-Length), each event flushed as it is written.
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Connection", "close")
+        handler.end_headers()
+        handler.close_connection = True
+        held_from = len(events) - 4
+        for index, line in enumerate(events):
+            if index == held_from and not reply.hold.wait(HOLD_LIMIT_S):
+                self.hold_expired = True
+            handler.wfile.write(line.encode())
+            handler.wfile.flush()
 
     @staticmethod
     def _send(handler, status: int, content_type: str, payload: bytes, retry: bool = False) -> None:

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
+from ai_usage.models import ModelCall
 from approvals.models import Proposal
-from assistant.models import Conversation, Message, ModelCall
+from assistant.models import Conversation, Message
 from workbench.models import SqlRun
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
+from ai_usage.models import ModelCall
 from assistant import llm
-from assistant.models import ModelCall
 from plans.quotas import QuotaExceeded
 
 pytestmark = pytest.mark.django_db

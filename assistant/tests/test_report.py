@@ -9,8 +9,8 @@ import psycopg
 import pytest
 from django.utils import timezone
 
+from ai_usage.models import ModelCall
 from analytics import services as analytics_services
-from assistant.models import ModelCall
 from assistant.report import numbers_in
 from assistant.tests.fake_openai import Reply
 from health.models import HealthRun

@@ -1,7 +1,8 @@
 """Role x endpoint x method for the assistant's routes.
 
 Everyone in the organization reads the conversations and the status; members and admins ask (chat, SQL) and
-accept or cancel the drafts made for them; only admins change the settings; another organization gets 404.
+accept or cancel the drafts made for them (another member's draft is a 404 even to an admin: it is its author's
+until accepted); only admins change the settings; another organization gets 404.
 """
 
 import json
@@ -15,7 +16,7 @@ from organizations.tests.test_role_matrix import ROLES, Row, check_row, expect
 
 READ = expect(admin=200, member=200, viewer=200, other=404)
 WRITE = expect(admin=200, member=200, viewer=403, other=404)
-PROPOSER_ONLY = expect(admin=403, member=200, viewer=403, other=404)
+PROPOSER_ONLY = expect(admin=404, member=200, viewer=403, other=404)
 
 MATRIX = [
     Row("GET", "/projects/{project}/assistant/status", None, READ),

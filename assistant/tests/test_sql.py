@@ -66,10 +66,17 @@ def test_a_statement_that_writes_is_never_run_and_becomes_a_draft(member_client,
     assert SqlRun.objects.count() == 0
 
 
-def test_a_data_change_is_not_run_either(member_client, project, pagila, fake_openai):
-    fake_openai.json({"sql": "DELETE FROM payment WHERE amount = 0", "explanation": "x"})
+def test_a_data_change_is_never_run_and_becomes_a_data_change_draft(member_client, project, pagila, fake_openai):
+    fake_openai.json({"sql": "DELETE FROM payment WHERE amount = 0", "explanation": "Removes free payments."})
     body = ask(member_client, project, "remove free payments", run=True).json()
     assert body["result"] is None and body["read_only"] is False and SqlRun.objects.count() == 0
+    assert body["proposal_error"] == ""
+    proposal = Proposal.objects.get()
+    assert body["proposal"]["id"] == proposal.pk and body["proposal"]["kind"] == "data"
+    assert proposal.state == "draft" and proposal.sql == "DELETE FROM payment WHERE amount = 0"
+    assert proposal.evidence["source"] == "assistant"
+    assert proposal.evidence["plan"][0]["Plan"]["Node Type"] == "ModifyTable"
+    assert body["proposal"]["estimated_rows"] == proposal.evidence["estimated_rows"] >= 0
 
 
 def test_malformed_output_asks_nothing_more_and_says_so(member_client, project, pagila, fake_openai):

@@ -1,10 +1,13 @@
 """POST /query/optimize and the history endpoints, end to end against real PostgreSQL."""
 
+import uuid
+
 import psycopg
 import pytest
 
+from ai_usage.models import ModelCall
 from audit.models import AuditEvent
-from optimizer.models import OptimizationRun, Suggestion
+from optimizer.models import Suggestion
 
 PENDING = "SELECT id, total FROM orders WHERE status = 'pending' ORDER BY created_at DESC LIMIT 20"
 
@@ -163,10 +166,11 @@ def test_unverified_rewrites_are_never_labelled_verified(member_client, fake_ope
 def test_ai_quota_falls_back_to_rules(member_client, org, fake_openai):
     org.plan = "free"
     org.save()
-    for _ in range(25):
-        OptimizationRun.objects.create(organization=org, query="SELECT 1", ai_status="used")
+    for _ in range(25):  # the free plan's AI requests, used up (by the optimizer or the assistant alike)
+        ModelCall.objects.create(organization=org, purpose="optimizer", request=uuid.uuid4(), model="m")
     body = member_client.post("/query/optimize", {"query": "SELECT 1"}, format="json").json()
     assert body["ai"]["status"] == "unavailable" and body["ai"]["reason"].startswith("quota")
+    assert "25 AI requests per month (optimizer and assistant)" in body["ai"]["reason"]
     assert fake_openai.requests == []
 
 

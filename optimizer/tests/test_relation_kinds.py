@@ -14,6 +14,11 @@ VIEW_SQL = """
 CREATE VIEW recent_orders AS SELECT id, customer_id, status, created_at, total FROM orders WHERE status <> 'failed';
 CREATE MATERIALIZED VIEW order_days AS
   SELECT id, created_at::date AS day, customer_id, total FROM orders;
+-- 100,000 rows: ANALYZE reads them all (300 x 400), never a sample. Autovacuum off, as on the shop's tables: its
+-- lock would make a sandboxed CREATE INDEX on the view wait, and its visibility map change index-only scan costs,
+-- at a moment the machine's load decides.
+ALTER MATERIALIZED VIEW order_days ALTER id SET STATISTICS 400;
+ALTER MATERIALIZED VIEW order_days SET (autovacuum_enabled = off);
 ANALYZE order_days;
 """
 
@@ -21,6 +26,9 @@ ANALYZE order_days;
 def _add_views(url):
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(VIEW_SQL)
+        # The view's 100,000 rows are counted now, before a test resets the counters; left to this backend's
+        # next flush or its exit, they could land after the reset and weigh as writes on order_days.
+        conn.execute("SELECT pg_stat_force_next_flush()")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -86,6 +94,9 @@ def test_workload_page_with_view_catalog_and_dml_statements(member, project, con
             conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", ["public"])
             conn.execute("UPDATE orders SET total = total WHERE customer_id = %s", [20000 - i])
             conn.execute("SELECT day, total FROM order_days WHERE day = %s::date", ["2024-01-02"])
+        # The UPDATEs' rows are in pg_stat_user_tables before the page reads them (the write cost it weighs), not
+        # whenever this backend's next flush or exit comes.
+        conn.execute("SELECT pg_stat_force_next_flush()")
     client = _session(member)
     response = client.post("/app/workload/", {"project": project.pk, "budget_mb": 100, "max_indexes": 5})
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -98,10 +109,14 @@ def test_workload_page_with_view_catalog_and_dml_statements(member, project, con
     # The view's and the UPDATE's statements are planned, not skipped; the materialized view gets its index.
     planned = {q["query"] for q in advice["queries"]}
     assert any("recent_orders" in q for q in planned) and any(q.startswith("UPDATE orders") for q in planned), planned
-    tables = {i["table"] for i in advice["indexes"]}
-    assert "public.order_days" in tables, advice["indexes"]
-    # Whether the orders index (reached through the view) is chosen is not asserted here: inside the whole suite it
-    # was missing in 3 of 4 clean runs while it is chosen every time alone; issue 12 stays open until that is known.
+    assert advice["not_measured"] == [], advice["not_measured"]
+    # The orders index, reached through the view, serves the view's statement and the UPDATE's; the materialized
+    # view gets its own.
+    by_table = {i["table"]: i for i in advice["indexes"]}
+    assert set(by_table) == {"public.orders", "public.order_days"}, advice["indexes"]
+    assert "ON public.orders (customer_id" in by_table["public.orders"]["sql"]
+    served = {q["query"] for q in advice["queries"] if q["position"] in by_table["public.orders"]["serves"]}
+    assert any("recent_orders" in q for q in served) and any(q.startswith("UPDATE orders") for q in served), served
 
 
 @pytest.mark.django_db
@@ -126,6 +141,8 @@ INSERT INTO events SELECT g, '2024-01-01'::date + g % 360, 'k' || g % 500, '{}' 
 CREATE EXTENSION postgres_fdw;
 CREATE SERVER elsewhere FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'nowhere');
 CREATE FOREIGN TABLE remote_orders (id bigint, customer_id bigint) SERVER elsewhere;
+-- Each partition holds about 30,000 rows, the parent 60,000: ANALYZE reads them all (300 x 300), never a sample.
+ALTER TABLE events ALTER id SET STATISTICS 300;
 ANALYZE events;
 """
 
@@ -152,3 +169,38 @@ def test_partitioned_table_gets_per_partition_ddl_that_runs(hypopg_database):
             "SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", [f"public.{advice.candidate.name}"]
         ).fetchone()[0]
     assert valid
+
+
+@pytest.mark.django_db
+def test_partitions_own_indexes_are_attached_not_rebuilt_or_duplicated(hypopg_database):
+    """Indexed partition by partition with one partition left out (pagila's payment): the parent's index attaches
+    the partition's equal index and builds only the missing one; no INCLUDE variant duplicates the keys."""
+    with psycopg.connect(hypopg_database, autocommit=True) as conn:
+        conn.execute(PARTS_SQL)
+        conn.execute("CREATE INDEX events_h1_kind ON events_2024h1 (kind)")
+    with psycopg.connect(hypopg_database) as conn:
+        result = advisor.advise(conn, "SELECT id, at FROM events WHERE kind = $1")
+        conn.rollback()
+    [advice] = result.suggestions
+    assert advice.candidate.keys == ("kind",) and not advice.candidate.include, advice.sql
+    assert any("partitions already index these keys (events_h1_kind" in r["reason"] for r in result.rejected)
+    ddl = advice.sql
+    assert ddl.count("CREATE INDEX CONCURRENTLY") == 1 and "ON public.events_2024h2 (kind)" in ddl
+    assert "ATTACH PARTITION public.events_h1_kind" in ddl
+    with psycopg.connect(hypopg_database, autocommit=True) as conn:
+        for statement in ddl.rstrip(";").split(";\n"):
+            conn.execute(statement)
+        valid = conn.execute(
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", [f"public.{advice.candidate.name}"]
+        ).fetchone()[0]
+        h1_indexes = conn.execute("SELECT count(*) FROM pg_index WHERE indrelid = 'events_2024h1'::regclass").fetchone()
+        # Every partition with its own index and none on the parent: nothing to propose, and the reason says so.
+        conn.execute(f"DROP INDEX public.{advice.candidate.name}")  # and the partitions' indexes attached to it
+        conn.execute("CREATE INDEX events_h1_kind ON events_2024h1 (kind)")
+        conn.execute("CREATE INDEX events_h2_kind ON events_2024h2 (kind)")
+    assert valid and h1_indexes[0] == 1
+    with psycopg.connect(hypopg_database) as conn:
+        served = advisor.advise(conn, "SELECT id FROM events WHERE kind = $1")
+        conn.rollback()
+    assert served.suggestions == []
+    assert any("already served on every partition" in r["reason"] for r in served.rejected), served.rejected

@@ -4,7 +4,7 @@ import psycopg
 import pytest
 
 from optimizer.tests.conftest import forget_the_load
-from optimizer.workload import fingerprint, top_queries
+from optimizer.workload import WorkloadItem, advise_workload, fingerprint, top_queries
 
 
 def _run_workload(url):
@@ -139,3 +139,27 @@ def test_a_real_scan_and_pg_stat_statements_meet_at_file_and_line(
     assert lookup["extracted_query"] is not None
     assert lookup["locations"] == [{"file_path": "app/orders.py", "line": 3}]
     assert 0 < lookup["share"] <= 1
+
+
+def test_a_candidate_that_cannot_be_measured_is_reported_with_its_error(shop_database):
+    """Another session holds a write lock on orders, so building any index on it in the sandbox times out: each
+    such candidate is named in the notes and under `not_measured` with the error, the advice on customers is still
+    given, and the caller's transaction (its timeouts included) is the same one throughout."""
+    items = [
+        WorkloadItem("SELECT id, total FROM orders WHERE customer_id = $1", total_time_ms=500.0),
+        WorkloadItem("SELECT id FROM customers WHERE email = $1", total_time_ms=300.0),
+    ]
+    with psycopg.connect(shop_database) as writer, psycopg.connect(shop_database) as conn:
+        writer.execute("UPDATE orders SET total = total WHERE id = 1")  # ROW EXCLUSIVE, held till rollback
+        conn.execute("SET LOCAL lock_timeout = '100ms'")
+        advice = advise_workload(conn, items, allow_sandbox=True, write_cost_ms_per_row=0)
+        still_the_same_transaction = conn.execute("SELECT current_setting('lock_timeout')").fetchone()[0]
+        conn.rollback()
+        writer.rollback()
+    failed = {n["sql"]: n["error"] for n in advice["not_measured"]}
+    assert failed and all(" ON public.orders " in sql for sql in failed), failed
+    assert all("lock timeout" in error for error in failed.values()), failed
+    for sql, error in failed.items():
+        assert f"Not measured, so not chosen: {sql} ({error})." in advice["notes"]
+    assert [i["table"] for i in advice["indexes"]] == ["public.customers"]
+    assert still_the_same_transaction == "100ms"

@@ -1,0 +1,144 @@
+"""Data changes (one INSERT, UPDATE, DELETE or MERGE) as proposals: their EXPLAIN (never ANALYZE) plan and the rows
+they expect to change are the evidence; approved, they are applied in one transaction through the guard's session
+on a writable, non-production connection, and refused with a 409 anywhere else."""
+
+import psycopg
+import pytest
+
+from approvals import services
+from approvals.models import ApplyAttempt, Proposal
+from schema_metadata.models import QueryAnalysis
+
+pytestmark = pytest.mark.django_db
+
+DELETE_CLOSED = "DELETE FROM account WHERE status = 'closed'"
+
+
+@pytest.fixture
+def accounts_db(scratch_database, settings):
+    """1,000 accounts, 100 of them closed. ANALYZE reads every row of so small a table (it samples 30,000), so
+    the planner's estimate for status = 'closed' is exactly 100 in every run."""
+    settings.TARGET_ALLOW_LOCAL = True
+    with psycopg.connect(scratch_database, autocommit=True) as conn:
+        conn.execute("CREATE TABLE account (id int PRIMARY KEY, status text NOT NULL)")
+        conn.execute(
+            "INSERT INTO account SELECT g, CASE WHEN g > 900 THEN 'closed' ELSE 'active' END "
+            "FROM generate_series(1, 1000) g"
+        )
+        conn.execute("ANALYZE account")
+    return scratch_database
+
+
+def count(url, where="true") -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(f"SELECT count(*) FROM account WHERE {where}").fetchone()[0]
+
+
+def submit(client, connection, sql, kind="data"):
+    body = {"kind": kind, "sql": sql, "reason": "Closed accounts are kept elsewhere.", "connection_id": connection.pk}
+    return client.post("/approvals", body, format="json")
+
+
+def test_a_data_change_carries_its_plan_and_estimated_rows_and_runs_nothing(
+    member_client, make_connection, accounts_db
+):
+    connection = make_connection(accounts_db)
+    response = submit(member_client, connection, DELETE_CLOSED)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "data" and body["state"] == "proposed" and body["title"].startswith("Data change: DELETE")
+    evidence = body["evidence"]
+    assert evidence["estimated_rows"] == 100
+    assert evidence["plan"][0]["Plan"]["Node Type"] == "ModifyTable"
+    assert "Actual Rows" not in evidence["plan"][0]["Plan"]  # EXPLAIN, not EXPLAIN ANALYZE
+    assert QueryAnalysis.objects.get(pk=evidence["analysis_id"]).analyzed is False
+    assert count(accounts_db) == 1000  # proposing ran nothing
+
+
+def test_an_approved_data_change_is_applied_in_one_transaction(member, admin_user, make_connection, accounts_db):
+    connection = make_connection(accounts_db)
+    proposal = services.proposal_submit_sql(
+        actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
+    )
+    proposal = services.proposal_approve(proposal=proposal, actor=admin_user)
+    attempt = services.proposal_apply(proposal=proposal, actor=admin_user)
+    assert services.run_apply_attempt(attempt_id=attempt.pk) == "applied"
+    proposal.refresh_from_db()
+    attempt.refresh_from_db()
+    assert proposal.state == "applied" and attempt.statement == DELETE_CLOSED
+    assert attempt.cleanup == "100 row(s) changed; committed."
+    assert count(accounts_db) == 900 and count(accounts_db, "status = 'closed'") == 0
+
+
+def test_a_data_change_that_fails_halfway_changes_nothing(member, admin_user, make_connection, accounts_db):
+    connection = make_connection(accounts_db)
+    # Row 1000 becomes 1001 before row 999 would become 1000... or the reverse: a key collides either way.
+    proposal = services.proposal_submit_sql(
+        actor=member, kind="data", sql="UPDATE account SET id = id + 1, status = 'moved'", reason="renumber",
+        connection_id=connection.pk,
+    )  # fmt: skip
+    proposal = services.proposal_approve(proposal=proposal, actor=admin_user)
+    attempt = services.proposal_apply(proposal=proposal, actor=admin_user)
+    assert services.run_apply_attempt(attempt_id=attempt.pk) == "failed"
+    proposal.refresh_from_db()
+    assert proposal.state == "failed" and "duplicate key" in proposal.apply_error
+    assert count(accounts_db, "status = 'moved'") == 0 and count(accounts_db) == 1000
+
+
+@pytest.mark.parametrize(
+    ("environment", "read_only", "code"),
+    [("production", False, "production_export_only"), ("development", True, "read_only_connection")],
+)
+def test_never_applied_on_production_or_a_read_only_connection(
+    member, admin_user, client_for, make_connection, accounts_db, environment, read_only, code
+):
+    connection = make_connection(accounts_db, environment=environment, read_only=read_only)
+    proposal = services.proposal_submit_sql(
+        actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
+    )
+    services.proposal_approve(proposal=proposal, actor=admin_user)
+    response = client_for(admin_user).post(f"/approvals/{proposal.pk}/apply", {}, format="json")
+    assert response.status_code == 409 and response.json()["code"] == code
+    assert "data change" in response.json()["detail"] or "read-only" in response.json()["detail"]
+    assert ApplyAttempt.objects.count() == 0 and count(accounts_db) == 1000
+    exported = client_for(admin_user).get(f"/approvals/{proposal.pk}/export?format=sql")
+    assert exported.status_code == 200 and DELETE_CLOSED + ";" in exported.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        ("SELECT * FROM account", "not_a_data_change"),
+        ("ALTER TABLE account ADD COLUMN note text", "not_a_data_change"),
+        (f"{DELETE_CLOSED}; DELETE FROM account", "not_a_data_change"),
+        ("WITH gone AS (DELETE FROM account RETURNING id) SELECT count(*) FROM gone", "not_a_data_change"),
+        ("UPDATE account SET status = pg_terminate_backend(1)::text", "side_effect_call"),
+    ],
+)
+def test_only_one_plain_data_change_is_accepted(member_client, make_connection, accounts_db, sql, code):
+    response = submit(member_client, make_connection(accounts_db), sql)
+    assert response.status_code == 400 and response.json()["code"] == code, response.content
+    assert Proposal.objects.count() == 0
+
+
+def test_a_data_change_the_database_cannot_plan_is_refused(member_client, make_connection, accounts_db):
+    response = submit(member_client, make_connection(accounts_db), "DELETE FROM account WHERE closed_at < now()")
+    assert response.status_code == 400 and "closed_at" in response.json()["detail"]
+    assert Proposal.objects.count() == 0
+
+
+def test_a_data_change_needs_a_connection(member_client, project):
+    body = {"kind": "data", "sql": DELETE_CLOSED, "reason": "x", "project_id": project.pk}
+    response = member_client.post("/approvals", body, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "connection_required"
+
+
+def test_the_approval_page_shows_the_estimate_and_links_the_plan(member, browser_for, make_connection, accounts_db):
+    connection = make_connection(accounts_db)
+    proposal = services.proposal_submit_sql(
+        actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
+    )
+    page = browser_for(member).get(f"/app/approvals/{proposal.pk}/").content.decode()
+    assert "estimated rows" in page and '<td class="wrap">100</td>' in page
+    assert f'href="/app/analyses/{proposal.evidence["analysis_id"]}/"' in page
+    assert "Node Type" not in page  # the plan is read on its analysis page, not printed as JSON here
