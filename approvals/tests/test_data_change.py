@@ -19,14 +19,19 @@ def accounts_db(scratch_database, settings):
     """1,000 accounts, 100 of them closed. ANALYZE reads every row of so small a table (it samples 30,000), so
     the planner's estimate for status = 'closed' is exactly 100 in every run."""
     settings.TARGET_ALLOW_LOCAL = True
-    with psycopg.connect(scratch_database, autocommit=True) as conn:
+    create_accounts(scratch_database)
+    return scratch_database
+
+
+def create_accounts(url: str) -> None:
+    """1,000 accounts, the last 100 closed, analyzed."""
+    with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE account (id int PRIMARY KEY, status text NOT NULL)")
         conn.execute(
             "INSERT INTO account SELECT g, CASE WHEN g > 900 THEN 'closed' ELSE 'active' END "
             "FROM generate_series(1, 1000) g"
         )
         conn.execute("ANALYZE account")
-    return scratch_database
 
 
 def count(url, where="true") -> int:

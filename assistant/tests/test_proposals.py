@@ -5,6 +5,7 @@ import pytest
 
 from approvals import services
 from approvals.models import ApplyAttempt, Proposal
+from approvals.tests.test_data_change import create_accounts
 from schema_metadata import services as metadata_services
 from schema_metadata.models import DatabaseConnection
 
@@ -84,13 +85,7 @@ DELETE_CLOSED = "DELETE FROM account WHERE status = 'closed'"
 def accounts(project, scratch_database, settings):
     """A writable development database of its own (pagila is shared by the session): 1,000 accounts, 100 closed."""
     settings.TARGET_ALLOW_LOCAL = True
-    with psycopg.connect(scratch_database, autocommit=True) as conn:
-        conn.execute("CREATE TABLE account (id int PRIMARY KEY, status text NOT NULL)")
-        conn.execute(
-            "INSERT INTO account SELECT g, CASE WHEN g > 900 THEN 'closed' ELSE 'active' END "
-            "FROM generate_series(1, 1000) g"
-        )
-        conn.execute("ANALYZE account")
+    create_accounts(scratch_database)
     connection = DatabaseConnection.objects.create(
         project=project,
         name="accounts",

@@ -163,12 +163,16 @@ def test_partitioned_table_gets_per_partition_ddl_that_runs(hypopg_database):
     assert foreign.suggestions == [] and any("foreign table" in n for n in foreign.notes)
     # Every statement runs as written (CONCURRENTLY needs autocommit), and the parent's index ends valid.
     with psycopg.connect(hypopg_database, autocommit=True) as conn:
-        for statement in ddl.rstrip(";").split(";\n"):
-            conn.execute(statement)
-        valid = conn.execute(
-            "SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", [f"public.{advice.candidate.name}"]
-        ).fetchone()[0]
+        valid = _run_and_check_valid(conn, ddl, advice.candidate.name)
     assert valid
+
+
+def _run_and_check_valid(conn, ddl: str, index_name: str) -> bool:
+    """Run the advice's DDL statement by statement (CONCURRENTLY needs autocommit); is the parent's index valid?"""
+    for statement in ddl.rstrip(";").split(";\n"):
+        conn.execute(statement)
+    query = "SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass"
+    return conn.execute(query, [f"public.{index_name}"]).fetchone()[0]
 
 
 @pytest.mark.django_db
@@ -188,11 +192,7 @@ def test_partitions_own_indexes_are_attached_not_rebuilt_or_duplicated(hypopg_da
     assert ddl.count("CREATE INDEX CONCURRENTLY") == 1 and "ON public.events_2024h2 (kind)" in ddl
     assert "ATTACH PARTITION public.events_h1_kind" in ddl
     with psycopg.connect(hypopg_database, autocommit=True) as conn:
-        for statement in ddl.rstrip(";").split(";\n"):
-            conn.execute(statement)
-        valid = conn.execute(
-            "SELECT indisvalid FROM pg_index WHERE indexrelid = %s::regclass", [f"public.{advice.candidate.name}"]
-        ).fetchone()[0]
+        valid = _run_and_check_valid(conn, ddl, advice.candidate.name)
         h1_indexes = conn.execute("SELECT count(*) FROM pg_index WHERE indrelid = 'events_2024h1'::regclass").fetchone()
         # Every partition with its own index and none on the parent: nothing to propose, and the reason says so.
         conn.execute(f"DROP INDEX public.{advice.candidate.name}")  # and the partitions' indexes attached to it
