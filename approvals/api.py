@@ -37,6 +37,7 @@ class ApplyAttemptSerializer(serializers.ModelSerializer):
             "statement",
             "error",
             "cleanup",
+            "rows_changed",
             "requested_by",
             "created_at",
             "started_at",
@@ -87,6 +88,8 @@ class ProposalSerializer(serializers.ModelSerializer):
             "decided_at",
             "applied_at",
             "apply_error",
+            "row_limit",
+            "rows_changed",
             "created_at",
             "updated_at",
         ]
@@ -135,6 +138,16 @@ class ProposalSubmitSerializer(serializers.Serializer):
     project_id = serializers.IntegerField(required=False, allow_null=True)
     occurrence_id = serializers.IntegerField(required=False, allow_null=True, help_text="Where a scan found the query.")
     evidence = serializers.DictField(required=False, default=dict, help_text="What the change rests on (an object).")
+    row_limit = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**62,
+        help_text=(
+            "Data changes only: the most rows the change may change; applying it rolls back if it changes more. "
+            "Default: max(2 x the plan's estimate, estimate + 100); at most max(10 x estimate, estimate + 10,000)."
+        ),
+    )
 
     def validate(self, attrs):
         if attrs.get("suggestion_id") is None and not (attrs.get("sql") or "").strip():
@@ -203,6 +216,7 @@ class ProposalListView(APIView):
                 project_id=values.get("project_id"),
                 occurrence_id=values.get("occurrence_id"),
                 evidence=values.get("evidence") or {},
+                row_limit=values.get("row_limit"),
                 request=request,
             )
         return Response(_detail(proposal, request.user), status=status.HTTP_201_CREATED)

@@ -67,6 +67,10 @@ class Proposal(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     apply_error = models.TextField(blank=True, default="")
+    # A data change: the most rows the approvers agreed it may change (applying more rolls it back), and the
+    # rows it really changed once applied.
+    row_limit = models.PositiveBigIntegerField(null=True, blank=True)
+    rows_changed = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -127,6 +131,9 @@ class ApplyAttempt(models.Model):
     statement = models.TextField(blank=True, default="")  # what was sent to the database
     error = models.TextField(blank=True, default="")
     cleanup = models.TextField(blank=True, default="")  # what was undone after a failure
+    rows_changed = models.PositiveBigIntegerField(
+        null=True, blank=True
+    )  # a data change's rowcount, even if rolled back
     job_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)

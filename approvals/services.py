@@ -330,10 +330,14 @@ def proposal_submit_sql(
     project_id: int | None = None,
     occurrence_id: int | None = None,
     evidence: dict | None = None,
+    row_limit: int | None = None,
     draft: bool = False,
     request=None,
 ) -> Proposal:
     """Submit DDL text (or an index, or a rewrite) someone wrote, with the reason for it.
+
+    A data change carries a row limit: `row_limit` if given (within `row_limit_bounds` of its estimate), else
+    `default_row_limit`; applying it rolls back if it changes more rows.
 
     `draft=True` keeps it a draft (the assistant's suggestion): reviewed and stored, nobody asked until
     `proposal_submit_draft`.
@@ -345,6 +349,8 @@ def proposal_submit_sql(
     if not (reason or "").strip():
         raise InvalidInput("reason: say why this change is needed.", code="reason_required")
     _validate_sql(kind, sql)
+    if row_limit is not None and kind != Kind.DATA:
+        raise InvalidInput("row_limit: only a data change (kind data) has a row limit.", code="invalid_row_limit")
     connection = connection_in_org(org=org, pk=connection_id) if connection_id is not None else None
     project = project_get(org=org, pk=project_id) if project_id is not None else None
     if connection is not None and project is not None and connection.project_id != project.pk:
@@ -354,8 +360,10 @@ def proposal_submit_sql(
         raise InvalidInput("connection_id: say which database the change is for.", code="connection_required")
     if project is None:
         raise InvalidInput("project_id: say which project the change is for.", code="project_required")
+    limit = {}
     if kind == Kind.DATA:
         evidence = {**(evidence or {}), **_data_change_evidence(project, connection, sql, actor, request)}
+        limit = {"row_limit": _row_limit_for(evidence["estimated_rows"], row_limit)}
     occurrence = _occurrence_for(org=org, project=project, occurrence_id=occurrence_id) if occurrence_id else None
     review = _safety_review(kind, sql, project=project, connection=connection)
     return _create(
@@ -372,8 +380,34 @@ def proposal_submit_sql(
         reason=reason.strip(),
         evidence=evidence or {},
         safety_review=review,
+        **limit,
         **_source_fields(occurrence),
     )
+
+
+def default_row_limit(estimate: int | None) -> int:
+    """Room for the planner's error and for rows added while the proposal waits, but not for an order of
+    magnitude more than the approvers saw."""
+    estimate = estimate or 0
+    return max(estimate * 2, estimate + 100)
+
+
+def row_limit_bounds(estimate: int | None) -> tuple[int, int]:
+    """What a proposer may set: at least one row, at most ten times the estimate (or 10,000 over it)."""
+    estimate = estimate or 0
+    return 1, max(estimate * 10, estimate + 10_000)
+
+
+def _row_limit_for(estimate: int | None, asked: int | None) -> int:
+    if asked is None:
+        return default_row_limit(estimate)
+    low, high = row_limit_bounds(estimate)
+    if isinstance(asked, bool) or not isinstance(asked, int) or not low <= asked <= high:
+        raise InvalidInput(
+            f"row_limit: give a whole number from {low:,} to {high:,} (the plan estimates {estimate or 0:,} rows).",
+            code="invalid_row_limit",
+        )
+    return asked
 
 
 def _data_change_evidence(project, connection, sql: str, actor, request) -> dict:
@@ -607,19 +641,33 @@ def _execute(proposal: Proposal, attempt: ApplyAttempt) -> str:
     if proposal.kind == Kind.DATA:
         statement = applying.prepare_data_change(proposal.sql)
         ApplyAttempt.objects.filter(pk=attempt.pk).update(statement=statement)
-        return _run_data_change(url, statement, lock_ms=lock_ms, statement_ms=statement_ms)
+        return _run_data_change(
+            url, statement, attempt=attempt, proposal=proposal, lock_ms=lock_ms, statement_ms=statement_ms
+        )
     statements = applying.prepare_ddl(proposal.sql)
     ApplyAttempt.objects.filter(pk=attempt.pk).update(statement=";\n".join(statements))
     return applying.run_ddl(connect, statements, lock_timeout_ms=lock_ms, statement_timeout_ms=statement_ms)
 
 
-def _run_data_change(url: str, statement: str, *, lock_ms: int, statement_ms: int) -> str:
+def _run_data_change(url: str, statement: str, *, attempt, proposal, lock_ms: int, statement_ms: int) -> str:
     """One data change through the guard's session (READ WRITE, timeouts, client deadline), committed only
-    when it ran whole; any error rolls it all back."""
+    when it ran whole and changed no more rows than the approved limit; anything else rolls it all back."""
+    estimate = (proposal.evidence or {}).get("estimated_rows")
     with target.session(url, read_only=False, statement_timeout_ms=statement_ms, lock_timeout_ms=lock_ms) as conn:
         changed = conn.execute(statement).rowcount
+        ApplyAttempt.objects.filter(pk=attempt.pk).update(rows_changed=changed)
+        if proposal.row_limit is not None and changed > proposal.row_limit:
+            # Leaving the session without COMMIT rolls the change back.
+            raise applying.ApplyFailed(
+                f"changed {changed:,} rows, the limit approved was {proposal.row_limit:,}; rolled back.",
+                cleanup=f"Rolled back: nothing was changed (the plan estimated {_rows(estimate)}).",
+            )
         conn.execute("COMMIT")  # the session rolls back unless told: this is the approved write
-    return f"{changed} row(s) changed; committed."
+    return f"changed {changed:,} rows (estimated {_rows(estimate)}); committed."
+
+
+def _rows(count: int | None) -> str:
+    return "an unknown number of rows" if count is None else f"{count:,}"
 
 
 def run_apply_attempt(*, attempt_id: int) -> str:
@@ -677,7 +725,15 @@ def _finish(attempt, proposal, requester, *, ok: bool, error: str, cleanup: str,
     )
     proposal = _lock(proposal)
     if ok:
-        _transition(proposal=proposal, to_state=State.APPLIED, actor=requester, comment=cleanup, applied_at=now)
+        rows = ApplyAttempt.objects.values_list("rows_changed", flat=True).get(pk=attempt.pk)
+        _transition(
+            proposal=proposal,
+            to_state=State.APPLIED,
+            actor=requester,
+            comment=cleanup,
+            applied_at=now,
+            rows_changed=rows,
+        )
     else:
         comment = f"{error}\n{cleanup}".strip()
         _transition(proposal=proposal, to_state=State.FAILED, actor=requester, comment=comment, apply_error=error)

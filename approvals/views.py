@@ -137,6 +137,7 @@ def approval_detail(request, pk):
             "attempts": attempts,
             "applying": applying,
             "evidence": evidence,
+            "row_cap": _row_cap(proposal),
             "review": proposal.safety_review or None,
             "can": can,
             "export_formats": services.EXPORT_FORMATS[proposal.kind],
@@ -145,6 +146,18 @@ def approval_detail(request, pk):
 
 
 _APPLYING = ("queued", "running")
+
+
+def _row_cap(proposal) -> dict | None:
+    """A data change's row limit and, once applied, the rows it changed beside the plan's estimate."""
+    if proposal.kind != proposal.Kind.DATA or proposal.row_limit is None:
+        return None
+    estimate = (proposal.evidence or {}).get("estimated_rows")
+    estimated = "unknown" if estimate is None else f"{estimate:,}"
+    result = None
+    if proposal.rows_changed is not None:
+        result = f"changed {proposal.rows_changed:,} rows (estimated {estimated})"
+    return {"limit": f"{proposal.row_limit:,}", "estimated": estimated, "result": result}
 
 
 def _evidence_label(key: str) -> str:

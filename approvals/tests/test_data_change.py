@@ -7,6 +7,8 @@ import pytest
 
 from approvals import services
 from approvals.models import ApplyAttempt, Proposal
+from audit.models import AuditEvent
+from notifications.models import Notification
 from schema_metadata.models import QueryAnalysis
 
 pytestmark = pytest.mark.django_db
@@ -39,9 +41,18 @@ def count(url, where="true") -> int:
         return conn.execute(f"SELECT count(*) FROM account WHERE {where}").fetchone()[0]
 
 
-def submit(client, connection, sql, kind="data"):
+def submit(client, connection, sql, kind="data", **extra):
     body = {"kind": kind, "sql": sql, "reason": "Closed accounts are kept elsewhere.", "connection_id": connection.pk}
-    return client.post("/approvals", body, format="json")
+    return client.post("/approvals", {**body, **extra}, format="json")
+
+
+def approved_and_applied(proposal, admin_user) -> tuple[str, Proposal, ApplyAttempt]:
+    proposal = services.proposal_approve(proposal=proposal, actor=admin_user)
+    attempt = services.proposal_apply(proposal=proposal, actor=admin_user)
+    outcome = services.run_apply_attempt(attempt_id=attempt.pk)
+    proposal.refresh_from_db()
+    attempt.refresh_from_db()
+    return outcome, proposal, attempt
 
 
 def test_a_data_change_carries_its_plan_and_estimated_rows_and_runs_nothing(
@@ -71,7 +82,7 @@ def test_an_approved_data_change_is_applied_in_one_transaction(member, admin_use
     proposal.refresh_from_db()
     attempt.refresh_from_db()
     assert proposal.state == "applied" and attempt.statement == DELETE_CLOSED
-    assert attempt.cleanup == "100 row(s) changed; committed."
+    assert attempt.cleanup == "changed 100 rows (estimated 100); committed."
     assert count(accounts_db) == 900 and count(accounts_db, "status = 'closed'") == 0
 
 
@@ -147,3 +158,82 @@ def test_the_approval_page_shows_the_estimate_and_links_the_plan(member, browser
     assert "estimated rows" in page and '<td class="wrap">100</td>' in page
     assert f'href="/app/analyses/{proposal.evidence["analysis_id"]}/"' in page
     assert "Node Type" not in page  # the plan is read on its analysis page, not printed as JSON here
+
+
+# --- the row limit ----------------------------------------------------------------
+
+
+def test_a_data_change_carries_a_row_limit_derived_from_its_estimate(member_client, make_connection, accounts_db):
+    response = submit(member_client, make_connection(accounts_db), DELETE_CLOSED)
+    assert response.status_code == 201, response.content
+    assert response.json()["row_limit"] == 200  # max(100 x 2, 100 + 100)
+    assert response.json()["rows_changed"] is None
+    assert services.default_row_limit(5) == 105 and services.default_row_limit(None) == 100
+
+
+def test_the_proposer_may_set_the_row_limit_within_its_bounds(member_client, make_connection, accounts_db):
+    response = submit(member_client, make_connection(accounts_db), DELETE_CLOSED, row_limit=120)
+    assert response.status_code == 201, response.content
+    assert response.json()["row_limit"] == 120 and Proposal.objects.get().row_limit == 120
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ({"row_limit": 0}, "min_value"),
+        ({"row_limit": -5}, "min_value"),
+        ({"row_limit": "many"}, "invalid"),
+        ({"row_limit": 10_101}, "invalid_row_limit"),  # over max(100 x 10, 100 + 10,000)
+        ({"row_limit": 2**63}, "max_value"),
+        ({"kind": "ddl", "sql": "ALTER TABLE account ADD COLUMN note text", "row_limit": 10}, "invalid_row_limit"),
+    ],
+)
+def test_a_bad_row_limit_is_a_400_naming_the_field(member_client, make_connection, accounts_db, extra, code):
+    body = {"sql": DELETE_CLOSED, **extra}
+    response = submit(member_client, make_connection(accounts_db), **body)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == code and response.json()["detail"].startswith("row_limit"), response.content
+    assert Proposal.objects.count() == 0
+
+
+def test_a_data_change_within_its_limit_commits_and_records_the_rows_it_changed(
+    member, admin_user, client_for, browser_for, make_connection, accounts_db
+):
+    connection = make_connection(accounts_db)
+    with psycopg.connect(accounts_db, autocommit=True) as conn:  # grown since, but within the limit of 200
+        conn.execute("INSERT INTO account SELECT g, 'closed' FROM generate_series(1001, 1050) g")
+    proposal = services.proposal_submit_sql(
+        actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
+    )
+    assert proposal.row_limit == 200 and proposal.evidence["estimated_rows"] == 100
+    outcome, proposal, attempt = approved_and_applied(proposal, admin_user)
+    assert outcome == "applied" and proposal.state == "applied"
+    assert attempt.rows_changed == 150 and proposal.rows_changed == 150
+    assert attempt.cleanup == "changed 150 rows (estimated 100); committed."
+    assert count(accounts_db, "status = 'closed'") == 0 and count(accounts_db) == 900
+    body = client_for(admin_user).get(f"/approvals/{proposal.pk}").json()
+    assert body["rows_changed"] == 150 and body["row_limit"] == 200 and body["attempts"][0]["rows_changed"] == 150
+    page = browser_for(admin_user).get(f"/app/approvals/{proposal.pk}/").content.decode()
+    assert "changed 150 rows (estimated 100)" in page and "<strong>Row limit:</strong> 200 rows" in page
+
+
+def test_a_data_change_over_its_limit_rolls_back_and_says_why(
+    member, admin_user, client_for, browser_for, make_connection, accounts_db
+):
+    connection = make_connection(accounts_db)
+    proposal = services.proposal_submit_sql(
+        actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
+    )
+    # The data grew after the reviewers saw the estimate of 100: 1,000 more closed accounts.
+    with psycopg.connect(accounts_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO account SELECT g, 'closed' FROM generate_series(1001, 2000) g")
+    outcome, proposal, attempt = approved_and_applied(proposal, admin_user)
+    reason = "changed 1,100 rows, the limit approved was 200; rolled back."
+    assert outcome == "failed" and proposal.state == "failed"
+    assert proposal.apply_error == reason and attempt.error == reason and attempt.status == "failed"
+    assert attempt.rows_changed == 1100 and proposal.rows_changed is None
+    assert count(accounts_db) == 2000 and count(accounts_db, "status = 'closed'") == 1100  # nothing changed
+    assert Notification.objects.filter(recipient=member, kind="proposal_failed").count() == 1
+    assert AuditEvent.objects.filter(action="approval.apply", outcome="failure", target_id=str(proposal.pk)).exists()
+    page = browser_for(admin_user).get(f"/app/approvals/{proposal.pk}/").content.decode()
+    assert "changed 1,100 rows, the limit approved was 200; rolled back." in page
