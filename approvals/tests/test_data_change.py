@@ -10,6 +10,7 @@ from approvals.models import ApplyAttempt, Proposal
 from audit.models import AuditEvent
 from notifications.models import Notification
 from schema_metadata.models import QueryAnalysis
+from schema_metadata.tests.conftest import DATASETS, load_sql_file
 
 pytestmark = pytest.mark.django_db
 
@@ -200,12 +201,12 @@ def test_a_data_change_within_its_limit_commits_and_records_the_rows_it_changed(
     member, admin_user, client_for, browser_for, make_connection, accounts_db
 ):
     connection = make_connection(accounts_db)
-    with psycopg.connect(accounts_db, autocommit=True) as conn:  # grown since, but within the limit of 200
-        conn.execute("INSERT INTO account SELECT g, 'closed' FROM generate_series(1001, 1050) g")
     proposal = services.proposal_submit_sql(
         actor=member, kind="data", sql=DELETE_CLOSED, reason="cleanup", connection_id=connection.pk
     )
     assert proposal.row_limit == 200 and proposal.evidence["estimated_rows"] == 100
+    with psycopg.connect(accounts_db, autocommit=True) as conn:  # grown since, but within the limit of 200
+        conn.execute("INSERT INTO account SELECT g, 'closed' FROM generate_series(1001, 1050) g")
     outcome, proposal, attempt = approved_and_applied(proposal, admin_user)
     assert outcome == "applied" and proposal.state == "applied"
     assert attempt.rows_changed == 150 and proposal.rows_changed == 150
@@ -237,3 +238,50 @@ def test_a_data_change_over_its_limit_rolls_back_and_says_why(
     assert AuditEvent.objects.filter(action="approval.apply", outcome="failure", target_id=str(proposal.pk)).exists()
     page = browser_for(admin_user).get(f"/app/approvals/{proposal.pk}/").content.decode()
     assert "changed 1,100 rows, the limit approved was 200; rolled back." in page
+
+
+RETURN_OPEN_RENTALS = "UPDATE rental SET return_date = rental_date + interval '7 days' WHERE return_date IS NULL"
+
+
+def open_rentals(url) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute("SELECT count(*) FROM rental WHERE return_date IS NULL").fetchone()[0]
+
+
+@pytest.mark.xdist_group("pg_datasets")
+def test_the_row_limit_on_pagila(member, admin_user, make_connection, scratch_database, settings):
+    """On a schema nobody here wrote (rental has a last_updated trigger): one row over the limit rolls the change
+    back; a limit of exactly the rows it touches lets it commit. The limits are set, not derived: the loaded
+    dataset's statistics (hence the estimate) depend on when autovacuum last analyzed it."""
+    settings.TARGET_ALLOW_LOCAL = True
+    load_sql_file(scratch_database, DATASETS / "pagila.sql")
+    connection = make_connection(scratch_database)
+    still_open = open_rentals(scratch_database)
+    assert still_open > 1
+
+    tight = services.proposal_submit_sql(
+        actor=member,
+        kind="data",
+        sql=RETURN_OPEN_RENTALS,
+        reason="close",
+        connection_id=connection.pk,
+        row_limit=still_open - 1,
+    )
+    outcome, tight, attempt = approved_and_applied(tight, admin_user)
+    assert outcome == "failed" and attempt.rows_changed == still_open
+    assert tight.apply_error == f"changed {still_open:,} rows, the limit approved was {still_open - 1:,}; rolled back."
+    assert open_rentals(scratch_database) == still_open
+
+    proposal = services.proposal_submit_sql(
+        actor=member,
+        kind="data",
+        sql=RETURN_OPEN_RENTALS,
+        reason="close",
+        connection_id=connection.pk,
+        row_limit=still_open,
+    )
+    estimate = proposal.evidence["estimated_rows"]
+    outcome, proposal, attempt = approved_and_applied(proposal, admin_user)
+    assert outcome == "applied" and proposal.rows_changed == attempt.rows_changed == still_open
+    assert attempt.cleanup == f"changed {still_open:,} rows (estimated {estimate:,}); committed."
+    assert open_rentals(scratch_database) == 0
