@@ -10,7 +10,6 @@ page may log a console error, and no page may be wider than a 390 px phone.
 import os
 import re
 import threading
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,11 +18,10 @@ import pytest
 from django import db
 from django.conf import settings
 from django.utils import timezone
-from psycopg import sql
 
 from analytics import services
 from analytics.models import Snapshot
-from dashboard.tests.browser import CHROMIUM, LAUNCH_ARGS, wider_than_screen
+from dashboard.tests.browser import CHROMIUM, LAUNCH_ARGS, small_demo_shop, wider_than_screen
 from dbooster import jobs
 from dbooster.testing import playwright_session, run_pending_jobs
 from schema_metadata import demo_shop
@@ -63,13 +61,8 @@ COLOURED_PIXELS = """(node, rgb) => {
 
 @pytest.fixture
 def demo_database(settings):
-    name = f"test_demo_shop_{uuid.uuid4().hex[:8]}"
-    demo_shop.build(name=name, orders=20_000, log=lambda *_: None)
-    settings.DEMO_SHOP_DATABASE = name
-    settings.TARGET_ALLOW_LOCAL = True
-    yield name
-    with psycopg.connect(**demo_shop.server_params(), dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with small_demo_shop(settings, orders=20_000) as name:
+        yield name
 
 
 def run_workload(url: str, rounds: int) -> None:

@@ -1,9 +1,16 @@
 """What the dashboard's browser tests share: Debian's chromium, the two screen sizes, and the check that no page is
 wider than its screen (fixtures `page` and `demo_database` are in conftest.py)."""
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
+from psycopg import sql
+
+from schema_metadata import demo_shop
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "first-session"
@@ -44,3 +51,17 @@ def wider_than_screen(page) -> list[str]:
             .filter(el => ![...el.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
             .slice(0, 5).map(el => el.tagName + '.' + el.className + ': ' + (el.textContent || '').slice(0, 60))"""
     )
+
+
+@contextmanager
+def small_demo_shop(test_settings, *, orders: int) -> Iterator[str]:
+    """A small demo shop (built by the same code as the real one) that the demo button connects to; dropped after."""
+    name = f"test_demo_shop_{uuid.uuid4().hex[:8]}"
+    demo_shop.build(name=name, orders=orders, log=lambda *_: None)
+    test_settings.DEMO_SHOP_DATABASE = name
+    test_settings.TARGET_ALLOW_LOCAL = True
+    try:
+        yield name
+    finally:
+        with psycopg.connect(**demo_shop.server_params(), dbname="postgres", autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

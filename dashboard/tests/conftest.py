@@ -1,29 +1,19 @@
 """Fixtures of the dashboard's browser tests: a small demo shop database and a chromium page."""
 
 import os
-import uuid
 
-import psycopg
 import pytest
-from psycopg import sql
 
-from dashboard.tests.browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, WAIT_MS
+from dashboard.tests.browser import CHROMIUM, DESKTOP, LAUNCH_ARGS, WAIT_MS, small_demo_shop
 from dbooster.testing import playwright_session
-from schema_metadata import demo_shop
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
 
 
 @pytest.fixture
 def demo_database(settings):
-    """A small demo shop (built by the same code as the real one) that the demo button connects to."""
-    name = f"test_demo_shop_{uuid.uuid4().hex[:8]}"
-    demo_shop.build(name=name, orders=30_000, log=lambda *_: None)
-    settings.DEMO_SHOP_DATABASE = name
-    settings.TARGET_ALLOW_LOCAL = True
-    yield name
-    with psycopg.connect(**demo_shop.server_params(), dbname="postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    with small_demo_shop(settings, orders=30_000) as name:
+        yield name
 
 
 @pytest.fixture
