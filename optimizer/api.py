@@ -1,3 +1,5 @@
+import functools
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -49,6 +51,23 @@ class PastRunSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+@functools.cache
+def _past_run_fields() -> list:
+    """PastRunSerializer's fields, built once: each renders a value alone (nothing of a request or an instance)."""
+    fields = PastRunSerializer().fields
+    return [(name, fields[name].to_representation) for name in PastRunSerializer.Meta.fields]
+
+
+def past_run_lines(run) -> list[dict]:
+    """PastRunSerializer's answer for the run's history, from plain rows: no model instance per line."""
+    fields = _past_run_fields()
+    rows = selectors.past_runs(run=run).values_list(*PastRunSerializer.Meta.fields)
+    return [
+        {name: None if value is None else render(value) for (name, render), value in zip(fields, row, strict=True)}
+        for row in rows
+    ]
+
+
 class OptimizationSerializer(ModelSerializer):
     suggestions = serializers.SerializerMethodField()
     dropped = serializers.SerializerMethodField()
@@ -66,7 +85,9 @@ class OptimizationSerializer(ModelSerializer):
         read_only_fields = fields
 
     def _all(self, obj):
-        return list(obj.suggestions.all())
+        # A run just stored by the optimizer carries its suggestions (optimize_query): no need to read them back.
+        kept = getattr(obj, "suggestions_in_order", None)
+        return kept if kept is not None else list(obj.suggestions.all())
 
     def get_suggestions(self, obj) -> list[dict]:
         return SuggestionSerializer([s for s in self._all(obj) if not s.dropped], many=True).data
@@ -83,7 +104,7 @@ class OptimizationSerializer(ModelSerializer):
         return {"before": obj.plan_before, "after": obj.plan_after}
 
     def get_history(self, obj) -> list[dict]:
-        return PastRunSerializer(selectors.past_runs(run=obj), many=True).data
+        return past_run_lines(obj)
 
 
 class OptimizationListSerializer(ModelSerializer):
@@ -157,7 +178,7 @@ class OptimizeView(APIView):
             request=request,
             prepared=prepared,
         )
-        run = selectors.run_get(org=request.user.organization, pk=run.pk)
+        # The answer is the run as just stored, built from memory: GET /query/optimize/<id> reads the same.
         return Response(OptimizationSerializer(run).data, status=status.HTTP_201_CREATED)
 
 

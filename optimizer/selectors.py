@@ -7,16 +7,20 @@ from django.db.models import F, Prefetch
 from dbooster.errors import NotFound
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport
 
+# A run's suggestions as every answer lists them: kept ones first, the fastest measured first, then as stored.
+_DISPLAY_ORDER = ("dropped", F("speedup").desc(nulls_last=True), "id")
+
+
+def in_display_order(suggestions) -> list[Suggestion]:
+    """Stored suggestions (with their ids) sorted in memory as `_DISPLAY_ORDER` sorts them in SQL."""
+    return sorted(suggestions, key=lambda s: (s.dropped, s.speedup is None, -(s.speedup or 0), s.pk))
+
 
 def _runs(org):
     return (
         OptimizationRun.objects.filter(organization=org)
         .select_related("project", "connection")
-        .prefetch_related(
-            Prefetch(
-                "suggestions", queryset=Suggestion.objects.order_by("dropped", F("speedup").desc(nulls_last=True), "id")
-            )
-        )
+        .prefetch_related(Prefetch("suggestions", queryset=Suggestion.objects.order_by(*_DISPLAY_ORDER)))
     )
 
 
@@ -41,7 +45,9 @@ def past_runs(*, run: OptimizationRun, limit: int = 20):
     return (
         OptimizationRun.objects.filter(project_id=run.project_id, fingerprint=run.fingerprint)
         .exclude(pk=run.pk)
-        .order_by("-created_at", "-id")[:limit]
+        .order_by("-created_at", "-id")
+        # What a history line shows: not the runs' plans, findings and notes (JSON to decode for nothing).
+        .only("id", "created_at", "cost_before", "plan_status", "ai_status")[:limit]
     )
 
 

@@ -11,10 +11,13 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pglast
 from django.conf import settings
@@ -25,7 +28,7 @@ from ai_usage import services as ai_usage
 from ai_usage.models import Purpose
 from audit import services as audit
 from dbooster.errors import Conflict, DomainError, InvalidInput, PaymentRequired
-from optimizer import advisor
+from optimizer import advisor, selectors
 from optimizer import ai as ai_client
 from optimizer import verify as verifier
 from optimizer import workload as wl
@@ -65,11 +68,40 @@ def resolve_target(*, org, project_id=None, connection_id=None, project=None):
     return project, connection
 
 
-def prepare(query: str) -> dict:
-    """The statement as the target will see it; InvalidInput for anything that must not be sent."""
+# The work that depends only on a query's text and the code (parsing, fingerprint, normal form, and the rules'
+# findings and rewrites when there is no schema to read) is kept per process for the last texts seen, keyed by the
+# exact text: rules and rewriters are code (a deployment is a new process) and read nothing else, so a kept answer
+# is the one a fresh analysis would give. Callers get fresh copies, never the kept objects. Long texts are not kept,
+# so the memory it holds stays bounded (MEMO_SIZE texts of at most MEMO_MAX_CHARS).
+MEMO_SIZE = 256
+MEMO_MAX_CHARS = 20_000
+
+
+def _memoised(compute):
+    kept = functools.lru_cache(maxsize=MEMO_SIZE)(compute)
+
+    @functools.wraps(compute)
+    def read(query: str):
+        return kept(query) if len(query) <= MEMO_MAX_CHARS else compute(query)
+
+    read.cache_clear = kept.cache_clear
+    read.cache_info = kept.cache_info
+    return read
+
+
+@_memoised
+def _prepared(query: str) -> tuple:
     prepared = prepare_query(query)
     stmt = pglast.parse_sql(prepared["sql"])[0].stmt
     prepared["normalized"] = RawStream()(stmt)
+    prepared["side_effects"] = tuple(prepared["side_effects"])
+    return tuple(prepared.items())
+
+
+def prepare(query: str) -> dict:
+    """The statement as the target will see it; InvalidInput for anything that must not be sent."""
+    prepared = dict(_prepared(query))
+    prepared["side_effects"] = list(prepared["side_effects"])
     return prepared
 
 
@@ -254,19 +286,38 @@ def _locate_in_original(findings: list[dict], sql: str, original: str) -> None:
             f["location"] = None
 
 
-def _rule_rewrites(sql: str, schema) -> list[_Draft]:
-    drafts = []
-    for r in rewrite(sql, schema):
-        drafts.append(
-            _Draft(
-                kind=Suggestion.Kind.REWRITE,
-                sql=r.sql,
-                rationale=r.rationale,
-                rule_id=r.rule_id,
-                advice_only=bool(r.advice_only),
-            )
-        )
-    return drafts
+def _rule_rewrites(rewrites) -> list[_Draft]:
+    return [
+        _Draft(kind=Suggestion.Kind.REWRITE, sql=r.sql, rationale=r.rationale, rule_id=r.rule_id,
+               advice_only=bool(r.advice_only))
+        for r in rewrites
+    ]  # fmt: skip
+
+
+class _KeptRewrite(NamedTuple):
+    """A rule's rewrite as the memo keeps it: immutable, shared by every request for the same text."""
+
+    rule_id: str
+    sql: str
+    rationale: str
+    advice_only: bool
+
+
+@_memoised
+def _schemaless_rules(query: str) -> tuple[str, tuple[_KeptRewrite, ...]]:
+    """The findings (as JSON, decoded afresh by each caller) and the rewrites of `query` with no schema."""
+    sql = prepare(query)["sql"]
+    kept = tuple(_KeptRewrite(r.rule_id, r.sql, r.rationale, bool(r.advice_only)) for r in rewrite(sql, None))
+    return json.dumps(_findings(sql, None, original=query)), kept
+
+
+def rule_findings_and_rewrites(query: str, sql: str, schema) -> tuple[list[dict], list[_Draft]]:
+    """The rules' findings on `query` (`sql`: its prepared text) and their rewrites as drafts, with `schema`'s facts
+    when there are any; without them the answer depends on the text alone and is memoised."""
+    if schema is not None:
+        return _findings(sql, schema, original=query), _rule_rewrites(rewrite(sql, schema))
+    findings, rewrites = _schemaless_rules(query)
+    return json.loads(findings), _rule_rewrites(rewrites)
 
 
 def _index_drafts(result: advisor.AdviceResult, source=Suggestion.Source.RULES, model_name="") -> list[_Draft]:
@@ -575,8 +626,8 @@ def optimize_query(
         state.notes.append("No database connection: findings and rewrites only, no plan and no index measurement.")
 
     step("Checking the query against the rules")
-    state.findings = _findings(sql, schema, original=query)
-    state.drafts.extend(_rule_rewrites(sql, schema))
+    state.findings, rewrites = rule_findings_and_rewrites(query, sql, schema)
+    state.drafts.extend(rewrites)
 
     if use_ai:
         step("Asking the AI for rewrites and indexes")
@@ -640,7 +691,11 @@ def _mark_unverified(state: _State, reason: str) -> None:
 
 
 def _store(state: _State, *, org, user, project, connection, query: str, prepared: dict) -> OptimizationRun:
-    """The run and its suggestions (the caller holds the transaction)."""
+    """The run and its suggestions (the caller holds the transaction): two INSERTs (none for no suggestions).
+
+    The run comes back holding its stored suggestions in display order (`suggestions_in_order`), with the ids
+    PostgreSQL gave them, so the answer is built from what was just written instead of read back.
+    """
     run = OptimizationRun.objects.create(
         organization=org,
         project=project,
@@ -662,7 +717,7 @@ def _store(state: _State, *, org, user, project, connection, query: str, prepare
         notes=state.notes,
         rejected=state.rejected[:100],
     )
-    Suggestion.objects.bulk_create(
+    suggestions = Suggestion.objects.bulk_create(
         [
             Suggestion(
                 run=run,
@@ -690,6 +745,7 @@ def _store(state: _State, *, org, user, project, connection, query: str, prepare
             for d in state.drafts
         ]
     )
+    run.suggestions_in_order = selectors.in_display_order(suggestions)
     return run
 
 
