@@ -44,10 +44,15 @@ class SuggestionSerializer(ModelSerializer):
         return obj.source
 
 
+def _suggestion_lines(suggestions: list) -> list[dict]:
+    # No serializer to build for an empty list (most runs without a connection drop nothing).
+    return SuggestionSerializer(suggestions, many=True).data if suggestions else []
+
+
 class PastRunSerializer(ModelSerializer):
     class Meta:
         model = OptimizationRun
-        fields = ["id", "created_at", "cost_before", "plan_status", "ai_status"]
+        fields = list(selectors.HISTORY_FIELDS)
         read_only_fields = fields
 
 
@@ -61,7 +66,7 @@ def _past_run_fields() -> list:
 def past_run_lines(run) -> list[dict]:
     """PastRunSerializer's answer for the run's history, from plain rows: no model instance per line."""
     fields = _past_run_fields()
-    rows = selectors.past_runs(run=run).values_list(*PastRunSerializer.Meta.fields)
+    rows = selectors.past_run_rows(run=run)
     return [
         {name: None if value is None else render(value) for (name, render), value in zip(fields, row, strict=True)}
         for row in rows
@@ -90,10 +95,10 @@ class OptimizationSerializer(ModelSerializer):
         return kept if kept is not None else list(obj.suggestions.all())
 
     def get_suggestions(self, obj) -> list[dict]:
-        return SuggestionSerializer([s for s in self._all(obj) if not s.dropped], many=True).data
+        return _suggestion_lines([s for s in self._all(obj) if not s.dropped])
 
     def get_dropped(self, obj) -> list[dict]:
-        return SuggestionSerializer([s for s in self._all(obj) if s.dropped], many=True).data
+        return _suggestion_lines([s for s in self._all(obj) if s.dropped])
 
     def get_ai(self, obj) -> dict:
         return {"status": obj.ai_status, "reason": obj.ai_reason, "model": obj.ai_model}

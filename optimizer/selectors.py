@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import F, Prefetch
 
+from dbooster.composed import ComposedQuery
 from dbooster.errors import NotFound
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport
 
@@ -38,17 +39,43 @@ def project_runs(*, org, project, fingerprint: str | None = None):
     return qs.order_by("-created_at", "-id")
 
 
-def past_runs(*, run: OptimizationRun, limit: int = 20):
-    """Earlier analyses of the same query (by fingerprint) in the same project."""
+# What a history line shows (not the runs' plans, findings and notes: JSON to decode for nothing).
+HISTORY_FIELDS = ("id", "created_at", "cost_before", "plan_status", "ai_status")
+HISTORY_LENGTH = 20
+
+
+def _past_runs(*, project_id, fingerprint: str, run_id, limit: int):
+    return (
+        OptimizationRun.objects.filter(project_id=project_id, fingerprint=fingerprint)
+        .exclude(pk=run_id)
+        .order_by("-created_at", "-id")
+        .only(*HISTORY_FIELDS)[:limit]
+    )
+
+
+def past_runs(*, run: OptimizationRun, limit: int = HISTORY_LENGTH):
+    """Other analyses of the same query (by fingerprint) in the same project, newest first."""
     if run.project_id is None or not run.fingerprint:
         return OptimizationRun.objects.none()
-    return (
-        OptimizationRun.objects.filter(project_id=run.project_id, fingerprint=run.fingerprint)
-        .exclude(pk=run.pk)
-        .order_by("-created_at", "-id")
-        # What a history line shows: not the runs' plans, findings and notes (JSON to decode for nothing).
-        .only("id", "created_at", "cost_before", "plan_status", "ai_status")[:limit]
-    )
+    return _past_runs(project_id=run.project_id, fingerprint=run.fingerprint, run_id=run.pk, limit=limit)
+
+
+# Every optimization answer carries its history: the read is composed once (dbooster.composed).
+_HISTORY_ROWS = ComposedQuery(
+    lambda project_id, fingerprint, run_id: _past_runs(
+        project_id=project_id, fingerprint=fingerprint, run_id=run_id, limit=HISTORY_LENGTH
+    ).values_list(*HISTORY_FIELDS),
+    project_id=-7_301_002,
+    fingerprint="stand-in fingerprint of a composed query",
+    run_id=-7_301_003,
+)
+
+
+def past_run_rows(*, run: OptimizationRun) -> list[tuple]:
+    """`past_runs(run=run)` as rows of HISTORY_FIELDS."""
+    if run.project_id is None or not run.fingerprint:
+        return []
+    return _HISTORY_ROWS.rows(project_id=run.project_id, fingerprint=run.fingerprint, run_id=run.pk)
 
 
 def workload_get(*, org, pk) -> WorkloadImport:

@@ -40,8 +40,8 @@ from repositories.models import ExtractedQuery
 from schema_metadata import plan as plan_analyser
 from schema_metadata import sql_guard, target
 from schema_metadata.explain import prepare_query
-from schema_metadata.models import DatabaseConnection, DbForeignKey, DbIndex, DbTable, SchemaMetadata
-from schema_metadata.selectors import connection_in_org
+from schema_metadata.models import DbForeignKey, DbIndex, DbTable, SchemaMetadata
+from schema_metadata.selectors import connection_in_org, default_connection
 from schema_metadata.sql_guard import to_positional_params
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def resolve_target(*, org, project_id=None, connection_id=None, project=None):
         connection = connection_in_org(org=org, pk=connection_id, project=project)
         project = project or connection.project
     elif project is not None:
-        connection = DatabaseConnection.objects.filter(project=project, is_default=True).first()
+        connection = default_connection(project=project)
     return project, connection
 
 
@@ -411,13 +411,19 @@ def _ai_answer(state: _State, *, org, project, sql: str, fingerprint: str) -> ai
         elapsed_ms=answer.elapsed_ms, error="" if answer.ok else answer.reason or "failed",
     )  # fmt: skip
     if answer.ok:
-        AICache.objects.update_or_create(
-            fingerprint=fingerprint,
-            schema_version=version,
-            model_name=model,
-            defaults={"answer": answer.to_cache()},
-        )
+        keep_ai_answer(fingerprint=fingerprint, schema_version=version, model_name=model, answer=answer.to_cache())
     return answer
+
+
+def keep_ai_answer(*, fingerprint: str, schema_version: str, model_name: str, answer: dict) -> None:
+    """The model's answer to this question on this schema, in one upsert: a concurrent request that asked the
+    same question meanwhile stored one too, and the last answer wins."""
+    AICache.objects.bulk_create(
+        [AICache(fingerprint=fingerprint, schema_version=schema_version, model_name=model_name, answer=answer)],
+        update_conflicts=True,
+        unique_fields=["fingerprint", "schema_version", "model_name"],
+        update_fields=["answer"],
+    )
 
 
 def _plan_digest(summary: dict | None) -> dict | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dbooster.composed import ComposedQuery
 from dbooster.errors import InvalidInput, NotFound
 from projects.selectors import project_get
 from schema_metadata import plan as plan_analyser
@@ -23,6 +24,20 @@ def connection_list(*, project):
         .select_related("project")
         .order_by("-is_default", "name", "id")
     )
+
+
+# Read on every optimization of a project: composed once (dbooster.composed). At most one row: a project has one
+# default connection (the model's constraint), so no ordering is needed.
+_DEFAULT_CONNECTION = ComposedQuery(
+    lambda project_id: DatabaseConnection.objects.filter(project_id=project_id, is_default=True).order_by()[:1],
+    project_id=-7_301_001,
+)
+
+
+def default_connection(*, project) -> DatabaseConnection | None:
+    """The project's default connection, if it has one (the project was read in the caller's organization)."""
+    found = _DEFAULT_CONNECTION.instances(project_id=project.pk)
+    return found[0] if found else None
 
 
 def connection_in_org(*, org, pk, project=None) -> DatabaseConnection:

@@ -1,0 +1,193 @@
+"""POST /query/optimize answers from what it just stored, in a fixed list of SQL statements, and the analysis it keeps
+per process for a query's text is the fresh analysis's twin, shared with no one."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from optimizer import selectors, services
+from optimizer.models import AICache, OptimizationRun, Suggestion
+from projects.services import set_current_project
+
+pytestmark = pytest.mark.django_db
+
+QUERY = "SELECT * FROM orders WHERE status = 'paid' AND note = NULL"
+OR_QUERY = "SELECT c.id FROM customers c WHERE c.country = 'IL' OR c.email = 'a@b.c'"
+_WRITTEN = re.compile(r'\s*(?:INSERT INTO|DELETE FROM)\s+"(\w+)"', re.I)
+_READ = re.compile(r'\bFROM\s+"(\w+)"', re.I)
+
+
+def statement(sql: str) -> str:
+    """ "INSERT optimization_runs", "SELECT projects_current", "SAVEPOINT": what a statement does, to what."""
+    verb = sql.split()[0].upper()
+    if verb in ("SAVEPOINT", "RELEASE", "ROLLBACK"):
+        return verb
+    if verb in ("INSERT", "DELETE"):
+        return f"{verb} {_WRITTEN.match(sql).group(1)}"
+    # A SELECT's own table comes last (the sign-in's EXISTS reads another first); names are quoted, values are not.
+    return f"{verb} {_READ.findall(sql)[-1]}"
+
+
+def post_counting(client, capture_on_commit, body: dict) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as captured, capture_on_commit(execute=True):
+        response = client.post("/query/optimize", body, format="json")
+    assert response.status_code == 201, response.content[:300]
+    return response.json(), [statement(q["sql"]) for q in captured]
+
+
+# Every statement of an optimization without a connection, in order, whatever the organization holds:
+FIXED = [
+    "SELECT users",  # sign-in: the user, their organization and session state (one query)
+    "INSERT dbooster_rate_limits",  # the rate limit: every window counted in one upsert
+    "SELECT projects_current",  # the user's current project (the body names none)
+    "SELECT database_connections",  # its default connection (it has none here)
+    "SAVEPOINT",  # the run, its suggestions and its audit line commit together (a savepoint inside the test's
+    "INSERT optimization_runs",  # transaction; BEGIN and COMMIT in production)
+    # here: "INSERT optimization_suggestions" when there are suggestions, one statement for all of them
+    "INSERT audit_log",
+    "RELEASE",
+    "SELECT optimization_runs",  # the history: earlier runs of the same query in the project
+    "DELETE dbooster_cache",  # after the commit: the dashboard's counts are stale (dashboard.cache.bump)
+]
+# Not read: the run and its suggestions once stored (the answer is built from what was written).
+
+
+def test_an_optimization_is_a_fixed_list_of_statements_whatever_the_organization_holds(
+    admin_user, project, client_for, django_capture_on_commit_callbacks
+):
+    set_current_project(user=admin_user, project=project)
+    client = client_for(admin_user)
+    body = {"query": QUERY, "ai": False}
+    first, statements = post_counting(client, django_capture_on_commit_callbacks, body)
+    assert not first["suggestions"] and first["history"] == []
+    assert statements == FIXED
+    for _ in range(24):  # more history than a page of it (20) holds
+        client.post("/query/optimize", body, format="json")
+    later, statements = post_counting(client, django_capture_on_commit_callbacks, body)
+    assert len(later["history"]) == selectors.HISTORY_LENGTH
+    assert statements == FIXED
+
+
+def test_suggestions_are_written_in_one_statement(admin_user, project, client_for, django_capture_on_commit_callbacks):
+    set_current_project(user=admin_user, project=project)
+    body, statements = post_counting(
+        client_for(admin_user), django_capture_on_commit_callbacks, {"query": OR_QUERY, "ai": False}
+    )
+    assert body["suggestions"]
+    with_suggestions = FIXED[:6] + ["INSERT optimization_suggestions"] + FIXED[6:]
+    assert statements == with_suggestions
+
+
+def test_the_answer_is_what_get_reads_back(member_client, project, fake_openai):
+    # Rewrites from the rules and the AI, a setting, an index it could not measure and one it refused: several
+    # suggestions, kept and dropped, in the order every answer lists them.
+    fake_openai.answer(
+        {
+            "summary": "",
+            "indexes": [
+                {"sql": "CREATE INDEX ON customers (country)", "rationale": "filter"},
+                {"sql": "DROP TABLE customers", "rationale": "not an index"},
+            ],
+            "rewrites": [{"sql": "SELECT id FROM customers WHERE country = 'IL'", "rationale": "narrower"}],
+            "settings": [{"sql": "SET work_mem = '64MB'", "rationale": "hash in memory"}],
+        }
+    )
+    posted = member_client.post("/query/optimize", {"query": OR_QUERY, "project": project.pk}, format="json").json()
+    assert len(posted["suggestions"]) >= 3 and len(posted["dropped"]) == 1
+    assert posted["findings"] and posted["ai"]["status"] == "used"
+    assert member_client.get(f"/query/optimize/{posted['id']}").json() == posted
+
+
+def test_the_in_memory_order_is_the_databases(org):
+    run = OptimizationRun.objects.create(organization=org, query="SELECT 1")
+    speedups = [None, 2.0, None, 7.5, 2.0, 1.1]
+    for i, speedup in enumerate(speedups * 2):
+        Suggestion.objects.create(run=run, kind="index", sql=f"s{i}", speedup=speedup, dropped=i >= len(speedups))
+    stored = list(Suggestion.objects.filter(run=run).order_by("?"))
+    read = selectors.run_get(org=org, pk=run.pk).suggestions.all()
+    assert [s.pk for s in selectors.in_display_order(stored)] == [s.pk for s in read]
+
+
+# --- what is kept per process ------------------------------------------------------------------------------
+
+
+def test_a_kept_analysis_is_the_fresh_one_and_no_caller_can_change_it():
+    services._prepared.cache_clear()
+    services._schemaless_rules.cache_clear()
+    fresh_prepared = services.prepare(OR_QUERY)
+    fresh_findings, fresh_drafts = services.rule_findings_and_rewrites(OR_QUERY, fresh_prepared["sql"], None)
+    assert fresh_findings and fresh_drafts
+    assert services._schemaless_rules.cache_info().currsize == 1
+
+    # A caller that changes what it was given changes nothing for the next one.
+    fresh_prepared["sql"] = "changed"
+    fresh_prepared["side_effects"].append("changed")
+    fresh_findings[0]["message"] = "changed"
+    fresh_findings[0]["location"]["start"] = -1
+    fresh_drafts[0].sql, fresh_drafts[0].verified = "changed", True
+
+    kept_prepared = services.prepare(OR_QUERY)
+    kept_findings, kept_drafts = services.rule_findings_and_rewrites(OR_QUERY, kept_prepared["sql"], None)
+    assert services._schemaless_rules.cache_info().hits >= 1
+    services._prepared.cache_clear()
+    services._schemaless_rules.cache_clear()
+    again = services.prepare(OR_QUERY)
+    assert kept_prepared == again and "changed" not in again["side_effects"]
+    findings, drafts = services.rule_findings_and_rewrites(OR_QUERY, again["sql"], None)
+    assert kept_findings == findings and kept_drafts == drafts
+    assert all(not d.verified and d.sql != "changed" for d in kept_drafts)
+
+
+def test_long_texts_are_not_kept(settings):
+    services._prepared.cache_clear()
+    long_query = "SELECT 1 AS " + "x" * services.MEMO_MAX_CHARS
+    assert services.prepare(long_query)["kind"] == "select"
+    assert services._prepared.cache_info().currsize == 0
+
+
+def test_two_organizations_sending_the_same_text_get_their_own_answers(member_client, client_for, other_org_user):
+    services._schemaless_rules.cache_clear()
+    body = {"query": QUERY, "ai": False}
+    mine = member_client.post("/query/optimize", body, format="json").json()
+    theirs = client_for(other_org_user).post("/query/optimize", body, format="json").json()
+    assert services._schemaless_rules.cache_info().hits >= 1  # the second answer came from what was kept
+    assert theirs["id"] != mine["id"] and theirs["history"] == [] == mine["history"]
+    same = ("query", "normalized", "fingerprint", "findings", "suggestions", "dropped", "notes", "plan_status")
+    assert {k: theirs[k] for k in same} == {k: mine[k] for k in same}
+    # Each organization reads its own run, never the other's.
+    assert client_for(other_org_user).get(f"/query/optimize/{mine['id']}").status_code == 404
+    assert member_client.get(f"/query/optimize/{theirs['id']}").status_code == 404
+
+
+def test_the_ai_adds_its_cache_its_quota_and_its_usage_one_statement_each(
+    admin_user, project, client_for, fake_openai, django_capture_on_commit_callbacks
+):
+    set_current_project(user=admin_user, project=project)
+    client = client_for(admin_user)
+    empty = {"summary": "", "indexes": [], "rewrites": [], "settings": []}
+    fake_openai.answer(empty)
+    asked, statements = post_counting(client, django_capture_on_commit_callbacks, {"query": QUERY})
+    assert asked["ai"]["status"] == "used" and len(fake_openai.requests) == 1
+    ai = [
+        "SELECT optimizer_ai_cache",  # this question's answer for this schema, if the model gave it before
+        "SELECT ai_model_calls",  # the plan's AI limit: the month's requests, counted in one query
+        "INSERT ai_model_calls",  # the call, its tokens and cost
+        "INSERT optimizer_ai_cache",  # the answer kept: one upsert
+    ]
+    assert statements == FIXED[:4] + ai + FIXED[4:]
+    cached, statements = post_counting(client, django_capture_on_commit_callbacks, {"query": QUERY})
+    assert cached["ai"]["reason"] == "cached answer" and len(fake_openai.requests) == 1
+    assert statements == FIXED[:4] + ai[:1] + FIXED[4:]
+
+
+def test_a_second_answer_to_the_same_question_replaces_the_first():
+    key = {"fingerprint": "f" * 16, "schema_version": "v1", "model_name": "m"}
+    services.keep_ai_answer(**key, answer={"summary": "first"})
+    services.keep_ai_answer(**key, answer={"summary": "second"})
+    services.keep_ai_answer(**{**key, "schema_version": "v2"}, answer={"summary": "other schema"})
+    assert AICache.objects.get(**key).answer == {"summary": "second"}
+    assert AICache.objects.count() == 2
