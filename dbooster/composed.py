@@ -53,19 +53,24 @@ class ComposedQuery:
             raise TypeError(f"expected the values {sorted(self.stand_ins)}, got {sorted(values)}")
         return [values[value] if kind == "value" else value for kind, value in self._composed[3]]
 
-    def rows(self, **values) -> list[tuple]:
-        """The rows of a `values_list()` query, converted as the ORM converts them."""
+    def _fetch(self, values: dict) -> list[tuple]:
         queryset, compiler, sql, _ = self._composed
-        if queryset._iterable_class is not ValuesListIterable:
-            raise TypeError("rows() reads a values_list() query")
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(sql, self._params(values))
             fetched = cursor.fetchall()
-        return list(compiler.results_iter([fetched], tuple_expected=True))
+        # The ORM's converters for each selected column (a JSON or encrypted field's own decoding...).
+        return list(compiler.results_iter([fetched], tuple_expected=True)) if fetched else []
+
+    def rows(self, **values) -> list[tuple]:
+        """The rows of a `values_list()` query, converted as the ORM converts them."""
+        if self._composed[0]._iterable_class is not ValuesListIterable:
+            raise TypeError("rows() reads a values_list() query")
+        return self._fetch(values)
 
     def instances(self, **values) -> list[Model]:
-        """The model instances of a plain query (no select_related, no annotations): read as `Model.objects.raw`."""
-        queryset, _, sql, _ = self._composed
+        """The model instances of a plain query (no select_related, no annotations), made as the ORM makes them."""
+        queryset, compiler, _, _ = self._composed
         if queryset._iterable_class is not ModelIterable or queryset.query.select_related or queryset.query.annotations:
             raise TypeError("instances() reads a plain model query")
-        return list(queryset.model.objects.raw(sql, self._params(values)).using(queryset.db))
+        attnames = [column.target.attname for column, _, _ in compiler.select]
+        return [queryset.model.from_db(queryset.db, attnames, row) for row in self._fetch(values)]

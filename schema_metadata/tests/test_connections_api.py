@@ -192,3 +192,22 @@ def test_test_endpoint_failure_is_clear(member_client, project, shop_connection)
     shop_connection.refresh_from_db()
     assert shop_connection.last_test_ok is False
     assert AuditEvent.objects.filter(action="connection.test", outcome="failure").exists()
+
+
+def test_the_default_connection_is_read_as_the_orm_reads_it(project, org):
+    from schema_metadata.selectors import default_connection
+    from tests.factories import ProjectFactory
+
+    assert default_connection(project=project) is None
+    url = "postgresql://app:pw-of-the-default@127.0.0.1:5432/shop?sslmode=disable"
+    DatabaseConnection.objects.create(project=project, name="other", url="postgresql://x@127.0.0.1/other")
+    made = DatabaseConnection.objects.create(project=project, name="main", url=url, is_default=True)
+    other_project = ProjectFactory(organization=org)
+    DatabaseConnection.objects.create(project=other_project, name="main", url="postgresql://y@h/z", is_default=True)
+    read = default_connection(project=project)
+    orm = DatabaseConnection.objects.get(pk=made.pk)
+    assert type(read) is DatabaseConnection and read.pk == made.pk and read.url == url  # decrypted as the ORM does
+    assert {f.attname: getattr(read, f.attname) for f in DatabaseConnection._meta.concrete_fields} == {
+        f.attname: getattr(orm, f.attname) for f in DatabaseConnection._meta.concrete_fields
+    }
+    assert default_connection(project=other_project).project_id == other_project.pk
