@@ -47,7 +47,11 @@ class OptimizationRun(models.Model):
     class Meta:
         db_table = "optimization_runs"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["project", "fingerprint"], name="optrun_project_fingerprint")]
+        # A run's history (the same query's latest runs in its project, on every answer) reads the first rows of
+        # this index: its cost does not grow with the number of runs kept.
+        indexes = [
+            models.Index(fields=["project", "fingerprint", "-created_at", "-id"], name="optrun_project_fp_latest")
+        ]
 
     def __str__(self):
         return f"optimization {self.pk}"

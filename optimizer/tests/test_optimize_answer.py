@@ -191,3 +191,32 @@ def test_a_second_answer_to_the_same_question_replaces_the_first():
     services.keep_ai_answer(**{**key, "schema_version": "v2"}, answer={"summary": "other schema"})
     assert AICache.objects.get(**key).answer == {"summary": "second"}
     assert AICache.objects.count() == 2
+
+
+def test_the_history_reads_a_page_of_rows_however_many_runs_are_kept(org, project):
+    """Every answer carries its history: with thousands of runs of the same query, reading it must not mean
+    reading (and sorting) all of them."""
+    first = OptimizationRun.objects.create(organization=org, project=project, query="SELECT 1", fingerprint="f1")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO optimization_runs (organization_id, project_id, query, normalized, fingerprint, findings,"
+            " plan_status, plan_error, measurement, ai_status, ai_reason, ai_model, notes, rejected, created_at)"
+            " SELECT organization_id, project_id, query, normalized, fingerprint, findings, plan_status, plan_error,"
+            " measurement, ai_status, ai_reason, ai_model, notes, rejected, created_at + g * interval '1 second'"
+            " FROM optimization_runs, generate_series(1, 3000) g WHERE id = %s",
+            [first.pk],
+        )
+        cursor.execute("ANALYZE optimization_runs")  # 3,001 rows: read whole, the same statistics every run
+        query = selectors._past_runs(project_id=project.pk, fingerprint="f1", run_id=first.pk, limit=20)
+        sql, params = query.values_list(*selectors.HISTORY_FIELDS).query.sql_with_params()
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    nodes, stack = [], [plan]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("Plans", []))
+    scans = [n for n in nodes if "Scan" in n["Node Type"]]
+    assert [n.get("Index Name") for n in scans] == ["optrun_project_fp_latest"]
+    assert scans[0]["Actual Rows"] <= 20 and not [n for n in nodes if n["Node Type"] == "Sort"]
+    assert len(selectors.past_run_rows(run=first)) == 20
