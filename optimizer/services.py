@@ -73,8 +73,8 @@ def resolve_target(*, org, project_id=None, connection_id=None, project=None):
 # exact text: rules and rewriters are code (a deployment is a new process) and read nothing else, so a kept answer
 # is the one a fresh analysis would give. Callers get fresh copies, never the kept objects. Long texts are not kept,
 # so the memory it holds stays bounded (MEMO_SIZE texts of at most MEMO_MAX_CHARS).
-MEMO_SIZE = 256
-MEMO_MAX_CHARS = 20_000
+MEMO_SIZE = 128
+MEMO_MAX_CHARS = 8_000
 
 
 def _memoised(compute):
