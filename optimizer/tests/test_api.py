@@ -65,6 +65,8 @@ def test_with_a_sandbox_connection_indexes_are_measured_and_history_is_kept(
     # Sandboxed indexes are real, so the query was timed with and without it.
     assert index["time_before_ms"] > 0 and index["time_after_ms"] > 0
     assert body["ai"]["status"] == "off"
+    # The answer was built from what was stored, and reads back the same (plans, measured figures and all).
+    assert member_client.get(f"/query/optimize/{body['id']}").json() == body
     # The sandbox left nothing behind on the target.
     with psycopg.connect(shop_database) as target:
         assert not target.execute("SELECT 1 FROM pg_indexes WHERE indexname LIKE 'dbooster_%'").fetchall()
@@ -122,6 +124,7 @@ def test_ai_rewrite_that_changes_results_is_dropped_and_recorded(
     [dropped] = [s for s in body["dropped"] if s["sql"].endswith("id > 19000")]
     assert dropped["drop_reason"].startswith("returns different results") and not dropped["verified"]
     assert Suggestion.objects.filter(run_id=body["id"], dropped=True).exists()
+    assert member_client.get(f"/query/optimize/{body['id']}").json() == body  # kept, dropped, in the same order
     # The prompt carries the query and the touched schema, never the connection URL or row data.
     prompt = fake_openai.requests[0]["body"]["messages"][1]["content"]
     assert "customers" in prompt and shop_database not in prompt and "User1@Example.com" not in prompt
