@@ -153,9 +153,10 @@ def default_project(user):
     current = project_selectors.current_project(user=user)
     if current is not None:
         return current
+    # The user chose no project here and the organization has none or several: no need to ask for the choice again.
     if not project_selectors.project_list(org=user.organization).exists():
         return None
-    return project_selectors.project_or_sole(org=user.organization, user=user)
+    return project_selectors.project_or_sole(org=user.organization)
 
 
 class OptimizeView(APIView):

@@ -220,3 +220,22 @@ def test_the_history_reads_a_page_of_rows_however_many_runs_are_kept(org, projec
     assert [n.get("Index Name") for n in scans] == ["optrun_project_fp_latest"]
     assert scans[0]["Actual Rows"] <= 20 and not [n for n in nodes if n["Node Type"] == "Sort"]
     assert len(selectors.past_run_rows(run=first)) == 20
+
+
+def test_several_projects_and_no_choice_is_a_400_that_names_them(
+    admin_user, client_for, django_capture_on_commit_callbacks
+):
+    from tests.factories import ProjectFactory
+
+    named = [ProjectFactory(organization=admin_user.organization, name=f"shop {i}") for i in range(3)]
+    client = client_for(admin_user)
+    with CaptureQueriesContext(connection) as captured, django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/query/optimize", {"query": QUERY}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "project_required"
+    assert all(f"{p.name} ({p.pk})" in response.json()["detail"] for p in named)
+    # Sign-in, rate limit, the user's choice (none) and the first two projects, whether there are any, the first
+    # few to name: the choice is not asked for twice, nothing is written.
+    assert [statement(q["sql"]) for q in captured] == [
+        "SELECT users", "INSERT dbooster_rate_limits", "SELECT projects_current", "SELECT projects",
+        "SELECT projects", "SELECT projects",
+    ]  # fmt: skip
