@@ -216,6 +216,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "dbooster.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "dbooster.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "dbooster.negotiation.ContentNegotiation",
     # Rate limits: RATE_LIMITS below (dbooster/ratelimit.py), one store for every worker.
 }
 
