@@ -96,7 +96,7 @@ INSTALLED_APPS = [
 # (signed in with a token): sessions, CSRF cookies and messages serve the pages and the sign-in flows only.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "corsheaders.middleware.CorsMiddleware",
+    "dbooster.middleware.CorsMiddleware",
     "dbooster.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "dbooster.middleware.CsrfViewMiddleware",
