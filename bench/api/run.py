@@ -2,7 +2,7 @@
 
 Starts DBooster with gunicorn (3 workers, DEBUG off, freshly generated secrets, the embedded PostgreSQL in its own
 database, or DATABASE_URL when set) and `bench/api/bare.py` the same way, loads both with Debian's `wrk`
-(12 connections) one endpoint at a time, and prints requests/s, p50, p99 and errors per endpoint with the ratio to
+(12 connections) one endpoint at a time (each after a few seconds of unmeasured warm-up), and prints requests/s, p50, p99 and errors per endpoint with the ratio to
 the bare view (measured before and after the DBooster endpoints; the ratio uses their mean). Then the SQL queries
 one request makes when the organization holds 1 and 50 objects.
 
