@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
@@ -26,7 +26,7 @@ def sessions_active(*, user: User) -> QuerySet[SignInSession]:
 
 
 @functools.cache
-def _sign_in_statement() -> tuple[str, list, list]:
+def _sign_in_statement() -> tuple[str, tuple, tuple]:
     """The sign-in query and the columns it reads, written once per process from the models' own fields.
 
     Every API request runs it; the ORM would spend more time composing it (select_related plus the session's
@@ -46,25 +46,29 @@ def _sign_in_statement() -> tuple[str, list, list]:
         f" ON o.{quote(Organization._meta.pk.column)} = u.{quote(User._meta.get_field('organization').column)}"
         f" WHERE u.{quote(User._meta.pk.column)} = %s"
     )
-    return sql, _with_converters(user_fields, "u"), _with_converters(org_fields, "o")
+    return sql, _reading(user_fields, "u"), _reading(org_fields, "o")
 
 
-def _with_converters(fields, alias: str) -> list:
-    """(field, its column, its value converters) as the ORM applies them to a column read from the database."""
-    result = []
-    for field in fields:
+def _reading(fields, alias: str) -> tuple[tuple[str, ...], tuple]:
+    """How a row's columns become an instance: the fields' attnames, and (position, column, converters) for the
+    columns the ORM converts after reading (an encrypted field's decryption); the others are taken as read."""
+    converting = []
+    for position, field in enumerate(fields):
         col = field.get_col(alias)
-        result.append((field, col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-    return result
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if converters:
+            converting.append((position, col, tuple(converters)))
+    return tuple(field.attname for field in fields), tuple(converting)
 
 
-def _instance(model, fields_converters, values):
-    converted = []
-    for (_field, col, converters), value in zip(fields_converters, values, strict=True):
-        for convert in converters:
-            value = convert(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [field.attname for field, _, _ in fields_converters], converted)
+def _instance(model, reading, values, db_connection):
+    attnames, converting = reading
+    if converting:
+        values = list(values)
+        for position, col, converters in converting:
+            for convert in converters:
+                values[position] = convert(values[position], col, db_connection)
+    return model.from_db(db_connection.alias, attnames, values)
 
 
 def user_signing_in(*, user_id, session_id) -> tuple[User | None, bool]:
@@ -77,15 +81,18 @@ def user_signing_in(*, user_id, session_id) -> tuple[User | None, bool]:
         session_id = int(session_id) if session_id is not None else 0
     except (DjangoValidationError, TypeError, ValueError):
         return None, False
-    sql, user_fields, org_fields = _sign_in_statement()
-    with connection.cursor() as cursor:
+    sql, user_reading, org_reading = _sign_in_statement()
+    db_connection = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up again
+    with db_connection.cursor() as cursor:
         cursor.execute(sql, [session_id, user_id])
         row = cursor.fetchone()
     if row is None:
         return None, False
-    n_user = len(user_fields)
-    user = _instance(User, user_fields, row[:n_user])
+    n_user = len(user_reading[0])
+    user = _instance(User, user_reading, row[:n_user], db_connection)
     org_values = row[n_user:-1]
-    organization = _instance(Organization, org_fields, org_values) if org_values[0] is not None else None
+    organization = (
+        _instance(Organization, org_reading, org_values, db_connection) if org_values[0] is not None else None
+    )
     User.organization.field.set_cached_value(user, organization)
     return user, bool(row[-1])

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
-from dbooster import json_types
+from dbooster import db_adapters, json_types
 
 
 class DboosterConfig(AppConfig):
@@ -9,3 +10,4 @@ class DboosterConfig(AppConfig):
 
     def ready(self):
         json_types.install()
+        connection_created.connect(db_adapters.use_fast_timestamptz_loader)

@@ -2,7 +2,8 @@
 
 Seeds the benchmark's database (as `bench/api/run.py` does), loads DBooster's WSGI application with DEBUG off,
 and calls it directly (every middleware, no server, no socket) `--requests` times per endpoint; prints the
-milliseconds of CPU per request, the SQL queries one request makes, and the functions with the most time.
+milliseconds of CPU per request (this process's, and its PostgreSQL backend's when the server runs on this machine),
+the SQL queries one request makes, and the functions with the most time.
 
     .venv/bin/python bench/api/cpu_profile.py                       # every endpoint of bench/api/run.py
     .venv/bin/python bench/api/cpu_profile.py --only /users/me -n 2000 --top 40
@@ -64,6 +65,19 @@ def call(application, path: str, method: str, token: str | None, body: bytes) ->
     return status[0]
 
 
+def backend_cpu_ms(connection) -> float | None:
+    """CPU the PostgreSQL backend serving `connection` has used so far (ms), when it runs on this machine."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:  # a server elsewhere
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
 def record_query(captured: list, execute, sql, params, many, context):
     captured.append(sql)
     return execute(sql, params, many, context)
@@ -98,12 +112,19 @@ def main() -> None:
         captured = []  # a wrapper, not CaptureQueriesContext: each request begins by clearing the query log
         with connection.execute_wrapper(functools.partial(record_query, captured)):
             call(application, url, method, token, body)
+        backend_before = backend_cpu_ms(connection)
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(args.requests):
             call(application, url, method, token, body)
         wall_ms = (time.perf_counter() - wall) * 1000 / args.requests
         cpu_ms = (time.process_time() - cpu) * 1000 / args.requests
-        print(f"\n=== {label}: {cpu_ms:.2f} ms CPU, {wall_ms:.2f} ms wall per request, {len(captured)} queries")
+        backend_after = backend_cpu_ms(connection)
+        backend = (
+            "" if backend_before is None else f", PostgreSQL {(backend_after - backend_before) / args.requests:.3f} ms"
+        )
+        print(
+            f"\n=== {label}: {cpu_ms:.2f} ms CPU{backend}, {wall_ms:.2f} ms wall per request, {len(captured)} queries"
+        )
         for sql in captured:
             print("   ", " ".join(sql.split())[:200])
         if not args.top:

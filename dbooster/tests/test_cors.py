@@ -38,3 +38,17 @@ def test_actual_request_from_the_front_end_gets_the_header(client, settings):
     response = client.get("/health", HTTP_ORIGIN=origin)
     assert response["Access-Control-Allow-Origin"] == origin
     assert "Access-Control-Allow-Origin" not in client.get("/health", HTTP_ORIGIN="https://evil.example")
+
+
+@pytest.mark.parametrize("path", ["/health", "/users/me", "/projects", "/app/login/"])
+def test_a_request_without_an_origin_gets_corsheaders_answer_without_building_its_headers(client, path):
+    response = client.get(path)
+    assert "origin" in response["Vary"].lower().replace(" ", "").split(",")
+    assert not any(name.lower().startswith("access-control-") for name in response.headers)
+    assert "headers" not in response.wsgi_request.__dict__  # Django's HttpHeaders was never made for it
+
+
+def test_the_vary_header_is_corsheaders_own(client, settings):
+    """Same Vary with and without an Origin: caches keep answers for different origins apart."""
+    origin = settings.FRONTEND_URL.rstrip("/")
+    assert client.get("/health")["Vary"] == client.get("/health", HTTP_ORIGIN=origin)["Vary"]
