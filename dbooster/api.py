@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import inspect
 import logging
 import re
@@ -35,6 +36,10 @@ from dbooster.errors import DomainError, NotFound
 logger = logging.getLogger(__name__)
 
 
+# One expression for every page, not one built per request: Django resolves a copy of it for each query.
+_COUNT_ALL = Window(Count("*"))
+
+
 class CountingPaginator(DjangoPaginator):
     """Django's paginator that counts in the page's own query: `count(*) OVER ()` rides along with the rows.
 
@@ -63,7 +68,7 @@ class CountingPaginator(DjangoPaginator):
             return super().page(number)
         number = self._page_number(number)
         bottom = (number - 1) * self.per_page
-        windows = {self._TOTAL: Window(Count("*"))}
+        windows = {self._TOTAL: _COUNT_ALL}
         windows.update({f"_total_{name}": Window(Count("pk", filter=q)) for name, q in self.counts.items()})
         rows = list(self.object_list.annotate(**windows)[bottom : bottom + self.per_page])
         if not rows:
@@ -194,7 +199,7 @@ class ModelSerializer(serializers.ModelSerializer):
         plan = row_plan(type(self))
         if plan:
             try:
-                return {name: read(self, instance) for name, read in plan}
+                return render_row(plan, self, instance)
             except (AttributeError, KeyError, ObjectDoesNotExist):
                 pass  # DRF's own path decides: a skipped field, a None, or the error
         return super().to_representation(instance)
@@ -237,19 +242,43 @@ _NO_PLAN = ()
 
 
 def row_plan(serializer_class) -> tuple:
-    """(name, reader) per readable field of `serializer_class`, worked out once per class; () when a field needs
-    DRF's general path. A reader is called with the serializer instance and the object: `read(serializer, obj)`.
+    """How each readable field of `serializer_class` is read, worked out once per class (see `render_row`); ()
+    when a field needs DRF's general path.
 
     DRF renders each field of each object through `get_attribute` (a walk over the source's parts, a check for
     callables, exception handling), a generator over the readable fields and a check for `PKOnlyObject`, on a
     copy of every field made for each serializer instance: for a page of 50 rows, most of the request's CPU.
-    Fields that read one attribute of the model have a direct reader that gives the same value.
+    Fields that read one attribute of the model have a direct reading that gives the same value.
     """
     plan = serializer_class.__dict__.get("_row_plan_of_class")
     if plan is None:
         plan = _build_row_plan(serializer_class)
         serializer_class._row_plan_of_class = plan
     return plan
+
+
+def render_row(plan, serializer, instance) -> dict:
+    """DRF's rendering of `instance` by `serializer`, read through its class's `row_plan`.
+
+    Each step is (name, attribute, type rendered as itself, rendering): the attribute's value as it is when of
+    that type, None as None, else `rendering(value)`; with no attribute, `rendering(serializer, instance)` (a
+    `get_<name>` method). A callable value raises AttributeError: DRF would call it, its own path decides.
+    """
+    row = {}
+    for name, attribute, unchanged, rendering in plan:
+        if attribute is None:
+            row[name] = rendering(serializer, instance)
+            continue
+        value = getattr(instance, attribute)
+        if type(value) is unchanged:
+            row[name] = value
+        elif value is None:
+            row[name] = None
+        elif callable(value):
+            raise AttributeError(attribute)
+        else:
+            row[name] = rendering(value)
+    return row
 
 
 def _build_row_plan(serializer_class) -> tuple:
@@ -263,15 +292,19 @@ def _build_row_plan(serializer_class) -> tuple:
     model = getattr(getattr(serializer_class, "Meta", None), "model", None)
     plan = []
     for field in serializer_class()._readable_fields:
-        read = _direct_reader(serializer_class, model, field)
-        if read is None:
+        step = _direct_reading(serializer_class, model, field)
+        if step is None:
             return _NO_PLAN
-        plan.append((field.field_name, read))
+        plan.append((field.field_name, *step))
     return tuple(plan)
 
 
-def _direct_reader(serializer_class, model, field):
-    """How to read `field` of an object without DRF's general path, or None.
+def _itself(value):
+    return value
+
+
+def _direct_reading(serializer_class, model, field) -> tuple | None:
+    """(attribute, type rendered as itself, rendering) that read `field` of an object as DRF does, or None.
 
     - a `get_<name>` method field: DRF calls the serializer's method with the object itself;
     - a primary-key related field on a foreign key: DRF renders the related object's pk, the key column itself;
@@ -281,7 +314,7 @@ def _direct_reader(serializer_class, model, field):
     """
     if type(field) is serializers.SerializerMethodField:
         method = inspect.getattr_static(serializer_class, field.method_name, None)
-        return method if isinstance(method, types.FunctionType) else None
+        return (None, None, method) if isinstance(method, types.FunctionType) else None
     if len(field.source_attrs) != 1:
         return None
     name = field.source_attrs[0]  # read as DRF does: the attribute of that name (a column's name or attname)
@@ -293,22 +326,11 @@ def _direct_reader(serializer_class, model, field):
         if not column.concrete:
             return None
         if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None and column.many_to_one:
-            attname = column.attname
-            return lambda serializer, instance: getattr(instance, attname)
-    render = _context_free_rendering(field)
-    if render is None:
+            return column.attname, int, _itself
+    rendering = _context_free_rendering(field)
+    if rendering is None:
         return None
-    unchanged = _rendered_as_itself(field)
-
-    def read(serializer, instance):
-        value = getattr(instance, name)
-        if type(value) is unchanged:
-            return value
-        if callable(value):  # DRF would call it: its path decides
-            raise AttributeError(name)
-        return None if value is None else render(value)
-
-    return read
+    return name, _rendered_as_itself(field), rendering
 
 
 def _rendered_as_itself(field) -> type | None:
@@ -328,7 +350,7 @@ def _context_free_rendering(field):
         plan = row_plan(nested) if nested.to_representation in _PLAIN_RENDERINGS else _NO_PLAN
         if not plan or any(type(child) is serializers.SerializerMethodField for child in nested()._readable_fields):
             return None  # a method field reads its own serializer instance: the nested one DRF binds
-        return lambda value: {name: read(None, value) for name, read in plan}
+        return functools.partial(render_row, plan, None)
     if type(field).to_representation not in _CONTEXT_FREE_RENDERINGS:
         return None
     return field.to_representation

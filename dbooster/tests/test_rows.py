@@ -13,6 +13,7 @@ from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.db.models.signals import post_init
 from psycopg import pq
 
+from accounts.models import User
 from dbooster import rows
 from notifications.models import Notification
 from projects.models import Project
@@ -51,8 +52,10 @@ def test_rows_become_instances_without_init(project, admin_user, counted_inits):
     counted_inits.clear()
     projects = list(Project.objects.filter(pk=project.pk))
     notifications = list(Notification.objects.filter(recipient=admin_user))
+    (user,) = User.objects.select_related("organization").filter(pk=admin_user.pk)
     assert counted_inits == []
-    for loaded in projects + notifications:
+    assert user.organization.name == admin_user.organization.name
+    for loaded in [*projects, *notifications, user, user.organization]:
         assert state_of(loaded) == state_of(django_from_db(loaded))
         assert loaded._state.adding is False and loaded._state.db == "default"
 
