@@ -52,7 +52,8 @@ ENDPOINTS = [
     ("GET /rules", "/rules", "GET"),
 ]
 # What each endpoint must reach, as a share of the bare view's requests/s (issue 13); none: no target set.
-TARGETS = {"POST /query/optimize": 0.25, "GET /metadata": None, "GET /rules": None}
+# The dashboard (a dozen counts, cached per organization) is measured for the record; issue 13 sets no target for it.
+TARGETS = {"POST /query/optimize": 0.25, "GET /dashboard": None, "GET /metadata": None, "GET /rules": None}
 DEFAULT_TARGET = 0.5
 
 
