@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from dbooster.fields import EncryptedTextField
 from dbooster.roles import Role
+from dbooster.rows import LoadedWithoutInit
 
 
 class UserManager(BaseUserManager):
@@ -34,7 +35,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(LoadedWithoutInit, AbstractBaseUser, PermissionsMixin):
     """The seed's `users` table; the e-mail is the login name."""
 
     google_id = models.CharField(max_length=255, unique=True, null=True, blank=True)

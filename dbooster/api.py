@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import functools
 import inspect
 import logging
-import operator
 import re
+import types
 import zoneinfo
 
 from django.conf import settings
@@ -26,11 +28,16 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.settings import ISO_8601, api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dbooster.errors import DomainError, NotFound
 
 logger = logging.getLogger(__name__)
+
+
+# One expression for every page, not one built per request: Django resolves a copy of it for each query.
+_COUNT_ALL = Window(Count("*"))
 
 
 class CountingPaginator(DjangoPaginator):
@@ -61,7 +68,7 @@ class CountingPaginator(DjangoPaginator):
             return super().page(number)
         number = self._page_number(number)
         bottom = (number - 1) * self.per_page
-        windows = {self._TOTAL: Window(Count("*"))}
+        windows = {self._TOTAL: _COUNT_ALL}
         windows.update({f"_total_{name}": Window(Count("pk", filter=q)) for name, q in self.counts.items()})
         rows = list(self.object_list.annotate(**windows)[bottom : bottom + self.per_page])
         if not rows:
@@ -135,6 +142,23 @@ class UTCDateTimeField(serializers.DateTimeField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("default_timezone", zoneinfo.ZoneInfo(settings.TIME_ZONE))
         super().__init__(*args, **kwargs)
+        self._renders_in_utc = getattr(self.timezone, "key", None) in _UTC_NAMES
+
+    def to_representation(self, value):
+        """DRF's ISO 8601 text; a UTC datetime (what PostgreSQL's rows and `timezone.now()` give) is written
+        directly: converting it to UTC (DRF's `enforce_timezone`) changes nothing, and DRF then writes
+        `isoformat()` with "+00:00" as "Z"."""
+        if (
+            type(value) is dt.datetime
+            and value.tzinfo is dt.UTC
+            and self._renders_in_utc
+            and getattr(self, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        ):
+            return value.isoformat()[:-6] + "Z"
+        return super().to_representation(value)
+
+
+_UTC_NAMES = ("UTC", "Etc/UTC")
 
 
 def _fresh_copy(field):
@@ -154,8 +178,8 @@ class ModelSerializer(serializers.ModelSerializer):
 
     DRF introspects the model (field kinds, validators, choices) every time a serializer is made: about a
     millisecond, on every request that answers one. The fields built the first time are kept on the class and
-    each instance gets fresh copies (`_fresh_copy`), as DRF does with declared fields. Datetimes are rendered
-    by `UTCDateTimeField`.
+    each instance gets fresh copies (`_fresh_copy`), as DRF does with declared fields; rendering an object does
+    not need them at all when the class has a row plan (`row_plan`). Datetimes are rendered by `UTCDateTimeField`.
     """
 
     serializer_field_mapping = {
@@ -171,50 +195,130 @@ class ModelSerializer(serializers.ModelSerializer):
         return {name: _fresh_copy(field) for name, field in built.items()}
 
     def to_representation(self, instance):
-        """DRF's answer, read through `_row_plan` when every field has a direct reader (see `_direct_reader`)."""
-        plan = self.__dict__.get("_row_plan")
-        if plan is None:
-            plan = self._row_plan = _row_plan(self)
+        """DRF's answer, read through the class's `row_plan` when it has one."""
+        plan = row_plan(type(self))
         if plan:
             try:
-                return {name: read(instance) for name, read in plan}
+                return render_row(plan, self, instance)
             except (AttributeError, KeyError, ObjectDoesNotExist):
                 pass  # DRF's own path decides: a skipped field, a None, or the error
         return super().to_representation(instance)
 
 
-def _row_plan(serializer) -> list | bool:
-    """(name, reader) per readable field; False when a field needs DRF's general path.
+# Fields whose `to_representation` reads nothing but the value and the field's own settings (not its parent,
+# the root's context or a child field), so one built copy renders for every serializer instance.
+_CONTEXT_FREE_RENDERINGS = frozenset(
+    kind.to_representation
+    for kind in (
+        serializers.BigIntegerField,
+        serializers.BooleanField,
+        serializers.CharField,
+        serializers.ChoiceField,
+        serializers.DateField,
+        serializers.DateTimeField,
+        serializers.DecimalField,
+        serializers.DurationField,
+        serializers.FloatField,
+        serializers.IntegerField,
+        serializers.JSONField,
+        serializers.MultipleChoiceField,
+        serializers.ReadOnlyField,
+        serializers.TimeField,
+        serializers.UUIDField,
+        UTCDateTimeField,
+    )
+)
+_RENDERED_AS_ITSELF = {
+    serializers.BooleanField.to_representation: bool,
+    serializers.CharField.to_representation: str,
+    serializers.FloatField.to_representation: float,
+    serializers.IntegerField.to_representation: int,
+}
+# Serializer classes whose fields, readable fields and rendering are DRF's (or ModelSerializer's above): the same
+# for every instance of the class, whatever it was made with.
+_PLAIN_GET_FIELDS = (serializers.Serializer.get_fields, ModelSerializer.get_fields)
+_PLAIN_RENDERINGS = (serializers.Serializer.to_representation, ModelSerializer.to_representation)
+_NO_PLAN = ()
+
+
+def row_plan(serializer_class) -> tuple:
+    """How each readable field of `serializer_class` is read, worked out once per class (see `render_row`); ()
+    when a field needs DRF's general path.
 
     DRF renders each field of each object through `get_attribute` (a walk over the source's parts, a check for
-    callables, exception handling), a generator over the readable fields and a check for `PKOnlyObject`: for a
-    page of 50 rows, most of the request's CPU. Fields that read one attribute of the model have a direct
-    reader that gives the same value.
+    callables, exception handling), a generator over the readable fields and a check for `PKOnlyObject`, on a
+    copy of every field made for each serializer instance: for a page of 50 rows, most of the request's CPU.
+    Fields that read one attribute of the model have a direct reading that gives the same value.
     """
-    model = serializer.Meta.model
-    plan = []
-    for field in serializer._readable_fields:
-        read = _direct_reader(serializer, model, field)
-        if read is None:
-            return False
-        plan.append((field.field_name, read))
+    plan = serializer_class.__dict__.get("_row_plan_of_class")
+    if plan is None:
+        plan = _build_row_plan(serializer_class)
+        serializer_class._row_plan_of_class = plan
     return plan
 
 
-def _direct_reader(serializer, model, field):
-    """How to read `field` of an instance without DRF's general path, or None.
+def render_row(plan, serializer, instance) -> dict:
+    """DRF's rendering of `instance` by `serializer`, read through its class's `row_plan`.
 
-    - a `get_<name>` method field: DRF passes it the instance itself;
+    Each step is (name, attribute, type rendered as itself, rendering): the attribute's value as it is when of
+    that type, None as None, else `rendering(value)`; with no attribute, `rendering(serializer, instance)` (a
+    `get_<name>` method). A callable value raises AttributeError: DRF would call it, its own path decides.
+    """
+    row = {}
+    for name, attribute, unchanged, rendering in plan:
+        if attribute is None:
+            row[name] = rendering(serializer, instance)
+            continue
+        value = getattr(instance, attribute)
+        if type(value) is unchanged:
+            row[name] = value
+        elif value is None:
+            row[name] = None
+        elif callable(value):
+            raise AttributeError(attribute)
+        else:
+            row[name] = rendering(value)
+    return row
+
+
+def _build_row_plan(serializer_class) -> tuple:
+    if not (
+        serializer_class.__init__ is serializers.BaseSerializer.__init__
+        and serializer_class.get_fields in _PLAIN_GET_FIELDS
+        and inspect.getattr_static(serializer_class, "_readable_fields")
+        is serializers.Serializer.__dict__["_readable_fields"]
+    ):
+        return _NO_PLAN  # its fields may depend on how an instance is made: DRF's path, per instance
+    model = getattr(getattr(serializer_class, "Meta", None), "model", None)
+    plan = []
+    for field in serializer_class()._readable_fields:
+        step = _direct_reading(serializer_class, model, field)
+        if step is None:
+            return _NO_PLAN
+        plan.append((field.field_name, *step))
+    return tuple(plan)
+
+
+def _itself(value):
+    return value
+
+
+def _direct_reading(serializer_class, model, field) -> tuple | None:
+    """(attribute, type rendered as itself, rendering) that read `field` of an object as DRF does, or None.
+
+    - a `get_<name>` method field: DRF calls the serializer's method with the object itself;
     - a primary-key related field on a foreign key: DRF renders the related object's pk, the key column itself;
-    - any field that reads one model column, forward relation or property and does not read attributes its own
-      way (nested serializers included): the attribute, None as None, else the field's `to_representation`.
+    - a field that reads one model column, forward relation or property (one attribute of a plain serializer's
+      object) and renders it from its value alone: the attribute, None as None, else the field's rendering;
+    - a nested serializer of that kind whose own fields need no serializer instance (no method fields).
     """
     if type(field) is serializers.SerializerMethodField:
-        return getattr(serializer, field.method_name)
+        method = inspect.getattr_static(serializer_class, field.method_name, None)
+        return (None, None, method) if isinstance(method, types.FunctionType) else None
     if len(field.source_attrs) != 1:
         return None
     name = field.source_attrs[0]  # read as DRF does: the attribute of that name (a column's name or attname)
-    if not isinstance(inspect.getattr_static(model, name, None), property):
+    if model is not None and not isinstance(inspect.getattr_static(model, name, None), property):
         try:
             column = model._meta.get_field(name)
         except FieldDoesNotExist:
@@ -222,18 +326,34 @@ def _direct_reader(serializer, model, field):
         if not column.concrete:
             return None
         if type(field) is serializers.PrimaryKeyRelatedField and field.pk_field is None and column.many_to_one:
-            return operator.attrgetter(column.attname)
+            return column.attname, int, _itself
+    rendering = _context_free_rendering(field)
+    if rendering is None:
+        return None
+    return name, _rendered_as_itself(field), rendering
+
+
+def _rendered_as_itself(field) -> type | None:
+    """The type whose values `field` renders as they are (CharField's `str(value)` of a str), or None."""
+    rendering = type(field).to_representation
+    if rendering is serializers.BigIntegerField.to_representation:
+        return None if getattr(field, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING) else int
+    return _RENDERED_AS_ITSELF.get(rendering)
+
+
+def _context_free_rendering(field):
+    """A function of the value alone that renders it as `field` does, or None."""
     if type(field).get_attribute is not serializers.Field.get_attribute:
         return None
-    to_representation = field.to_representation
-
-    def read(instance):
-        value = getattr(instance, name)
-        if callable(value):  # DRF would call it: its path decides
-            raise AttributeError(name)
-        return None if value is None else to_representation(value)
-
-    return read
+    if isinstance(field, serializers.BaseSerializer):
+        nested = type(field)
+        plan = row_plan(nested) if nested.to_representation in _PLAIN_RENDERINGS else _NO_PLAN
+        if not plan or any(type(child) is serializers.SerializerMethodField for child in nested()._readable_fields):
+            return None  # a method field reads its own serializer instance: the nested one DRF binds
+        return functools.partial(render_row, plan, None)
+    if type(field).to_representation not in _CONTEXT_FREE_RENDERINGS:
+        return None
+    return field.to_representation
 
 
 # A web address as Django's URLValidator accepts it, kept to a shape a schema can state (the pattern is in

@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
 
-from dbooster import db_adapters, json_types
+from dbooster import json_types, rows
 
 
 class DboosterConfig(AppConfig):
@@ -10,4 +10,4 @@ class DboosterConfig(AppConfig):
 
     def ready(self):
         json_types.install()
-        connection_created.connect(db_adapters.use_fast_timestamptz_loader)
+        connection_created.connect(rows.load_timestamps_in_c, dispatch_uid="dbooster.rows.load_timestamps_in_c")

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from dbooster.rows import LoadedWithoutInit
+
 
 class NotificationKind(models.TextChoices):
     APPROVAL_REQUESTED = "approval_requested", "Approval requested"
@@ -22,7 +24,7 @@ class NotificationKind(models.TextChoices):
 ACTION_KINDS = frozenset({NotificationKind.APPROVAL_REQUESTED, NotificationKind.PROPOSAL_FAILED})
 
 
-class Notification(models.Model):
+class Notification(LoadedWithoutInit, models.Model):
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     title = models.CharField(max_length=200)

@@ -4,9 +4,10 @@ from django.conf import settings
 from django.db import models
 
 from dbooster.roles import Role
+from dbooster.rows import LoadedWithoutInit
 
 
-class Organization(models.Model):
+class Organization(LoadedWithoutInit, models.Model):
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # The billing plan in force (billing keeps it in step with Stripe).

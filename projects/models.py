@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.db import models
 
+from dbooster.rows import LoadedWithoutInit
 
-class Project(models.Model):
+
+class Project(LoadedWithoutInit, models.Model):
     organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="projects")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")

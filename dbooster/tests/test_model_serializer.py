@@ -1,6 +1,6 @@
 """dbooster.api.ModelSerializer answers exactly what DRF's own rendering of the same serializer answers.
 
-Its rows are read through direct readers (dbooster.api._row_plan) and its fields copied shallowly; each
+Its rows are read through direct readers (dbooster.api.row_plan) and its fields copied shallowly; each
 serializer here is rendered both ways, on objects with empty and filled optional values, and each must use
 the direct readers (so the comparison is not DRF against itself).
 """
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import zoneinfo
 
 import pytest
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.api import UserSerializer
-from dbooster.api import ModelSerializer, UTCDateTimeField
+from dbooster.api import ModelSerializer, UTCDateTimeField, row_plan
 from notifications.api import NotificationSerializer
 from notifications.models import Notification
 from optimizer.api import PastRunSerializer
@@ -33,7 +34,7 @@ def drf_rendering(serializer, instance) -> dict:
 def assert_same_as_drf(serializer_class, instance):
     ours = serializer_class(instance)
     assert ours.data == drf_rendering(serializer_class(instance), instance)
-    assert ours._row_plan, f"{serializer_class.__name__} fell back to DRF's path"
+    assert row_plan(serializer_class), f"{serializer_class.__name__} fell back to DRF's path"
     # Same JSON text too (types, not only equal values: 1 == True in Python).
     assert json.dumps(ours.data, cls=JSONEncoder) == json.dumps(
         drf_rendering(serializer_class(instance), instance), cls=JSONEncoder
@@ -98,4 +99,29 @@ def test_a_field_drf_reads_its_own_way_falls_back_to_drf(project):
 
     serializer = WithDottedSource(project)
     assert serializer.data == {"id": project.id, "organization_name": project.organization.name}
-    assert serializer._row_plan is False
+    assert not row_plan(WithDottedSource)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (dt.datetime(2026, 12, 2, 7, 29, 15, 123456, tzinfo=dt.UTC), "2026-12-02T07:29:15.123456Z"),
+        (dt.datetime(2026, 12, 2, 7, 29, 15, tzinfo=dt.UTC), "2026-12-02T07:29:15Z"),
+        (dt.datetime(1, 1, 1, tzinfo=dt.UTC), "0001-01-01T00:00:00Z"),
+    ],
+)
+def test_a_utc_datetime_is_written_without_drf_zone_work(value, text, monkeypatch):
+    """A UTC value (what rows and `timezone.now()` give) is written as DRF writes it, without DRF's per-value
+    conversion to the field's zone (a no-op for UTC)."""
+    assert serializers.DateTimeField().to_representation(value) == text  # DRF's answer
+    monkeypatch.setattr(serializers.DateTimeField, "enforce_timezone", lambda self, value: pytest.fail("converted"))
+    assert UTCDateTimeField().to_representation(value) == text
+
+
+def test_other_zones_and_formats_still_go_through_drf(monkeypatch):
+    other_zone = dt.datetime(2026, 3, 1, 12, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Paris"))
+    assert UTCDateTimeField().to_representation(other_zone) == "2026-03-01T11:30:00Z"
+    utc = dt.datetime(2026, 3, 1, 12, 30, tzinfo=dt.UTC)
+    assert UTCDateTimeField(format="%Y-%m-%d %H:%M").to_representation(utc) == "2026-03-01 12:30"
+    paris = UTCDateTimeField(default_timezone=zoneinfo.ZoneInfo("Europe/Paris"))
+    assert paris.to_representation(utc) == "2026-03-01T13:30:00+01:00"
