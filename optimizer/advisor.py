@@ -1000,6 +1000,26 @@ class Measurement:
     plan: dict
 
 
+class SandboxIndexHidden(psycopg.Error):
+    """A sandboxed index PostgreSQL built but will not plan with in the transaction that built it.
+
+    Building an index over a HOT chain whose older row versions a running transaction may still see marks the
+    index `indcheckxmin`: the planner then ignores it in every transaction whose snapshot is older than the
+    index's catalog row, the building one included. On a busy server that is any table updated since the oldest
+    transaction still open began. Measured anyway, the index would look useless, and be dropped for a reason that
+    is not true."""
+
+    REASON = (
+        "PostgreSQL built it but hides it from the transaction that built it (pg_index.indcheckxmin): rows of the "
+        "table were updated while a transaction still open on the server had begun, so no plan in this "
+        "transaction may use it. Measure again when no long transaction is open, or install HypoPG on the target"
+    )
+
+    def __init__(self, ddl: str):
+        super().__init__(self.REASON)
+        self.ddl = ddl
+
+
 class WhatIf:
     """Hypothetical or sandboxed indexes on one connection, in the caller's transaction."""
 
@@ -1043,9 +1063,12 @@ class WhatIf:
             self.conn.execute(pgsql.SQL("SAVEPOINT {}").format(pgsql.Identifier(savepoint)))
             try:
                 self.conn.execute(pgsql.SQL(candidate.ddl(concurrently=False, name=name)))
-                size = self.conn.execute(
-                    "SELECT pg_relation_size(%s::regclass)", [_ident(candidate.schema) + "." + name]
-                ).fetchone()[0]
+                size, hidden = self.conn.execute(
+                    "SELECT pg_relation_size(indexrelid), indcheckxmin FROM pg_index WHERE indexrelid = %s::regclass",
+                    [_ident(candidate.schema) + "." + name],
+                ).fetchone()
+                if hidden:
+                    raise SandboxIndexHidden(candidate.ddl())
             except psycopg.Error:
                 self.conn.execute(pgsql.SQL("ROLLBACK TO SAVEPOINT {}").format(pgsql.Identifier(savepoint)))
                 raise
@@ -1254,6 +1277,7 @@ def advise(
 
     measured: list[tuple[Candidate, Measurement, int, str]] = []
     unmeasurable: list[Candidate] = []
+    hidden: list[Candidate] = []  # built in the sandbox, but hidden from this transaction's plans
     sandboxed = 0
     for cand in candidates:
         mode_c = whatif.mode_for(cand)
@@ -1267,6 +1291,9 @@ def advise(
                 continue
         try:
             cand, name, size = _add_or_shorten(whatif, cand)
+        except SandboxIndexHidden:
+            hidden.append(cand)
+            continue
         except psycopg.Error as exc:
             result.rejected.append(
                 {"index": cand.ddl(), "reason": f"PostgreSQL refused it: {exc.diag.message_primary}"}
@@ -1329,7 +1356,7 @@ def advise(
         for s in result.suggestions:
             s.time_before_ms = before_ms
         _drop_if_not_faster(result)
-    _add_estimate_only(result, unmeasurable, base, context.tables)
+    _add_estimate_only(result, [*hidden, *unmeasurable], base, context.tables, hidden={c.signature for c in hidden})
     if not result.suggestions:
         _note_existing_indexes(result, base)
     return result
@@ -1432,6 +1459,8 @@ def _add_or_shorten(whatif: WhatIf, cand: Candidate) -> tuple[Candidate, str, in
         try:
             _, name, size = whatif.add(cand)
             return cand, name, size
+        except SandboxIndexHidden:
+            raise  # a shorter key would be hidden the same way
         except psycopg.Error:
             if len(cand.keys) <= 1 or cand.method != "btree":
                 raise
@@ -1460,11 +1489,17 @@ def _scan_fraction(plan: dict, table: TableInfo) -> float | None:
 
 
 def _add_estimate_only(
-    result: AdviceResult, candidates: list[Candidate], base: Measurement, tables: dict | None = None
+    result: AdviceResult,
+    candidates: list[Candidate],
+    base: Measurement,
+    tables: dict | None = None,
+    *,
+    hidden: frozenset | set = frozenset(),
 ) -> None:
-    """GIN, GiST and trigram indexes HypoPG cannot simulate, where the sandbox is not allowed: proposed, labelled
-    estimate-only with the reason, one per column (the first kind written for it). Where the planner expects the
-    filter to keep a large share of the table, no index would beat the scan: rejected with that reason."""
+    """GIN, GiST and trigram indexes HypoPG cannot simulate, where the sandbox is not allowed, and sandboxed
+    indexes PostgreSQL hid from this transaction (`hidden`, by signature): proposed, labelled estimate-only with
+    the reason, one per column (the first kind written for it). Where the planner expects the filter to keep a
+    large share of the table, no index would beat the scan: rejected with that reason."""
     seen: set[tuple] = set()
     by_name = {(t.schema, t.name): t for t in (tables or {}).values()}
     for cand in candidates:
@@ -1479,7 +1514,9 @@ def _add_estimate_only(
                 {"index": cand.ddl(), "reason": f"the planner expects the filter to keep {fraction:.0%} of the rows"}
             )
             continue
-        if cand.needs_extension:
+        if cand.signature in hidden:
+            why = SandboxIndexHidden.REASON
+        elif cand.needs_extension:
             why = (
                 f"the {cand.needs_extension} extension is not installed on the target, so the index cannot be "
                 "built or measured"

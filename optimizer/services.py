@@ -489,6 +489,11 @@ def _measure_ai_indexes(state, index_candidates, connection, sql, *, min_gain) -
                 continue
             try:
                 _, name, size = whatif.add(cand)
+            except advisor.SandboxIndexHidden as exc:
+                draft.verification = Suggestion.Verification.ESTIMATE_ONLY
+                draft.unverified_reason = str(exc)
+                drafts.append(draft)
+                continue
             except Exception as exc:  # noqa: BLE001 - a bad suggestion from the model is dropped, not fatal
                 draft.dropped, draft.drop_reason = True, f"PostgreSQL refused the index: {exc}"
                 drafts.append(draft)
