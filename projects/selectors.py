@@ -1,4 +1,5 @@
 from dbooster.api import get_for_org
+from dbooster.composed import ComposedQuery
 from dbooster.errors import InvalidInput
 from projects.models import CurrentProject, Project
 
@@ -11,15 +12,30 @@ def project_get(*, org, pk) -> Project:
     return get_for_org(Project.objects.all(), org, pk=pk)
 
 
+# Read on every request that runs on the user's current project (POST /query/optimize without one named): composed
+# once per process (dbooster.composed). A user has at most one choice (a one-to-one row), so at most one project.
+_CHOSEN_PROJECT = ComposedQuery(
+    lambda org_id, user_id: Project.objects.filter(
+        organization_id=org_id, pk__in=CurrentProject.objects.filter(user_id=user_id).values("project_id")
+    ).order_by(),
+    org_id=-7_301_101,
+    user_id=-7_301_102,
+)
+# Two are enough to tell "the only one" from "several".
+_FIRST_TWO_PROJECTS = ComposedQuery(
+    lambda org_id: Project.objects.filter(organization_id=org_id).order_by("id")[:2], org_id=-7_301_103
+)
+
+
 def current_project(*, user) -> Project | None:
     """The project the user works in: the one they chose (while it is in their organization), else the only one."""
     org = getattr(user, "organization", None)
     if org is None:
         return None
-    chosen = CurrentProject.objects.filter(user=user, project__organization=org).select_related("project").first()
-    if chosen is not None:
-        return chosen.project
-    projects = list(Project.objects.filter(organization=org).order_by("id")[:2])
+    chosen = _CHOSEN_PROJECT.instances(org_id=org.pk, user_id=user.pk)
+    if chosen:
+        return chosen[0]
+    projects = _FIRST_TWO_PROJECTS.instances(org_id=org.pk)
     return projects[0] if len(projects) == 1 else None
 
 
