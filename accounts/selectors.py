@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import SignInSession, User
+from dbooster.models import DataVersion
 from organizations.models import Organization
 
 
@@ -36,14 +37,20 @@ def _sign_in_statement() -> tuple[str, tuple, tuple]:
     user_fields, org_fields = list(User._meta.concrete_fields), list(Organization._meta.concrete_fields)
     columns = [f"u.{quote(f.column)}" for f in user_fields] + [f"o.{quote(f.column)}" for f in org_fields]
     session = SignInSession._meta
+    organization_column = User._meta.get_field("organization").column
     sql = (
         f"SELECT {', '.join(columns)}, "
         f"EXISTS (SELECT 1 FROM {quote(session.db_table)} s WHERE s.{quote(session.pk.column)} = %s"
         f" AND s.{quote(session.get_field('user').column)} = u.{quote(User._meta.pk.column)}"
-        f" AND s.{quote(session.get_field('revoked_at').column)} IS NULL)"
+        f" AND s.{quote(session.get_field('revoked_at').column)} IS NULL), "
+        # The user's data version (dbooster.page_cache): their organization's and their own, summed. Both only
+        # rise, so the sum changes whenever either does.
+        f"(SELECT coalesce(sum(v.weight), 0) FROM {quote(DataVersion._meta.db_table)} v"
+        f" WHERE (v.scope = '{DataVersion.Scope.ORGANIZATION}' AND v.key = u.{quote(organization_column)})"
+        f" OR (v.scope = '{DataVersion.Scope.USER}' AND v.key = u.{quote(User._meta.pk.column)}))"
         f" FROM {quote(User._meta.db_table)} u"
         f" LEFT JOIN {quote(Organization._meta.db_table)} o"
-        f" ON o.{quote(Organization._meta.pk.column)} = u.{quote(User._meta.get_field('organization').column)}"
+        f" ON o.{quote(Organization._meta.pk.column)} = u.{quote(organization_column)}"
         f" WHERE u.{quote(User._meta.pk.column)} = %s"
     )
     return sql, _reading(user_fields, "u"), _reading(org_fields, "o")
@@ -75,6 +82,7 @@ def user_signing_in(*, user_id, session_id) -> tuple[User | None, bool]:
     """The user a token names, with their organization, and whether sign-in session `session_id` is still on.
 
     One query. (None, False) when no such user; the session is off when it was signed out or never existed.
+    The user comes with `data_version` (dbooster.page_cache), read in the same statement.
     """
     try:
         user_id = User._meta.pk.to_python(user_id)
@@ -90,9 +98,10 @@ def user_signing_in(*, user_id, session_id) -> tuple[User | None, bool]:
         return None, False
     n_user = len(user_reading[0])
     user = _instance(User, user_reading, row[:n_user], db_connection)
-    org_values = row[n_user:-1]
+    org_values = row[n_user:-2]
     organization = (
         _instance(Organization, org_reading, org_values, db_connection) if org_values[0] is not None else None
     )
     User.organization.field.set_cached_value(user, organization)
-    return user, bool(row[-1])
+    user.data_version = int(row[-1])
+    return user, bool(row[-2])

@@ -1,8 +1,8 @@
-"""DBooster-wide background jobs: recovering the jobs whose worker died."""
+"""DBooster-wide background jobs: recovering the jobs whose worker died, folding the data versions."""
 
 from procrastinate.contrib.django import app
 
-from dbooster import jobs
+from dbooster import jobs, page_cache
 
 
 @app.periodic(cron="* * * * *")
@@ -10,3 +10,10 @@ from dbooster import jobs
 def recover_stalled_jobs(timestamp: int) -> dict:
     """Every minute: retry or fail the jobs whose worker stopped sending heartbeats (see dbooster.jobs)."""
     return jobs.recover_stalled_jobs()
+
+
+@app.periodic(cron="* * * * *")
+@app.task(name="dbooster.compact_data_versions", queue="maintenance", pass_context=False)
+def compact_data_versions(timestamp: int) -> int:
+    """Every minute: each organization's and user's data version back to one row (see dbooster.page_cache)."""
+    return page_cache.compact_data_versions()

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from audit import services as audit
 from dbooster.api import ModelSerializer, Pagination, query_flag
+from dbooster.page_cache import answered_from_memory
 from notifications import selectors, services
 from notifications.models import Notification, NotificationKind
 
@@ -62,6 +63,7 @@ class NotificationListView(APIView):
         },
         tags=["notifications"],
     )
+    @answered_from_memory  # the user's notifications' rows only (dbooster.page_cache)
     def get(self, request):
         unread_only = query_flag(request, "unread")
         # The unread count rides in the page's own query (it equals the count when only unread ones are listed).

@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dbooster.api import ModelSerializer, paginated_list, paginated_response
+from dbooster.page_cache import answered_from_memory
 from dbooster.permissions import OrganizationRole
 from dbooster.roles import Role
 from projects import selectors, services
@@ -36,6 +37,7 @@ class ProjectListView(APIView):
     permission_classes = [OrganizationRole]
 
     @paginated_list(ProjectSerializer, tags=["projects"])
+    @answered_from_memory  # the organization's projects' rows only (dbooster.page_cache)
     def get(self, request):
         return paginated_response(
             selectors.project_list(org=request.user.organization), ProjectSerializer, request, self

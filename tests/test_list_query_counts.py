@@ -101,5 +101,7 @@ def test_list_query_count_does_not_grow_with_items(path, add, org, admin_user, p
     add(ctx, 1)
     with_one = queries_for(client, url)
     add(ctx, 19)
+    # Counted first: a list answered from memory (dbooster.page_cache) would answer the second read of it.
+    with_twenty = queries_for(client, url)
     assert client.get(url).json()["count"] >= 20
-    assert queries_for(client, url) == with_one, f"{url}: {with_one} queries for 1 item, more for 20"
+    assert with_twenty == with_one, f"{url}: {with_one} queries for 1 item, {with_twenty} for 20"

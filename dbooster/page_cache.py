@@ -1,0 +1,83 @@
+"""List pages a worker answers from memory while the rows they show are unchanged.
+
+`GET /projects` and `GET /notifications` are read far more often than what they show changes (the pages poll
+them). Each such list depends only on rows whose every committed change raises a data version in the same
+transaction: the `dbooster_bump_data_versions` triggers (`dbooster.models.DataVersion`) raise the organization's
+for projects and the recipient's for notifications. The bearer-token sign-in reads the user's data version (the
+two summed) in the statement that reads the user, so asking whether anything changed costs no query.
+
+Why an answer is never older than the data: the version is read before the page (an earlier statement, an
+earlier snapshot), so a page kept under version V shows the data of V or newer; a request that reads V was
+signed in before any later change was committed, so the page is at least as new as what it could have read.
+A change rolled back raises nothing. Every other change (the ORM, `QuerySet.update`, raw SQL, another worker or
+host, the admin) goes through the triggers. A deployment starts new processes with nothing kept.
+
+Only requests signed in with a bearer token carry a data version (`accounts.selectors.user_signing_in`); the
+pages' own session requests are answered as always. The key holds everything else the answer depends on: the
+view, the full address (pagination's links are built from it), the user, their role and organization.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+
+from django.db import connection, transaction
+from rest_framework.response import Response
+
+PAGES_KEPT = 256  # per process, least recently used first out
+
+_pages: OrderedDict[tuple, object] = OrderedDict()
+_lock = threading.Lock()
+
+
+def answered_from_memory(method):
+    """Decorates a list view's `get(self, request)` whose answer depends only on rows the data versions cover."""
+
+    @functools.wraps(method)
+    def get(view, request, *args, **kwargs):
+        user = request.user
+        version = getattr(user, "data_version", None)
+        if version is None:
+            return method(view, request, *args, **kwargs)
+        key = (type(view), request.build_absolute_uri(), user.pk, user.role, user.organization_id, version)
+        with _lock:
+            data = _pages.get(key)
+            if data is not None:
+                _pages.move_to_end(key)
+        if data is not None:
+            return Response(data)
+        response = method(view, request, *args, **kwargs)
+        if type(response) is Response and response.status_code == 200:
+            with _lock:
+                _pages[key] = response.data
+                while len(_pages) > PAGES_KEPT:
+                    _pages.popitem(last=False)
+        return response
+
+    return get
+
+
+# Folds each key's rows into one of the same weight, in one statement: a reader sees the old rows or the new one,
+# the same sum either way. Only the rows this statement's snapshot sees are deleted (and summed); a row a trigger
+# adds meanwhile stays beside the folded one. Two runs at once: the second skips what the first deleted.
+_COMPACT = """
+WITH many AS (SELECT scope, key FROM data_versions GROUP BY scope, key HAVING count(*) > 1),
+     folded AS (DELETE FROM data_versions d USING many WHERE d.scope = many.scope AND d.key = many.key
+                RETURNING d.scope, d.key, d.weight)
+INSERT INTO data_versions (scope, key, weight) SELECT scope, key, sum(weight) FROM folded GROUP BY scope, key
+"""
+
+
+def compact_data_versions() -> int:
+    """One row per key again (run every minute: the sign-in query sums a key's rows on every request)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_COMPACT)
+        return cursor.rowcount
+
+
+def forget_all() -> None:
+    """Empties this process's pages (tests)."""
+    with _lock:
+        _pages.clear()
