@@ -24,6 +24,7 @@ import threading
 from collections import OrderedDict
 
 from django.db import connection, transaction
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 PAGES_KEPT = 256  # per process, least recently used first out
@@ -39,24 +40,51 @@ def answered_from_memory(method):
     def get(view, request, *args, **kwargs):
         user = request.user
         version = getattr(user, "data_version", None)
-        if version is None:
+        if version is None or not _plain_json(request):
             return method(view, request, *args, **kwargs)
         key = (type(view), request.build_absolute_uri(), user.pk, user.role, user.organization_id, version)
         with _lock:
-            data = _pages.get(key)
-            if data is not None:
+            kept = _pages.get(key)
+            if kept is not None:
                 _pages.move_to_end(key)
-        if data is not None:
-            return Response(data)
+        if kept is not None:
+            return _Rendered(*kept)
         response = method(view, request, *args, **kwargs)
         if type(response) is Response and response.status_code == 200:
+            # Encoded once, as DRF's JSON renderer encodes it for this request (its context holds no choice).
+            content = request.accepted_renderer.render(response.data, _JSON, {"request": request, "view": view})
             with _lock:
-                _pages[key] = response.data
+                _pages[key] = (response.data, content)
                 while len(_pages) > PAGES_KEPT:
                     _pages.popitem(last=False)
         return response
 
     return get
+
+
+_JSON = "application/json"
+
+
+def _plain_json(request) -> bool:
+    """The request was answered in DRF's JSON, with no media-type parameter (`indent=`) asked for."""
+    return type(request.accepted_renderer) is JSONRenderer and request.accepted_media_type == _JSON
+
+
+class _Rendered(Response):
+    """A 200 whose JSON was encoded when the page was first answered; `data` is the same page, for readers of it.
+
+    DRF's `rendered_content` sets the Content-Type its JSON renderer names (`application/json`, no charset) and
+    encodes `data`: the first is done here, the second was done already.
+    """
+
+    def __init__(self, data, content: bytes):
+        super().__init__(data)
+        self._encoded = content
+
+    @property
+    def rendered_content(self):
+        self["Content-Type"] = _JSON
+        return self._encoded
 
 
 # Folds each key's rows into one of the same weight, in one statement: a reader sees the old rows or the new one,

@@ -157,6 +157,22 @@ def test_an_unchanged_page_is_answered_with_the_sign_in_query_alone(admin_user, 
 
 
 @pytest.mark.django_db
+def test_a_kept_page_is_the_same_bytes_headers_and_data(admin_user, project, client_for):
+    client = client_for(admin_user)
+    Notification.objects.create(recipient=admin_user, kind="scan_finished", title='naïve \u2028 "quoted"')
+    for path in ("/projects", "/notifications"):
+        first, again = client.get(path), client.get(path)
+        assert again.content == first.content and again.data == first.data
+        assert again["Content-Type"] == first["Content-Type"] == "application/json"
+        assert sorted(again.headers) == sorted(first.headers)
+    # Another format is DRF's own answer, never the kept JSON.
+    html = client.get("/projects", HTTP_ACCEPT="text/html")
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
+    indented = client.get("/projects", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.startswith(b"{\n") and indented.json() == client.get("/projects").json()
+
+
+@pytest.mark.django_db
 def test_the_same_version_in_two_organizations_is_two_answers(client_for):
     """Versions are counters per organization: two may be equal, their pages never mix."""
     users = [UserFactory(organization=OrganizationFactory(), role="admin") for _ in range(2)]
