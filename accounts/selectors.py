@@ -45,7 +45,7 @@ def _sign_in_statement() -> tuple[str, tuple, tuple]:
         f" AND s.{quote(session.get_field('revoked_at').column)} IS NULL), "
         # The user's data version (dbooster.page_cache): their organization's and their own, summed. Both only
         # rise, so the sum changes whenever either does.
-        f"(SELECT coalesce(sum(v.weight), 0) FROM {quote(DataVersion._meta.db_table)} v"
+        f"(SELECT coalesce(sum(v.weight), 0)::bigint FROM {quote(DataVersion._meta.db_table)} v"
         f" WHERE (v.scope = '{DataVersion.Scope.ORGANIZATION}' AND v.key = u.{quote(organization_column)})"
         f" OR (v.scope = '{DataVersion.Scope.USER}' AND v.key = u.{quote(User._meta.pk.column)}))"
         f" FROM {quote(User._meta.db_table)} u"
