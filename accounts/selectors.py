@@ -44,16 +44,21 @@ def _sign_in_statement() -> tuple[str, tuple, tuple]:
         f" AND s.{quote(session.get_field('user').column)} = u.{quote(User._meta.pk.column)}"
         f" AND s.{quote(session.get_field('revoked_at').column)} IS NULL), "
         # The user's data version (dbooster.page_cache): their organization's and their own, summed. Both only
-        # rise, so the sum changes whenever either does.
-        f"(SELECT coalesce(sum(v.weight), 0)::bigint FROM {quote(DataVersion._meta.db_table)} v"
-        f" WHERE (v.scope = '{DataVersion.Scope.ORGANIZATION}' AND v.key = u.{quote(organization_column)})"
-        f" OR (v.scope = '{DataVersion.Scope.USER}' AND v.key = u.{quote(User._meta.pk.column)}))"
+        # rise, so the sum changes whenever either does. (Two lookups cost PostgreSQL less than one with an OR.)
+        f"{_version_of(DataVersion.Scope.ORGANIZATION, 'u.' + quote(organization_column))}"
+        f" + {_version_of(DataVersion.Scope.USER, 'u.' + quote(User._meta.pk.column))}"
         f" FROM {quote(User._meta.db_table)} u"
         f" LEFT JOIN {quote(Organization._meta.db_table)} o"
         f" ON o.{quote(Organization._meta.pk.column)} = u.{quote(organization_column)}"
         f" WHERE u.{quote(User._meta.pk.column)} = %s"
     )
     return sql, _reading(user_fields, "u"), _reading(org_fields, "o")
+
+
+def _version_of(scope: str, key_sql: str) -> str:
+    """The data version of (`scope`, the key `key_sql` names), as SQL: the sum of its rows' weights (0: none)."""
+    table = connection.ops.quote_name(DataVersion._meta.db_table)
+    return f"(SELECT coalesce(sum(v.weight), 0)::bigint FROM {table} v WHERE v.scope = '{scope}' AND v.key = {key_sql})"
 
 
 def _reading(fields, alias: str) -> tuple[tuple[str, ...], tuple]:
