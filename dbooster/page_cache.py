@@ -103,9 +103,3 @@ def compact_data_versions() -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_COMPACT)
         return cursor.rowcount
-
-
-def forget_all() -> None:
-    """Empties this process's pages (tests)."""
-    with _lock:
-        _pages.clear()

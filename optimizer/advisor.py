@@ -1015,9 +1015,8 @@ class SandboxIndexHidden(psycopg.Error):
         "transaction may use it. Measure again when no long transaction is open, or install HypoPG on the target"
     )
 
-    def __init__(self, ddl: str):
+    def __init__(self):
         super().__init__(self.REASON)
-        self.ddl = ddl
 
 
 class WhatIf:
@@ -1068,7 +1067,7 @@ class WhatIf:
                     [_ident(candidate.schema) + "." + name],
                 ).fetchone()
                 if hidden:
-                    raise SandboxIndexHidden(candidate.ddl())
+                    raise SandboxIndexHidden()
             except psycopg.Error:
                 self.conn.execute(pgsql.SQL("ROLLBACK TO SAVEPOINT {}").format(pgsql.Identifier(savepoint)))
                 raise

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection, transaction
 from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
+from procrastinate.contrib.django import app
 
 from conftest import url_for_database
 from dbooster.models import DataVersion
@@ -126,8 +127,6 @@ def test_compaction_keeps_every_version_and_a_change_made_meanwhile():
 
 
 def test_compaction_runs_every_minute():
-    from procrastinate.contrib.django import app
-
     [periodic] = [
         p for p in app.periodic_registry.periodic_tasks.values() if p.task.name == "dbooster.compact_data_versions"
     ]
