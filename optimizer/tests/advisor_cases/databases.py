@@ -34,12 +34,14 @@ CORPORA = SHARED / "corpora"
 
 GROW_PAGILA = """
 SELECT setseed(0.11);
--- rentals of a few popular films and loyal customers: ten times the dump, skewed by power()
+-- rentals of a few popular films and loyal customers: ten times the dump, skewed by power(); stamped at one fixed
+-- moment, not now(): the database is kept between runs, and a case about "the last hour" must not change its
+-- answer an hour after the build
 INSERT INTO rental (rental_date, inventory_id, customer_id, return_date, staff_id, last_update)
 SELECT r.rental_date + (n * interval '37 days'), 1 + floor(4581 * power(random(), 2))::int,
        1 + floor(599 * power(random(), 3))::int,
        CASE WHEN random() < 0.97 THEN r.rental_date + (n * interval '37 days') + interval '4 days' END,
-       r.staff_id, now()
+       r.staff_id, timestamptz '2026-01-01 12:00+00'
   FROM rental r, generate_series(1, 9) n
 ON CONFLICT DO NOTHING;
 """
