@@ -1,45 +1,33 @@
-"""The dashboard's counts, cached in the cache every worker shares and invalidated by the writes that change them.
+"""The dashboard's counts, kept in the cache every worker shares while nothing they count has changed.
 
-Each organization has a version token in the cache; the counts are stored under a key that includes it. A write
-that changes a count (a project, a connection, a scan's queries, a health run, a suggestion, a proposal) replaces
-the token once its transaction commits (dashboard.receivers), so the next read misses and counts again; the old
-entries are never read again and expire. No count is ever older than the last committed write.
+Every committed change to a counted row (a project, a connection, a scan and its queries, a health run, an
+optimization and its suggestions, a proposal) raises the organization's counts version in the same transaction:
+PostgreSQL's `dbooster_bump_data_versions` triggers (`dbooster.models.DataVersion`, scope "counts"), so a bulk
+insert, a raw statement or another process's write is counted as a save is, and a writer sends nothing after its
+commit. The counts are kept under a key that holds the version; a change makes the next read miss and count again,
+and the old entries are never read again and expire.
+
+Never older than the data: the version is read before the counts (an earlier statement, an earlier snapshot), so
+counts kept under version V were counted at V or later.
 """
 
 from __future__ import annotations
 
-import uuid
-
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection
+
+from dbooster.models import DataVersion
 
 COUNTS_TTL_S = 300  # a bound on how long an entry lives; correctness comes from the version, not from this
 
-
-def _version_key(org_id: int) -> str:
-    return f"dashboard:version:{org_id}"
+_VERSION = "SELECT COALESCE(sum(weight), 0) FROM data_versions WHERE scope = %s AND key = %s"
 
 
-def version(org_id: int) -> str:
-    token = cache.get(_version_key(org_id))
-    if token is None:
-        token = uuid.uuid4().hex
-        # add(): two first readers agree on one token; a concurrent bump wins over both.
-        if not cache.add(_version_key(org_id), token, timeout=None):
-            token = cache.get(_version_key(org_id)) or token
-    return token
-
-
-def bump(org_id: int | None) -> None:
-    """The organization's dashboard counts changed: after the commit, the next read counts again.
-
-    The token is deleted, not replaced: the next reader makes a new one (`version`). A delete is one statement;
-    a set in the database cache is five (a transaction, a count of the whole table to cull it, a read, a write),
-    paid by every write the dashboard counts (each POST /query/optimize).
-    """
-    if org_id is None:
-        return
-    transaction.on_commit(lambda: cache.delete(_version_key(org_id)))
+def version(org_id: int) -> int:
+    """The organization's counts version: it rises with every committed change to what the counts count."""
+    with connection.cursor() as cursor:
+        cursor.execute(_VERSION, [DataVersion.Scope.COUNTS, org_id])
+        return int(cursor.fetchone()[0])
 
 
 def cached_counts(org_id: int, scope: str, compute) -> dict:

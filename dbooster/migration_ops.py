@@ -3,18 +3,23 @@
 from django.db import migrations
 
 
-def data_version_triggers(table: str, scope: str, column: str) -> migrations.RunSQL:
+def data_version_triggers(
+    table: str, scope: str, column: str, *, through: tuple[str, str] | None = None, name: str = "data_version"
+) -> migrations.RunSQL:
     """Triggers that raise the data version (`dbooster.models.DataVersion`) of scope `scope`, keyed by `column`, on
     every committed change to `table` (see `dbooster.page_cache`): one per kind of statement, each passing the
-    changed rows (and an UPDATE's rows as they were) to `dbooster_bump_data_versions`."""
-    bump = f"FOR EACH STATEMENT EXECUTE FUNCTION dbooster_bump_data_versions('{scope}', '{column}')"
+    changed rows (and an UPDATE's rows as they were) to `dbooster_bump_data_versions`.
+
+    `through`: (parent table, its column) when `column` names a parent row (a project) and the key is the parent's
+    column (its organization). `name`: the triggers' name, for a table with triggers of more than one scope.
+    """
+    args = ", ".join(f"'{arg}'" for arg in (scope, column, *(through or ())))
+    bump = f"FOR EACH STATEMENT EXECUTE FUNCTION dbooster_bump_data_versions({args})"
     forward = f"""
-CREATE TRIGGER {table}_data_version_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS changed_rows {bump};
-CREATE TRIGGER {table}_data_version_update AFTER UPDATE ON {table}
+CREATE TRIGGER {table}_{name}_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS changed_rows {bump};
+CREATE TRIGGER {table}_{name}_update AFTER UPDATE ON {table}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS changed_rows {bump};
-CREATE TRIGGER {table}_data_version_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS changed_rows {bump};
+CREATE TRIGGER {table}_{name}_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS changed_rows {bump};
 """
-    backward = "".join(
-        f"DROP TRIGGER {table}_data_version_{kind} ON {table};\n" for kind in ("insert", "update", "delete")
-    )
+    backward = "".join(f"DROP TRIGGER {table}_{name}_{kind} ON {table};\n" for kind in ("insert", "update", "delete"))
     return migrations.RunSQL(forward, backward)

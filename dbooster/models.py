@@ -19,6 +19,7 @@ class DataVersion(models.Model):
     class Scope(models.TextChoices):
         ORGANIZATION = "org"
         USER = "user"
+        COUNTS = "counts"  # what an organization's dashboard counts (dashboard.cache), by organization
 
     scope = models.CharField(max_length=8, choices=Scope.choices)
     key = models.BigIntegerField()

@@ -66,7 +66,10 @@ def _past_run_fields() -> list:
 def past_run_lines(run) -> list[dict]:
     """PastRunSerializer's answer for the run's history, from plain rows: no model instance per line."""
     fields = _past_run_fields()
-    rows = selectors.past_run_rows(run=run)
+    # A run just stored by the optimizer read its history in the same statement (optimize_query).
+    rows = getattr(run, "history_rows", None)
+    if rows is None:
+        rows = selectors.past_run_rows(run=run)
     return [
         {name: None if value is None else render(value) for (name, render), value in zip(fields, row, strict=True)}
         for row in rows

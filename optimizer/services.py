@@ -21,13 +21,16 @@ from typing import NamedTuple
 
 import pglast
 from django.conf import settings
+from django.db import connection as db_connection
 from django.db import transaction
 from pglast.stream import RawStream
 
 from ai_usage import services as ai_usage
 from ai_usage.models import Purpose
 from audit import services as audit
+from audit.models import AuditEvent
 from dbooster.errors import Conflict, DomainError, InvalidInput, PaymentRequired
+from dbooster.json_records import insert_from_json, json_param, record_values, saved
 from optimizer import advisor, selectors
 from optimizer import ai as ai_client
 from optimizer import verify as verifier
@@ -675,23 +678,21 @@ def optimize_query(
         _mark_unverified(state, reason)
 
     step("Saving the result")
-    # The run, its suggestions and its audit line: stored together or not at all, in one commit.
-    with transaction.atomic():
-        run = _store(state, org=org, user=user, project=project, connection=connection, query=query, prepared=prepared)
-        audit.record(
-            action="optimizer.optimize",
-            actor=user,
-            organization=org,
-            target=run,
-            request=request,
-            metadata={
-                "project": project.pk if project else None,
-                "connection": connection.pk if connection else None,
-                "fingerprint": run.fingerprint,
-                "suggestions": len(state.drafts),
-                "ai": state.ai_status,
-            },
-        )
+    audit_line = audit.event(
+        action="optimizer.optimize",
+        actor=user,
+        organization=org,
+        request=request,
+        metadata={
+            "project": project.pk if project else None,
+            "connection": connection.pk if connection else None,
+            "fingerprint": prepared["fingerprint"],
+            "suggestions": len(state.drafts),
+            "ai": state.ai_status,
+        },
+    )
+    run = _store(state, org=org, user=user, project=project, connection=connection, query=query, prepared=prepared)
+    _store_with_audit_line(run, audit_line)
     return run
 
 
@@ -702,12 +703,8 @@ def _mark_unverified(state: _State, reason: str) -> None:
 
 
 def _store(state: _State, *, org, user, project, connection, query: str, prepared: dict) -> OptimizationRun:
-    """The run and its suggestions (the caller holds the transaction): two INSERTs (none for no suggestions).
-
-    The run comes back holding its stored suggestions in display order (`suggestions_in_order`), with the ids
-    PostgreSQL gave them, so the answer is built from what was just written instead of read back.
-    """
-    run = OptimizationRun.objects.create(
+    """The run to store, holding its suggestions in the order they were drafted (`suggestions_in_order`)."""
+    run = OptimizationRun(
         organization=org,
         project=project,
         connection=connection,
@@ -728,36 +725,99 @@ def _store(state: _State, *, org, user, project, connection, query: str, prepare
         notes=state.notes,
         rejected=state.rejected[:100],
     )
-    suggestions = Suggestion.objects.bulk_create(
-        [
-            Suggestion(
-                run=run,
-                kind=d.kind,
-                sql=d.sql,
-                rationale=d.rationale,
-                rule_id=d.rule_id,
-                cost_before=d.cost_before,
-                cost_after=d.cost_after,
-                time_before_ms=d.time_before_ms,
-                time_after_ms=d.time_after_ms,
-                speedup=d.speedup() if not d.dropped else None,
-                size_bytes=d.size_bytes,
-                planner_used=d.planner_used,
-                # Nothing unverified is ever labelled verified.
-                verification=d.verification if d.verified or d.kind == "index" else Suggestion.Verification.UNVERIFIED,
-                verified=bool(d.verified and not d.dropped),
-                unverified_reason="" if d.verified else d.unverified_reason,
-                advice_only=d.advice_only,
-                source=d.source,
-                model_name=d.model_name,
-                dropped=d.dropped,
-                drop_reason=d.drop_reason,
-            )
-            for d in state.drafts
-        ]
-    )
-    run.suggestions_in_order = selectors.in_display_order(suggestions)
+    run.suggestions_in_order = [
+        Suggestion(
+            run=run,
+            kind=d.kind,
+            sql=d.sql,
+            rationale=d.rationale,
+            rule_id=d.rule_id,
+            cost_before=d.cost_before,
+            cost_after=d.cost_after,
+            time_before_ms=d.time_before_ms,
+            time_after_ms=d.time_after_ms,
+            speedup=d.speedup() if not d.dropped else None,
+            size_bytes=d.size_bytes,
+            planner_used=d.planner_used,
+            # Nothing unverified is ever labelled verified.
+            verification=d.verification if d.verified or d.kind == "index" else Suggestion.Verification.UNVERIFIED,
+            verified=bool(d.verified and not d.dropped),
+            unverified_reason="" if d.verified else d.unverified_reason,
+            advice_only=d.advice_only,
+            source=d.source,
+            model_name=d.model_name,
+            dropped=d.dropped,
+            drop_reason=d.drop_reason,
+        )
+        for d in state.drafts
+    ]
     return run
+
+
+@functools.cache
+def _store_statement() -> str:
+    """The run, its suggestions and its audit line in one statement (see `dbooster.json_records`), answering the
+    run's key, its suggestions' keys and its history (`selectors.past_run_rows`).
+
+    The suggestions take their keys from the table's sequence in the order they were drafted (`numbered`), and the
+    statement answers them in that order, so each instance gets its own. The audit line names the run by the key
+    PostgreSQL gives it, as `audit.record(target=run)` would. The history is read in the statement's snapshot,
+    which does not hold the rows it inserts: the earlier runs, as GET /query/optimize/<id> reads them.
+    `optimizer/tests/test_run_store.py` compares each with the ORM's.
+    """
+    suggestions_table = Suggestion._meta.db_table
+    run = insert_from_json(OptimizationRun, "%(run)s", returning="id")
+    suggestions = insert_from_json(
+        Suggestion, "n.value", given={"id": "n.id", "run_id": "run.id"}, joined="run, numbered AS n"
+    )
+    audit_line = insert_from_json(
+        AuditEvent,
+        "%(audit)s",
+        given={"target_id": "run.id::text", "target_repr": "'optimization ' || run.id"},
+        joined="run",
+    )
+    newest_first = "ORDER BY h.created_at DESC, h.id DESC"
+    history_columns = [OptimizationRun._meta.get_field(name).column for name in selectors.HISTORY_FIELDS]
+    history_arrays = ", ".join(f'array_agg(h."{column}" {newest_first})' for column in history_columns)
+    return f"""
+WITH run AS ({run}),
+numbered AS (
+    SELECT s.ord, nextval(pg_get_serial_sequence('{suggestions_table}', 'id')) AS id, s.value
+    FROM jsonb_array_elements(%(suggestions)s) WITH ORDINALITY AS s (value, ord)
+),
+suggestions AS ({suggestions}),
+audit_line AS ({audit_line}),
+history AS (
+    SELECT {", ".join(f'h."{column}"' for column in history_columns)}
+    FROM {OptimizationRun._meta.db_table} AS h
+    WHERE h.project_id = %(project)s AND h.fingerprint = %(fingerprint)s AND %(fingerprint)s <> ''
+    {newest_first} LIMIT {selectors.HISTORY_LENGTH}
+)
+SELECT run.id, ARRAY(SELECT id FROM numbered ORDER BY ord), past.*
+FROM run, LATERAL (SELECT {history_arrays} FROM history AS h) AS past"""
+
+
+def _store_with_audit_line(run: OptimizationRun, audit_line) -> None:
+    """Write the run, its suggestions and its audit line together or not at all (one statement: one commit),
+    then give each instance its key, as `save()` would, and the run its history (`history_rows`)."""
+    suggestions = run.suggestions_in_order
+    audit_line.target_type = run._meta.label_lower
+    params = {
+        "run": json_param(record_values(run)),
+        "suggestions": json_param([record_values(s) for s in suggestions]),
+        "audit": json_param(record_values(audit_line)),
+        "project": run.project_id,
+        "fingerprint": run.fingerprint,
+    }
+    with db_connection.cursor() as cursor:
+        cursor.execute(_store_statement(), params)
+        run_id, suggestion_ids, *history = cursor.fetchone()
+    saved(run, pk=run_id)
+    for suggestion, pk in zip(suggestions, suggestion_ids, strict=True):
+        suggestion.run_id = run_id  # the ORM sets it from `run` at save time
+        saved(suggestion, pk=pk)
+    run.suggestions_in_order = selectors.in_display_order(suggestions)
+    run.history_rows = list(zip(*history, strict=True)) if history[0] is not None else []
 
 
 def validate_options(data: dict) -> None:

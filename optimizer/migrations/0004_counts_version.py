@@ -1,0 +1,21 @@
+from django.db import migrations
+
+from dbooster.migration_ops import data_version_triggers
+
+
+class Migration(migrations.Migration):
+    """Every committed change to what the dashboard counts raises the organization's counts version
+    (dashboard.cache): the counts kept in the shared cache are read again on the next request."""
+
+    dependencies = [("optimizer", "0003_history_index"), ("dbooster", "0002_counts_scope")]
+
+    operations = [
+        data_version_triggers("optimization_runs", "counts", "organization_id", name="counts_version"),
+        data_version_triggers(
+            "optimization_suggestions",
+            "counts",
+            "run_id",
+            through=("optimization_runs", "organization_id"),
+            name="counts_version",
+        ),
+    ]

@@ -1,0 +1,20 @@
+from django.db import migrations
+
+from dbooster.migration_ops import data_version_triggers
+
+
+class Migration(migrations.Migration):
+    """Every committed change to what the dashboard counts raises the organization's counts version
+    (dashboard.cache): the counts kept in the shared cache are read again on the next request."""
+
+    dependencies = [("schema_metadata", "0003_connection_role_warnings"), ("dbooster", "0002_counts_scope")]
+
+    operations = [
+        data_version_triggers(
+            "database_connections",
+            "counts",
+            "project_id",
+            through=("projects", "organization_id"),
+            name="counts_version",
+        ),
+    ]
