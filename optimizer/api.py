@@ -13,6 +13,7 @@ from dbooster.verified import VerifiedEmail
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport, WorkloadQuery
 from projects import selectors as project_selectors
+from schema_metadata.selectors import default_connection
 
 
 class OptimizeInputSerializer(serializers.Serializer):
@@ -149,17 +150,19 @@ def prepare_once(query: str) -> dict | None:
         return None
 
 
-def default_project(user):
+def default_target(user) -> tuple:
     """The seed's body is {"query"} alone: it runs on the user's current project (the only one when they have
-    not chosen); an organization without projects gets rules only; several projects and no choice is a 400.
-    The project itself, read in the user's organization, so the service need not read it again."""
-    current = project_selectors.current_project(user=user)
-    if current is not None:
-        return current
+    not chosen) and its default connection; an organization without projects gets rules only, (None, None);
+    several projects and no choice is a 400. Both read in the user's organization, so the service need not
+    read them again."""
+    project, connection = selectors.current_project_and_connection(user=user)
+    if project is not None:
+        return project, connection
     # The user chose no project here and the organization has none or several: no need to ask for the choice again.
     if not project_selectors.project_list(org=user.organization).exists():
-        return None
-    return project_selectors.project_or_sole(org=user.organization)
+        return None, None
+    project = project_selectors.project_or_sole(org=user.organization)  # several: the 400 that names them
+    return project, default_connection(project=project)
 
 
 class OptimizeView(APIView):
@@ -173,14 +176,14 @@ class OptimizeView(APIView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         prepared = prepare_once(v["query"])  # before which project: a query that does not parse is the news
-        project_id, project = v["project"], None
-        if project_id is None and v["connection"] is None and "project" not in request.data:
-            project = default_project(request.user)
+        target = None
+        if v["project"] is None and v["connection"] is None and "project" not in request.data:
+            target = default_target(request.user)
         run = services.optimize_query(
             user=request.user,
             query=v["query"],
-            project_id=project_id,
-            project=project,
+            project_id=v["project"],
+            target=target,
             connection_id=v["connection"],
             use_ai=v["ai"],
             verify=v["verify"],

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Prefetch
+from django.db.models import F, FilteredRelation, Prefetch, Q
 
 from dbooster.composed import ComposedQuery
 from dbooster.errors import NotFound
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport
+from projects.models import Project
+from projects.selectors import chosen_projects, sole_project
+from schema_metadata.models import DatabaseConnection
+from schema_metadata.selectors import default_connection
 
 # A run's suggestions as every answer lists them: kept ones first, the fastest measured first, then as stored.
 _DISPLAY_ORDER = ("dropped", F("speedup").desc(nulls_last=True), "id")
@@ -99,3 +103,33 @@ def recent_workloads(*, org, limit: int = 20):
         .select_related("project", "connection")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+# POST /query/optimize without a project named runs on the user's current project and its default connection: read
+# together, in one statement composed once per process (dbooster.composed), when the user chose the project.
+_PROJECT_COLUMNS = tuple(f.attname for f in Project._meta.concrete_fields)
+_CONNECTION_COLUMNS = tuple(f.attname for f in DatabaseConnection._meta.concrete_fields)
+_CHOSEN_PROJECT_AND_CONNECTION = ComposedQuery(
+    lambda org_id, user_id: (
+        Project.objects.filter(organization_id=org_id, pk__in=chosen_projects(user_id=user_id))
+        .annotate(default_connection=FilteredRelation("connections", condition=Q(connections__is_default=True)))
+        .order_by()
+        .values_list(*_PROJECT_COLUMNS, *(f"default_connection__{name}" for name in _CONNECTION_COLUMNS))
+    ),
+    org_id=-7_301_201,
+    user_id=-7_301_202,
+)
+
+
+def current_project_and_connection(*, user) -> tuple[Project | None, DatabaseConnection | None]:
+    """The user's current project (`projects.selectors.current_project`) and its default connection, if any."""
+    rows = _CHOSEN_PROJECT_AND_CONNECTION.rows(org_id=user.organization_id, user_id=user.pk)
+    if not rows:
+        project = sole_project(org=user.organization)
+        return project, default_connection(project=project) if project is not None else None
+    (row,) = rows  # a user chooses one project, and a project has one default connection (their constraints)
+    split = len(_PROJECT_COLUMNS)
+    project = Project.from_db("default", _PROJECT_COLUMNS, row[:split])
+    if row[split] is None:
+        return project, None
+    return project, DatabaseConnection.from_db("default", _CONNECTION_COLUMNS, row[split:])

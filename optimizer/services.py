@@ -611,18 +611,28 @@ def optimize_query(
     on_step=None,
     prepared: dict | None = None,
     project=None,
+    target: tuple | None = None,
 ) -> OptimizationRun:
     """Plan, lint, ask the AI, verify rewrites and store the run; `on_step(text)` hears each step as it starts.
 
     `prepared`: what `prepare(query)` answered, when the caller already asked (the query is parsed once).
     `project`: the project when the caller already read it in the user's organization (instead of `project_id`).
+    `target`: (project, its default connection or None) when the caller already read both in the user's
+    organization (`selectors.current_project_and_connection`); (None, None) for no project.
     """
     step = on_step or (lambda text: None)
     org = user.organization
     step("Reading the query")
     prepared = prepared or prepare(query)
     sql = prepared["sql"]
-    project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id, project=project)
+    if target is not None:
+        project, connection = target
+        if project is not None and project.organization_id != org.pk:
+            raise ValueError("the project is not in the organization")
+    else:
+        project, connection = resolve_target(
+            org=org, project_id=project_id, connection_id=connection_id, project=project
+        )
     min_gain = settings.OPTIMIZER_MIN_COST_GAIN
     state = _State()
 

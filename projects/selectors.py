@@ -16,7 +16,7 @@ def project_get(*, org, pk) -> Project:
 # once per process (dbooster.composed). A user has at most one choice (a one-to-one row), so at most one project.
 _CHOSEN_PROJECT = ComposedQuery(
     lambda org_id, user_id: Project.objects.filter(
-        organization_id=org_id, pk__in=CurrentProject.objects.filter(user_id=user_id).values("project_id")
+        organization_id=org_id, pk__in=chosen_projects(user_id=user_id)
     ).order_by(),
     org_id=-7_301_101,
     user_id=-7_301_102,
@@ -35,8 +35,18 @@ def current_project(*, user) -> Project | None:
     chosen = _CHOSEN_PROJECT.instances(org_id=org.pk, user_id=user.pk)
     if chosen:
         return chosen[0]
+    return sole_project(org=org)
+
+
+def sole_project(*, org) -> Project | None:
+    """The organization's only project; None when it has none or several."""
     projects = _FIRST_TWO_PROJECTS.instances(org_id=org.pk)
     return projects[0] if len(projects) == 1 else None
+
+
+def chosen_projects(*, user_id):
+    """The project the user chose (a subquery: at most one id); `current_project` checks its organization."""
+    return CurrentProject.objects.filter(user_id=user_id).values("project_id")
 
 
 def project_or_sole(*, org, pk=None, user=None) -> Project:

@@ -58,8 +58,8 @@ def test_optimize_without_a_connection_is_a_fixed_number_of_queries(
     grow(admin_user, 19)
     twenty = queries(client, django_capture_on_commit_callbacks, "post", "/query/optimize", OPTIMIZE)
     assert twenty == one
-    # Sign-in, rate limit, current project, its default connection, then one statement: the run, its suggestions,
+    # Sign-in, rate limit, the current project with its default connection, then one statement: the run, its suggestions,
     # its audit line and the earlier runs of the same query (the dashboard's counts version is raised by
     # PostgreSQL's triggers in that statement). The answer is built from the run as written, never read back
     # (optimizer/tests/test_optimize_answer.py lists the statements).
-    assert one == 5
+    assert one == 4

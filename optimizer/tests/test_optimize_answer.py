@@ -46,8 +46,7 @@ def post_counting(client, capture_on_commit, body: dict) -> tuple[dict, list[str
 FIXED = [
     "SELECT users",  # sign-in: the user, their organization and session state (one query)
     "INSERT dbooster_rate_limits",  # the rate limit: every window counted in one upsert
-    "SELECT projects_current",  # the user's current project (the body names none)
-    "SELECT database_connections",  # its default connection (it has none here)
+    "SELECT projects_current",  # the user's current project (the body names none) and its default connection
     # The run, its suggestions (none or many) and its audit line: one statement, so they commit together.
     # In the same statement, the history: earlier runs of the same query in the project.
     # The dashboard's counts version is raised by PostgreSQL's triggers in that statement (dashboard.cache).
@@ -179,10 +178,10 @@ def test_the_ai_adds_its_cache_its_quota_and_its_usage_one_statement_each(
         "INSERT ai_model_calls",  # the call, its tokens and cost
         "INSERT optimizer_ai_cache",  # the answer kept: one upsert
     ]
-    assert statements == FIXED[:4] + ai + FIXED[4:]
+    assert statements == FIXED[:3] + ai + FIXED[3:]
     cached, statements = post_counting(client, django_capture_on_commit_callbacks, {"query": QUERY})
     assert cached["ai"]["reason"] == "cached answer" and len(fake_openai.requests) == 1
-    assert statements == FIXED[:4] + ai[:1] + FIXED[4:]
+    assert statements == FIXED[:3] + ai[:1] + FIXED[3:]
 
 
 def test_a_second_answer_to_the_same_question_replaces_the_first():
