@@ -127,6 +127,19 @@ def hypopg_database():
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+# An AI answer that makes a run of every kind of suggestion: indexes (one it cannot measure, one it refuses), a
+# rewrite and a setting, kept and dropped.
+VARIED_AI_ANSWER = {
+    "summary": "",
+    "indexes": [
+        {"sql": "CREATE INDEX ON customers (country)", "rationale": "filter"},
+        {"sql": "DROP TABLE customers", "rationale": "not an index"},
+    ],
+    "rewrites": [{"sql": "SELECT id FROM customers WHERE country = 'IL'", "rationale": "narrower \u00e9"}],
+    "settings": [{"sql": "SET work_mem = '64MB'", "rationale": "hash in memory"}],
+}
+
+
 def chat_completion(content: str, model: str = "fake-model") -> dict:
     return {
         "id": "chatcmpl-test",

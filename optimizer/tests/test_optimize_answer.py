@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from optimizer import selectors, services
 from optimizer.models import AICache, OptimizationRun, Suggestion
+from optimizer.tests.conftest import VARIED_AI_ANSWER
 from projects.services import set_current_project
 
 pytestmark = pytest.mark.django_db
@@ -85,17 +86,7 @@ def test_suggestions_are_written_in_one_statement(admin_user, project, client_fo
 def test_the_answer_is_what_get_reads_back(member_client, project, fake_openai):
     # Rewrites from the rules and the AI, a setting, an index it could not measure and one it refused: several
     # suggestions, kept and dropped, in the order every answer lists them.
-    fake_openai.answer(
-        {
-            "summary": "",
-            "indexes": [
-                {"sql": "CREATE INDEX ON customers (country)", "rationale": "filter"},
-                {"sql": "DROP TABLE customers", "rationale": "not an index"},
-            ],
-            "rewrites": [{"sql": "SELECT id FROM customers WHERE country = 'IL'", "rationale": "narrower"}],
-            "settings": [{"sql": "SET work_mem = '64MB'", "rationale": "hash in memory"}],
-        }
-    )
+    fake_openai.answer(VARIED_AI_ANSWER)
     posted = member_client.post("/query/optimize", {"query": OR_QUERY, "project": project.pk}, format="json").json()
     assert len(posted["suggestions"]) >= 3 and len(posted["dropped"]) == 1
     assert posted["findings"] and posted["ai"]["status"] == "used"

@@ -15,6 +15,7 @@ from dbooster import json_records
 from dbooster.json_records import insert_from_json, json_param, record_values, written_fields
 from optimizer import selectors, services
 from optimizer.models import OptimizationRun, Suggestion
+from optimizer.tests.conftest import VARIED_AI_ANSWER
 from tests.factories import ProjectFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +40,7 @@ def orm_twin(instance, **changes):
 @pytest.fixture
 def varied_run(admin_user, project, fake_openai):
     """A run with kept and dropped suggestions from the rules and the AI, findings, notes and refused candidates."""
-    fake_openai.answer(
-        {
-            "summary": "",
-            "indexes": [
-                {"sql": "CREATE INDEX ON customers (country)", "rationale": "filter"},
-                {"sql": "DROP TABLE customers", "rationale": "not an index"},
-            ],
-            "rewrites": [{"sql": "SELECT id FROM customers WHERE country = 'IL'", "rationale": "narrower \u00e9"}],
-            "settings": [{"sql": "SET work_mem = '64MB'", "rationale": "hash in memory"}],
-        }
-    )
+    fake_openai.answer(VARIED_AI_ANSWER)
     return services.optimize_query(user=admin_user, query=OR_QUERY, project=project)
 
 
