@@ -11,8 +11,14 @@ class OptimizationRun(models.Model):
         NO_CONNECTION = "no_connection", "No connection: lint and rewrites only"
         FAILED = "failed", "The target could not be planned"
 
+    # No index of its own: `optrun_project_fp_latest` leads with it (a project's runs, its cascade on delete).
     project = models.ForeignKey(
-        "projects.Project", null=True, blank=True, on_delete=models.CASCADE, related_name="optimizations"
+        "projects.Project",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="optimizations",
+        db_index=False,
     )
     # Without a project (lint only) a run still belongs to the organization that asked.
     organization = models.ForeignKey(
@@ -28,7 +34,9 @@ class OptimizationRun(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     query = models.TextField()
     normalized = models.TextField(blank=True, default="")
-    fingerprint = models.CharField(max_length=32, blank=True, default="", db_index=True)
+    # Read only with its project (`optrun_project_fp_latest`): no index of its own, nor its LIKE twin, to keep up
+    # on every run.
+    fingerprint = models.CharField(max_length=32, blank=True, default="")
     findings = models.JSONField(default=list)
     plan_status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.NO_CONNECTION)
     plan_error = models.TextField(blank=True, default="")

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from dbooster import ratelimit
+from dbooster.tasks import app
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,9 +213,8 @@ def test_only_the_limited_methods_count(settings, client_for, member, api_client
     assert "429" in responses["patch"]["responses"] and "429" not in responses["get"]["responses"]
 
 
-def test_a_request_counts_all_its_windows_in_one_statement(settings, monkeypatch):
+def test_a_request_counts_all_its_windows_in_one_statement(settings):
     """Account and address are counted in one round trip (and one commit), each in its own window."""
-    monkeypatch.setattr(ratelimit.random, "random", lambda: 0.5)  # no housekeeping DELETE in this count
     limit(settings, "optimize", account="2/min", address="100/min")
     with CaptureQueriesContext(connection) as statements:
         ratelimit.check("optimize", address="10.0.0.7", account="user:1")
@@ -223,3 +223,23 @@ def test_a_request_counts_all_its_windows_in_one_statement(settings, monkeypatch
     with pytest.raises(ratelimit.RateLimited, match="from this account"):
         ratelimit.check("optimize", address="10.0.0.9", account="user:1")
     assert ratelimit.hit_many([("rl:test:a", 60), ("rl:test:b", 60), ("rl:test:a2", 60)]) == [(1, 60), (1, 60), (1, 60)]
+
+
+def test_ended_windows_are_deleted_by_a_task_not_by_requests():
+    # A request's statements are the same every time: the housekeeping is a periodic task's.
+    with CaptureQueriesContext(connection) as statements:
+        for i in range(300):
+            ratelimit.hit_many([(f"rl:test:steady{i}", 60)])
+    assert {s["sql"].split()[0] for s in statements} == {"INSERT"}
+    ratelimit.hit_many([("rl:test:old", 60), ("rl:test:live", 60)])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE dbooster_rate_limits SET expires = clock_timestamp() - interval '2 hours' WHERE cache_key LIKE %s",
+            ["%rl:test:old"],
+        )
+    assert ratelimit.delete_expired_windows() == 1
+    assert ratelimit.hit_many([("rl:test:old", 60), ("rl:test:live", 60)]) == [(1, 60), (2, 60)]
+    [periodic] = [
+        p for p in app.periodic_registry.periodic_tasks.values() if p.task.name == "dbooster.delete_expired_rate_limits"
+    ]
+    assert periodic.cron == "*/10 * * * *"
