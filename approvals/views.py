@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from approvals import api, selectors, services
 from approvals.models import Proposal
-from dbooster.errors import DomainError
+from dbooster.errors import DomainError, InvalidInput
 from dbooster.page_utils import local_path, page_of
 from dbooster.roles import Role, is_org_admin, role_at_least
 from projects.models import Project
@@ -78,6 +78,7 @@ def approval_submit(request):
             sql=request.POST.get("sql", ""),
             reason=request.POST.get("reason", ""),
             connection_id=connection_id,
+            row_limit=_row_limit(request.POST.get("row_limit", "")),
             request=request,
         )
     except (DomainError, ValueError) as exc:
@@ -85,6 +86,16 @@ def approval_submit(request):
         return HttpResponseRedirect("/app/approvals/")
     messages.success(request, "Proposal submitted: the admins are asked to approve it.")
     return HttpResponseRedirect(f"/app/approvals/{proposal.pk}/")
+
+
+def _row_limit(text: str) -> int | None:
+    """The form's row limit: empty is the default (None); anything but a whole number is refused by name."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():  # the service checks the bounds: at least 1, and within reach of the estimate
+        raise InvalidInput("row_limit: give a whole number of rows, or leave it empty.", code="invalid_row_limit")
+    return int(text)
 
 
 def _submit_suggestion(request):

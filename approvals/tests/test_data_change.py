@@ -285,3 +285,39 @@ def test_the_row_limit_on_pagila(member, admin_user, make_connection, scratch_da
     assert outcome == "applied" and proposal.rows_changed == attempt.rows_changed == still_open
     assert attempt.cleanup == f"changed {still_open:,} rows (estimated {estimate:,}); committed."
     assert open_rentals(scratch_database) == 0
+
+
+# --- the page's form ----------------------------------------------------------------
+
+
+def test_the_page_proposes_a_data_change_with_a_row_limit(client, member, make_connection, accounts_db):
+    connection = make_connection(accounts_db)
+    client.force_login(member)
+    form = client.get("/app/approvals/").content.decode()
+    assert '<option value="data">' in form and 'name="row_limit" type="number" min="1"' in form
+    body = {"kind": "data", "sql": DELETE_CLOSED, "reason": "Closed accounts", "connection_id": connection.pk}
+    response = client.post("/app/approvals/new/", {**body, "row_limit": "120"})
+    proposal = Proposal.objects.get()
+    assert response["Location"] == f"/app/approvals/{proposal.pk}/"
+    assert proposal.kind == "data" and proposal.row_limit == 120
+    client.post("/app/approvals/new/", {**body, "row_limit": " "})  # empty: the default from the estimate
+    assert Proposal.objects.latest("id").row_limit == 200
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        ({"row_limit": "many"}, "row_limit: give a whole number of rows"),
+        ({"row_limit": "-5"}, "row_limit: give a whole number of rows"),
+        ({"row_limit": "0"}, "row_limit: give a whole number from 1"),
+        ({"row_limit": "10101"}, "row_limit: give a whole number from 1 to 10,100"),
+        ({"kind": "ddl", "sql": "ALTER TABLE account ADD COLUMN note text", "row_limit": "10"}, "only a data change"),
+    ],
+)
+def test_the_page_refuses_a_bad_row_limit_by_name(client, member, make_connection, accounts_db, extra, says):
+    connection = make_connection(accounts_db)
+    client.force_login(member)
+    body = {"kind": "data", "sql": DELETE_CLOSED, "reason": "Closed accounts", "connection_id": connection.pk}
+    page = client.post("/app/approvals/new/", {**body, **extra}, follow=True)
+    assert page.status_code == 200 and says in page.content.decode()
+    assert Proposal.objects.count() == 0
