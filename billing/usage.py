@@ -69,6 +69,22 @@ LABELS = {
     "ai_optimizations_per_month": "AI requests this month (optimizer and assistant)",
     "seats": "Seats (members)",
 }
+# The same limits as the plans' cards name them: what the usage lines count, per month where it is monthly.
+PLAN_LABELS = {
+    "projects": "Projects",
+    "connections": "Database connections",
+    "scans_per_month": "Repository scans per month",
+    "ai_optimizations_per_month": "AI requests per month (optimizer and assistant)",
+    "seats": "Seats (members)",
+}
+
+
+def plan_cards(plans: list[dict]) -> list[dict]:
+    """The plans with their limits as lines for the page: (what, how many; None is unlimited)."""
+    return [
+        {**plan, "lines": [(PLAN_LABELS.get(key, key), limit) for key, limit in plan["limits"].items()]}
+        for plan in plans
+    ]
 
 
 def _count(resource: str, org) -> int | None:

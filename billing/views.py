@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from billing import selectors, services
+from billing.usage import plan_cards
 from dbooster.errors import DomainError
 from dbooster.roles import Role, role_at_least
 
@@ -27,11 +28,13 @@ def billing_page(request):
         messages.error(request, "You do not belong to an organization yet.")
         return redirect("/app/")
     notice = _CHECKOUT_MESSAGES.get(request.GET.get("checkout", ""))
+    overview = selectors.billing_overview(org=org)
     context = {
         "org": org,
         "is_admin": _is_admin(request.user),
         "notice": notice,
-        **selectors.billing_overview(org=org),
+        **overview,
+        "plans": plan_cards(overview["plans"]),
     }
     return render(request, "billing/billing.html", context)
 

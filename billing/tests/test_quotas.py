@@ -73,3 +73,14 @@ def test_upgrade_through_stripe_webhook_lifts_the_project_limit(
     assert post_webhook(event).status_code == 200
     run_pending_jobs()
     assert admin_client.post("/projects", {"name": "now allowed"}, format="json").status_code == 201
+
+
+@pytest.mark.django_db
+def test_plan_cards_name_each_limit_as_its_usage_line_does(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get("/app/billing/").content.decode()
+    usage, plans = page.split('id="plans"', 1)
+    assert "AI requests this month (optimizer and assistant)" in usage
+    assert "AI requests per month (optimizer and assistant): 25" in plans  # the Free plan's card
+    assert "Repository scans per month" in plans and "Database connections" in plans
+    assert "AI optimizations" not in page

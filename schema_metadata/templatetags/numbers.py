@@ -43,14 +43,3 @@ def yesno_words(value, words="yes,no"):
     """True/False as words (never Python's "True"/"None")."""
     yes, _, no = words.partition(",")
     return yes if value else no
-
-
-_NAMES = {"ai": "AI"}
-
-
-@register.filter
-def label(value):
-    """ "ai_optimizations_per_month" -> "AI optimizations per month": a key as a person says it."""
-    words = [_NAMES.get(word, word) for word in str(value).split("_")]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
