@@ -53,15 +53,9 @@ logger = logging.getLogger(__name__)
 # --- inputs ----------------------------------------------------------------
 
 
-def resolve_target(*, org, project_id=None, connection_id=None, project=None):
-    """(project, connection) for the request, both in `org`; the project's default connection if none named.
-
-    `project`: one the caller already read in `org` (instead of `project_id`).
-    """
-    if project is not None and project.organization_id != org.pk:
-        raise ValueError("the project is not in the organization")
-    if project is None and project_id is not None:
-        project = project_get(org=org, pk=project_id)
+def resolve_target(*, org, project_id=None, connection_id=None):
+    """(project, connection) for the request, both in `org`; the project's default connection if none named."""
+    project = project_get(org=org, pk=project_id) if project_id is not None else None
     connection = None
     if connection_id is not None:
         connection = connection_in_org(org=org, pk=connection_id, project=project)
@@ -610,13 +604,11 @@ def optimize_query(
     request=None,
     on_step=None,
     prepared: dict | None = None,
-    project=None,
     target: tuple | None = None,
 ) -> OptimizationRun:
     """Plan, lint, ask the AI, verify rewrites and store the run; `on_step(text)` hears each step as it starts.
 
     `prepared`: what `prepare(query)` answered, when the caller already asked (the query is parsed once).
-    `project`: the project when the caller already read it in the user's organization (instead of `project_id`).
     `target`: (project, its default connection or None) when the caller already read both in the user's
     organization (`selectors.current_project_and_connection`); (None, None) for no project.
     """
@@ -630,9 +622,7 @@ def optimize_query(
         if project is not None and project.organization_id != org.pk:
             raise ValueError("the project is not in the organization")
     else:
-        project, connection = resolve_target(
-            org=org, project_id=project_id, connection_id=connection_id, project=project
-        )
+        project, connection = resolve_target(org=org, project_id=project_id, connection_id=connection_id)
     min_gain = settings.OPTIMIZER_MIN_COST_GAIN
     state = _State()
 

@@ -41,7 +41,7 @@ def orm_twin(instance, **changes):
 def varied_run(admin_user, project, fake_openai):
     """A run with kept and dropped suggestions from the rules and the AI, findings, notes and refused candidates."""
     fake_openai.answer(VARIED_AI_ANSWER)
-    return services.optimize_query(user=admin_user, query=OR_QUERY, project=project)
+    return services.optimize_query(user=admin_user, query=OR_QUERY, target=(project, None))
 
 
 def test_each_column_is_stored_as_the_orm_stores_it(varied_run):
@@ -81,7 +81,7 @@ def test_suggestions_take_their_keys_in_the_order_they_were_drafted(admin_user, 
     fake_openai.answer({"summary": "", "indexes": [], "settings": [], "rewrites": [
         {"sql": f"SELECT id FROM customers WHERE country = 'C{i}'", "rationale": f"r{i}"} for i in range(6)
     ]})  # fmt: skip
-    run = services.optimize_query(user=admin_user, query=OR_QUERY, project=project)
+    run = services.optimize_query(user=admin_user, query=OR_QUERY, target=(project, None))
     by_key = sorted(run.suggestions_in_order, key=lambda s: s.pk)
     ai = [s for s in by_key if s.source == "ai"]
     drafted = [s.rationale for s in ai if s.rationale.startswith("r")]
@@ -101,7 +101,7 @@ def test_nothing_is_stored_when_a_part_fails(admin_user, project, monkeypatch):
     monkeypatch.setattr(audit, "event", too_long)
     runs, suggestions, lines = OptimizationRun.objects.count(), Suggestion.objects.count(), AuditEvent.objects.count()
     with pytest.raises(DataError), transaction.atomic():  # a savepoint: the test's transaction goes on
-        services.optimize_query(user=admin_user, query=OR_QUERY, project=project, use_ai=False)
+        services.optimize_query(user=admin_user, query=OR_QUERY, target=(project, None), use_ai=False)
     assert (OptimizationRun.objects.count(), Suggestion.objects.count(), AuditEvent.objects.count()) == (
         runs,
         suggestions,
@@ -110,7 +110,7 @@ def test_nothing_is_stored_when_a_part_fails(admin_user, project, monkeypatch):
 
 
 def test_the_history_read_with_the_write_is_the_one_get_reads(admin_user, project, org):
-    first = services.optimize_query(user=admin_user, query=OR_QUERY, project=project, use_ai=False)
+    first = services.optimize_query(user=admin_user, query=OR_QUERY, target=(project, None), use_ai=False)
     assert first.history_rows == [] == selectors.past_run_rows(run=first)
     # More runs than a page of history, several at one instant (the key breaks the tie), and the same query
     # elsewhere: in another project, and with no project.
@@ -126,10 +126,10 @@ def test_the_history_read_with_the_write_is_the_one_get_reads(admin_user, projec
     for group in range(10):  # three runs per instant, the instants out of the keys' order
         stamped = [r.pk for r in earlier[group * 3 : group * 3 + 3]]
         OptimizationRun.objects.filter(pk__in=stamped).update(created_at=at + dt.timedelta(seconds=(group * 7) % 10))
-    run = services.optimize_query(user=admin_user, query=OR_QUERY, project=project, use_ai=False)
+    run = services.optimize_query(user=admin_user, query=OR_QUERY, target=(project, None), use_ai=False)
     assert len(run.history_rows) == selectors.HISTORY_LENGTH
     assert run.history_rows == selectors.past_run_rows(run=run)
-    no_project = services.optimize_query(user=admin_user, query=OR_QUERY, project=None, use_ai=False)
+    no_project = services.optimize_query(user=admin_user, query=OR_QUERY, target=(None, None), use_ai=False)
     assert no_project.history_rows == [] == selectors.past_run_rows(run=no_project)
 
 
