@@ -23,8 +23,9 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     Nearly every view reads `request.user.organization`; fetching it with the user saves a query per request.
     An access token names its sign-in session (`sid`, copied from the refresh token): a session signed out
     (DELETE /users/me/sessions/{id}, a password reset) ends its access tokens at once, not when they expire,
-    and asking costs no extra query. The other checks are simplejwt's own (user exists, is active, password
-    unchanged when revocation is on).
+    and asking costs no extra query. Each worker keeps that row until a change to it is announced: a session
+    signed out elsewhere ends its tokens here as soon as PostgreSQL's notice reaches this worker's connection.
+    The other checks are simplejwt's own (user exists, is active, password unchanged when revocation is on).
     """
 
     def get_validated_token(self, raw_token):
@@ -32,7 +33,8 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
 
         Only these exact bytes, already verified under this process's key, are taken from memory; whatever
         else a request sends goes through simplejwt. Whether the user, their session and their password still
-        allow the token is decided on every request by `get_user` (one query), never remembered.
+        allow the token is decided on every request by `get_user`, from the sign-in row (one query, or the row
+        kept since, until PostgreSQL announces a change to what it reads: `accounts.selectors`).
         """
         token = _verified_tokens.get(raw_token)
         if token is not None:

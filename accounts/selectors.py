@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import QuerySet
@@ -12,6 +13,7 @@ from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import SignInSession, User
 from dbooster.models import DataVersion
+from dbooster.notified_cache import NotifiedCache
 from organizations.models import Organization
 
 
@@ -83,6 +85,35 @@ def _instance(model, reading, values, db_connection):
     return model.from_db(db_connection.alias, attnames, values)
 
 
+# The rows the sign-in statement reads, kept by each process until a change to their tables (users,
+# organizations, sign-in sessions, data versions) is announced: see `dbooster.notified_cache` and
+# accounts/migrations/0007. An unchanged user's requests then sign in without a query; the checks on the row
+# (active, password, session) are made on every request all the same.
+SIGN_IN_CHANNEL = "dbooster_sign_in"
+_sign_in_rows = NotifiedCache(SIGN_IN_CHANNEL)
+
+
+def _sign_in_row(db_connection, user_id, session_id) -> tuple | None:
+    """The sign-in statement's row for (user, session): from memory while nothing it reads has changed."""
+    if not settings.SIGN_IN_CACHE:
+        return _read_sign_in_row(db_connection, user_id, session_id)
+    key = (user_id, session_id)
+    row, ticket = _sign_in_rows.get(db_connection, key)
+    if row is None:
+        if ticket < 0:  # not yet listening on this connection: LISTEN before the read, so a later change is heard
+            ticket = _sign_in_rows.listen(db_connection)
+        row = _read_sign_in_row(db_connection, user_id, session_id)
+        _sign_in_rows.put(db_connection, key, row, ticket)
+    return row
+
+
+def _read_sign_in_row(db_connection, user_id, session_id) -> tuple | None:
+    sql = _sign_in_statement()[0]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [session_id, user_id])
+        return cursor.fetchone()
+
+
 def user_signing_in(*, user_id, session_id) -> tuple[User | None, bool]:
     """The user a token names, with their organization, and whether sign-in session `session_id` is still on.
 
@@ -94,13 +125,11 @@ def user_signing_in(*, user_id, session_id) -> tuple[User | None, bool]:
         session_id = int(session_id) if session_id is not None else 0
     except (DjangoValidationError, TypeError, ValueError):
         return None, False
-    sql, user_reading, org_reading = _sign_in_statement()
     db_connection = connections[DEFAULT_DB_ALIAS]  # once: each use of the `connection` proxy looks it up again
-    with db_connection.cursor() as cursor:
-        cursor.execute(sql, [session_id, user_id])
-        row = cursor.fetchone()
+    row = _sign_in_row(db_connection, user_id, session_id)
     if row is None:
         return None, False
+    _sql, user_reading, org_reading = _sign_in_statement()
     n_user = len(user_reading[0])
     user = _instance(User, user_reading, row[:n_user], db_connection)
     org_values = row[n_user:-2]

@@ -23,3 +23,13 @@ CREATE TRIGGER {table}_{name}_delete AFTER DELETE ON {table} REFERENCING OLD TAB
 """
     backward = "".join(f"DROP TRIGGER {table}_{name}_{kind} ON {table};\n" for kind in ("insert", "update", "delete"))
     return migrations.RunSQL(forward, backward)
+
+
+def change_notice_triggers(table: str, channel: str, *, name: str) -> migrations.RunSQL:
+    """A trigger that sends a notice on `channel` for every statement that changes `table` (TRUNCATE included),
+    through `dbooster_notify_change` (dbooster 0003); see `dbooster.notified_cache`."""
+    forward = (
+        f"CREATE TRIGGER {table}_{name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
+        f" FOR EACH STATEMENT EXECUTE FUNCTION dbooster_notify_change('{channel}');"
+    )
+    return migrations.RunSQL(forward, f"DROP TRIGGER {table}_{name} ON {table};")
