@@ -12,12 +12,14 @@ has reached this connection since the row was read.
   until they commit. (Tests run inside one, so their requests read as they always did.)
 - **A notice that arrives while a row is being read** (with the query's own answer) means the row may be older
   than the change: the row is not kept.
+- **Not on a connection closed after each request** (CONN_MAX_AGE=0): no later request could use what it keeps.
 - **Not behind a pooler in transaction mode** (PgBouncer): LISTEN needs a session of its own, so such a deployment
   turns the cache off (`SIGN_IN_CACHE=false`).
 """
 
 from __future__ import annotations
 
+import time
 import weakref
 from typing import Any
 
@@ -56,7 +58,7 @@ class NotifiedCache:
         `put` needs (-1: what is read now cannot be kept)."""
         db_connection.ensure_connection()  # the read needs it anyway; a new worker keeps its first row too
         raw = _usable(db_connection)
-        if raw is None:
+        if raw is None or _closes_after_this_request(db_connection):
             return -1
         memory = self._memories.get(raw)
         if memory is None:
@@ -104,6 +106,12 @@ def _usable(db_connection):
     ):
         return None
     return raw
+
+
+def _closes_after_this_request(db_connection) -> bool:
+    # CONN_MAX_AGE=0 (or an age already reached): Django closes the connection when the request ends, so a LISTEN
+    # would be one more round trip per request for a memory no later request could use.
+    return db_connection.close_at is not None and time.monotonic() >= db_connection.close_at
 
 
 def _take_notices(raw) -> None:

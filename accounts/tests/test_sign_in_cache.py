@@ -23,12 +23,23 @@ from dbooster.notified_cache import NotifiedCache
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def persistent_connections():
+    """Connections kept between requests, as in production (the test settings close them after each request)."""
+    conn_max_age = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = None
+    connection.close()  # each test starts on a connection that does not listen yet, whatever ran before it
+    yield
+    connection.settings_dict["CONN_MAX_AGE"] = conn_max_age
+    connection.close()
+
+
 @pytest.fixture
 def signed_in(member):
     """(member, their sign-in session's id, an access token of that session)."""
     access = token_pair(member)["access_token"]
     session_id = SignInSession.objects.get(user=member).pk
-    connection.close()  # each test starts on a connection that does not listen yet, whatever ran before it
+    connection.close()  # the listening starts with the test's first sign-in
     return member, session_id, access
 
 
@@ -149,19 +160,21 @@ def test_it_can_be_turned_off(signed_in, settings):
 
 def test_a_request_signs_in_without_a_query_until_its_session_is_signed_out(signed_in, elsewhere, client):
     member, session_id, access = signed_in
-    # Persistent connections, as in production (the test settings close them after every request).
-    conn_max_age = connection.settings_dict["CONN_MAX_AGE"]
-    connection.settings_dict["CONN_MAX_AGE"] = None
-    try:
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
-        assert client.get("/users/me", **auth).status_code == 200
-        with CaptureQueriesContext(connection) as queries:
-            answer = client.get("/users/me", **auth)
-        assert answer.status_code == 200 and answer.json()["email"] == member.email
-        assert queries.captured_queries == []
-        elsewhere.execute("UPDATE sign_in_sessions SET revoked_at = now() WHERE id = %s", [session_id])
-        notice_arrives()
-        refused = client.get("/users/me", **auth)
-        assert refused.status_code == 401 and refused.json()["code"] == "session_revoked"
-    finally:
-        connection.settings_dict["CONN_MAX_AGE"] = conn_max_age
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    assert client.get("/users/me", **auth).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        answer = client.get("/users/me", **auth)
+    assert answer.status_code == 200 and answer.json()["email"] == member.email
+    assert queries.captured_queries == []
+    elsewhere.execute("UPDATE sign_in_sessions SET revoked_at = now() WHERE id = %s", [session_id])
+    notice_arrives()
+    refused = client.get("/users/me", **auth)
+    assert refused.status_code == 401 and refused.json()["code"] == "session_revoked"
+
+
+def test_a_connection_closed_after_each_request_does_not_listen(signed_in):
+    connection.settings_dict["CONN_MAX_AGE"] = 0  # Django closes it when the request ends
+    member, session_id, _ = signed_in
+    queries = [sign_in(member, session_id)[2] for _ in range(2)]
+    assert [len(made) for made in queries] == [1, 1]  # the row each time, and no LISTEN
+    assert not any(sql.startswith("LISTEN") for made in queries for sql in made)
