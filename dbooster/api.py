@@ -168,9 +168,20 @@ def _fresh_copy(field):
     source when bound, so a shallow copy is enough for it and costs a tenth. Nested serializers and many-related
     fields hold bound children of their own: those are deep-copied as DRF does.
     """
-    if isinstance(field, (serializers.BaseSerializer, serializers.ManyRelatedField)):
+    if isinstance(field, (serializers.BaseSerializer, serializers.ManyRelatedField, *_FIELDS_WITH_CHILDREN)):
         return copy.deepcopy(field)
     return copy.copy(field)
+
+
+_FIELDS_WITH_CHILDREN = (serializers.ListField, serializers.DictField)  # each binds its `child` to itself
+
+
+class Serializer(serializers.Serializer):
+    """DRF's Serializer whose declared fields are copied for each instance as `ModelSerializer`'s are
+    (`_fresh_copy`), not re-constructed: for the input of endpoints called often (`POST /query/optimize`)."""
+
+    def get_fields(self):
+        return {name: _fresh_copy(field) for name, field in self._declared_fields.items()}
 
 
 class ModelSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import ModelSerializer, paginated_list, paginated_response
+from dbooster.api import ModelSerializer, Serializer, paginated_list, paginated_response
 from dbooster.errors import InvalidInput
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
@@ -16,7 +16,7 @@ from projects import selectors as project_selectors
 from schema_metadata.selectors import default_connection
 
 
-class OptimizeInputSerializer(serializers.Serializer):
+class OptimizeInputSerializer(Serializer):
     query = serializers.CharField(max_length=100_000, trim_whitespace=False)
     project = serializers.IntegerField(required=False, allow_null=True, default=None)
     connection = serializers.IntegerField(required=False, allow_null=True, default=None)

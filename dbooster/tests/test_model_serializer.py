@@ -16,7 +16,7 @@ from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
 from accounts.api import UserSerializer
-from dbooster.api import ModelSerializer, UTCDateTimeField, row_plan
+from dbooster.api import ModelSerializer, Serializer, UTCDateTimeField, row_plan
 from notifications.api import NotificationSerializer
 from notifications.models import Notification
 from optimizer.api import PastRunSerializer
@@ -87,6 +87,48 @@ def test_each_instance_has_its_own_fields(project):
     first, second = ProjectSerializer(project), ProjectSerializer(project)
     assert first.fields["name"] is not second.fields["name"]
     assert first.fields["name"].parent is first and second.fields["name"].parent is second
+
+
+class _Input(Serializer):
+    query = serializers.CharField(max_length=20, trim_whitespace=False)
+    project = serializers.IntegerField(required=False, allow_null=True, default=None)
+    verify = serializers.BooleanField(required=False, default=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=3), required=False)
+
+
+class _DrfInput(serializers.Serializer):
+    query = serializers.CharField(max_length=20, trim_whitespace=False)
+    project = serializers.IntegerField(required=False, allow_null=True, default=None)
+    verify = serializers.BooleanField(required=False, default=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=3), required=False)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"query": "SELECT 1"},
+        {"query": " SELECT 1 ", "project": "7", "verify": "false", "tags": ["a", "b"]},
+        {"query": "x" * 21},
+        {},
+        {"query": None, "project": "seven", "verify": "perhaps"},
+        {"query": "SELECT 1", "tags": ["long tag", 5, None]},
+        {"query": ["not", "text"], "tags": "not a list"},
+    ],
+)
+def test_a_plain_serializer_validates_as_drf_does(data):
+    ours, drf = _Input(data=data), _DrfInput(data=data)
+    assert ours.is_valid() == drf.is_valid()
+    assert ours.errors == drf.errors
+    assert (ours.validated_data if not ours.errors else None) == (drf.validated_data if not drf.errors else None)
+
+
+def test_each_plain_serializer_has_its_own_fields():
+    first, second = _Input(data={}), _Input(data={})
+    assert first.fields["query"] is not second.fields["query"]
+    assert first.fields["query"].parent is first and second.fields["query"].parent is second
+    # A field with a child bound to it is copied whole, as DRF does: the child's parent is this instance's field.
+    assert first.fields["tags"].child is not second.fields["tags"].child
+    assert first.fields["tags"].child.parent is first.fields["tags"]
 
 
 def test_a_field_drf_reads_its_own_way_falls_back_to_drf(project):
