@@ -25,11 +25,23 @@ CREATE TRIGGER {table}_{name}_delete AFTER DELETE ON {table} REFERENCING OLD TAB
     return migrations.RunSQL(forward, backward)
 
 
-def change_notice_triggers(table: str, channel: str, *, name: str) -> migrations.RunSQL:
+def change_notice_triggers(
+    table: str, channel: str, *, name: str, inserts_when: str | None = None
+) -> migrations.RunSQL:
     """A trigger that sends a notice on `channel` for every statement that changes `table` (TRUNCATE included),
-    through `dbooster_notify_change` (dbooster 0003); see `dbooster.notified_cache`."""
-    forward = (
-        f"CREATE TRIGGER {table}_{name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
-        f" FOR EACH STATEMENT EXECUTE FUNCTION dbooster_notify_change('{channel}');"
-    )
-    return migrations.RunSQL(forward, f"DROP TRIGGER {table}_{name} ON {table};")
+    through `dbooster_notify_change` (dbooster 0003); see `dbooster.notified_cache`.
+
+    `inserts_when`: a condition on NEW; an inserted row then announces itself only when it meets it (a trigger per
+    row, for a table whose inserts mostly concern other readers). Updates, deletes and truncates always do.
+    """
+    notify = f"EXECUTE FUNCTION dbooster_notify_change('{channel}')"
+    if inserts_when is None:
+        forward = f"CREATE TRIGGER {table}_{name} AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}"
+        forward += f" FOR EACH STATEMENT {notify};"
+        return migrations.RunSQL(forward, f"DROP TRIGGER {table}_{name} ON {table};")
+    forward = f"""
+CREATE TRIGGER {table}_{name}_insert AFTER INSERT ON {table} FOR EACH ROW WHEN ({inserts_when}) {notify};
+CREATE TRIGGER {table}_{name} AFTER UPDATE OR DELETE OR TRUNCATE ON {table} FOR EACH STATEMENT {notify};
+"""
+    backward = f"DROP TRIGGER {table}_{name}_insert ON {table};\nDROP TRIGGER {table}_{name} ON {table};\n"
+    return migrations.RunSQL(forward, backward)

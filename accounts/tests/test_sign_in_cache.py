@@ -93,10 +93,17 @@ def test_an_unchanged_sign_in_is_read_once_per_connection(signed_in):
             "INSERT INTO data_versions (scope, key, weight) VALUES ('org', {org}, 1)",
             lambda user, live: user.data_version == user.known_version + 1,
         ),
+        (
+            "INSERT INTO data_versions (scope, key, weight) VALUES ('user', {user}, 1)",
+            lambda user, live: user.data_version == user.known_version + 1,
+        ),
         ("DELETE FROM sign_in_sessions WHERE id = {session}", lambda user, live: live is False),
     ],
-    ids=["deactivated", "password", "session-signed-out", "role", "organization", "data-version", "session-deleted"],
-)
+    ids=[
+        "deactivated", "password", "session-signed-out", "role", "organization", "organization-version",
+        "user-version", "session-deleted",
+    ],
+)  # fmt: skip
 def test_a_change_committed_elsewhere_is_read_again(signed_in, elsewhere, change, what_changed):
     member, session_id, _ = signed_in
     known, _, _ = sign_in(member, session_id)
@@ -119,6 +126,20 @@ def test_a_rolled_back_change_is_not_announced(signed_in, elsewhere):
     notice_arrives()
     user, _, queries = sign_in(member, session_id)
     assert queries == [] and user.is_active is True
+
+
+def test_a_version_the_sign_in_does_not_read_leaves_the_row_kept(signed_in, elsewhere):
+    member, session_id, _ = signed_in
+    sign_in(member, session_id)
+    with connection.cursor() as cursor:
+        cursor.execute("LISTEN unrelated_channel")
+    # The dashboard's counts (a stored optimization, a scan's progress): not part of the sign-in's row.
+    elsewhere.execute(
+        "INSERT INTO data_versions (scope, key, weight) VALUES ('counts', %s, 1)", [member.organization_id]
+    )
+    elsewhere.execute("NOTIFY unrelated_channel")  # sent after the insert's commit: once it is here, so is any notice
+    notice_arrives()
+    assert sign_in(member, session_id)[2] == []
 
 
 def test_nothing_is_kept_inside_a_transaction_block(signed_in):

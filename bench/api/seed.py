@@ -98,12 +98,14 @@ def queries_per_request(user: User, read: str) -> int:
 
 
 def optimize_queries(user: User) -> int:
-    """Queries of POST /query/optimize (a small query on the current project, which has no connection)."""
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token_pair(user)['access_token']}")
+    """Queries of POST /query/optimize (a small query on the current project, which has no connection), the
+    second of two as under the load: what the first stored changes only the dashboard's counts."""
+    client = client_of(user)
     body = {"query": "SELECT id, status FROM orders WHERE customer_id = 42 ORDER BY id DESC LIMIT 10"}
-    with CaptureQueriesContext(connection) as captured:
-        response = client.post("/query/optimize", body, content_type="application/json")
-    assert response.status_code == 201, (response.status_code, response.content[:200])
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post("/query/optimize", body, content_type="application/json")
+        assert response.status_code == 201, (response.status_code, response.content[:200])
     return len(captured)
 
 
