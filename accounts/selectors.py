@@ -86,7 +86,7 @@ def _instance(model, reading, values, db_connection):
 
 
 # The rows the sign-in statement reads, kept by each process until a change to their tables (users,
-# organizations, sign-in sessions, data versions) is announced: see `dbooster.notified_cache` and
+# organizations, sign-in sessions, an organization's or a user's data versions) is announced: see `dbooster.notified_cache` and
 # accounts/migrations/0007. An unchanged user's requests then sign in without a query; the checks on the row
 # (active, password, session) are made on every request all the same.
 SIGN_IN_CHANNEL = "dbooster_sign_in"
@@ -97,14 +97,9 @@ def _sign_in_row(db_connection, user_id, session_id) -> tuple | None:
     """The sign-in statement's row for (user, session): from memory while nothing it reads has changed."""
     if not settings.SIGN_IN_CACHE:
         return _read_sign_in_row(db_connection, user_id, session_id)
-    key = (user_id, session_id)
-    row, ticket = _sign_in_rows.get(db_connection, key)
-    if row is None:
-        if ticket < 0:  # not yet listening on this connection: LISTEN before the read, so a later change is heard
-            ticket = _sign_in_rows.listen(db_connection)
-        row = _read_sign_in_row(db_connection, user_id, session_id)
-        _sign_in_rows.put(db_connection, key, row, ticket)
-    return row
+    return _sign_in_rows.read(
+        db_connection, (user_id, session_id), lambda: _read_sign_in_row(db_connection, user_id, session_id)
+    )
 
 
 def _read_sign_in_row(db_connection, user_id, session_id) -> tuple | None:

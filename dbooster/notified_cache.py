@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -39,6 +40,17 @@ class NotifiedCache:
         self.channel = channel
         self.kept = kept
         self._memories: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def read(self, db_connection, key, reader: Callable[[], Any]) -> Any:
+        """The value kept for `key`, or `reader()`'s (kept when it may be): LISTEN first on a connection that
+        does not yet, so a change after the read is heard."""
+        value, ticket = self.get(db_connection, key)
+        if value is None:
+            if ticket < 0:
+                ticket = self.listen(db_connection)
+            value = reader()
+            self.put(db_connection, key, value, ticket)
+        return value
 
     def get(self, db_connection, key) -> tuple[Any, int]:
         """(the value kept for `key` or None, a ticket for `put`): a miss where the cache cannot be used."""

@@ -1,6 +1,6 @@
-"""Every statement that changes what the sign-in statement reads (users, organizations, sign-in sessions, data
-versions of an organization or a user) sends a notice on `dbooster_sign_in` when it commits: the processes that keep sign-in rows in memory
-(`accounts.selectors`, `dbooster.notified_cache`) forget them on hearing it."""
+"""Every statement that changes what the sign-in statement reads (users, organizations, sign-in sessions, the data
+versions of an organization or a user) sends a notice on `dbooster_sign_in` when it commits: the processes that keep
+sign-in rows in memory (`accounts.selectors`, `dbooster.notified_cache`) forget them on hearing it."""
 
 from django.db import migrations
 
@@ -23,5 +23,7 @@ class Migration(migrations.Migration):
         ),
         # The sign-in reads the organization's and the user's versions, not the dashboard's counts: a stored
         # optimization or a scan's progress (scope `counts`) leaves the kept rows alone.
-        change_notice_triggers("data_versions", CHANNEL, name="sign_in_notice", inserts_when="NEW.scope IN ('org', 'user')"),
+        change_notice_triggers(
+            "data_versions", CHANNEL, name="sign_in_notice", inserts_when="NEW.scope IN ('org', 'user')"
+        ),
     ]
