@@ -14,15 +14,62 @@ def data_version_triggers(
     column (its organization). `name`: the triggers' name, for a table with triggers of more than one scope.
     """
     args = ", ".join(f"'{arg}'" for arg in (scope, column, *(through or ())))
-    bump = f"FOR EACH STATEMENT EXECUTE FUNCTION dbooster_bump_data_versions({args})"
+    forward = _data_version_trigger_sql(table, name, f"dbooster_bump_data_versions({args})")
+    return migrations.RunSQL(forward, _drop_data_version_triggers(table, name))
+
+
+def data_version_function_triggers(
+    table: str, scope: str, column: str, *, through: tuple[str, str] | None = None, name: str = "data_version"
+) -> migrations.RunSQL:
+    """The triggers of `data_version_triggers(...)` (same names, same arguments, same rows added) made to call a
+    function of the table's own, `dbooster_bump_<table>_<name>()`, whose statements name the columns.
+
+    PostgreSQL plans a function's own statements once per session; the shared function composes its statement from
+    its arguments and EXECUTE plans it again at every write, about 0.1 ms each time: a tenth of what storing an
+    optimization costs the server. Reversed, the triggers call the shared function again.
+    """
+    function = f"dbooster_bump_{table}_{name}"
+    shared = data_version_triggers(table, scope, column, through=through, name=name).sql
+
+    def insert(keys: str) -> str:
+        if through:
+            parent, parent_column = through
+            keys = f"SELECT p.{parent_column} FROM {parent} AS p WHERE p.id IN ({keys})"
+        return (
+            f"INSERT INTO data_versions (scope, key, weight) SELECT '{scope}', c.key, 1"
+            f" FROM ({keys}) AS c (key) WHERE c.key IS NOT NULL GROUP BY c.key;"
+        )
+
+    changed = f"SELECT {column} FROM changed_rows"
     forward = f"""
+CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        -- A row moved to another key changes both.
+        {insert(f"{changed} UNION SELECT {column} FROM old_rows")}
+    ELSE
+        {insert(changed)}
+    END IF;
+    RETURN NULL;
+END
+$$;
+{_drop_data_version_triggers(table, name)}{_data_version_trigger_sql(table, name, f"{function}()")}"""
+    backward = f"{_drop_data_version_triggers(table, name)}DROP FUNCTION {function}();\n{shared}"
+    return migrations.RunSQL(forward, backward)
+
+
+def _data_version_trigger_sql(table: str, name: str, call: str) -> str:
+    bump = f"FOR EACH STATEMENT EXECUTE FUNCTION {call}"
+    return f"""
 CREATE TRIGGER {table}_{name}_insert AFTER INSERT ON {table} REFERENCING NEW TABLE AS changed_rows {bump};
 CREATE TRIGGER {table}_{name}_update AFTER UPDATE ON {table}
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS changed_rows {bump};
 CREATE TRIGGER {table}_{name}_delete AFTER DELETE ON {table} REFERENCING OLD TABLE AS changed_rows {bump};
 """
-    backward = "".join(f"DROP TRIGGER {table}_{name}_{kind} ON {table};\n" for kind in ("insert", "update", "delete"))
-    return migrations.RunSQL(forward, backward)
+
+
+def _drop_data_version_triggers(table: str, name: str) -> str:
+    return "".join(f"DROP TRIGGER {table}_{name}_{kind} ON {table};\n" for kind in ("insert", "update", "delete"))
 
 
 def change_notice_triggers(

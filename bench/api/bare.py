@@ -1,16 +1,24 @@
-"""The anchor of the API benchmark: a bare Django JSON view, served like DBooster (gunicorn, DEBUG off).
+"""The anchors of the API benchmark: bare Django JSON views, served like DBooster (gunicorn, DEBUG off).
 
-Settings, URLs, view and WSGI application in one module: `DJANGO_SETTINGS_MODULE=bench.api.bare`,
+Settings, URLs, views and WSGI application in one module: `DJANGO_SETTINGS_MODULE=bench.api.bare`,
 `gunicorn bench.api.bare:application`. Middleware and apps are those `django-admin startproject` gives,
-so the figure is what an untouched Django project answers on this machine; no database is touched.
+so the figures are what an untouched Django project answers on this machine.
+
+- `GET /bare` answers a constant: no database is touched (the anchor of every ratio).
+- `POST /bare/store` reads a JSON body, stores one row (one INSERT and its commit, in DBooster's database as
+  `BARE_DATABASE` names it, a Django DATABASES entry as JSON) and answers it: the floor of any endpoint that keeps
+  a record of each request, as POST /query/optimize keeps each run.
 """
 
+import json
 import os
 import secrets
 
 from django.core.wsgi import get_wsgi_application
+from django.db import connection
 from django.http import JsonResponse
 from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
 
 DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50)
@@ -33,12 +41,28 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+DATABASES = {"default": json.loads(os.environ["BARE_DATABASE"])} if os.environ.get("BARE_DATABASE") else {}
+STORE_TABLE = "bench_bare_rows"
+CREATE_STORE_TABLE = f"CREATE TABLE IF NOT EXISTS {STORE_TABLE} (id bigserial PRIMARY KEY, query text NOT NULL,"
+CREATE_STORE_TABLE += " created_at timestamptz NOT NULL DEFAULT now())"
+
 
 def hello(request):
     return JsonResponse({"status": "ok"})
 
 
-urlpatterns = [path("bare", hello)]
+@csrf_exempt
+def store(request):
+    if request.method != "POST":
+        return JsonResponse({"status": "ok"})  # the benchmark's probe that the server is up
+    query = json.loads(request.body)["query"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {STORE_TABLE} (query) VALUES (%s) RETURNING id, created_at", [query])
+        pk, created_at = cursor.fetchone()
+    return JsonResponse({"id": pk, "query": query, "created_at": created_at}, status=201)
+
+
+urlpatterns = [path("bare", hello), path("bare/store", store)]
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 application = get_wsgi_application()

@@ -3,11 +3,14 @@
 Starts DBooster with gunicorn (3 workers, DEBUG off, freshly generated secrets, the embedded PostgreSQL in its own
 database, or DATABASE_URL when set) and `bench/api/bare.py` the same way, loads both with Debian's `wrk`
 (12 connections) one endpoint at a time (each after a few seconds of unmeasured warm-up), and prints requests/s, p50, p99 and errors per endpoint with the ratio to
-the bare view (measured before and after the DBooster endpoints; the ratio uses their mean). Then the SQL queries
+the bare view (measured before and after the DBooster endpoints; the ratio uses their mean). A second anchor, the
+bare view storing one row per request in the same database ("bare Django + 1 INSERT"), is the floor of an
+endpoint that keeps a record of each request, as POST /query/optimize stores each run. Then the SQL queries
 one request makes when the organization holds 1 and 50 objects.
 
     .venv/bin/python bench/api/run.py                # 60 s per endpoint: the figures for the record
     .venv/bin/python bench/api/run.py --duration 10  # a quick look while changing things
+    .venv/bin/python bench/api/run.py --duration 10 --only /query/optimize  # one endpoint beside the bare view
 
 The machine's load average is printed at the start and the end: on a shared machine compare the ratios of
 one run, not requests/s across runs.
@@ -180,6 +183,21 @@ def prepare_database(env: dict) -> dict:
     return json.loads(out.strip().splitlines()[-1])
 
 
+def bare_store_database(env: dict) -> str:
+    """DBooster's DATABASES entry as JSON, for the bare store view, after making its table (empty) there."""
+    code = (
+        "import json; from django.db import connection; from bench.api import bare\n"
+        "with connection.cursor() as c:\n"
+        "    c.execute(bare.CREATE_STORE_TABLE); c.execute(f'TRUNCATE {bare.STORE_TABLE}')\n"
+        "keys = ('ENGINE', 'NAME', 'USER', 'PASSWORD', 'HOST', 'PORT', 'CONN_MAX_AGE', 'OPTIONS')\n"
+        "print(json.dumps({k: v for k, v in connection.settings_dict.items() if k in keys}))"
+    )
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    return out.strip().splitlines()[-1]
+
+
 def load_average() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
@@ -203,11 +221,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds of load per endpoint (default 60)")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of unmeasured load before each (default 5)")
+    parser.add_argument(
+        "--only", action="append", metavar="PATH", help="load only this endpoint's path (repeatable), e.g. /health"
+    )
     args = parser.parse_args()
+    endpoints = [e for e in ENDPOINTS if not args.only or e[1] in args.only]
+    if not endpoints:
+        parser.error(f"--only names no endpoint of {[path for _, path, _ in ENDPOINTS]}")
 
     env = production_environment()
     seeded = prepare_database(env)
-    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.api.bare"}
+    bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.api.bare", "BARE_DATABASE": bare_store_database(env)}
     rows = []
     with ExitStack() as stack:
         bare = stack.enter_context(gunicorn("bench.api.bare:application", bare_env, "/bare"))
@@ -218,14 +242,16 @@ def main() -> None:
         )
         load_at_start = load_average()
         rows.append(("bare Django (before)", measured(bare + "/bare", args.duration, args.warmup)))
-        for label, path, method in ENDPOINTS:
+        store = measured(bare + "/bare/store", args.duration, args.warmup, body=OPTIMIZE_BODY)
+        rows.append(("bare Django + 1 INSERT", store))
+        for label, path, method in endpoints:
             body = OPTIMIZE_BODY if method == "POST" else None
             token = None if path in ("/health", "/rules") else seeded["token"]
             url = app + seeded["paths"].get(path, path)
             answers_ok(url, token=token, body=body)
             rows.append((label, measured(url, args.duration, args.warmup, token=token, body=body)))
         rows.append(("bare Django (after)", measured(bare + "/bare", args.duration, args.warmup)))
-    anchor = (rows[0][1]["rps"] + rows[-1][1]["rps"]) / 2
+    anchor = (rows[0][1]["rps"] + rows[-1][1]["rps"]) / 2  # the two measures of the bare view
     print_table(rows, anchor)
     print(f"\nload average (1, 5, 15 min) at start: {load_at_start}, at end: {load_average()}")
     print_queries(seeded["queries"])

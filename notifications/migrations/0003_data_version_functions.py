@@ -1,0 +1,14 @@
+from django.db import migrations
+
+from dbooster.migration_ops import data_version_function_triggers
+
+
+class Migration(migrations.Migration):
+    """The data version triggers call a function of their table's own, whose statement PostgreSQL plans once per
+    session, instead of the shared one that composes and plans its statement at every write."""
+
+    dependencies = [("notifications", "0002_notification_data_versions")]
+
+    operations = [
+        data_version_function_triggers("notifications", "user", "recipient_id"),
+    ]
