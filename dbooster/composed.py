@@ -53,13 +53,25 @@ class ComposedQuery:
             raise TypeError(f"expected the values {sorted(self.stand_ins)}, got {sorted(values)}")
         return [values[value] if kind == "value" else value for kind, value in self._composed[3]]
 
+    @functools.cached_property
+    def _converters(self) -> dict | None:
+        """The ORM's converters of each selected column (a JSON or encrypted field's own decoding...), looked up
+        once: `results_iter` looks them up again for every call. None for a composite column (its own path)."""
+        _, compiler, _, _ = self._composed
+        columns = [selected[0] for selected in compiler.select[0 : compiler.col_count]]
+        return None if compiler.has_composite_fields(columns) else compiler.get_converters(columns)
+
     def _fetch(self, values: dict) -> list[tuple]:
         queryset, compiler, sql, _ = self._composed
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(sql, self._params(values))
             fetched = cursor.fetchall()
-        # The ORM's converters for each selected column (a JSON or encrypted field's own decoding...).
-        return list(compiler.results_iter([fetched], tuple_expected=True)) if fetched else []
+        converters = self._converters
+        if not fetched or converters == {}:
+            return fetched
+        if converters is None:
+            return list(compiler.results_iter([fetched], tuple_expected=True))
+        return [tuple(row) for row in compiler.apply_converters(fetched, converters)]
 
     def rows(self, **values) -> list[tuple]:
         """The rows of a `values_list()` query, converted as the ORM converts them."""

@@ -65,3 +65,26 @@ def test_values_are_the_stand_ins_exactly():
         query.rows(organization_id=1)
     with pytest.raises(TypeError):
         query.instances(org_id=1)  # a values_list() query has rows, not instances
+
+
+def test_converted_columns_are_the_orms_and_their_converters_are_looked_up_once(two_orgs, monkeypatch):
+    """An encrypted column comes back decrypted (its field's converter), call after call, as the ORM reads it."""
+    from schema_metadata.models import DatabaseConnection
+
+    for n, org in enumerate(two_orgs):
+        project = Project.objects.filter(organization=org).first()
+        DatabaseConnection.objects.create(project=project, name=f"db {n}", url=f"postgresql://u:secret{n}@h/db")
+
+    def urls(org_id):
+        return DatabaseConnection.objects.filter(project__organization_id=org_id).values_list("id", "url", "is_default")
+
+    query = ComposedQuery(urls, org_id=-1)
+    compiler = query._composed[1]
+    lookups = []
+    looked_up = compiler.get_converters
+    monkeypatch.setattr(compiler, "get_converters", lambda columns: lookups.append(1) or looked_up(columns))
+    for _ in range(3):
+        for org in two_orgs:
+            assert query.rows(org_id=org.pk) == list(urls(org.pk))
+    assert [url for _, url, _ in query.rows(org_id=two_orgs[1].pk)] == ["postgresql://u:secret1@h/db"]
+    assert len(lookups) == 1
