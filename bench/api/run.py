@@ -235,6 +235,8 @@ def main() -> None:
     rows = []
     with ExitStack() as stack:
         bare = stack.enter_context(gunicorn("bench.api.bare:application", bare_env, "/bare"))
+        # DBooster's workers keep the embedded PostgreSQL running (its last user stops it), so /bare/store, which
+        # writes there without a handle of its own, is loaded only once they are up.
         app = stack.enter_context(gunicorn("dbooster.wsgi:application", env, "/health"))
         print(
             f"wrk, {CONNECTIONS} connections, {args.duration} s per endpoint after {args.warmup} s of warm-up,"
