@@ -19,17 +19,24 @@ def data_version_triggers(
 
 
 def data_version_function_triggers(
-    table: str, scope: str, column: str, *, through: tuple[str, str] | None = None, name: str = "data_version"
+    table: str,
+    scope: str,
+    column: str,
+    *,
+    through: tuple[str, str] | None = None,
+    name: str = "data_version",
+    replacing_shared: bool = True,
 ) -> migrations.RunSQL:
     """The triggers of `data_version_triggers(...)` (same names, same arguments, same rows added) made to call a
     function of the table's own, `dbooster_bump_<table>_<name>()`, whose statements name the columns.
 
     PostgreSQL plans a function's own statements once per session; the shared function composes its statement from
     its arguments and EXECUTE plans it again at every write, about 0.1 ms each time: a tenth of what storing an
-    optimization costs the server. Reversed, the triggers call the shared function again.
+    optimization costs the server. Reversed, the triggers call the shared function again; with
+    `replacing_shared=False` (a table that had no such triggers before) they are made new, and reversed, dropped.
     """
     function = f"dbooster_bump_{table}_{name}"
-    shared = data_version_triggers(table, scope, column, through=through, name=name).sql
+    shared = data_version_triggers(table, scope, column, through=through, name=name).sql if replacing_shared else ""
 
     def insert(keys: str) -> str:
         if through:
@@ -41,6 +48,7 @@ def data_version_function_triggers(
         )
 
     changed = f"SELECT {column} FROM changed_rows"
+    dropped = _drop_data_version_triggers(table, name) if replacing_shared else ""
     forward = f"""
 CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -53,7 +61,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
-{_drop_data_version_triggers(table, name)}{_data_version_trigger_sql(table, name, f"{function}()")}"""
+{dropped}{_data_version_trigger_sql(table, name, f"{function}()")}"""
     backward = f"{_drop_data_version_triggers(table, name)}DROP FUNCTION {function}();\n{shared}"
     return migrations.RunSQL(forward, backward)
 

@@ -5,7 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dbooster.api import ModelSerializer, Serializer, paginated_list, paginated_response
+from dbooster.api import ModelSerializer, Serializer, paginated_list, paginated_response, row_plan
 from dbooster.errors import InvalidInput
 from dbooster.permissions import OrganizationRole
 from dbooster.ratelimit import RateLimit
@@ -58,21 +58,28 @@ class PastRunSerializer(ModelSerializer):
 
 
 @functools.cache
-def _past_run_fields() -> list:
-    """PastRunSerializer's fields, built once: each renders a value alone (nothing of a request or an instance)."""
+def _past_run_steps() -> tuple:
+    """How PastRunSerializer renders each value of a history row, worked out once: (name, the type it renders as
+    itself, its rendering), as `dbooster.api.row_plan` reads it; each renders a value alone."""
+    plan = row_plan(PastRunSerializer)
+    if plan:
+        return tuple((name, unchanged, rendering) for name, _attribute, unchanged, rendering in plan)
     fields = PastRunSerializer().fields
-    return [(name, fields[name].to_representation) for name in PastRunSerializer.Meta.fields]
+    return tuple((name, None, fields[name].to_representation) for name in PastRunSerializer.Meta.fields)
 
 
 def past_run_lines(run) -> list[dict]:
     """PastRunSerializer's answer for the run's history, from plain rows: no model instance per line."""
-    fields = _past_run_fields()
+    steps = _past_run_steps()
     # A run just stored by the optimizer read its history in the same statement (optimize_query).
     rows = getattr(run, "history_rows", None)
     if rows is None:
         rows = selectors.past_run_rows(run=run)
     return [
-        {name: None if value is None else render(value) for (name, render), value in zip(fields, row, strict=True)}
+        {
+            name: value if type(value) is unchanged or value is None else render(value)
+            for (name, unchanged, render), value in zip(steps, row, strict=True)
+        }
         for row in rows
     ]
 

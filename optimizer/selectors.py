@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
+
 from django.db.models import F, FilteredRelation, Prefetch, Q
 
 from dbooster.composed import ComposedQuery
@@ -121,8 +125,52 @@ _CHOSEN_PROJECT_AND_CONNECTION = ComposedQuery(
 )
 
 
+# A worker keeps the columns it read of a user's current project and its default connection under the user's data
+# version (`accounts.selectors.user_signing_in`, bearer-token requests), as `dbooster.page_cache` keeps pages: every
+# row they come from raises that version in the transaction that changes it (projects: the organization's; the
+# user's choice: projects 0006, the user's; connections: schema_metadata 0006, the organization's), so a kept answer
+# is never older than the version the request signed in with. Kept as values, each request gets instances of its
+# own. The connection's address is kept as the ORM gives it, decrypted: the process holds the keys anyway.
+TARGETS_KEPT = 256
+_targets: OrderedDict[tuple, tuple] = OrderedDict()
+_targets_lock = threading.Lock()
+
+
 def current_project_and_connection(*, user) -> tuple[Project | None, DatabaseConnection | None]:
     """The user's current project (`projects.selectors.current_project`) and its default connection, if any."""
+    version = getattr(user, "data_version", None)
+    if version is None:
+        return _read_current_project_and_connection(user)
+    key = (user.pk, user.organization_id, version)
+    with _targets_lock:
+        kept = _targets.get(key)
+        if kept is not None:
+            _targets.move_to_end(key)
+    if kept is None:
+        project, connection = _read_current_project_and_connection(user)
+        kept = (_column_values(project, _PROJECT_COLUMNS), _column_values(connection, _CONNECTION_COLUMNS))
+        with _targets_lock:
+            _targets[key] = kept
+            while len(_targets) > TARGETS_KEPT:
+                _targets.popitem(last=False)
+    return _from_values(Project, _PROJECT_COLUMNS, kept[0]), _from_values(
+        DatabaseConnection, _CONNECTION_COLUMNS, kept[1]
+    )
+
+
+def _column_values(instance, columns: tuple[str, ...]) -> tuple | None:
+    return None if instance is None else tuple(getattr(instance, name) for name in columns)
+
+
+def _from_values(model, columns: tuple[str, ...], values: tuple | None):
+    if values is None:
+        return None
+    # A JSON column's list or dict is copied: what a request does with its instance stays out of what is kept.
+    values = [copy.deepcopy(value) if isinstance(value, (list, dict)) else value for value in values]
+    return model.from_db("default", columns, values)
+
+
+def _read_current_project_and_connection(user) -> tuple[Project | None, DatabaseConnection | None]:
     rows = _CHOSEN_PROJECT_AND_CONNECTION.rows(org_id=user.organization_id, user_id=user.pk)
     if not rows:
         project = sole_project(org=user.organization)

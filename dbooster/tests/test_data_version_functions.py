@@ -31,7 +31,8 @@ def test_no_trigger_composes_its_statement_at_every_write():
     own = triggers_calling("dbooster\\_bump\\_%")
     tables = {table for table, _ in own}
     assert {"projects", "optimization_runs", "optimization_suggestions", "notifications", "health_runs"} <= tables
-    assert len(own) == 3 * 10  # ten sets of triggers (insert, update, delete) on nine tables
+    assert {"projects_current", "database_connections"} <= tables  # projects 0006, schema_metadata 0006
+    assert len(own) == 3 * 12  # twelve sets of triggers (insert, update, delete) on ten tables
 
 
 # --- the same rows as the shared function, on tables of the test's own ------------------------------------------
@@ -122,3 +123,19 @@ def test_reversed_the_triggers_call_the_shared_function_again():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'dbooster_bump_t_parent_data_version'")
         assert cursor.fetchone() == (0,)
+
+
+@pytest.mark.django_db
+def test_triggers_made_new_are_dropped_when_reversed():
+    run("CREATE TABLE t_parent (id int PRIMARY KEY, organization_id bigint)")
+    new = data_version_function_triggers("t_parent", "org", "organization_id", replacing_shared=False)
+    run(new.sql)
+    run("INSERT INTO t_parent VALUES (1, -10)")
+    assert versions() == [("org", -10, 1)]
+    run(new.reverse_sql)
+    assert [table for table, _ in triggers_calling("%") if table == "t_parent"] == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'dbooster_bump_t_parent_data_version'")
+        assert cursor.fetchone() == (0,)
+    run("INSERT INTO t_parent VALUES (2, -20)")
+    assert versions() == [("org", -10, 1)]  # nothing raised any more

@@ -8,6 +8,7 @@ import math
 
 import pytest
 from django.db import DataError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from audit import services as audit
 from audit.models import AuditEvent
@@ -131,6 +132,26 @@ def test_the_history_read_with_the_write_is_the_one_get_reads(admin_user, projec
     assert run.history_rows == selectors.past_run_rows(run=run)
     no_project = services.optimize_query(user=admin_user, query=OR_QUERY, target=(None, None), use_ai=False)
     assert no_project.history_rows == [] == selectors.past_run_rows(run=no_project)
+
+
+def test_a_run_without_suggestions_inserts_none(admin_user, project):
+    """No INSERT of no suggestions: it would still fire the suggestions' statement triggers."""
+    query = "SELECT id FROM customers WHERE id = 7"
+    with CaptureQueriesContext(connection) as queries:
+        run = services.optimize_query(user=admin_user, query=query, target=(project, None), use_ai=False)
+    assert run.suggestions_in_order == [] and run.pk is not None
+    (store,) = [q["sql"] for q in queries if "optimization_runs" in q["sql"]]
+    assert "optimization_suggestions" not in store
+    assert AuditEvent.objects.filter(action="optimizer.optimize", target_id=str(run.pk)).count() == 1
+    # The same query again: stored, and its history holds the first run, as GET reads it.
+    again = services.optimize_query(user=admin_user, query=query, target=(project, None), use_ai=False)
+    assert [row[0] for row in again.history_rows] == [run.pk]
+    assert again.history_rows == selectors.past_run_rows(run=again)
+    # With suggestions, the same statement stores them (`test_suggestions_take_their_keys_...` checks their keys).
+    with CaptureQueriesContext(connection) as queries:
+        varied = services.optimize_query(user=admin_user, query=OR_QUERY, target=(project, None), use_ai=False)
+    assert varied.suggestions_in_order
+    assert any("optimization_suggestions" in q["sql"] for q in queries)
 
 
 def test_floats_json_has_no_number_for_are_stored_as_floats(org):
