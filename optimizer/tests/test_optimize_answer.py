@@ -3,6 +3,7 @@ per process for a query's text is the fresh analysis's twin, shared with no one.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -235,3 +236,32 @@ def test_several_projects_and_no_choice_is_a_400_that_names_them(
         "SELECT users", "INSERT dbooster_rate_limits", "SELECT projects_current", "SELECT projects",
         "SELECT projects", "SELECT projects",
     ]  # fmt: skip
+
+
+def test_history_lines_are_drf_s_own_rendering_of_the_runs(org, project):
+    """`past_run_lines` renders plain rows; DRF's ModelSerializer, given the same runs as instances, answers the same
+    (a float, a None, a time with and without microseconds, each status)."""
+    from rest_framework import serializers as drf
+
+    from optimizer.api import past_run_lines
+
+    class DRFPastRun(drf.ModelSerializer):
+        class Meta:
+            model = OptimizationRun
+            fields = list(selectors.HISTORY_FIELDS)
+
+    at = dt.datetime(2026, 12, 3, 9, 30, tzinfo=dt.UTC)
+    runs = [
+        OptimizationRun.objects.create(
+            organization=org, project=project, query="SELECT 1", fingerprint="f1", cost_before=cost, ai_status=ai,
+            plan_status=plan,
+        )
+        for cost, ai, plan in ((None, "off", "no_connection"), (12.5, "used", "planned"), (3.0, "unavailable", "failed"))
+    ]  # fmt: skip
+    OptimizationRun.objects.filter(pk=runs[0].pk).update(created_at=at)
+    OptimizationRun.objects.filter(pk=runs[1].pk).update(created_at=at + dt.timedelta(microseconds=250))
+    latest = OptimizationRun.objects.create(organization=org, project=project, query="SELECT 1", fingerprint="f1")
+    lines = past_run_lines(latest)
+    assert len(lines) == 3
+    assert lines == DRFPastRun(selectors.past_runs(run=latest), many=True).data
+    assert {line["created_at"] for line in lines} >= {"2026-12-03T09:30:00Z", "2026-12-03T09:30:00.000250Z"}
