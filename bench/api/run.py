@@ -3,7 +3,10 @@
 Starts DBooster with gunicorn (3 workers, DEBUG off, freshly generated secrets, the embedded PostgreSQL in its own
 database, or DATABASE_URL when set) and `bench/api/bare.py` the same way, loads both with Debian's `wrk`
 (12 connections) one endpoint at a time (each after a few seconds of unmeasured warm-up), and prints requests/s, p50, p99 and errors per endpoint with the ratio to
-the bare view (measured before and after the DBooster endpoints; the ratio uses their mean). A second anchor, the
+the bare view. The bare view is measured again after every endpoint (for up to 20 s), and each endpoint's ratio uses
+the mean of the bare view's measures just before and just after it: a shared machine's speed drifts over the quarter
+of an hour a full run takes (the bare view alone was seen anywhere from 2,600 to 4,000 requests/s in one morning),
+and an anchor measured minutes away would carry that drift into the ratio. A second anchor, the
 bare view storing one row per request in the same database ("bare Django + 1 INSERT"), is the floor of an
 endpoint that keeps a record of each request, as POST /query/optimize stores each run. Then the SQL queries
 one request makes when the organization holds 1 and 50 objects.
@@ -39,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 CONNECTIONS = 12
+BARE_SECONDS = 20  # each measure of the bare view between two endpoints (at most --duration)
 OPTIMIZE_BODY = {"query": "SELECT id, status FROM orders WHERE customer_id = 42 ORDER BY id DESC LIMIT 10"}
 
 # (label, path, method); each is loaded on DBooster's server.
@@ -202,13 +206,29 @@ def load_average() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def print_table(rows: list[tuple[str, dict]], anchor_rps: float) -> None:
-    print(f"\n{'endpoint':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'x bare':>8}{'target':>8}")
+def print_table(rows: list[tuple[str, dict]]) -> None:
+    """One line per measure; `anchor` is the bare view's requests/s its ratio is taken to (beside it in time)."""
+    header = f"{'endpoint':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'bare req/s':>12}{'x bare':>8}"
+    print(f"\n{header}{'target':>8}")
     for label, r in rows:
         target = TARGETS.get(label, DEFAULT_TARGET) if not label.startswith("bare") else None
         target = "" if target is None else f"{target:.2f}"
-        ratio = r["rps"] / anchor_rps
-        print(f"{label:<24}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{ratio:>8.2f}{target:>8}")
+        ratio = r["rps"] / r["anchor"]
+        print(
+            f"{label:<24}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{r['anchor']:>12.0f}"
+            f"{ratio:>8.2f}{target:>8}"
+        )
+
+
+def beside_the_bare_view(measures: list[tuple[str, dict]], bare_measures: list[dict]) -> list[tuple[str, dict]]:
+    """Each measure with its anchor: the mean of the bare view's requests/s just before and just after it
+    (`bare_measures` has one more entry than `measures`: the one before the first, then one after each)."""
+    if len(bare_measures) != len(measures) + 1:
+        raise ValueError("one measure of the bare view before the first and one after each")
+    return [
+        (label, {**figures, "anchor": (before["rps"] + after["rps"]) / 2})
+        for (label, figures), before, after in zip(measures, bare_measures[:-1], bare_measures[1:], strict=True)
+    ]
 
 
 def print_queries(queries: dict) -> None:
@@ -243,19 +263,27 @@ def main() -> None:
             " gunicorn 3 workers, DEBUG off"
         )
         load_at_start = load_average()
-        rows.append(("bare Django (before)", measured(bare + "/bare", args.duration, args.warmup)))
+        bare_seconds = min(args.duration, BARE_SECONDS)
+
+        def bare_view() -> dict:
+            return measured(bare + "/bare", bare_seconds, args.warmup)
+
+        bare_measures = [bare_view()]
         store = measured(bare + "/bare/store", args.duration, args.warmup, body=OPTIMIZE_BODY)
         rows.append(("bare Django + 1 INSERT", store))
+        bare_measures.append(bare_view())
         for label, path, method in endpoints:
             body = OPTIMIZE_BODY if method == "POST" else None
             token = None if path in ("/health", "/rules") else seeded["token"]
             url = app + seeded["paths"].get(path, path)
             answers_ok(url, token=token, body=body)
             rows.append((label, measured(url, args.duration, args.warmup, token=token, body=body)))
-        rows.append(("bare Django (after)", measured(bare + "/bare", args.duration, args.warmup)))
-    anchor = (rows[0][1]["rps"] + rows[-1][1]["rps"]) / 2  # the two measures of the bare view
-    print_table(rows, anchor)
-    print(f"\nload average (1, 5, 15 min) at start: {load_at_start}, at end: {load_average()}")
+            bare_measures.append(bare_view())
+    print_table(beside_the_bare_view(rows, bare_measures))
+    seen = sorted(m["rps"] for m in bare_measures)
+    print(f"\nthe bare view over the run: {len(seen)} measures of {bare_seconds} s each,", end=" ")
+    print(f"{seen[0]:.0f} to {seen[-1]:.0f} req/s")
+    print(f"load average (1, 5, 15 min) at start: {load_at_start}, at end: {load_average()}")
     print_queries(seeded["queries"])
 
 
