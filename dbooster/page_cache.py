@@ -29,8 +29,34 @@ from rest_framework.response import Response
 
 PAGES_KEPT = 256  # per process, least recently used first out
 
-_pages: OrderedDict[tuple, object] = OrderedDict()
-_lock = threading.Lock()
+
+class LeastRecentlyUsed:
+    """Values by key, at most `size` of them, the least recently used first out; safe across a worker's threads.
+
+    What a worker keeps under a data version (these pages, `optimizer.selectors`' current projects): a key holds the
+    version, so a changed row is a new key and the old one simply ages out."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._values: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+        return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)  # a key put again is used now too
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+
+_pages = LeastRecentlyUsed(PAGES_KEPT)
 
 
 def answered_from_memory(method):
@@ -43,20 +69,14 @@ def answered_from_memory(method):
         if version is None or not _plain_json(request):
             return method(view, request, *args, **kwargs)
         key = (type(view), request.build_absolute_uri(), user.pk, user.role, user.organization_id, version)
-        with _lock:
-            kept = _pages.get(key)
-            if kept is not None:
-                _pages.move_to_end(key)
+        kept = _pages.get(key)
         if kept is not None:
             return _Rendered(*kept)
         response = method(view, request, *args, **kwargs)
         if type(response) is Response and response.status_code == 200:
             # Encoded once, as DRF's JSON renderer encodes it for this request (its context holds no choice).
             content = request.accepted_renderer.render(response.data, _JSON, {"request": request, "view": view})
-            with _lock:
-                _pages[key] = (response.data, content)
-                while len(_pages) > PAGES_KEPT:
-                    _pages.popitem(last=False)
+            _pages.put(key, (response.data, content))
         return response
 
     return get

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-import threading
-from collections import OrderedDict
 
 from django.db.models import F, FilteredRelation, Prefetch, Q
 
 from dbooster.composed import ComposedQuery
 from dbooster.errors import NotFound
+from dbooster.page_cache import LeastRecentlyUsed
 from optimizer.models import OptimizationRun, Suggestion, WorkloadImport
 from projects.models import Project
 from projects.selectors import chosen_projects, sole_project
@@ -131,9 +130,7 @@ _CHOSEN_PROJECT_AND_CONNECTION = ComposedQuery(
 # user's choice: projects 0006, the user's; connections: schema_metadata 0006, the organization's), so a kept answer
 # is never older than the version the request signed in with. Kept as values, each request gets instances of its
 # own. The connection's address is kept as the ORM gives it, decrypted: the process holds the keys anyway.
-TARGETS_KEPT = 256
-_targets: OrderedDict[tuple, tuple] = OrderedDict()
-_targets_lock = threading.Lock()
+_targets = LeastRecentlyUsed(256)
 
 
 def current_project_and_connection(*, user) -> tuple[Project | None, DatabaseConnection | None]:
@@ -142,17 +139,11 @@ def current_project_and_connection(*, user) -> tuple[Project | None, DatabaseCon
     if version is None:
         return _read_current_project_and_connection(user)
     key = (user.pk, user.organization_id, version)
-    with _targets_lock:
-        kept = _targets.get(key)
-        if kept is not None:
-            _targets.move_to_end(key)
+    kept = _targets.get(key)
     if kept is None:
         project, connection = _read_current_project_and_connection(user)
         kept = (_column_values(project, _PROJECT_COLUMNS), _column_values(connection, _CONNECTION_COLUMNS))
-        with _targets_lock:
-            _targets[key] = kept
-            while len(_targets) > TARGETS_KEPT:
-                _targets.popitem(last=False)
+        _targets.put(key, kept)
     return _from_values(Project, _PROJECT_COLUMNS, kept[0]), _from_values(
         DatabaseConnection, _CONNECTION_COLUMNS, kept[1]
     )

@@ -11,7 +11,7 @@ from procrastinate.contrib.django import app
 
 from conftest import url_for_database
 from dbooster.models import DataVersion
-from dbooster.page_cache import compact_data_versions
+from dbooster.page_cache import LeastRecentlyUsed, compact_data_versions
 from notifications.models import Notification
 from projects.models import Project
 from tests.factories import OrganizationFactory, ProjectFactory, UserFactory
@@ -215,3 +215,15 @@ def test_session_requests_are_answered_as_always(member, project, browser_for):
     with CaptureQueriesContext(connection) as again:
         assert client.get("/projects").status_code == 200
     assert len(again) == len(first) > 1
+
+
+def test_what_a_worker_keeps_drops_the_least_recently_used_first():
+    kept = LeastRecentlyUsed(2)
+    kept.put("a", 1)
+    kept.put("b", 2)
+    assert kept.get("a") == 1  # "a" used last: "b" is now the oldest
+    kept.put("c", 3)
+    assert (kept.get("a"), kept.get("b"), kept.get("c")) == (1, None, 3)
+    kept.put("a", 10)  # a key put again takes the new value
+    kept.put("d", 4)
+    assert (kept.get("a"), kept.get("c"), kept.get("d")) == (10, None, 4)
