@@ -8,6 +8,9 @@ so the figures are what an untouched Django project answers on this machine.
 - `POST /bare/store` reads a JSON body, stores one row (one INSERT and its commit, in DBooster's database as
   `BARE_DATABASE` names it, a Django DATABASES entry as JSON) and answers it: the floor of any endpoint that keeps
   a record of each request, as POST /query/optimize keeps each run.
+- `POST /bare/counted` first counts the request (an upsert on an UNLOGGED table, a statement and commit of its own,
+  as DBooster's rate limits count before the work), then stores and answers the row as `/bare/store` does:
+  POST /query/optimize's two statements with nothing else around them.
 """
 
 import json
@@ -45,24 +48,43 @@ DATABASES = {"default": json.loads(os.environ["BARE_DATABASE"])} if os.environ.g
 STORE_TABLE = "bench_bare_rows"
 CREATE_STORE_TABLE = f"CREATE TABLE IF NOT EXISTS {STORE_TABLE} (id bigserial PRIMARY KEY, query text NOT NULL,"
 CREATE_STORE_TABLE += " created_at timestamptz NOT NULL DEFAULT now())"
+COUNT_TABLE = "bench_bare_counts"
+CREATE_COUNT_TABLE = f"CREATE UNLOGGED TABLE IF NOT EXISTS {COUNT_TABLE} (key text PRIMARY KEY, hits bigint NOT NULL)"
 
 
 def hello(request):
     return JsonResponse({"status": "ok"})
 
 
-@csrf_exempt
-def store(request):
-    if request.method != "POST":
-        return JsonResponse({"status": "ok"})  # the benchmark's probe that the server is up
-    query = json.loads(request.body)["query"]
+def stored(query: str) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {STORE_TABLE} (query) VALUES (%s) RETURNING id, created_at", [query])
         pk, created_at = cursor.fetchone()
     return JsonResponse({"id": pk, "query": query, "created_at": created_at}, status=201)
 
 
-urlpatterns = [path("bare", hello), path("bare/store", store)]
+@csrf_exempt
+def store(request):
+    if request.method != "POST":
+        return JsonResponse({"status": "ok"})  # the benchmark's probe that the server is up
+    return stored(json.loads(request.body)["query"])
+
+
+@csrf_exempt
+def counted(request):
+    if request.method != "POST":
+        return JsonResponse({"status": "ok"})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {COUNT_TABLE} AS t (key, hits) VALUES (%s, 1)"
+            " ON CONFLICT (key) DO UPDATE SET hits = t.hits + 1 RETURNING hits",
+            [request.META.get("REMOTE_ADDR", "")],
+        )
+        cursor.fetchone()
+    return stored(json.loads(request.body)["query"])
+
+
+urlpatterns = [path("bare", hello), path("bare/store", store), path("bare/counted", counted)]
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", __name__)
 application = get_wsgi_application()

@@ -8,7 +8,9 @@ the mean of the bare view's measures just before and just after it: a shared mac
 of an hour a full run takes (the bare view alone was seen anywhere from 2,600 to 4,000 requests/s in one morning),
 and an anchor measured minutes away would carry that drift into the ratio. A second anchor, the
 bare view storing one row per request in the same database ("bare Django + 1 INSERT"), is the floor of an
-endpoint that keeps a record of each request, as POST /query/optimize stores each run. Then the SQL queries
+endpoint that keeps a record of each request, as POST /query/optimize stores each run; a third counts each request
+in a statement of its own first ("bare + count + INSERT"), as the rate limits do: POST /query/optimize's two
+statements with nothing else around them. Then the SQL queries
 one request makes when the organization holds 1 and 50 objects.
 
     .venv/bin/python bench/api/run.py                # 60 s per endpoint: the figures for the record
@@ -193,6 +195,7 @@ def bare_store_database(env: dict) -> str:
         "import json; from django.db import connection; from bench.api import bare\n"
         "with connection.cursor() as c:\n"
         "    c.execute(bare.CREATE_STORE_TABLE); c.execute(f'TRUNCATE {bare.STORE_TABLE}')\n"
+        "    c.execute(bare.CREATE_COUNT_TABLE); c.execute(f'TRUNCATE {bare.COUNT_TABLE}')\n"
         "keys = ('ENGINE', 'NAME', 'USER', 'PASSWORD', 'HOST', 'PORT', 'CONN_MAX_AGE', 'OPTIONS')\n"
         "print(json.dumps({k: v for k, v in connection.settings_dict.items() if k in keys}))"
     )
@@ -271,6 +274,9 @@ def main() -> None:
         bare_measures = [bare_view()]
         store = measured(bare + "/bare/store", args.duration, args.warmup, body=OPTIMIZE_BODY)
         rows.append(("bare Django + 1 INSERT", store))
+        bare_measures.append(bare_view())
+        counted = measured(bare + "/bare/counted", args.duration, args.warmup, body=OPTIMIZE_BODY)
+        rows.append(("bare + count + INSERT", counted))
         bare_measures.append(bare_view())
         for label, path, method in endpoints:
             body = OPTIMIZE_BODY if method == "POST" else None
