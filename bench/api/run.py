@@ -93,11 +93,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, env: dict, probe: str):
-    """`app` under gunicorn with 3 sync workers on a free loopback port; yields its base URL once it answers."""
+def gunicorn(app: str, env: dict, probe: str, cwd: Path = ROOT):
+    """`app` under gunicorn with 3 sync workers on a free loopback port; yields its base URL once it answers.
+    `cwd`: the checkout whose code it runs (bench/api/ab.py runs another commit's)."""
     port = free_port()
     args = [GUNICORN, app, "--workers", "3", "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
-    process = subprocess.Popen(args, cwd=ROOT, env=env)
+    process = subprocess.Popen(args, cwd=cwd, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + probe, process)
