@@ -144,9 +144,9 @@ def current_project_and_connection(*, user) -> tuple[Project | None, DatabaseCon
         project, connection = _read_current_project_and_connection(user)
         kept = (_column_values(project, _PROJECT_COLUMNS), _column_values(connection, _CONNECTION_COLUMNS))
         _targets.put(key, kept)
-    return _from_values(Project, _PROJECT_COLUMNS, kept[0]), _from_values(
-        DatabaseConnection, _CONNECTION_COLUMNS, kept[1]
-    )
+    project_values, connection_values = kept
+    project = _from_values(Project, _PROJECT_COLUMNS, project_values)
+    return project, _from_values(DatabaseConnection, _CONNECTION_COLUMNS, connection_values)
 
 
 def _column_values(instance, columns: tuple[str, ...]) -> tuple | None:

@@ -29,13 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.api.run import (  # noqa: E402
     ENDPOINTS,
-    OPTIMIZE_BODY,
     ROOT,
     answers_ok,
     gunicorn,
     measured,
     prepare_database,
     production_environment,
+    request_for,
 )
 
 
@@ -84,9 +84,7 @@ def main() -> None:
 
     env = production_environment()
     seeded = prepare_database(env)
-    body = OPTIMIZE_BODY if methods[args.path] == "POST" else None
-    token = None if args.path in ("/health", "/rules") else seeded["token"]
-    path = seeded["paths"].get(args.path, args.path)
+    path, token, body = request_for(args.path, methods[args.path], seeded)
     rps = {"A": [], "B": []}
     with ExitStack() as stack:
         env_b, code_b = variant_b(args, env, stack)

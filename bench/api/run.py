@@ -182,6 +182,12 @@ def parse_wrk(out: str) -> dict:
     }
 
 
+def request_for(path: str, method: str, seeded: dict) -> tuple[str, str | None, dict | None]:
+    """What loads endpoint `path`: (the path with the seed's ids, the bearer token or None, the JSON body or None)."""
+    token = None if path in ("/health", "/rules") else seeded["token"]
+    return seeded["paths"].get(path, path), token, OPTIMIZE_BODY if method == "POST" else None
+
+
 def prepare_database(env: dict) -> dict:
     subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     out = subprocess.run(
@@ -280,9 +286,8 @@ def main() -> None:
         rows.append(("bare + count + INSERT", counted))
         bare_measures.append(bare_view())
         for label, path, method in endpoints:
-            body = OPTIMIZE_BODY if method == "POST" else None
-            token = None if path in ("/health", "/rules") else seeded["token"]
-            url = app + seeded["paths"].get(path, path)
+            target, token, body = request_for(path, method, seeded)
+            url = app + target
             answers_ok(url, token=token, body=body)
             rows.append((label, measured(url, args.duration, args.warmup, token=token, body=body)))
             bare_measures.append(bare_view())
