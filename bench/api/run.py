@@ -2,16 +2,17 @@
 
 Starts DBooster with gunicorn (3 workers, DEBUG off, freshly generated secrets, the embedded PostgreSQL in its own
 database, or DATABASE_URL when set) and `bench/api/bare.py` the same way, loads both with Debian's `wrk`
-(12 connections) one endpoint at a time (each after a few seconds of unmeasured warm-up), and prints requests/s, p50, p99 and errors per endpoint with the ratio to
-the bare view. The bare view is measured again after every endpoint (for up to 20 s), and each endpoint's ratio uses
-the mean of the bare view's measures just before and just after it: a shared machine's speed drifts over the quarter
-of an hour a full run takes (the bare view alone was seen anywhere from 2,600 to 4,000 requests/s in one morning),
-and an anchor measured minutes away would carry that drift into the ratio. A second anchor, the
-bare view storing one row per request in the same database ("bare Django + 1 INSERT"), is the floor of an
-endpoint that keeps a record of each request, as POST /query/optimize stores each run; a third counts each request
-in a statement of its own first ("bare + count + INSERT"), as the rate limits do: POST /query/optimize's two
-statements with nothing else around them. Then the SQL queries
-one request makes when the organization holds 1 and 50 objects.
+(12 connections) one endpoint at a time (each after a few seconds of unmeasured warm-up), and prints requests/s,
+p50, p99 and errors per endpoint with the ratio to the bare view. The bare view is measured again after every
+endpoint (for up to 20 s), and each endpoint's ratio uses the mean of the bare view's measures just before and just
+after it: a shared machine's speed drifts over the quarter of an hour a full run takes (the bare view alone was seen
+anywhere from 2,600 to 4,000 requests/s in one morning), and an anchor measured minutes away would carry that drift
+into the ratio. A second anchor, the bare view storing one row per request in the same database ("bare Django + 1
+INSERT"), is the floor of an endpoint that keeps a record of each request, as POST /query/optimize stores each run;
+a third counts each request in a statement of its own first ("bare + count + INSERT"), as the rate limits do: POST
+/query/optimize's two statements with nothing else around them; a fourth does the same through the parts this stack
+requires of an API endpoint, a REST framework view authenticating DBooster's bearer token with simplejwt ("bare DRF
++ JWT + count + INSERT"). Then the SQL queries one request makes when the organization holds 1 and 50 objects.
 
     .venv/bin/python bench/api/run.py                # 60 s per endpoint: the figures for the record
     .venv/bin/python bench/api/run.py --duration 10  # a quick look while changing things
@@ -80,6 +81,9 @@ def production_environment() -> dict:
         # measured) but high enough that none refuses, so every answer counts.
         RATE_LIMIT_OPTIMIZE_ACCOUNT="100000000/min",
         RATE_LIMIT_OPTIMIZE_ADDRESS="100000000/min",
+        # The seed's access token serves the whole run, which takes longer than the default lifetime (15 min):
+        # the endpoints loaded last were answered 401 in a full run once a fourth anchor made it 24 min long.
+        JWT_ACCESS_MINUTES="180",
     )
     if not env.get("DATABASE_URL"):
         env["DATABASE_NAME"] = "dbooster_bench_api"
@@ -218,14 +222,14 @@ def load_average() -> str:
 
 def print_table(rows: list[tuple[str, dict]]) -> None:
     """One line per measure; `anchor` is the bare view's requests/s its ratio is taken to (beside it in time)."""
-    header = f"{'endpoint':<24}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'bare req/s':>12}{'x bare':>8}"
+    header = f"{'endpoint':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'bare req/s':>12}{'x bare':>8}"
     print(f"\n{header}{'target':>8}")
     for label, r in rows:
         target = TARGETS.get(label, DEFAULT_TARGET) if not label.startswith("bare") else None
         target = "" if target is None else f"{target:.2f}"
         ratio = r["rps"] / r["anchor"]
         print(
-            f"{label:<24}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{r['anchor']:>12.0f}"
+            f"{label:<32}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{r['anchor']:>12.0f}"
             f"{ratio:>8.2f}{target:>8}"
         )
 
@@ -284,6 +288,9 @@ def main() -> None:
         bare_measures.append(bare_view())
         counted = measured(bare + "/bare/counted", args.duration, args.warmup, body=OPTIMIZE_BODY)
         rows.append(("bare + count + INSERT", counted))
+        bare_measures.append(bare_view())
+        api = measured(bare + "/bare/api", args.duration, args.warmup, token=seeded["token"], body=OPTIMIZE_BODY)
+        rows.append(("bare DRF + JWT + count + INSERT", api))
         bare_measures.append(bare_view())
         for label, path, method in endpoints:
             target, token, body = request_for(path, method, seeded)
